@@ -1,0 +1,429 @@
+"""A battery of adaptive subtests, its TOML config, the one-examinee adaptive step and the competency profile.
+
+The config format is documented in ``docs/battery-format.md``. :func:`load_battery` validates the file and every
+pool it names before returning; any problem raises :class:`~cat_engine.errors.BatteryConfigError` (or the pool's
+:class:`~cat_engine.errors.PoolValidationError`) naming the file, the subtest and the field.
+
+Reporting
+---------
+A subtest's level is :math:`1 + \\#\\{k : \\hat\\theta \\ge c_k\\}` for its four increasing cuts :math:`c_1..c_4`, so
+levels run 1-5. Its scaled score is :math:`\\mathrm{clip}(\\mathrm{round}(\\mu_s + \\sigma_s \\hat\\theta), s_{min},
+s_{max})` with the battery's reporting scale.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import BatteryConfigError
+from .estimation import METHODS, EstimatorConfig, estimate
+from .pool import Pool, load_pool
+from .selection import BlueprintArea, ResolvedBlueprint, SelectionConfig, content_minimums_met, select_items
+from .stopping import StopReason, StoppingConfig, stop_reasons
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Battery",
+    "Profile",
+    "ReportingScale",
+    "StepResult",
+    "Subtest",
+    "SubtestResult",
+    "battery_from_dict",
+    "load_battery",
+]
+
+FORMAT_VERSION = 1
+_TOP_KEYS = {"format_version", "id", "version", "name", "show_profile_to_candidate", "reporting", "subtests"}
+_SUBTEST_KEYS = {"id", "name", "pool", "time_limit_s", "level_cuts", "estimator", "selection", "stopping", "blueprint"}
+_SECTION_KEYS = {
+    "estimator": {"method", "prior_mean", "prior_sd", "quadrature_points", "theta_min", "theta_max"},
+    "selection": {"method", "randomesque", "first_item_randomesque", "start_theta", "exposure_control"},
+    "stopping": {"se_target", "min_items", "max_items", "classification_cuts", "classification_z"},
+}
+
+
+@dataclass(frozen=True)
+class ReportingScale:
+    """Linear reporting scale for theta."""
+
+    mean: float = 500.0
+    sd: float = 100.0
+    minimum: float = 100.0
+    maximum: float = 900.0
+
+    def scaled(self, theta: float) -> int:
+        """Scaled score of ``theta``, rounded and clipped to the scale's range."""
+        return int(min(max(round(self.mean + self.sd * theta), self.minimum), self.maximum))
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What the adaptive step decided after the responses so far.
+
+    ``next_item`` is the item to present, or -1 when ``stop`` is not ``CONTINUE``.
+    """
+
+    theta: float
+    se: float
+    stop: StopReason
+    next_item: int
+
+
+@dataclass(frozen=True, eq=False)
+class Subtest:
+    """One adaptive subtest: its pool and its estimator, selection, stopping and time settings."""
+
+    id: str
+    name: str
+    pool: Pool
+    level_cuts: tuple[float, float, float, float]
+    estimator: EstimatorConfig = field(default_factory=EstimatorConfig)
+    selection: SelectionConfig = field(default_factory=SelectionConfig)
+    stopping: StoppingConfig = field(default_factory=StoppingConfig)
+    time_limit_s: float | None = None
+    blueprint: ResolvedBlueprint | None = None
+
+    def level(self, theta: float) -> int:
+        """Competency level 1-5 of ``theta``."""
+        return 1 + int(np.searchsorted(np.asarray(self.level_cuts), theta, side="right"))
+
+    def step(
+        self, items: Sequence[int], categories: Sequence[int], rng: np.random.Generator, time_up: bool = False
+    ) -> StepResult:
+        """Estimate from the responses so far, check the stopping rules and, unless stopping, select the next item.
+
+        This is the single-examinee form of what :mod:`cat_engine.simulate` does for many examinees at once, with
+        the same estimator, selection and stopping functions.
+        """
+        theta, se = estimate(self.estimator, self.pool.params, items, categories)
+        pool = self.pool
+        available = np.ones((1, pool.n_items), dtype=bool)
+        if items:
+            given = np.asarray(items, dtype=np.intp)
+            available[0, given] = False
+            if pool.enemy_matrix.any():
+                available[0] &= ~pool.enemy_matrix[given].any(axis=0)
+        area_counts = np.bincount(pool.area_index[list(items)], minlength=len(pool.content_areas))[None, :]
+        n_given = np.array([len(items)], dtype=np.intp)
+        reason = stop_reasons(
+            self.stopping,
+            n_given,
+            np.array([theta]),
+            np.array([se]),
+            content_minimums_met(self.blueprint, area_counts),
+            ~available.any(axis=1),
+            np.array([time_up]),
+        )[0]
+        if reason != StopReason.CONTINUE:
+            return StepResult(theta, se, StopReason(int(reason)), -1)
+        at = np.array([theta if items else self.selection.start_theta])
+        chosen = select_items(
+            pool, self.selection, self.blueprint, at, available, area_counts, n_given, self.stopping.max_items, rng
+        )
+        return StepResult(theta, se, StopReason.CONTINUE, int(chosen[0]))
+
+
+@dataclass(frozen=True)
+class SubtestResult:
+    """One row of the competency profile."""
+
+    subtest_id: str
+    name: str
+    theta: float
+    se: float
+    level: int
+    scaled_score: int
+    items_administered: int
+    time_used_s: float
+    stop_reason: str
+    pool_id: str
+    pool_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON."""
+        return {
+            "subtest_id": self.subtest_id,
+            "name": self.name,
+            "theta": round(self.theta, 4),
+            "se": round(self.se, 4),
+            "level": self.level,
+            "scaled_score": self.scaled_score,
+            "items_administered": self.items_administered,
+            "time_used_s": round(self.time_used_s, 3),
+            "stop_reason": self.stop_reason,
+            "pool_id": self.pool_id,
+            "pool_version": self.pool_version,
+        }
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The competency profile of one examinee; names the battery and pool versions that produced it."""
+
+    battery_id: str
+    battery_version: str
+    subtests: tuple[SubtestResult, ...]
+    complete: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON."""
+        return {
+            "battery_id": self.battery_id,
+            "battery_version": self.battery_version,
+            "complete": self.complete,
+            "subtests": [s.to_dict() for s in self.subtests],
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Battery:
+    """An ordered battery of subtests."""
+
+    id: str
+    version: str
+    name: str
+    subtests: tuple[Subtest, ...]
+    reporting: ReportingScale = field(default_factory=ReportingScale)
+    show_profile_to_candidate: bool = False
+    source: str = "<memory>"
+
+    def result(
+        self, index: int, theta: float, se: float, n_items: int, time_used_s: float, reason: StopReason
+    ) -> SubtestResult:
+        """The profile row of subtest ``index``."""
+        sub = self.subtests[index]
+        return SubtestResult(
+            subtest_id=sub.id,
+            name=sub.name,
+            theta=theta,
+            se=se,
+            level=sub.level(theta),
+            scaled_score=self.reporting.scaled(theta),
+            items_administered=n_items,
+            time_used_s=time_used_s,
+            stop_reason=reason.label,
+            pool_id=sub.pool.pool_id,
+            pool_version=sub.pool.pool_version,
+        )
+
+
+def load_battery(path: str | Path) -> Battery:
+    """Load and validate a battery file and every pool it names."""
+    source = str(path)
+    try:
+        with Path(path).open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise BatteryConfigError(source, None, "<file>", f"cannot read the file: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise BatteryConfigError(source, None, "<file>", f"not valid TOML: {exc}") from exc
+    return battery_from_dict(data, source, Path(path).parent)
+
+
+def battery_from_dict(data: Mapping[str, Any], source: str, base_dir: Path) -> Battery:
+    """Validate a parsed battery config; pool paths are relative to ``base_dir``."""
+    v = _Validator(source)
+    v.keys(data, _TOP_KEYS, None, "")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise v.fail(None, "format_version", f"must be {FORMAT_VERSION}, got {data.get('format_version')!r}")
+    reporting = data.get("reporting", {})
+    v.keys(reporting, {"scale_mean", "scale_sd", "scale_min", "scale_max"}, None, "reporting.")
+    scale = ReportingScale(
+        mean=v.number(reporting, "scale_mean", None, 500.0, "reporting."),
+        sd=v.number(reporting, "scale_sd", None, 100.0, "reporting."),
+        minimum=v.number(reporting, "scale_min", None, 100.0, "reporting."),
+        maximum=v.number(reporting, "scale_max", None, 900.0, "reporting."),
+    )
+    if not scale.sd > 0 or not scale.minimum < scale.maximum:
+        raise v.fail(None, "reporting", "need scale_sd > 0 and scale_min < scale_max")
+    raw_subtests = data.get("subtests")
+    if not isinstance(raw_subtests, list) or not raw_subtests:
+        raise v.fail(None, "subtests", "at least one [[subtests]] table is required")
+    subtests = [_subtest(v, raw, base_dir) for raw in raw_subtests]
+    ids = [s.id for s in subtests]
+    for sid in ids:
+        if ids.count(sid) > 1:
+            raise v.fail(sid, "id", "two subtests share this id")
+    show = data.get("show_profile_to_candidate", False)
+    if not isinstance(show, bool):
+        raise v.fail(None, "show_profile_to_candidate", "must be true or false")
+    return Battery(
+        id=v.string(data, "id", None),
+        version=v.string(data, "version", None),
+        name=v.string(data, "name", None),
+        subtests=tuple(subtests),
+        reporting=scale,
+        show_profile_to_candidate=show,
+        source=source,
+    )
+
+
+class _Validator:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, subtest: str | None, name: str, problem: str) -> BatteryConfigError:
+        return BatteryConfigError(self.source, subtest, name, problem)
+
+    def keys(self, table: Any, allowed: set[str], subtest: str | None, prefix: str) -> None:
+        if not isinstance(table, Mapping):
+            raise self.fail(subtest, prefix.rstrip(".") or "<top>", "must be a table")
+        for key in table:
+            if key not in allowed:
+                raise self.fail(subtest, prefix + key, "unknown setting (check the spelling in docs/battery-format.md)")
+
+    def string(self, table: Mapping[str, Any], name: str, subtest: str | None, prefix: str = "") -> str:
+        value = table.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(subtest, prefix + name, "must be a non-empty string")
+        return value
+
+    def number(
+        self, table: Mapping[str, Any], name: str, subtest: str | None, default: float | None, prefix: str = ""
+    ) -> float:
+        value = table.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise self.fail(subtest, prefix + name, f"must be a finite number, got {value!r}")
+        return float(value)
+
+    def integer(
+        self, table: Mapping[str, Any], name: str, subtest: str | None, default: int | None, prefix: str
+    ) -> int:
+        value = table.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(subtest, prefix + name, f"must be an integer, got {value!r}")
+        return value
+
+
+def _subtest(v: _Validator, raw: Any, base_dir: Path) -> Subtest:
+    if not isinstance(raw, Mapping):
+        raise v.fail(None, "subtests", "each subtest must be a table")
+    sid = v.string(raw, "id", None)
+    v.keys(raw, _SUBTEST_KEYS, sid, "")
+    name = v.string(raw, "name", sid)
+    pool_path = base_dir / v.string(raw, "pool", sid)
+    pool = load_pool(pool_path)  # a bad pool raises its own PoolValidationError naming the pool file
+    cuts_raw = raw.get("level_cuts")
+    if not isinstance(cuts_raw, list) or len(cuts_raw) != 4:
+        raise v.fail(sid, "level_cuts", "must list exactly 4 cuts (levels 1-5)")
+    cuts = tuple(v.number({"c": c}, "c", sid, None, "level_cuts.") for c in cuts_raw)
+    if any(lo >= hi for lo, hi in zip(cuts, cuts[1:], strict=False)):
+        raise v.fail(sid, "level_cuts", f"cuts must be strictly increasing, got {list(cuts)}")
+    time_limit = None
+    if "time_limit_s" in raw:
+        time_limit = v.number(raw, "time_limit_s", sid, None)
+        if time_limit <= 0:
+            raise v.fail(sid, "time_limit_s", "must be > 0")
+    estimator = _estimator(v, raw.get("estimator", {}), sid)
+    selection = _selection(v, raw.get("selection", {}), raw.get("blueprint", {}), sid, pool)
+    stopping = _stopping(v, raw.get("stopping"), sid)
+    blueprint = ResolvedBlueprint.resolve(selection.blueprint, pool)
+    if blueprint is not None:
+        if int(blueprint.minimum.sum()) > stopping.max_items:
+            raise v.fail(sid, "blueprint", "the area minimums add up to more than stopping.max_items")
+        for a, area in enumerate(pool.content_areas):
+            available = int(np.sum(pool.area_index == a))
+            if blueprint.minimum[a] > available:
+                raise v.fail(sid, f"blueprint.{area}", f"min {blueprint.minimum[a]} but the pool has {available} items")
+    return Subtest(
+        id=sid,
+        name=name,
+        pool=pool,
+        level_cuts=(cuts[0], cuts[1], cuts[2], cuts[3]),
+        estimator=estimator,
+        selection=selection,
+        stopping=stopping,
+        time_limit_s=time_limit,
+        blueprint=blueprint,
+    )
+
+
+def _estimator(v: _Validator, raw: Any, sid: str) -> EstimatorConfig:
+    v.keys(raw, _SECTION_KEYS["estimator"], sid, "estimator.")
+    method = raw.get("method", "eap")
+    if method not in METHODS:
+        raise v.fail(sid, "estimator.method", f"must be one of {', '.join(METHODS)}, got {method!r}")
+    p = "estimator."
+    try:
+        return EstimatorConfig(
+            method=method,
+            prior_mean=v.number(raw, "prior_mean", sid, 0.0, p),
+            prior_sd=v.number(raw, "prior_sd", sid, 1.0, p),
+            quadrature_points=v.integer(raw, "quadrature_points", sid, 61, p),
+            theta_min=v.number(raw, "theta_min", sid, -4.0, p),
+            theta_max=v.number(raw, "theta_max", sid, 4.0, p),
+        )
+    except ValueError as exc:
+        raise v.fail(sid, "estimator", str(exc)) from exc
+
+
+def _selection(v: _Validator, raw: Any, raw_blueprint: Any, sid: str, pool: Pool) -> SelectionConfig:
+    v.keys(raw, _SECTION_KEYS["selection"], sid, "selection.")
+    p = "selection."
+    if raw.get("method", "max_info") != "max_info":
+        raise v.fail(sid, "selection.method", "only 'max_info' is supported")
+    if not isinstance(raw_blueprint, Mapping):
+        raise v.fail(sid, "blueprint", "must be a table of content areas")
+    blueprint: dict[str, BlueprintArea] = {}
+    for area, spec in raw_blueprint.items():
+        if area not in pool.content_areas:
+            raise v.fail(
+                sid,
+                f"blueprint.{area}",
+                f"not a content area of pool {pool.pool_id!r} ({', '.join(pool.content_areas)})",
+            )
+        v.keys(spec, {"target", "min", "max"}, sid, f"blueprint.{area}.")
+        target = v.number(spec, "target", sid, None, f"blueprint.{area}.")
+        low = v.integer(spec, "min", sid, 0, f"blueprint.{area}.")
+        high = v.integer(spec, "max", sid, 10**6, f"blueprint.{area}.")
+        if not 0 <= target <= 1 or not 0 <= low <= high:
+            raise v.fail(sid, f"blueprint.{area}", "need 0 <= target <= 1 and 0 <= min <= max")
+        blueprint[area] = BlueprintArea(target, low, high)
+    if blueprint and abs(sum(a.target for a in blueprint.values()) - 1.0) > 0.01:
+        raise v.fail(sid, "blueprint", "the targets must add up to 1 (within 0.01)")
+    exposure = raw.get("exposure_control", "none")
+    if exposure not in ("none", "sympson_hetter"):
+        raise v.fail(sid, "selection.exposure_control", f"must be 'none' or 'sympson_hetter', got {exposure!r}")
+    try:
+        return SelectionConfig(
+            randomesque=v.integer(raw, "randomesque", sid, 1, p),
+            first_item_randomesque=v.integer(raw, "first_item_randomesque", sid, 10, p),
+            start_theta=v.number(raw, "start_theta", sid, 0.0, p),
+            exposure_control=exposure,
+            blueprint=blueprint,
+        )
+    except ValueError as exc:
+        raise v.fail(sid, "selection", str(exc)) from exc
+
+
+def _stopping(v: _Validator, raw: Any, sid: str) -> StoppingConfig:
+    if raw is None:
+        raise v.fail(sid, "stopping", "missing: a subtest needs at least stopping.max_items")
+    v.keys(raw, _SECTION_KEYS["stopping"], sid, "stopping.")
+    p = "stopping."
+    if "max_items" not in raw:
+        raise v.fail(sid, "stopping.max_items", "missing: every subtest needs a maximum length")
+    se_target = v.number(raw, "se_target", sid, None, p) if "se_target" in raw else None
+    cuts = raw.get("classification_cuts", [])
+    if not isinstance(cuts, list):
+        raise v.fail(sid, "stopping.classification_cuts", "must be a list of numbers")
+    try:
+        return StoppingConfig(
+            se_target=se_target,
+            min_items=v.integer(raw, "min_items", sid, 1, p),
+            max_items=v.integer(raw, "max_items", sid, None, p),
+            classification_cuts=tuple(
+                v.number({"c": c}, "c", sid, None, "stopping.classification_cuts.") for c in cuts
+            ),
+            classification_z=v.number(raw, "classification_z", sid, 1.96, p),
+        )
+    except ValueError as exc:
+        raise v.fail(sid, "stopping", str(exc)) from exc

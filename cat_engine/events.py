@@ -1,0 +1,136 @@
+"""Events the session state machine emits: frozen records of what happened, with the time it happened.
+
+Each event has a ``type`` (the wire name used in room event streams) and :meth:`Event.to_dict`. Events are for
+the server, proctors and the audit log; some carry theta and SE, so the server must never forward an event to a
+candidate as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+from .battery import Profile, SubtestResult
+
+__all__ = [
+    "Answered",
+    "Connected",
+    "Disconnected",
+    "Event",
+    "Finished",
+    "ItemPresented",
+    "Paused",
+    "Resumed",
+    "SubtestDone",
+    "Terminated",
+    "TimeExtended",
+]
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of all events; ``at_ms`` is the ``now_ms`` of the transition that emitted it."""
+
+    type: ClassVar[str] = "event"
+    at_ms: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict with ``type`` first."""
+        return {"type": self.type, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class Connected(Event):
+    """The candidate's connection came up."""
+
+    type: ClassVar[str] = "connected"
+
+
+@dataclass(frozen=True)
+class Disconnected(Event):
+    """The candidate's connection dropped."""
+
+    type: ClassVar[str] = "disconnected"
+
+
+@dataclass(frozen=True)
+class ItemPresented(Event):
+    """Item ``item_index`` of subtest ``subtest`` is presented as ``seq``; ``position`` counts from 1 in the subtest."""
+
+    type: ClassVar[str] = "item_presented"
+    seq: int
+    subtest: int
+    item_index: int
+    position: int
+
+
+@dataclass(frozen=True)
+class Answered(Event):
+    """An answer was applied; ``theta`` and ``se`` are the estimate after it."""
+
+    type: ClassVar[str] = "answered"
+    seq: int
+    subtest: int
+    item_index: int
+    response: int
+    category: int
+    response_ms: int
+    theta: float
+    se: float
+
+
+@dataclass(frozen=True)
+class SubtestDone(Event):
+    """A subtest ended; ``result`` is its profile row."""
+
+    type: ClassVar[str] = "subtest_done"
+    subtest: int
+    result: SubtestResult
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict with the result flattened to its own dict."""
+        return {"type": self.type, "at_ms": self.at_ms, "subtest": self.subtest, "result": self.result.to_dict()}
+
+
+@dataclass(frozen=True)
+class Finished(Event):
+    """The battery is finished."""
+
+    type: ClassVar[str] = "finished"
+    profile: Profile
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict with the profile as a dict."""
+        return {"type": self.type, "at_ms": self.at_ms, "profile": self.profile.to_dict()}
+
+
+@dataclass(frozen=True)
+class Paused(Event):
+    """A proctor paused the session."""
+
+    type: ClassVar[str] = "paused"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Resumed(Event):
+    """A proctor resumed the session."""
+
+    type: ClassVar[str] = "resumed"
+
+
+@dataclass(frozen=True)
+class TimeExtended(Event):
+    """A proctor gave subtest ``subtest`` ``extra_ms`` more."""
+
+    type: ClassVar[str] = "time_extended"
+    subtest: int
+    extra_ms: int
+
+
+@dataclass(frozen=True)
+class Terminated(Event):
+    """A proctor ended the sitting for good."""
+
+    type: ClassVar[str] = "terminated"
+    reason: str

@@ -1,0 +1,434 @@
+"""The immutable item pool: parameter arrays for the maths, item metadata and text for the pages.
+
+The file format is documented in ``docs/pool-format.md``. :func:`load_pool` validates the whole file before it
+builds anything, and every problem raises :class:`~cat_engine.errors.PoolValidationError` naming the file, the
+item id and the field, so a pool either loads completely or not at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+from .errors import PoolValidationError, ResponseOutOfRange
+from .irt import DEFAULT_D, DICHOTOMOUS, MODEL_CODES, ItemParams
+
+__all__ = ["FORMAT_VERSION", "Item", "Pool", "load_pool", "save_pool"]
+
+FORMAT_VERSION = 1
+_TOP_FIELDS = {
+    "format_version",
+    "pool_id",
+    "pool_version",
+    "name",
+    "calibration",
+    "theta_scale",
+    "content_areas",
+    "items",
+}
+_ITEM_FIELDS = {
+    "id",
+    "model",
+    "params",
+    "content_area",
+    "stem",
+    "options",
+    "key",
+    "option_weights",
+    "enemies",
+    "exposure_k",
+}
+_PARAM_NAMES = {
+    "1PL": ("b",),
+    "2PL": ("a", "b"),
+    "3PL": ("a", "b", "c"),
+    "4PL": ("a", "b", "c", "d"),
+    "GPCM": ("a", "b"),
+    "GRM": ("a", "b"),
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item's metadata and text; its parameters live in :attr:`Pool.params` at the same index."""
+
+    id: str
+    model: str
+    params: Mapping[str, Any]
+    content_area: str
+    stem: str
+    options: tuple[str, ...]
+    key: int | None = None
+    option_weights: tuple[int, ...] | None = None
+    enemies: tuple[str, ...] = ()
+    exposure_k: float = 1.0
+
+
+@dataclass(frozen=True, eq=False)
+class Pool:
+    """A validated item pool.
+
+    Attributes
+    ----------
+    params : ItemParams
+        Parameter arrays of every item, indexed by item index (the item's position in :attr:`items`).
+    area_index : ndarray of intp, shape (n_items,)
+        Each item's content area as an index into :attr:`content_areas`.
+    scoring : ndarray of intp, shape (n_items, max_options)
+        Category scored for each option index; -1 where the item has no such option.
+    exposure_k : ndarray, shape (n_items,)
+        Sympson-Hetter exposure-control parameters (1 = no control).
+    enemy_matrix : ndarray of bool, shape (n_items, n_items)
+        ``enemy_matrix[i, j]`` is true when items i and j must not appear in one test (symmetric).
+    """
+
+    pool_id: str
+    pool_version: str
+    name: str
+    calibration: Mapping[str, Any]
+    theta_scale: Mapping[str, float]
+    content_areas: tuple[str, ...]
+    items: tuple[Item, ...]
+    params: ItemParams
+    area_index: npt.NDArray[np.intp]
+    scoring: npt.NDArray[np.intp]
+    exposure_k: npt.NDArray[np.float64]
+    enemy_matrix: npt.NDArray[np.bool_]
+    source: str = "<memory>"
+    _index_of: Mapping[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for array in (self.area_index, self.scoring, self.exposure_k, self.enemy_matrix):
+            array.setflags(write=False)
+
+    @property
+    def n_items(self) -> int:
+        """Number of items."""
+        return len(self.items)
+
+    def index_of(self, item_id: str) -> int:
+        """Item index of an item id (KeyError when absent)."""
+        return self._index_of[item_id]
+
+    def n_options(self, item_index: int) -> int:
+        """Number of options item ``item_index`` shows."""
+        return len(self.items[item_index].options)
+
+    def score(self, item_index: int, response: int) -> int:
+        """The category that option index ``response`` scores on item ``item_index``.
+
+        Raises
+        ------
+        ResponseOutOfRange
+            When ``response`` is not an option index of the item.
+        """
+        n = len(self.items[item_index].options)
+        if isinstance(response, bool) or not isinstance(response, int) or not 0 <= response < n:
+            raise ResponseOutOfRange(f"response must be an option index 0..{n - 1}, got {response!r}")
+        return int(self.scoring[item_index, response])
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<memory>") -> Pool:
+        """Validate a pool in the JSON format and build it; see ``docs/pool-format.md``."""
+        return _build(data, source)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The pool in its file format (the exact inverse of :meth:`from_dict`)."""
+        items = []
+        for item, k in zip(self.items, self.exposure_k, strict=True):
+            out: dict[str, Any] = {
+                "id": item.id,
+                "model": item.model,
+                "params": dict(item.params),
+                "content_area": item.content_area,
+                "stem": item.stem,
+                "options": list(item.options),
+            }
+            if item.key is not None:
+                out["key"] = item.key
+            if item.option_weights is not None:
+                out["option_weights"] = list(item.option_weights)
+            if item.enemies:
+                out["enemies"] = list(item.enemies)
+            if k != 1.0:
+                out["exposure_k"] = round(float(k), 4)
+            items.append(out)
+        return {
+            "format_version": FORMAT_VERSION,
+            "pool_id": self.pool_id,
+            "pool_version": self.pool_version,
+            "name": self.name,
+            "calibration": dict(self.calibration),
+            "theta_scale": dict(self.theta_scale),
+            "content_areas": list(self.content_areas),
+            "items": items,
+        }
+
+    def with_exposure_k(self, exposure_k: npt.ArrayLike) -> Pool:
+        """A copy of the pool with new Sympson-Hetter parameters (validated like a loaded file)."""
+        data = self.to_dict()
+        for item, k in zip(data["items"], np.asarray(exposure_k, dtype=np.float64), strict=True):
+            item.pop("exposure_k", None)
+            if round(float(k), 4) != 1.0:
+                item["exposure_k"] = round(float(k), 4)
+        return _build(data, self.source)
+
+
+def load_pool(path: str | Path) -> Pool:
+    """Load and validate a pool file; raises :class:`PoolValidationError` on any problem."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise PoolValidationError(source, None, "<file>", f"cannot read the file: {exc.strerror}") from exc
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise PoolValidationError(source, None, "<file>", f"not valid JSON: {exc}") from exc
+    return _build(data, source)
+
+
+def save_pool(pool: Pool, path: str | Path) -> None:
+    """Write a pool file (UTF-8, indented, stable key order), atomically via a temporary file."""
+    target = Path(path)
+    tmp = target.with_suffix(target.suffix + ".tmp")
+    tmp.write_bytes(orjson.dumps(pool.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
+    tmp.replace(target)
+
+
+# --- validation -----------------------------------------------------------------------------------------------
+
+
+class _Checker:
+    """Raises PoolValidationError with the file named; keeps the validation code short."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, item_id: str | None, name: str, problem: str) -> PoolValidationError:
+        return PoolValidationError(self.source, item_id, name, problem)
+
+    def string(self, obj: Mapping[str, Any], name: str, item_id: str | None, label: str | None = None) -> str:
+        value = obj.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(item_id, label or name, "must be a non-empty string")
+        return value
+
+    def number(self, value: Any, item_id: str | None, name: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise self.fail(item_id, name, f"must be a finite number, got {value!r}")
+        return float(value)
+
+    def integer(self, value: Any, item_id: str | None, name: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(item_id, name, f"must be an integer, got {value!r}")
+        return value
+
+
+def _build(data: Any, source: str) -> Pool:
+    chk = _Checker(source)
+    if not isinstance(data, Mapping):
+        raise chk.fail(None, "<top>", "the pool must be a JSON object")
+    unknown = set(data) - _TOP_FIELDS
+    if unknown:
+        raise chk.fail(None, sorted(unknown)[0], "unknown field (check the spelling against docs/pool-format.md)")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise chk.fail(None, "format_version", f"must be {FORMAT_VERSION}, got {data.get('format_version')!r}")
+    pool_id = chk.string(data, "pool_id", None)
+    pool_version = chk.string(data, "pool_version", None)
+    name = chk.string(data, "name", None)
+    calibration = data.get("calibration")
+    if not isinstance(calibration, Mapping):
+        raise chk.fail(None, "calibration", "must be an object with at least a 'note'")
+    chk.string(calibration, "note", None, "calibration.note")
+    scale = _theta_scale(chk, data.get("theta_scale", {}))
+    areas = data.get("content_areas")
+    if not isinstance(areas, list) or not areas or not all(isinstance(a, str) and a for a in areas):
+        raise chk.fail(None, "content_areas", "must be a non-empty list of area names")
+    if len(set(areas)) != len(areas):
+        raise chk.fail(None, "content_areas", "lists an area twice")
+    raw_items = data.get("items")
+    if not isinstance(raw_items, list) or not raw_items:
+        raise chk.fail(None, "items", "must be a non-empty list")
+
+    items: list[Item] = []
+    seen: dict[str, int] = {}
+    for position, raw in enumerate(raw_items):
+        item = _item(chk, raw, position, areas)
+        if item.id in seen:
+            raise chk.fail(item.id, "id", f"duplicate id (also item #{seen[item.id] + 1})")
+        seen[item.id] = position
+        items.append(item)
+
+    enemy = np.zeros((len(items), len(items)), dtype=bool)
+    for i, item in enumerate(items):
+        for other in item.enemies:
+            if other not in seen:
+                raise chk.fail(item.id, "enemies", f"unknown enemy item {other!r}")
+            if other == item.id:
+                raise chk.fail(item.id, "enemies", "an item cannot be its own enemy")
+            enemy[i, seen[other]] = enemy[seen[other], i] = True
+
+    return Pool(
+        pool_id=pool_id,
+        pool_version=pool_version,
+        name=name,
+        calibration=dict(calibration),
+        theta_scale=scale,
+        content_areas=tuple(areas),
+        items=tuple(items),
+        params=_params(items, scale["D"]),
+        area_index=np.array([areas.index(it.content_area) for it in items], dtype=np.intp),
+        scoring=_scoring(items),
+        exposure_k=np.array([it.exposure_k for it in items], dtype=np.float64),
+        enemy_matrix=enemy,
+        source=source,
+        _index_of=dict(seen),
+    )
+
+
+def _theta_scale(chk: _Checker, raw: Any) -> dict[str, float]:
+    if not isinstance(raw, Mapping):
+        raise chk.fail(None, "theta_scale", "must be an object {mean, sd, D}")
+    unknown = set(raw) - {"mean", "sd", "D"}
+    if unknown:
+        raise chk.fail(None, f"theta_scale.{sorted(unknown)[0]}", "unknown field")
+    scale = {
+        "mean": chk.number(raw.get("mean", 0.0), None, "theta_scale.mean"),
+        "sd": chk.number(raw.get("sd", 1.0), None, "theta_scale.sd"),
+        "D": chk.number(raw.get("D", DEFAULT_D), None, "theta_scale.D"),
+    }
+    if scale["sd"] <= 0 or scale["D"] <= 0:
+        raise chk.fail(None, "theta_scale", "sd and D must be > 0")
+    return scale
+
+
+def _item(chk: _Checker, raw: Any, position: int, areas: Sequence[str]) -> Item:
+    if not isinstance(raw, Mapping):
+        raise chk.fail(None, f"items[{position}]", "each item must be an object")
+    item_id = raw.get("id")
+    if not isinstance(item_id, str) or not item_id:
+        raise chk.fail(None, f"items[{position}].id", "must be a non-empty string")
+    unknown = set(raw) - _ITEM_FIELDS
+    if unknown:
+        raise chk.fail(item_id, sorted(unknown)[0], "unknown field (check the spelling against docs/pool-format.md)")
+    model = raw.get("model")
+    if model not in MODEL_CODES:
+        raise chk.fail(item_id, "model", f"must be one of {', '.join(MODEL_CODES)}, got {model!r}")
+    area = raw.get("content_area")
+    if area not in areas:
+        raise chk.fail(item_id, "content_area", f"{area!r} is not one of the pool's content_areas")
+    stem = chk.string(raw, "stem", item_id)
+    options = raw.get("options")
+    if not isinstance(options, list) or len(options) < 2 or not all(isinstance(o, str) and o for o in options):
+        raise chk.fail(item_id, "options", "must be a list of at least two non-empty strings")
+    params = _item_params(chk, raw.get("params"), model, item_id)
+    key: int | None = None
+    weights: tuple[int, ...] | None = None
+    if MODEL_CODES[model] == DICHOTOMOUS:
+        if "option_weights" in raw:
+            raise chk.fail(item_id, "option_weights", f"a {model} item is scored by 'key', not option weights")
+        if "key" not in raw:
+            raise chk.fail(item_id, "key", "missing: a dichotomous item needs the index of its correct option")
+        key = chk.integer(raw["key"], item_id, "key")
+        if not 0 <= key < len(options):
+            raise chk.fail(item_id, "key", f"must be an option index 0..{len(options) - 1}, got {key}")
+    else:
+        if "key" in raw:
+            raise chk.fail(item_id, "key", f"a {model} item is scored by 'option_weights', not a key")
+        m = len(params["b"])
+        if len(options) != m + 1:
+            raise chk.fail(
+                item_id, "options", f"{len(options)} options but the {m} steps in params.b make {m + 1} categories"
+            )
+        raw_w = raw.get("option_weights")
+        if not isinstance(raw_w, list):
+            raise chk.fail(item_id, "option_weights", "missing: a graded item needs one weight per option")
+        weights = tuple(chk.integer(w, item_id, "option_weights") for w in raw_w)
+        if len(weights) != len(options):
+            raise chk.fail(item_id, "option_weights", f"{len(weights)} weights for {len(options)} options")
+        if sorted(weights) != list(range(min(weights), min(weights) + len(weights))):
+            raise chk.fail(item_id, "option_weights", f"must be consecutive integers each used once, got {weights}")
+    enemies = raw.get("enemies", [])
+    if not isinstance(enemies, list) or not all(isinstance(e, str) for e in enemies):
+        raise chk.fail(item_id, "enemies", "must be a list of item ids")
+    k = chk.number(raw.get("exposure_k", 1.0), item_id, "exposure_k")
+    if not 0 < k <= 1:
+        raise chk.fail(item_id, "exposure_k", f"must be in (0, 1], got {k}")
+    return Item(item_id, model, params, area, stem, tuple(options), key, weights, tuple(enemies), k)
+
+
+def _item_params(chk: _Checker, raw: Any, model: str, item_id: str) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise chk.fail(item_id, "params", "must be an object")
+    expected = _PARAM_NAMES[model]
+    for name in raw:
+        if name not in expected:
+            raise chk.fail(item_id, f"params.{name}", f"not a parameter of the {model} model (expects {expected})")
+    for name in expected:
+        if name not in raw:
+            raise chk.fail(item_id, f"params.{name}", f"missing: the {model} model needs {', '.join(expected)}")
+    out: dict[str, Any] = {}
+    if "a" in expected:
+        out["a"] = chk.number(raw["a"], item_id, "params.a")
+        if out["a"] <= 0:
+            raise chk.fail(item_id, "params.a", f"discrimination must be > 0, got {out['a']}")
+    if MODEL_CODES[model] == DICHOTOMOUS:
+        out["b"] = chk.number(raw["b"], item_id, "params.b")
+        for name in ("c", "d"):
+            if name in expected:
+                out[name] = chk.number(raw[name], item_id, f"params.{name}")
+                if not 0 <= out[name] <= 1:
+                    raise chk.fail(item_id, f"params.{name}", f"must be within [0, 1], got {out[name]}")
+        if out.get("c", 0.0) >= out.get("d", 1.0):
+            raise chk.fail(item_id, "params.c", "the lower asymptote c must be below the upper asymptote d")
+        return out
+    steps = raw["b"]
+    if not isinstance(steps, list) or not steps:
+        raise chk.fail(item_id, "params.b", f"a {model} item needs a non-empty list of step parameters")
+    out["b"] = [chk.number(s, item_id, "params.b") for s in steps]
+    if model == "GRM" and any(lo >= hi for lo, hi in zip(out["b"], out["b"][1:], strict=False)):
+        raise chk.fail(item_id, "params.b", f"GRM thresholds must be strictly increasing, got {out['b']}")
+    return out
+
+
+def _params(items: Sequence[Item], D: float) -> ItemParams:
+    n = len(items)
+    max_steps = max((len(it.params["b"]) for it in items if MODEL_CODES[it.model] != DICHOTOMOUS), default=1)
+    steps = np.full((n, max_steps), np.nan)
+    a, b, c, d = np.ones(n), np.zeros(n), np.zeros(n), np.ones(n)
+    n_cat = np.full(n, 2, dtype=np.intp)
+    for i, it in enumerate(items):
+        a[i] = it.params.get("a", 1.0)
+        if MODEL_CODES[it.model] == DICHOTOMOUS:
+            b[i] = it.params["b"]
+            c[i] = it.params.get("c", 0.0)
+            d[i] = it.params.get("d", 1.0)
+        else:
+            s = it.params["b"]
+            steps[i, : len(s)] = s
+            b[i] = float(np.mean(s))
+            n_cat[i] = len(s) + 1
+    model = np.array([MODEL_CODES[it.model] for it in items], dtype=np.int8)
+    return ItemParams(model=model, a=a, b=b, c=c, d=d, steps=steps, n_categories=n_cat, D=D)
+
+
+def _scoring(items: Sequence[Item]) -> npt.NDArray[np.intp]:
+    width = max(len(it.options) for it in items)
+    table = np.full((len(items), width), -1, dtype=np.intp)
+    for i, it in enumerate(items):
+        if it.key is not None:
+            table[i, : len(it.options)] = 0
+            table[i, it.key] = 1
+        else:
+            assert it.option_weights is not None  # validated: polytomous items carry weights
+            low = min(it.option_weights)
+            table[i, : len(it.options)] = [w - low for w in it.option_weights]
+    return table

@@ -1,0 +1,247 @@
+r"""Item selection: maximum Fisher information with randomesque, Sympson-Hetter, content balancing and enemies.
+
+:func:`select_items` chooses the next item for many examinees at once (a live session passes one row). For
+examinee :math:`e` at estimate :math:`\hat\theta_e` the rule is
+
+.. math:: j_e = \arg\max_{i \in E_e} I_i(\hat\theta_e)
+
+over the eligible set :math:`E_e`, built in this order:
+
+1. **Availability**: items not yet administered and not an enemy of an administered item (the caller keeps
+   this mask; :func:`block_items` updates it).
+2. **Content balancing** (Kingsbury & Zara, 1989), when the subtest has a blueprint: areas at their maximum are
+   closed; when the items left before ``max_items`` are only just enough to reach every area's minimum, only
+   areas below their minimum stay open; of the open areas the one furthest below its target share,
+   :math:`\arg\max_a \; \pi_a (n + 1) - n_a`, supplies the item. If no open area has an available item the
+   blueprint is set aside for that step rather than ending the test.
+3. **Sympson-Hetter exposure control** (Sympson & Hetter, 1985): every eligible item passes a lottery with its
+   probability :math:`K_i`; taking the most informative item that passes is the same as walking down the list
+   in order of information and administering each item with probability :math:`K_i`. The lottery is drawn anew
+   at each step. If no item passes, the lottery is ignored for that step.
+4. **Randomesque** (Kingsbury & Zara, 1989): one of the ``k`` most informative remaining items, uniformly at
+   random. The first item of a test uses ``first_item_randomesque`` so that examinees starting at the same
+   theta do not all see the same first item.
+
+Randomness comes only from the ``rng`` argument; a live session seeds it from its own seed and step so that a
+restored session repeats its choices exactly.
+
+:func:`calibrate_sympson_hetter` lives in :mod:`cat_engine.exposure`, which simulates with this module.
+
+References
+----------
+Kingsbury, G. G., & Zara, A. R. (1989). Procedures for selecting items for computerized adaptive tests. AME 2(4).
+Sympson, J. B., & Hetter, R. D. (1985). Controlling item-exposure rates in computerized adaptive testing.
+Proceedings of the 27th annual meeting of the Military Testing Association.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from .irt import information
+from .pool import Pool
+
+__all__ = [
+    "BlueprintArea",
+    "ResolvedBlueprint",
+    "SelectionConfig",
+    "block_items",
+    "content_minimums_met",
+    "select_items",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
+ExposureControl = Literal["none", "sympson_hetter"]
+
+
+@dataclass(frozen=True)
+class BlueprintArea:
+    """Target share and item-count limits of one content area."""
+
+    target: float
+    min: int = 0
+    max: int = 10**6
+
+
+@dataclass(frozen=True)
+class SelectionConfig:
+    """How a subtest chooses items.
+
+    Parameters
+    ----------
+    randomesque : int
+        Choose at random among the ``k`` most informative eligible items (1 = plain maximum information).
+    first_item_randomesque : int
+        The same for the first item of the test.
+    start_theta : float
+        Theta at which the first item is chosen.
+    exposure_control : {"none", "sympson_hetter"}
+        Sympson-Hetter uses each item's ``exposure_k`` from the pool.
+    blueprint : mapping of area name to BlueprintArea
+        Content balancing; empty for none.
+    """
+
+    randomesque: int = 1
+    first_item_randomesque: int = 10
+    start_theta: float = 0.0
+    exposure_control: ExposureControl = "none"
+    blueprint: Mapping[str, BlueprintArea] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.randomesque < 1 or self.first_item_randomesque < 1:
+            raise ValueError("randomesque sizes must be >= 1")
+        if self.exposure_control not in ("none", "sympson_hetter"):
+            raise ValueError(f"unknown exposure_control {self.exposure_control!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class ResolvedBlueprint:
+    """A blueprint as arrays over the pool's content areas (areas it does not name: target 0, no limits)."""
+
+    target: FloatArray
+    minimum: IntArray
+    maximum: IntArray
+
+    @classmethod
+    def resolve(cls, blueprint: Mapping[str, BlueprintArea], pool: Pool) -> ResolvedBlueprint | None:
+        """Arrays for ``pool``; None for an empty blueprint. Unknown area names raise ``KeyError``."""
+        if not blueprint:
+            return None
+        n_areas = len(pool.content_areas)
+        target = np.zeros(n_areas)
+        minimum = np.zeros(n_areas, dtype=np.intp)
+        maximum = np.full(n_areas, 10**6, dtype=np.intp)
+        for name, area in blueprint.items():
+            a = pool.content_areas.index(name) if name in pool.content_areas else None
+            if a is None:
+                raise KeyError(name)
+            target[a], minimum[a], maximum[a] = area.target, area.min, area.max
+        return cls(target, minimum, maximum)
+
+
+def block_items(available: BoolArray, pool: Pool, chosen: IntArray) -> None:
+    """Mark each row's chosen item and its enemies unavailable, in place (``chosen < 0`` rows are skipped)."""
+    rows = np.flatnonzero(chosen >= 0)
+    if rows.size == 0:
+        return
+    picked = chosen[rows]
+    available[rows, picked] = False
+    if pool.enemy_matrix.any():
+        available[rows] &= ~pool.enemy_matrix[picked]
+
+
+def content_minimums_met(blueprint: ResolvedBlueprint | None, area_counts: IntArray) -> BoolArray:
+    """Whether each examinee (row of ``area_counts``, shape (N, A)) has reached every area's minimum."""
+    if blueprint is None:
+        return np.ones(area_counts.shape[0], dtype=bool)
+    result: BoolArray = np.all(area_counts >= blueprint.minimum, axis=1)
+    return result
+
+
+def _area_filter(
+    pool: Pool,
+    blueprint: ResolvedBlueprint,
+    eligible: BoolArray,
+    area_counts: IntArray,
+    n_given: IntArray,
+    max_items: int,
+) -> BoolArray:
+    """Restrict each row's eligible items to the one content area the blueprint asks for next."""
+    n_areas = blueprint.target.shape[0]
+    has_items = np.zeros((eligible.shape[0], n_areas), dtype=bool)
+    for a in range(n_areas):
+        has_items[:, a] = eligible[:, pool.area_index == a].any(axis=1)
+    open_ = (area_counts < blueprint.maximum) & has_items
+    shortfall = np.maximum(blueprint.minimum - area_counts, 0)
+    remaining = max_items - n_given
+    must_fill = (shortfall.sum(axis=1) >= remaining)[:, None]
+    open_ &= ~must_fill | (shortfall > 0)
+    deficit = blueprint.target * (n_given[:, None] + 1) - area_counts
+    deficit = np.where(open_, deficit, -np.inf)
+    area = np.argmax(deficit, axis=1)
+    any_open = open_.any(axis=1)
+    in_area = pool.area_index[None, :] == area[:, None]
+    return np.where(any_open[:, None], eligible & in_area, eligible)
+
+
+def select_items(
+    pool: Pool,
+    config: SelectionConfig,
+    blueprint: ResolvedBlueprint | None,
+    theta: FloatArray,
+    available: BoolArray,
+    area_counts: IntArray,
+    n_given: IntArray,
+    max_items: int,
+    rng: np.random.Generator,
+    considered: BoolArray | None = None,
+) -> IntArray:
+    """Choose the next item of each examinee.
+
+    Parameters
+    ----------
+    theta : ndarray, shape (N,)
+        Current estimates (use ``config.start_theta`` before the first item).
+    available : ndarray of bool, shape (N, n_items)
+        Items neither administered nor blocked as enemies.
+    area_counts : ndarray of int, shape (N, n_areas)
+        Items administered so far per content area.
+    n_given : ndarray of int, shape (N,)
+        Items administered so far.
+    max_items : int
+        The subtest's maximum length (content balancing plans for it).
+    rng : numpy.random.Generator
+        Source of the randomesque and Sympson-Hetter draws.
+    considered : ndarray of bool, shape (N, n_items), optional
+        When given, set to true in place for the items the Sympson-Hetter procedure *selected* this step (the
+        chosen item and every more informative eligible item whose lottery failed): the counts behind
+        :math:`P(S_i)` of the exposure-parameter calibration.
+
+    Returns
+    -------
+    ndarray of int, shape (N,)
+        Item index per examinee, -1 where no item is available.
+    """
+    info = information(theta[:, None], pool.params)
+    eligible = available.copy()
+    if blueprint is not None:
+        eligible = _area_filter(pool, blueprint, eligible, area_counts, n_given, max_items)
+    candidates = eligible
+    if config.exposure_control == "sympson_hetter":
+        passed = eligible & (rng.random(eligible.shape) <= pool.exposure_k)
+        nobody = ~passed.any(axis=1, keepdims=True)
+        candidates = np.where(nobody, eligible, passed)
+    masked = np.where(candidates, info, -np.inf)
+    k = np.where(n_given == 0, config.first_item_randomesque, config.randomesque)
+    chosen = _randomesque(masked, k, rng)
+    if considered is not None:
+        rows = np.flatnonzero(chosen >= 0)
+        best = info[rows, chosen[rows]]
+        considered[rows] |= eligible[rows] & (info[rows] >= best[:, None])
+    return chosen
+
+
+def _randomesque(masked: FloatArray, k: IntArray, rng: np.random.Generator) -> IntArray:
+    """Per row, one of the ``k`` largest finite entries uniformly at random (-1 when the row has none)."""
+    n_rows, n_items = masked.shape
+    k_max = int(min(k.max(), n_items))
+    has_any = np.isfinite(masked).any(axis=1)
+    if k_max == 1:
+        chosen = np.argmax(masked, axis=1)
+    else:
+        top = np.argpartition(-masked, k_max - 1, axis=1)[:, :k_max]
+        top_values = np.take_along_axis(masked, top, axis=1)
+        order = np.argsort(-top_values, axis=1, kind="stable")
+        top = np.take_along_axis(top, order, axis=1)
+        top_values = np.take_along_axis(top_values, order, axis=1)
+        usable = np.isfinite(top_values) & (np.arange(k_max)[None, :] < k[:, None])
+        draws = np.where(usable, rng.random((n_rows, k_max)) + 1e-12, -1.0)
+        chosen = top[np.arange(n_rows), np.argmax(draws, axis=1)]
+    return np.where(has_any, chosen, -1).astype(np.intp)
