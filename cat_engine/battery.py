@@ -17,6 +17,7 @@ import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,15 @@ import numpy as np
 from .errors import BatteryConfigError
 from .estimation import METHODS, EstimatorConfig, estimate
 from .pool import Pool, load_pool
-from .selection import BlueprintArea, ResolvedBlueprint, SelectionConfig, content_minimums_met, select_items
-from .stopping import StopReason, StoppingConfig, stop_reasons
+from .selection import (
+    BlueprintArea,
+    RandomSource,
+    ResolvedBlueprint,
+    SelectionConfig,
+    content_minimums_met,
+    select_items,
+)
+from .stopping import StoppingConfig, StopReason, stop_reasons
 
 __all__ = [
     "FORMAT_VERSION",
@@ -96,7 +104,7 @@ class Subtest:
         return 1 + int(np.searchsorted(np.asarray(self.level_cuts), theta, side="right"))
 
     def step(
-        self, items: Sequence[int], categories: Sequence[int], rng: np.random.Generator, time_up: bool = False
+        self, items: Sequence[int], categories: Sequence[int], rng: RandomSource, time_up: bool = False
     ) -> StepResult:
         """Estimate from the responses so far, check the stopping rules and, unless stopping, select the next item.
 
@@ -109,7 +117,7 @@ class Subtest:
         if items:
             given = np.asarray(items, dtype=np.intp)
             available[0, given] = False
-            if pool.enemy_matrix.any():
+            if pool.has_enemies:
                 available[0] &= ~pool.enemy_matrix[given].any(axis=0)
         area_counts = np.bincount(pool.area_index[list(items)], minlength=len(pool.content_areas))[None, :]
         n_given = np.array([len(items)], dtype=np.intp)
@@ -119,7 +127,7 @@ class Subtest:
             np.array([theta]),
             np.array([se]),
             content_minimums_met(self.blueprint, area_counts),
-            ~available.any(axis=1),
+            ~np.any(available, axis=1),
             np.array([time_up]),
         )[0]
         if reason != StopReason.CONTINUE:
@@ -315,7 +323,7 @@ def _subtest(v: _Validator, raw: Any, base_dir: Path) -> Subtest:
     if not isinstance(cuts_raw, list) or len(cuts_raw) != 4:
         raise v.fail(sid, "level_cuts", "must list exactly 4 cuts (levels 1-5)")
     cuts = tuple(v.number({"c": c}, "c", sid, None, "level_cuts.") for c in cuts_raw)
-    if any(lo >= hi for lo, hi in zip(cuts, cuts[1:], strict=False)):
+    if any(lo >= hi for lo, hi in pairwise(cuts)):
         raise v.fail(sid, "level_cuts", f"cuts must be strictly increasing, got {list(cuts)}")
     time_limit = None
     if "time_limit_s" in raw:

@@ -196,7 +196,7 @@ def estimate_batch(
             info_at_nodes = node_information(config, params, items, mask)
         objective += 0.5 * np.log(np.maximum(info_at_nodes, _INFO_FLOOR))
     start = config.nodes[np.argmax(objective, axis=1)]
-    answered = mask.any(axis=1)
+    answered = np.any(mask, axis=1)
     start = np.where(answered, start, config.prior_mean)
     return _fisher_scoring(config, params, start, items, categories, mask, answered)
 

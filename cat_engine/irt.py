@@ -50,6 +50,8 @@ Monograph 17.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+
 import numpy as np
 import numpy.typing as npt
 
@@ -117,6 +119,18 @@ class ItemParams:
     def n_items(self) -> int:
         """Number of items."""
         return int(self.a.shape[0])
+
+    @cached_property
+    def da(self) -> FloatArray:
+        """``D * a`` of every item."""
+        result: FloatArray = self.a * self.D
+        result.setflags(write=False)
+        return result
+
+    @cached_property
+    def families(self) -> dict[int, IntArray]:
+        """Item indices of each model family present in the pool."""
+        return {int(code): np.flatnonzero(self.model == code) for code in np.unique(self.model)}
 
     @property
     def max_categories(self) -> int:
@@ -301,7 +315,21 @@ def information(theta: npt.ArrayLike, params: ItemParams, items: npt.ArrayLike |
     -------
     ndarray, shape ``broadcast(theta, items)``
     """
-    probs, derivs, _ = _probs_and_derivs(theta, params, items)
+    theta_arr = np.asarray(theta, dtype=np.float64)
+    if items is None:
+        families = params.families
+        if len(families) > 1:  # one vectorised pass per model family, scattered into place
+            out = np.empty(np.broadcast_shapes(theta_arr.shape, (params.n_items,)))
+            for idx in families.values():
+                out[..., idx] = information(theta_arr, params, idx)
+            return out
+        if DICHOTOMOUS in families:
+            return _dichotomous_info(theta_arr, params.da, params.b, params.c, params.d)
+    else:
+        idx = np.asarray(items, dtype=np.intp)
+        if _all_dichotomous(params, idx):
+            return _dichotomous_info(theta_arr, params.da[idx], params.b[idx], params.c[idx], params.d[idx])
+    probs, derivs, _ = _probs_and_derivs(theta_arr, params, items)
     result: FloatArray = (derivs * derivs / np.maximum(probs, _EPS)).sum(axis=-1)
     return result
 
@@ -315,10 +343,40 @@ def log_probability(
     :math:`\\ell(\\theta) = \\sum_i \\log P_{i,x_i}(\\theta)`. Probabilities are floored at 1e-12, so the result is
     always finite.
     """
-    probs, _, _ = _probs_and_derivs(theta, params, items)
-    cat = np.broadcast_to(np.asarray(categories, dtype=np.intp), probs.shape[:-1])
-    chosen = np.take_along_axis(probs, cat[..., None], axis=-1)[..., 0]
+    theta_arr = np.asarray(theta, dtype=np.float64)
+    idx = None if items is None else np.asarray(items, dtype=np.intp)
+    if _all_dichotomous(params, idx):
+        p, _ = _dichotomous_fast(theta_arr, params, idx)
+        chosen = np.where(np.asarray(categories) == 1, p, 1.0 - p)
+    else:
+        probs, _, _ = _probs_and_derivs(theta_arr, params, idx)
+        cat = np.broadcast_to(np.asarray(categories, dtype=np.intp), probs.shape[:-1])
+        chosen = np.take_along_axis(probs, cat[..., None], axis=-1)[..., 0]
     result: FloatArray = np.log(np.maximum(chosen, _EPS))
+    return result
+
+
+def _all_dichotomous(params: ItemParams, idx: IntArray | None) -> bool:
+    if idx is None or len(params.families) == 1:
+        return DICHOTOMOUS in params.families and len(params.families) == 1
+    return bool(np.all(params.model[idx] == DICHOTOMOUS))
+
+
+def _dichotomous_fast(theta: FloatArray, params: ItemParams, idx: IntArray | None) -> tuple[FloatArray, FloatArray]:
+    """P and P' of dichotomous items, the 4PL formulas without the category axis."""
+    if idx is None:
+        da, b, c, d = params.da, params.b, params.c, params.d
+    else:
+        da, b, c, d = params.da[idx], params.b[idx], params.c[idx], params.d[idx]
+    logistic = 1.0 / (1.0 + np.exp(-da * (theta - b)))
+    return c + (d - c) * logistic, da * (d - c) * logistic * (1.0 - logistic)
+
+
+def _dichotomous_info(theta: FloatArray, da: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray) -> FloatArray:
+    logistic = 1.0 / (1.0 + np.exp(-da * (theta - b)))
+    p = c + (d - c) * logistic
+    dp = da * (d - c) * logistic * (1.0 - logistic)
+    result: FloatArray = dp * dp / np.maximum(p * (1.0 - p), _EPS)
     return result
 
 
@@ -334,7 +392,15 @@ def score_function(
     info : ndarray
         :math:`I(\\theta)` of the same items, elementwise.
     """
-    probs, derivs, _ = _probs_and_derivs(theta, params, items)
+    theta_arr = np.asarray(theta, dtype=np.float64)
+    idx = None if items is None else np.asarray(items, dtype=np.intp)
+    if _all_dichotomous(params, idx):
+        p, dp = _dichotomous_fast(theta_arr, params, idx)
+        pq = np.maximum(p * (1.0 - p), _EPS)
+        score_d: FloatArray = (np.asarray(categories) - p) * dp / pq
+        info_d: FloatArray = dp * dp / pq
+        return score_d, info_d
+    probs, derivs, _ = _probs_and_derivs(theta_arr, params, idx)
     cat = np.broadcast_to(np.asarray(categories, dtype=np.intp), probs.shape[:-1])
     p_x = np.take_along_axis(probs, cat[..., None], axis=-1)[..., 0]
     dp_x = np.take_along_axis(derivs, cat[..., None], axis=-1)[..., 0]

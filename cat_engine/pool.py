@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +114,15 @@ class Pool:
     def n_items(self) -> int:
         """Number of items."""
         return len(self.items)
+
+    @cached_property
+    def has_enemies(self) -> bool:
+        """Whether any item has an enemy (checked once: the matrix is read on every adaptive step)."""
+        return bool(self.enemy_matrix.any())
+
+    def categories(self, items: Sequence[int], responses: Sequence[int]) -> list[int]:
+        """Categories scored by already validated option indices ``responses`` on ``items``."""
+        return [int(self.scoring[i, r]) for i, r in zip(items, responses, strict=True)]
 
     def index_of(self, item_id: str) -> int:
         """Item index of an item id (KeyError when absent)."""
@@ -362,7 +373,7 @@ def _item(chk: _Checker, raw: Any, position: int, areas: Sequence[str]) -> Item:
     k = chk.number(raw.get("exposure_k", 1.0), item_id, "exposure_k")
     if not 0 < k <= 1:
         raise chk.fail(item_id, "exposure_k", f"must be in (0, 1], got {k}")
-    return Item(item_id, model, params, area, stem, tuple(options), key, weights, tuple(enemies), k)
+    return Item(item_id, model, params, str(area), stem, tuple(options), key, weights, tuple(enemies), k)
 
 
 def _item_params(chk: _Checker, raw: Any, model: str, item_id: str) -> dict[str, Any]:
@@ -394,7 +405,7 @@ def _item_params(chk: _Checker, raw: Any, model: str, item_id: str) -> dict[str,
     if not isinstance(steps, list) or not steps:
         raise chk.fail(item_id, "params.b", f"a {model} item needs a non-empty list of step parameters")
     out["b"] = [chk.number(s, item_id, "params.b") for s in steps]
-    if model == "GRM" and any(lo >= hi for lo, hi in zip(out["b"], out["b"][1:], strict=False)):
+    if model == "GRM" and any(lo >= hi for lo, hi in pairwise(out["b"])):
         raise chk.fail(item_id, "params.b", f"GRM thresholds must be strictly increasing, got {out['b']}")
     return out
 

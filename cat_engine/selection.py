@@ -36,7 +36,7 @@ Proceedings of the 27th annual meeting of the Military Testing Association.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -48,6 +48,8 @@ from .pool import Pool
 
 __all__ = [
     "BlueprintArea",
+    "LazyRandom",
+    "RandomSource",
     "ResolvedBlueprint",
     "SelectionConfig",
     "block_items",
@@ -59,6 +61,28 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
 ExposureControl = Literal["none", "sympson_hetter"]
+
+
+class LazyRandom:
+    """A numpy Generator made from ``seed_key`` on first use.
+
+    Most steps of a plain maximum-information test draw no random number; a live session passes one of these so
+    that it pays for seeding only when a draw happens, while the draws stay a pure function of the key.
+    """
+
+    def __init__(self, seed_key: Sequence[int]) -> None:
+        self._seed_key = tuple(seed_key)
+        self._generator: np.random.Generator | None = None
+
+    def random(self, size: int | tuple[int, ...]) -> FloatArray:
+        """Uniform draws in [0, 1), as ``numpy.random.Generator.random``."""
+        if self._generator is None:
+            self._generator = np.random.default_rng(self._seed_key)
+        return self._generator.random(size)
+
+
+#: Anything :func:`select_items` can draw from.
+RandomSource = np.random.Generator | LazyRandom
 
 
 @dataclass(frozen=True)
@@ -133,7 +157,7 @@ def block_items(available: BoolArray, pool: Pool, chosen: IntArray) -> None:
         return
     picked = chosen[rows]
     available[rows, picked] = False
-    if pool.enemy_matrix.any():
+    if pool.has_enemies:
         available[rows] &= ~pool.enemy_matrix[picked]
 
 
@@ -166,7 +190,7 @@ def _area_filter(
     deficit = blueprint.target * (n_given[:, None] + 1) - area_counts
     deficit = np.where(open_, deficit, -np.inf)
     area = np.argmax(deficit, axis=1)
-    any_open = open_.any(axis=1)
+    any_open = np.any(open_, axis=1)
     in_area = pool.area_index[None, :] == area[:, None]
     return np.where(any_open[:, None], eligible & in_area, eligible)
 
@@ -180,7 +204,7 @@ def select_items(
     area_counts: IntArray,
     n_given: IntArray,
     max_items: int,
-    rng: np.random.Generator,
+    rng: RandomSource,
     considered: BoolArray | None = None,
 ) -> IntArray:
     """Choose the next item of each examinee.
@@ -197,7 +221,7 @@ def select_items(
         Items administered so far.
     max_items : int
         The subtest's maximum length (content balancing plans for it).
-    rng : numpy.random.Generator
+    rng : numpy.random.Generator or LazyRandom
         Source of the randomesque and Sympson-Hetter draws.
     considered : ndarray of bool, shape (N, n_items), optional
         When given, set to true in place for the items the Sympson-Hetter procedure *selected* this step (the
@@ -228,7 +252,7 @@ def select_items(
     return chosen
 
 
-def _randomesque(masked: FloatArray, k: IntArray, rng: np.random.Generator) -> IntArray:
+def _randomesque(masked: FloatArray, k: IntArray, rng: RandomSource) -> IntArray:
     """Per row, one of the ``k`` largest finite entries uniformly at random (-1 when the row has none)."""
     n_rows, n_items = masked.shape
     k_max = int(min(k.max(), n_items))

@@ -36,7 +36,6 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-import numpy as np
 import orjson
 
 from .battery import Battery, Profile, SubtestResult
@@ -51,6 +50,7 @@ from .errors import (
     TimeUp,
     WrongSequence,
 )
+from .estimation import estimate
 from .events import (
     Answered,
     Connected,
@@ -64,7 +64,8 @@ from .events import (
     Terminated,
     TimeExtended,
 )
-from .estimation import estimate
+from .pool import Pool
+from .selection import LazyRandom
 from .stopping import StopReason
 
 __all__ = [
@@ -246,7 +247,7 @@ def answer(battery: Battery, state: SessionState, seq: int, response: int, now_m
     items = (*state.items, state.item)
     responses = (*state.responses, response)
     answered = replace(state, items=items, responses=responses, response_ms=(*state.response_ms, took))
-    categories = [int(sub.pool.scoring[i, r]) for i, r in zip(items, responses, strict=True)]
+    categories = sub.pool.categories(items, responses)
     step = sub.step(list(items), categories, _rng(state.seed, state.subtest, len(items)))
     events: list[Event] = [
         Answered(now_ms, state.seq, state.subtest, state.item, response, category, took, step.theta, step.se)
@@ -288,7 +289,7 @@ def extend_time(battery: Battery, state: SessionState, seconds: float, now_ms: i
         raise IllegalCommand(f"an extension must be between 0 and 86400 seconds, got {seconds!r}")
     if battery.subtests[state.subtest].time_limit_s is None:
         raise IllegalCommand("this subtest has no time limit to extend")
-    extra = int(round(seconds * 1000))
+    extra = round(seconds * 1000)
     return replace(state, extra_ms=state.extra_ms + extra), [TimeExtended(now_ms, state.subtest, extra)]
 
 
@@ -326,8 +327,8 @@ def profile(battery: Battery, state: SessionState) -> Profile:
 # --- internals -------------------------------------------------------------------------------------------------
 
 
-def _rng(seed: int, subtest: int, n_answered: int) -> np.random.Generator:
-    return np.random.default_rng([seed, subtest, n_answered])
+def _rng(seed: int, subtest: int, n_answered: int) -> LazyRandom:
+    return LazyRandom((seed, subtest, n_answered))
 
 
 def _require_open(state: SessionState) -> None:
@@ -347,7 +348,7 @@ def _require_answerable(state: SessionState) -> None:
 
 def _estimate(battery: Battery, state: SessionState) -> tuple[float, float]:
     sub = battery.subtests[state.subtest]
-    categories = [int(sub.pool.scoring[i, r]) for i, r in zip(state.items, state.responses, strict=True)]
+    categories = sub.pool.categories(state.items, state.responses)
     return estimate(sub.estimator, sub.pool.params, list(state.items), categories)
 
 
@@ -498,25 +499,24 @@ def _check_fits(battery: Battery, state: SessionState) -> None:
             f"state belongs to battery {state.battery_id} {state.battery_version}, not {battery.id} {battery.version}"
         )
     n_sub = len(battery.subtests)
-    if (
-        not 0 <= state.subtest <= n_sub
-        or len(state.done) != min(state.subtest, n_sub)
-        and (state.phase is not Phase.TERMINATED)
-    ):
+    # Each ended subtest leaves one DoneSubtest; termination also records the interrupted one.
+    allowed_done = {state.subtest, state.subtest + 1} if state.phase is Phase.TERMINATED else {state.subtest}
+    if not 0 <= state.subtest <= n_sub or len(state.done) not in allowed_done or len(state.done) > n_sub:
         raise StateCorrupted("subtest index and finished subtests disagree")
     live = state.phase in (Phase.ACTIVE, Phase.PAUSED)
     if live and not (state.subtest < n_sub and 0 <= state.item < battery.subtests[state.subtest].pool.n_items):
         raise StateCorrupted("an active session must present an item of its subtest's pool")
     if not len(state.items) == len(state.responses) == len(state.response_ms):
         raise StateCorrupted("items, responses and response times differ in length")
-    pools = [battery.subtests[i].pool for i in range(min(len(state.done), n_sub))]
-    for pool, d in zip(pools, state.done, strict=False):
-        _check_answers(pool, d.items, d.responses)
+    for sub, d in zip(battery.subtests, state.done, strict=False):
+        _check_answers(sub.pool, d.items, d.responses)
     if state.subtest < n_sub:
         _check_answers(battery.subtests[state.subtest].pool, state.items, state.responses)
 
 
-def _check_answers(pool: Any, items: tuple[int, ...], responses: tuple[int, ...]) -> None:
-    for i, r in zip(items, responses, strict=False):
+def _check_answers(pool: Pool, items: tuple[int, ...], responses: tuple[int, ...]) -> None:
+    if len(items) != len(responses):
+        raise StateCorrupted("items and responses differ in length")
+    for i, r in zip(items, responses, strict=True):
         if not 0 <= i < pool.n_items or not 0 <= r < pool.n_options(i):
             raise StateCorrupted(f"answer ({i}, {r}) does not fit pool {pool.pool_id}")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -101,7 +102,7 @@ class SubtestSimulation:
         covered = np.abs(error) <= 1.96 * self.se
         exposure = self.exposure
         bands = []
-        for low, high in zip(THETA_BANDS[:-1], THETA_BANDS[1:], strict=True):
+        for low, high in pairwise(THETA_BANDS):
             in_band = (self.true_theta > low) & (self.true_theta <= high)
             if not in_band.any():
                 continue
@@ -118,9 +119,8 @@ class SubtestSimulation:
                     "mean_length": float(self.lengths[in_band].mean()),
                 }
             )
-        reasons = {
-            StopReason(int(code)).label: int(count) for code, count in zip(*np.unique(self.reasons, return_counts=True))
-        }
+        codes, counts = np.unique(self.reasons, return_counts=True)
+        reasons = {StopReason(int(code)).label: int(count) for code, count in zip(codes, counts, strict=True)}
         return {
             "name": self.subtest.name,
             "subtest_id": self.subtest.id,
@@ -223,12 +223,14 @@ def simulate_subtest(
             theta[rows],
             se[rows],
             content_minimums_met(subtest.blueprint, area_counts[rows]),
-            ~available[rows].any(axis=1),
+            ~np.any(available[rows], axis=1),
             np.zeros(rows.size, dtype=bool),
         )
         if progress is not None:
             progress(position + 1, max_items)
 
+    if progress is not None and position + 1 < max_items:
+        progress(max_items, max_items)  # every test ended early: show the bar complete
     return SubtestSimulation(
         subtest=subtest,
         true_theta=truth,
