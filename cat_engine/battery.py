@@ -17,6 +17,7 @@ import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .errors import BatteryConfigError
-from .estimation import METHODS, EstimatorConfig, estimate
+from .estimation import METHODS, EstimatorConfig, LogLikTable, estimate
 from .pool import Pool, load_pool
 from .selection import (
     BlueprintArea,
@@ -99,6 +100,11 @@ class Subtest:
     time_limit_s: float | None = None
     blueprint: ResolvedBlueprint | None = None
 
+    @cached_property
+    def log_table(self) -> LogLikTable:
+        """The pool's log-probabilities at the estimator's nodes (built on first use)."""
+        return LogLikTable.build(self.estimator, self.pool.params)
+
     def level(self, theta: float) -> int:
         """Competency level 1-5 of ``theta``."""
         return 1 + int(np.searchsorted(np.asarray(self.level_cuts), theta, side="right"))
@@ -111,7 +117,7 @@ class Subtest:
         This is the single-examinee form of what :mod:`cat_engine.simulate` does for many examinees at once, with
         the same estimator, selection and stopping functions.
         """
-        theta, se = estimate(self.estimator, self.pool.params, items, categories)
+        theta, se = estimate(self.estimator, self.pool.params, items, categories, self.log_table)
         pool = self.pool
         available = np.ones((1, pool.n_items), dtype=bool)
         if items:

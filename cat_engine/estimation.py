@@ -55,7 +55,7 @@ import numpy.typing as npt
 
 from .irt import ItemParams, information, log_probability, score_function
 
-__all__ = ["METHODS", "EstimatorConfig", "estimate", "estimate_batch", "node_information", "node_loglik"]
+__all__ = ["METHODS", "EstimatorConfig", "LogLikTable", "estimate", "estimate_batch", "node_information", "node_loglik"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -108,6 +108,13 @@ class EstimatorConfig:
         return nodes
 
     @cached_property
+    def nodes_squared(self) -> FloatArray:
+        """Squares of the nodes (for the posterior variance)."""
+        result: FloatArray = self.nodes**2
+        result.setflags(write=False)
+        return result
+
+    @cached_property
     def log_prior(self) -> FloatArray:
         """Log of the normal prior density at the nodes (up to a constant)."""
         z = (self.nodes - self.prior_mean) / self.prior_sd
@@ -121,13 +128,38 @@ class EstimatorConfig:
         return self.theta_max - self.theta_min
 
 
+@dataclass(frozen=True, eq=False)
+class LogLikTable:
+    """:math:`\\log P_{ik}(q_j)` of every item ``i``, category ``k`` and quadrature node ``q_j``.
+
+    Built once per pool and estimator, it turns the log-likelihood at the nodes into a gather and a sum, the
+    cost of an EAP estimate in a live session and of each position of a simulation. The values are exactly
+    those :func:`~cat_engine.irt.log_probability` gives at the nodes.
+    """
+
+    values: FloatArray  # shape (n_items, max_categories, Q)
+
+    @classmethod
+    def build(cls, config: EstimatorConfig, params: ItemParams) -> LogLikTable:
+        """Tabulate ``params`` at ``config``'s nodes."""
+        items = np.arange(params.n_items)[:, None, None]
+        categories = np.arange(params.max_categories)[None, :, None]
+        values = log_probability(config.nodes[None, None, :], params, items, categories)
+        values.setflags(write=False)
+        return cls(values)
+
+    def loglik(self, items: npt.ArrayLike, categories: npt.ArrayLike) -> FloatArray:
+        """Log-likelihood at the nodes; ``items``, ``categories`` shape ``(..., L)`` give ``(..., Q)``."""
+        result: FloatArray = self.values[items, categories].sum(axis=-2)
+        return result
+
+
 def node_loglik(
     config: EstimatorConfig, params: ItemParams, items: npt.ArrayLike, categories: npt.ArrayLike
 ) -> FloatArray:
-    """Log-likelihood at the quadrature nodes.
+    """Log-likelihood at the quadrature nodes, computed directly (see :class:`LogLikTable` for the cached form).
 
-    ``items`` and ``categories`` have shape ``(..., L)``; the result has shape ``(..., Q)``. In a simulation the
-    caller instead adds one response at a time: ``loglik += log_probability(nodes, params, item[:, None], ...)``.
+    ``items`` and ``categories`` have shape ``(..., L)``; the result has shape ``(..., Q)``.
     """
     items_arr = np.asarray(items, dtype=np.intp)
     cats = np.asarray(categories, dtype=np.intp)
@@ -149,12 +181,21 @@ def node_information(
 
 
 def estimate(
-    config: EstimatorConfig, params: ItemParams, items: Sequence[int], categories: Sequence[int]
+    config: EstimatorConfig,
+    params: ItemParams,
+    items: Sequence[int],
+    categories: Sequence[int],
+    table: LogLikTable | None = None,
 ) -> tuple[float, float]:
-    """Theta and SE of one examinee from the items answered and the categories scored."""
+    """Theta and SE of one examinee from the items answered and the categories scored.
+
+    ``table``, when given, must be ``LogLikTable.build(config, params)``; it only makes the call faster.
+    """
     items_arr = np.asarray(items, dtype=np.intp).reshape(1, -1)
     cats = np.asarray(categories, dtype=np.intp).reshape(1, -1)
-    loglik = node_loglik(config, params, items_arr, cats)
+    loglik = node_loglik(config, params, items_arr, cats) if table is None else table.loglik(items_arr, cats)
+    if config.method == "eap":
+        return _eap_one(config, loglik[0])
     theta, se = estimate_batch(config, params, loglik, items_arr, cats, np.ones(items_arr.shape, dtype=bool))
     return float(theta[0]), float(se[0])
 
@@ -207,8 +248,18 @@ def _eap(config: EstimatorConfig, loglik: FloatArray) -> tuple[FloatArray, Float
     weights = np.exp(log_post)
     weights /= weights.sum(axis=-1, keepdims=True)
     theta = weights @ config.nodes
-    var = weights @ (config.nodes**2) - theta**2
+    var = weights @ config.nodes_squared - theta**2
     return theta, np.sqrt(np.maximum(var, 0.0))
+
+
+def _eap_one(config: EstimatorConfig, loglik: FloatArray) -> tuple[float, float]:
+    """:func:`_eap` for one examinee, in fewer numpy calls (the per-answer path of a live session)."""
+    log_post = loglik + config.log_prior
+    weights = np.exp(log_post - log_post.max())
+    total = float(weights.sum())
+    theta = float(weights @ config.nodes) / total
+    var = float(weights @ config.nodes_squared) / total - theta * theta
+    return theta, max(var, 0.0) ** 0.5
 
 
 def _test_score_info(

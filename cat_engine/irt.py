@@ -350,10 +350,17 @@ def log_probability(
         chosen = np.where(np.asarray(categories) == 1, p, 1.0 - p)
     else:
         probs, _, _ = _probs_and_derivs(theta_arr, params, idx)
-        cat = np.broadcast_to(np.asarray(categories, dtype=np.intp), probs.shape[:-1])
+        probs, cat = _broadcast_categories(probs, categories)
         chosen = np.take_along_axis(probs, cat[..., None], axis=-1)[..., 0]
     result: FloatArray = np.log(np.maximum(chosen, _EPS))
     return result
+
+
+def _broadcast_categories(probs: FloatArray, categories: npt.ArrayLike) -> tuple[FloatArray, IntArray]:
+    """Broadcast category probabilities ``(..., K)`` and observed categories against each other."""
+    cat = np.asarray(categories, dtype=np.intp)
+    shape = np.broadcast_shapes(probs.shape[:-1], cat.shape)
+    return np.broadcast_to(probs, (*shape, probs.shape[-1])), np.broadcast_to(cat, shape)
 
 
 def _all_dichotomous(params: ItemParams, idx: IntArray | None) -> bool:
@@ -401,7 +408,8 @@ def score_function(
         info_d: FloatArray = dp * dp / pq
         return score_d, info_d
     probs, derivs, _ = _probs_and_derivs(theta_arr, params, idx)
-    cat = np.broadcast_to(np.asarray(categories, dtype=np.intp), probs.shape[:-1])
+    probs, cat = _broadcast_categories(probs, categories)
+    derivs = np.broadcast_to(derivs, probs.shape)
     p_x = np.take_along_axis(probs, cat[..., None], axis=-1)[..., 0]
     dp_x = np.take_along_axis(derivs, cat[..., None], axis=-1)[..., 0]
     score = dp_x / np.maximum(p_x, _EPS)

@@ -234,7 +234,7 @@ def select_items(
         Item index per examinee, -1 where no item is available.
     """
     info = information(theta[:, None], pool.params)
-    eligible = available.copy()
+    eligible = available  # never written to below: every restriction makes a new array
     if blueprint is not None:
         eligible = _area_filter(pool, blueprint, eligible, area_counts, n_given, max_items)
     candidates = eligible
@@ -256,7 +256,6 @@ def _randomesque(masked: FloatArray, k: IntArray, rng: RandomSource) -> IntArray
     """Per row, one of the ``k`` largest finite entries uniformly at random (-1 when the row has none)."""
     n_rows, n_items = masked.shape
     k_max = int(min(k.max(), n_items))
-    has_any = np.isfinite(masked).any(axis=1)
     if k_max == 1:
         chosen = np.argmax(masked, axis=1)
     else:
@@ -268,4 +267,6 @@ def _randomesque(masked: FloatArray, k: IntArray, rng: RandomSource) -> IntArray
         usable = np.isfinite(top_values) & (np.arange(k_max)[None, :] < k[:, None])
         draws = np.where(usable, rng.random((n_rows, k_max)) + 1e-12, -1.0)
         chosen = top[np.arange(n_rows), np.argmax(draws, axis=1)]
-    return np.where(has_any, chosen, -1).astype(np.intp)
+    found = np.isfinite(masked[np.arange(n_rows), chosen])
+    result: IntArray = np.where(found, chosen, -1)
+    return result

@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from .battery import Battery, Subtest
 from .estimation import estimate_batch
-from .irt import category_probabilities, log_probability
+from .irt import category_probabilities
 from .selection import block_items, content_minimums_met, select_items
 from .stopping import StopReason, stop_reasons
 
@@ -210,7 +210,7 @@ def simulate_subtest(
         items[rows, position] = chosen
         cats[rows, position] = drawn
         n_given[rows] += 1
-        loglik[rows] += log_probability(est.nodes[None, :], pool.params, chosen[:, None], drawn[:, None])
+        loglik[rows] += subtest.log_table.values[chosen, drawn]
 
         width = position + 1
         sub_items = items[rows, :width]
