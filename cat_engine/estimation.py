@@ -148,7 +148,7 @@ class LogLikTable:
         values.setflags(write=False)
         return cls(values)
 
-    def loglik(self, items: npt.ArrayLike, categories: npt.ArrayLike) -> FloatArray:
+    def loglik(self, items: IntArray, categories: IntArray) -> FloatArray:
         """Log-likelihood at the nodes; ``items``, ``categories`` shape ``(..., L)`` give ``(..., Q)``."""
         result: FloatArray = self.values[items, categories].sum(axis=-2)
         return result
