@@ -29,10 +29,11 @@ from .estimation import METHODS, EstimatorConfig, LogLikTable, estimate
 from .pool import Pool, load_pool
 from .selection import (
     BlueprintArea,
-    RandomSource,
+    LazyRandom,
     ResolvedBlueprint,
     SelectionConfig,
     content_minimums_met,
+    draw_lottery,
     select_items,
 )
 from .stopping import StoppingConfig, StopReason, stop_reasons
@@ -50,6 +51,8 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
+# Seed-key suffix of the Sympson-Hetter lottery stream; step streams use the count of items answered (< 2**31).
+_LOTTERY_STREAM = 2**31
 _TOP_KEYS = {"format_version", "id", "version", "name", "show_profile_to_candidate", "reporting", "subtests"}
 _SUBTEST_KEYS = {"id", "name", "pool", "time_limit_s", "level_cuts", "estimator", "selection", "stopping", "blueprint"}
 _SECTION_KEYS = {
@@ -70,7 +73,8 @@ class ReportingScale:
 
     def scaled(self, theta: float) -> int:
         """Scaled score of ``theta``, rounded and clipped to the scale's range."""
-        return int(min(max(round(self.mean + self.sd * theta), self.minimum), self.maximum))
+        # Halves round up (500.5 -> 501), as score reports are read, not to even as Python's round() does.
+        return int(min(max(math.floor(self.mean + self.sd * theta + 0.5), self.minimum), self.maximum))
 
 
 @dataclass(frozen=True)
@@ -110,12 +114,13 @@ class Subtest:
         return 1 + int(np.searchsorted(np.asarray(self.level_cuts), theta, side="right"))
 
     def step(
-        self, items: Sequence[int], categories: Sequence[int], rng: RandomSource, time_up: bool = False
+        self, items: Sequence[int], categories: Sequence[int], seed_key: Sequence[int], time_up: bool = False
     ) -> StepResult:
         """Estimate from the responses so far, check the stopping rules and, unless stopping, select the next item.
 
         This is the single-examinee form of what :mod:`cat_engine.simulate` does for many examinees at once, with
-        the same estimator, selection and stopping functions.
+        the same estimator, selection and stopping functions. Its random draws are a pure function of
+        ``seed_key`` (e.g. the session's seed and the subtest's index) and the number of items answered.
         """
         theta, se = estimate(self.estimator, self.pool.params, items, categories, self.log_table)
         pool = self.pool
@@ -138,9 +143,22 @@ class Subtest:
         )[0]
         if reason != StopReason.CONTINUE:
             return StepResult(theta, se, StopReason(int(reason)), -1)
+        lottery = None
+        if self.selection.exposure_control == "sympson_hetter":
+            # One lottery per examinee and subtest (the classic procedure), the same at every step.
+            lottery = draw_lottery(pool, LazyRandom((*seed_key, _LOTTERY_STREAM)), 1)
         at = np.array([theta if items else self.selection.start_theta])
         chosen = select_items(
-            pool, self.selection, self.blueprint, at, available, area_counts, n_given, self.stopping.max_items, rng
+            pool,
+            self.selection,
+            self.blueprint,
+            at,
+            available,
+            area_counts,
+            n_given,
+            self.stopping.max_items,
+            LazyRandom((*seed_key, len(items))),
+            lottery,
         )
         return StepResult(theta, se, StopReason.CONTINUE, int(chosen[0]))
 
@@ -153,8 +171,8 @@ class SubtestResult:
     name: str
     theta: float
     se: float
-    level: int
-    scaled_score: int
+    level: int | None  # None when no item was answered: the estimate is only the prior
+    scaled_score: int | None
     items_administered: int
     time_used_s: float
     stop_reason: str
@@ -214,13 +232,14 @@ class Battery:
     ) -> SubtestResult:
         """The profile row of subtest ``index``."""
         sub = self.subtests[index]
+        answered = n_items > 0  # a subtest ended before any answer (time up, terminated) has no level to report
         return SubtestResult(
             subtest_id=sub.id,
             name=sub.name,
             theta=theta,
             se=se,
-            level=sub.level(theta),
-            scaled_score=self.reporting.scaled(theta),
+            level=sub.level(theta) if answered else None,
+            scaled_score=self.reporting.scaled(theta) if answered else None,
             items_administered=n_items,
             time_used_s=time_used_s,
             stop_reason=reason.label,
@@ -246,8 +265,10 @@ def battery_from_dict(data: Mapping[str, Any], source: str, base_dir: Path) -> B
     """Validate a parsed battery config; pool paths are relative to ``base_dir``."""
     v = _Validator(source)
     v.keys(data, _TOP_KEYS, None, "")
-    if data.get("format_version") != FORMAT_VERSION:
-        raise v.fail(None, "format_version", f"must be {FORMAT_VERSION}, got {data.get('format_version')!r}")
+    version_field = data.get("format_version")
+    if type(version_field) is not int or version_field != FORMAT_VERSION:
+        raise v.fail(None, "format_version", f"must be the integer {FORMAT_VERSION}, got {version_field!r}")
+    battery_id, version, name = (v.string(data, key, None) for key in ("id", "version", "name"))
     reporting = data.get("reporting", {})
     v.keys(reporting, {"scale_mean", "scale_sd", "scale_min", "scale_max"}, None, "reporting.")
     scale = ReportingScale(
@@ -270,9 +291,9 @@ def battery_from_dict(data: Mapping[str, Any], source: str, base_dir: Path) -> B
     if not isinstance(show, bool):
         raise v.fail(None, "show_profile_to_candidate", "must be true or false")
     return Battery(
-        id=v.string(data, "id", None),
-        version=v.string(data, "version", None),
-        name=v.string(data, "name", None),
+        id=battery_id,
+        version=version,
+        name=name,
         subtests=tuple(subtests),
         reporting=scale,
         show_profile_to_candidate=show,
@@ -328,7 +349,7 @@ def _subtest(v: _Validator, raw: Any, base_dir: Path) -> Subtest:
     cuts_raw = raw.get("level_cuts")
     if not isinstance(cuts_raw, list) or len(cuts_raw) != 4:
         raise v.fail(sid, "level_cuts", "must list exactly 4 cuts (levels 1-5)")
-    cuts = tuple(v.number({"c": c}, "c", sid, None, "level_cuts.") for c in cuts_raw)
+    cuts = tuple(v.number({f"level_cuts[{i}]": c}, f"level_cuts[{i}]", sid, None) for i, c in enumerate(cuts_raw))
     if any(lo >= hi for lo, hi in pairwise(cuts)):
         raise v.fail(sid, "level_cuts", f"cuts must be strictly increasing, got {list(cuts)}")
     time_limit = None
@@ -435,7 +456,8 @@ def _stopping(v: _Validator, raw: Any, sid: str) -> StoppingConfig:
             min_items=v.integer(raw, "min_items", sid, 1, p),
             max_items=v.integer(raw, "max_items", sid, None, p),
             classification_cuts=tuple(
-                v.number({"c": c}, "c", sid, None, "stopping.classification_cuts.") for c in cuts
+                v.number({f"classification_cuts[{i}]": c}, f"classification_cuts[{i}]", sid, None, p)
+                for i, c in enumerate(cuts)
             ),
             classification_z=v.number(raw, "classification_z", sid, 1.96, p),
         )

@@ -188,6 +188,11 @@ def _exposure_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--subtest", action="append", help="only this subtest id (repeatable)")
     p.add_argument("--dry-run", action="store_true", help="compute and report, but do not write the pools")
+    p.add_argument(
+        "--pool-version",
+        help="pool_version to write (default: the current one with a '+shTARGET' suffix, since new exposure "
+        "parameters change which items examinees see)",
+    )
     _language_option(p)
     return p
 
@@ -225,10 +230,27 @@ def exposure_main(argv: Sequence[str] | None = None) -> int:
         )
         if args.dry_run:
             print(message("dry_run", args.lang))
-        else:
-            save_pool(sub.pool.with_exposure_k(k), sub.pool.source)
-            print(message("pool_written", args.lang, path=sub.pool.source))
+            continue
+        record = {
+            "target": args.target,
+            "examinees": args.examinees,
+            "rounds": args.rounds,
+            "seed": args.seed,
+            "battery": f"{battery.id}@{battery.version}",
+            "subtest": sub.id,
+            "check_max_exposure": round(float(checked.exposure.max()), 4),
+            "check_mean_length": round(float(checked.lengths.mean()), 3),
+        }
+        version = args.pool_version or exposure_pool_version(sub.pool.pool_version, args.target)
+        save_pool(sub.pool.with_exposure_k(k, version, record), sub.pool.source)
+        print(message("pool_written", args.lang, path=sub.pool.source, version=version))
     return 0
+
+
+def exposure_pool_version(version: str, target: float) -> str:
+    """``version`` with its ``+sh...`` suffix set to the target, e.g. ``2026.1`` -> ``2026.1+sh0.20``."""
+    base = version.split("+sh", 1)[0]
+    return f"{base}+sh{target:.2f}"
 
 
 def _chosen(battery: Battery, ids: Sequence[str] | None) -> list[Subtest]:

@@ -15,13 +15,19 @@ examinees, :func:`estimate` one live session. With the log-likelihood of a respo
 * **MAP** (Samejima, 1969; Baker & Kim, 2004): posterior mode, maximising :math:`\ell(\theta) + \log\phi(\theta)`,
   :math:`SE = (I(\hat\theta) + \sigma^{-2})^{-1/2}`.
 * **MLE**: maximises :math:`\ell(\theta)`, :math:`SE = I(\hat\theta)^{-1/2}`.
-* **WLE** (Warm, 1989): maximises :math:`\ell(\theta) + \tfrac12 \log I(\theta)`, whose score is Warm's
-  :math:`\ell'(\theta) + J(\theta)/(2I(\theta))`; the correction :math:`\tfrac12\,d\log I/d\theta` is taken by a
-  central difference. :math:`SE = I(\hat\theta)^{-1/2}`.
+* **WLE** (Warm, 1989): solves Warm's estimating equation :math:`\\ell'(\\theta) + J(\\theta)/(2I(\\theta)) = 0` with
+  :math:`J = \\sum_i \\sum_k P_{ik}' P_{ik}'' / P_{ik}` (analytic, :func:`cat_engine.irt.score_derivatives`);
+  :math:`SE = I(\\hat\\theta)^{-1/2}`. For 1PL/2PL and GPCM items this is the maximum of
+  :math:`\\ell + \\tfrac12\\log I`; for 3PL/4PL and GRM items it is not, and the engine solves Warm's equation.
 
-The three modes start from the best node of the quadrature grid (which guards against the local maxima of 3PL
-likelihoods) and are refined by Fisher scoring, :math:`\theta \leftarrow \theta + s(\theta)/\mathcal{I}(\theta)`,
-with steps capped at 1 and the result kept inside the range.
+The three modes start from the best node of the quadrature grid (for WLE, of :math:`\\ell + \\tfrac12\\log I`),
+which guards against the local maxima of 3PL likelihoods, and are refined by Newton's method with the observed
+curvature :math:`\\ell''` where the objective is concave, and Fisher scoring
+:math:`\\theta \\leftarrow \\theta + s(\\theta)/I(\\theta)` elsewhere, with steps capped at 1 and the result kept inside
+the range; iteration stops when a step is below 1e-8.
+
+EAP weights the nodes by the trapezoid rule (half weight at the two end nodes), so it is the posterior mean and SD
+of the prior restricted to the range, integrated to the rule's accuracy.
 
 Extreme patterns (all correct, all wrong, all in the top category, no responses yet)
 ----------------------------------------------------------------------------------
@@ -32,9 +38,12 @@ No estimator ever returns inf or NaN.
 * MLE has no finite maximum for all-correct or all-wrong patterns; it returns the bound of the range the
   likelihood rises towards (``theta_max`` or ``theta_min``).
 * WLE is finite for such patterns in the 1PL/2PL and usually for 3PL/4PL, but is also clamped to the range.
-* For MLE and WLE, the SE is capped at the width of the range, ``theta_max - theta_min``, which is also what they
-  report when no item was answered (and the estimate is then the prior mean). A capped SE never meets a
-  precision target, so a CAT cannot stop on a degenerate estimate.
+* For MLE and WLE, an estimate on a bound of the range, or with no item answered (the estimate is then the
+  prior mean), reports the SE cap, the width of the range ``theta_max - theta_min``; other SEs are capped there
+  too. So a precision target is never met by a degenerate estimate.
+* MAP can also reach a bound for extreme data with a wide prior; its SE keeps its formula there.
+* Log-probabilities are computed in log space (:mod:`cat_engine.irt`), so however improbable a response, it
+  neither underflows nor is floored, and a likelihood never turns flat by rounding.
 
 References
 ----------
@@ -53,7 +62,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from .irt import ItemParams, information, log_probability, score_function
+from .irt import ItemParams, information, log_probability, score_derivatives
 
 __all__ = ["METHODS", "EstimatorConfig", "LogLikTable", "estimate", "estimate_batch", "node_information", "node_loglik"]
 
@@ -63,8 +72,7 @@ Method = Literal["eap", "map", "mle", "wle"]
 METHODS: tuple[Method, ...] = ("eap", "map", "mle", "wle")
 
 _MAX_ITERATIONS = 50
-_TOLERANCE = 1e-9
-_WLE_STEP = 1e-4
+_TOLERANCE = 1e-8
 _INFO_FLOOR = 1e-12
 
 
@@ -119,6 +127,14 @@ class EstimatorConfig:
         """Log of the normal prior density at the nodes (up to a constant)."""
         z = (self.nodes - self.prior_mean) / self.prior_sd
         result: FloatArray = -0.5 * z * z
+        result.setflags(write=False)
+        return result
+
+    @cached_property
+    def log_eap_weights(self) -> FloatArray:
+        """Log of the prior times the trapezoid weights (half weight at the two end nodes)."""
+        result: FloatArray = self.log_prior.copy()
+        result[[0, -1]] += np.log(0.5)
         result.setflags(write=False)
         return result
 
@@ -239,11 +255,11 @@ def estimate_batch(
     start = config.nodes[np.argmax(objective, axis=1)]
     answered = np.any(mask, axis=1)
     start = np.where(answered, start, config.prior_mean)
-    return _fisher_scoring(config, params, start, items, categories, mask, answered)
+    return _newton(config, params, start, items, categories, mask, answered)
 
 
 def _eap(config: EstimatorConfig, loglik: FloatArray) -> tuple[FloatArray, FloatArray]:
-    log_post = loglik + config.log_prior
+    log_post = loglik + config.log_eap_weights
     log_post -= log_post.max(axis=-1, keepdims=True)
     weights = np.exp(log_post)
     weights /= weights.sum(axis=-1, keepdims=True)
@@ -254,7 +270,7 @@ def _eap(config: EstimatorConfig, loglik: FloatArray) -> tuple[FloatArray, Float
 
 def _eap_one(config: EstimatorConfig, loglik: FloatArray) -> tuple[float, float]:
     """:func:`_eap` for one examinee, in fewer numpy calls (the per-answer path of a live session)."""
-    log_post = loglik + config.log_prior
+    log_post = loglik + config.log_eap_weights
     weights = np.exp(log_post - log_post.max())
     total = float(weights.sum())
     theta = float(weights @ config.nodes) / total
@@ -262,19 +278,12 @@ def _eap_one(config: EstimatorConfig, loglik: FloatArray) -> tuple[float, float]
     return theta, max(var, 0.0) ** 0.5
 
 
-def _test_score_info(
-    theta: FloatArray, params: ItemParams, items: IntArray, categories: IntArray, mask: npt.NDArray[np.bool_]
-) -> tuple[FloatArray, FloatArray]:
-    score, info = score_function(theta[:, None], params, items, categories)
-    return (score * mask).sum(axis=1), (info * mask).sum(axis=1)
-
-
 def _test_info(theta: FloatArray, params: ItemParams, items: IntArray, mask: npt.NDArray[np.bool_]) -> FloatArray:
     result: FloatArray = (information(theta[:, None], params, items) * mask).sum(axis=1)
     return result
 
 
-def _fisher_scoring(
+def _newton(
     config: EstimatorConfig,
     params: ItemParams,
     start: FloatArray,
@@ -283,6 +292,7 @@ def _fisher_scoring(
     mask: npt.NDArray[np.bool_],
     answered: npt.NDArray[np.bool_],
 ) -> tuple[FloatArray, FloatArray]:
+    """Refine the modes by Newton's method, falling back to Fisher scoring where the objective is not concave."""
     theta = start.astype(np.float64, copy=True)
     prior_precision = 1.0 / config.prior_sd**2
     active = answered.copy()
@@ -291,24 +301,25 @@ def _fisher_scoring(
             break
         idx = np.flatnonzero(active)
         t = theta[idx]
-        score, info = _test_score_info(t, params, items[idx], categories[idx], mask[idx])
+        m = mask[idx]
+        score_i, curvature_i, info_i, warm_i = score_derivatives(t[:, None], params, items[idx], categories[idx])
+        score, curvature, info = (score_i * m).sum(axis=1), (curvature_i * m).sum(axis=1), (info_i * m).sum(axis=1)
         if config.method == "map":
             score = score - (t - config.prior_mean) * prior_precision
+            curvature = curvature - prior_precision
             info = info + prior_precision
         elif config.method == "wle":
-            up = _test_info(t + _WLE_STEP, params, items[idx], mask[idx])
-            down = _test_info(t - _WLE_STEP, params, items[idx], mask[idx])
-            score = score + 0.25 * (np.log(np.maximum(up, _INFO_FLOOR)) - np.log(np.maximum(down, _INFO_FLOOR))) / (
-                _WLE_STEP
-            )
-        step = np.clip(score / np.maximum(info, _INFO_FLOOR), -1.0, 1.0)
+            # Warm's estimating equation l'(theta) + J(theta) / (2 I(theta)) = 0.
+            score = score + (warm_i * m).sum(axis=1) / (2.0 * np.maximum(info, _INFO_FLOOR))
+        slope = np.where(curvature < 0, -curvature, info)
+        step = np.clip(score / np.maximum(slope, _INFO_FLOOR), -1.0, 1.0)
         new = np.clip(t + step, config.theta_min, config.theta_max)
         theta[idx] = new
         active[idx] = np.abs(new - t) > _TOLERANCE
     info = _test_info(theta, params, items, mask)
     if config.method == "map":
-        se = 1.0 / np.sqrt(info + prior_precision)
-    else:
-        se = np.minimum(1.0 / np.sqrt(np.maximum(info, _INFO_FLOOR)), config.se_cap)
-        se = np.where(answered, se, config.se_cap)
-    return theta, se
+        return theta, 1.0 / np.sqrt(info + prior_precision)
+    # MLE and WLE: an estimate pinned to a bound of the range is no maximum, so it gets the capped SE.
+    at_bound = (theta <= config.theta_min + _TOLERANCE) | (theta >= config.theta_max - _TOLERANCE)
+    se = np.minimum(1.0 / np.sqrt(np.maximum(info, _INFO_FLOOR)), config.se_cap)
+    return theta, np.where(answered & ~at_bound, se, config.se_cap)

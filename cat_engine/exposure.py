@@ -4,8 +4,10 @@ The procedure of Sympson & Hetter (1985), as described by van der Linden (2003):
 rate :math:`r`, start from :math:`K_i = 1` and repeat
 
 1. simulate the subtest for a sample of examinees from the ability distribution with the current :math:`K`;
-2. estimate for every item the probability of being *selected*, :math:`P(S_i)` (it reached the top of the
-   information order and faced its lottery), which :func:`cat_engine.selection.select_items` counts;
+2. estimate for every item the probability of being *selected*, :math:`P(S_i)`: the share of examinees for
+   whom it reached the top of the information order and so faced its lottery (each examinee's lottery is drawn
+   once per subtest, so an item is selected at most once per examinee), which
+   :func:`cat_engine.selection.select_items` counts;
 3. set :math:`K_i = 1` if :math:`P(S_i) \le r`, else :math:`K_i = r / P(S_i)`,
 
 so that the administration rate :math:`P(A_i) = P(S_i) K_i` is pushed to at most :math:`r`. The parameters are

@@ -48,7 +48,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "  check: max exposure {max_exposure:.3f}, mean length {mean_length:.1f} "
         "(without control {baseline:.1f}, +{growth:.1%})",
     },
-    "pool_written": {"id": "  parameter ditulis ke {path}", "en": "  parameters written to {path}"},
+    "pool_written": {
+        "id": "  parameter ditulis ke {path} (versi bank soal {version})",
+        "en": "  parameters written to {path} (pool version {version})",
+    },
     "dry_run": {"id": "  (uji coba: berkas tidak diubah)", "en": "  (dry run: file not changed)"},
     "valid": {"id": "SAH  {path}: {what}", "en": "OK   {path}: {what}"},
     "invalid": {"id": "GAGAL {path}: {error}", "en": "FAIL {path}: {error}"},

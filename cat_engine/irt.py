@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +66,7 @@ __all__ = [
     "category_probabilities",
     "information",
     "log_probability",
+    "score_derivatives",
     "score_function",
 ]
 
@@ -77,10 +79,6 @@ GPCM = 1
 GRM = 2
 #: Model names of the pool format and the family each belongs to.
 MODEL_CODES = {"1PL": DICHOTOMOUS, "2PL": DICHOTOMOUS, "3PL": DICHOTOMOUS, "4PL": DICHOTOMOUS, "GPCM": GPCM, "GRM": GRM}
-
-# Probabilities are kept inside [_EPS, 1 - _EPS] where a logarithm or a division follows, so that no pattern of
-# responses can produce inf or NaN downstream.
-_EPS = 1e-12
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,121 +167,164 @@ class ItemParams:
 
 @dataclass(frozen=True)
 class _Gathered:
-    """Parameters of the requested items, broadcast-ready against theta."""
+    """Parameters of the requested items (``a`` already multiplied by D), broadcast-ready against theta."""
 
     model: npt.NDArray[np.int8]
     a: FloatArray
     b: FloatArray
     c: FloatArray
     d: FloatArray
-    steps: FloatArray  # shape items.shape + (max_steps,)
-    n_categories: IntArray
+    steps: FloatArray  # shape items.shape + (n_out - 1,)
     n_out: int  # categories in the output's last axis
 
 
-def _gather(params: ItemParams, items: npt.ArrayLike | None) -> _Gathered:
+def _gather(params: ItemParams, items: IntArray | None) -> _Gathered:
     if items is None:
         p = params
-        n_out = p.max_categories
-        return _Gathered(p.model, p.a, p.b, p.c, p.d, p.steps, p.n_categories, n_out)
-    idx = np.asarray(items, dtype=np.intp)
-    n_cat = params.n_categories[idx]
+        return _Gathered(p.model, p.da, p.b, p.c, p.d, p.steps[:, : max(p.max_categories - 1, 1)], p.max_categories)
+    n_cat = params.n_categories[items]
     n_out = int(n_cat.max()) if n_cat.size else 2
     return _Gathered(
-        params.model[idx],
-        params.a[idx],
-        params.b[idx],
-        params.c[idx],
-        params.d[idx],
-        params.steps[idx][..., : max(n_out - 1, 1)],
-        n_cat,
+        params.model[items],
+        params.da[items],
+        params.b[items],
+        params.c[items],
+        params.d[items],
+        params.steps[items][..., : max(n_out - 1, 1)],
         n_out,
     )
 
 
-def _shape(theta: FloatArray, g: _Gathered) -> tuple[int, ...]:
-    return tuple(np.broadcast_shapes(theta.shape, g.a.shape))
-
-
-def _dichotomous_p(theta: FloatArray, g: _Gathered) -> tuple[FloatArray, FloatArray]:
-    """P and dP/dtheta of the 4PL."""
-    logistic = 1.0 / (1.0 + np.exp(-g.a * (theta - g.b)))
-    p = g.c + (g.d - g.c) * logistic
-    # dP/dtheta = Da (d - c) L (1 - L) = Da (P - c)(d - P) / (d - c)
-    dp = g.a * (g.d - g.c) * logistic * (1.0 - logistic)
-    return p, dp
-
-
-def _with_d(params: ItemParams, items: npt.ArrayLike | None) -> _Gathered:
-    g = _gather(params, items)
-    # D is folded into a once, so the model code below reads the textbook formulas with Da written as a.
-    return _Gathered(g.model, g.a * params.D, g.b, g.c, g.d, g.steps, g.n_categories, g.n_out)
-
-
-def _gpcm_probs(theta: FloatArray, g: _Gathered) -> FloatArray:
-    """Category probabilities of the GPCM, shape broadcast + (n_out,); padded categories get 0."""
-    shape = _shape(theta, g)
-    m = g.n_out - 1
-    # z_k = sum_{v<=k} Da (theta - b_v); padded steps are NaN and make their category's z = -inf.
-    increments = g.a[..., None] * (theta[..., None] - g.steps[..., :m])
-    z = np.zeros((*shape, m + 1))
-    z[..., 1:] = np.cumsum(np.broadcast_to(increments, (*shape, m)), axis=-1)
-    z = np.where(np.isnan(z), -np.inf, z)
-    z -= z.max(axis=-1, keepdims=True)
-    ez = np.exp(z)
-    result: FloatArray = ez / ez.sum(axis=-1, keepdims=True)
+def _log_sigmoid(x: FloatArray) -> FloatArray:
+    """:math:`\\log \\sigma(x) = -\\log(1 + e^{-x})`, exact for any x (no 0 or 1 rounding)."""
+    result: FloatArray = -np.logaddexp(0.0, -x)
     return result
 
 
-def _grm_cumulative(theta: FloatArray, g: _Gathered) -> tuple[FloatArray, FloatArray]:
-    """P*_0..P*_{m+1} and their derivatives, shape broadcast + (n_out + 1,)."""
-    shape = _shape(theta, g)
-    m = g.n_out - 1
-    thresholds = np.where(np.isnan(g.steps[..., :m]), np.inf, g.steps[..., :m])
-    inner = 1.0 / (1.0 + np.exp(-g.a[..., None] * (theta[..., None] - thresholds)))
-    star = np.zeros((*shape, m + 2))
-    star[..., 0] = 1.0
-    star[..., 1 : m + 1] = inner
-    dstar = np.zeros_like(star)
-    dstar[..., 1 : m + 1] = g.a[..., None] * inner * (1.0 - inner)
-    return star, dstar
+def _sigmoid(x: FloatArray) -> FloatArray:
+    result: FloatArray = np.exp(_log_sigmoid(x))
+    return result
 
 
-def _probs_and_derivs(
-    theta_in: npt.ArrayLike, params: ItemParams, items: npt.ArrayLike | None
-) -> tuple[FloatArray, FloatArray, _Gathered]:
-    """Category probabilities P_k and derivatives P_k' for any mix of models."""
-    theta = np.asarray(theta_in, dtype=np.float64)
-    g = _with_d(params, items)
-    shape = _shape(theta, g)
+def _dichotomous_parts(theta: FloatArray, da: Any, b: Any, c: Any, d: Any) -> tuple[FloatArray, ...]:
+    """log P, log Q, P, Q and dP/dtheta of the 4PL, with Q = 1 - P computed without cancellation.
+
+    With :math:`L = \\sigma(z)`, :math:`z = Da(\\theta - b)`: :math:`P = c + (d-c)L`,
+    :math:`Q = (1-d) + (d-c)\\sigma(-z)` and :math:`P' = Da(d-c)L\\sigma(-z)`, so probabilities as small as
+    :math:`e^{-700}` keep their value instead of rounding to 0 or 1.
+    """
+    z = da * (theta - b)
+    log_l, log_lbar = _log_sigmoid(z), _log_sigmoid(-z)
+    logistic, lbar = np.exp(log_l), np.exp(log_lbar)
+    spread = d - c
+    with np.errstate(divide="ignore"):
+        # c = 0 (or d = 1) leaves only the logistic term, whose log is exact; otherwise the sum is >= c > 0.
+        log_p = np.where(c > 0, np.log(c + spread * logistic), np.log(spread) + log_l)
+        log_q = np.where(d < 1, np.log((1.0 - d) + spread * lbar), np.log(1.0 - c) + log_lbar)
+    dp = da * spread * logistic * lbar
+    return log_p, log_q, np.exp(log_p), np.exp(log_q), dp
+
+
+def _dichotomous_curvature(theta: FloatArray, g: _Gathered) -> tuple[FloatArray, ...]:
+    """Scores and their derivatives of both categories, and P, Q: ``(s0, s1, ds0, ds1, p, q)``.
+
+    :math:`s_1 = P'/P`, :math:`s_0 = -P'/Q`, :math:`P'' = Da\\,P'\\,(\\sigma(-z) - \\sigma(z))`,
+    :math:`s_1' = P''/P - s_1^2`, :math:`s_0' = -P''/Q - s_0^2`.
+    """
+    _, _, p, q, dp = _dichotomous_parts(theta, g.a, g.b, g.c, g.d)
+    z = g.a * (theta - g.b)
+    d2p = g.a * dp * (_sigmoid(-z) - _sigmoid(z))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s1, s0 = np.where(dp > 0, dp / p, 0.0), np.where(dp > 0, -dp / q, 0.0)
+        ds1 = np.where(dp > 0, d2p / p - s1 * s1, 0.0)
+        ds0 = np.where(dp > 0, -d2p / q - s0 * s0, 0.0)
+    return s0, s1, ds0, ds1, p, q
+
+
+def _log_probs_and_scores(
+    theta: FloatArray, params: ItemParams, items: IntArray | None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:math:`\\log P_k`, :math:`s_k = \\partial \\log P_k / \\partial\\theta` and :math:`s_k'` of every category.
+
+    Shapes are ``broadcast(theta, items) + (K,)`` for any mix of models; categories an item does not have get
+    :math:`\\log P = -\\infty` and zero derivatives. Everything is computed in log space, so no probability
+    underflows to 0 or rounds to 1. The second derivatives are :math:`s_k' = -D^2a^2\\operatorname{Var}(k)` for the
+    GPCM and :math:`-D^2a^2[\\sigma(z_k)\\sigma(-z_k) + \\sigma(z_{k+1})\\sigma(-z_{k+1})]` for the GRM.
+    """
+    g = _gather(params, items)
+    shape = tuple(np.broadcast_shapes(theta.shape, g.a.shape))
     k = g.n_out
-    probs = np.zeros((*shape, k))
-    derivs = np.zeros((*shape, k))
+    log_probs = np.full((*shape, k), -np.inf)
+    scores = np.zeros((*shape, k))
+    dscores = np.zeros((*shape, k))
     model = np.broadcast_to(g.model, shape)
     if np.any(model == DICHOTOMOUS):
-        p, dp = _dichotomous_p(theta, g)
-        sel = (model == DICHOTOMOUS)[..., None]
-        pair = np.stack(np.broadcast_arrays(1.0 - p, p), axis=-1)
-        dpair = np.stack(np.broadcast_arrays(-dp, dp), axis=-1)
-        probs[..., :2] = np.where(sel, pair, probs[..., :2])
-        derivs[..., :2] = np.where(sel, dpair, derivs[..., :2])
+        log_p, log_q, _, _, _ = _dichotomous_parts(theta, g.a, g.b, g.c, g.d)
+        s0, s1, ds0, ds1, _, _ = _dichotomous_curvature(theta, g)
+        sel = model == DICHOTOMOUS
+        for cat, (lp, sc, dsc) in enumerate(((log_q, s0, ds0), (log_p, s1, ds1))):
+            log_probs[..., cat] = np.where(sel, lp, log_probs[..., cat])
+            scores[..., cat] = np.where(sel, sc, scores[..., cat])
+            dscores[..., cat] = np.where(sel, dsc, dscores[..., cat])
     if np.any(model == GPCM):
-        pg = _gpcm_probs(theta, g)
+        # log P_k = z_k - logsumexp(z), z_k = sum_{v<=k} Da (theta - b_v); d log P_k / d theta = Da (k - E[k])
+        m = k - 1
+        increments = g.a[..., None] * (theta[..., None] - g.steps)
+        z = np.zeros((*shape, k))
+        z[..., 1:] = np.cumsum(np.broadcast_to(increments, (*shape, m)), axis=-1)
+        z = np.where(np.isnan(z), -np.inf, z)
+        top = z.max(axis=-1, keepdims=True)
+        log_pg = z - top - np.log(np.exp(z - top).sum(axis=-1, keepdims=True))
+        pg = np.exp(log_pg)
         categories = np.arange(k, dtype=np.float64)
         mean = (pg * categories).sum(axis=-1, keepdims=True)
-        # dP_k/dtheta = Da P_k (k - E[k])
-        dg = g.a[..., None] * pg * (categories - mean)
+        var = (pg * (categories - mean) ** 2).sum(axis=-1, keepdims=True)
+        real = np.isfinite(log_pg)
         sel = (model == GPCM)[..., None]
-        probs = np.where(sel, pg, probs)
-        derivs = np.where(sel, dg, derivs)
+        log_probs = np.where(sel, log_pg, log_probs)
+        scores = np.where(sel & real, g.a[..., None] * (categories - mean), scores)
+        dscores = np.where(sel & real, -(g.a[..., None] ** 2) * var, dscores)
     if np.any(model == GRM):
-        star, dstar = _grm_cumulative(theta, g)
-        pr = star[..., :-1] - star[..., 1:]
-        dr = dstar[..., :-1] - dstar[..., 1:]
+        log_pr, score_r, dscore_r = _grm(theta, g, shape)
         sel = (model == GRM)[..., None]
-        probs = np.where(sel, pr, probs)
-        derivs = np.where(sel, dr, derivs)
-    return probs, derivs, g
+        log_probs = np.where(sel, log_pr, log_probs)
+        scores = np.where(sel, score_r, scores)
+        dscores = np.where(sel, dscore_r, dscores)
+    return log_probs, scores, dscores
+
+
+def _grm(theta: FloatArray, g: _Gathered, shape: tuple[int, ...]) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """GRM categories in log space.
+
+    With :math:`z_k = Da(\\theta - b_k)` (so :math:`z_k > z_{k+1}`), :math:`P_k = \\sigma(z_k) - \\sigma(z_{k+1})
+    = \\sigma(z_k)\\,\\sigma(-z_{k+1})\\,(1 - e^{z_{k+1} - z_k})`, whose last factor does not depend on theta, so
+    :math:`\\partial \\log P_k/\\partial\\theta = Da\\,(\\sigma(-z_k) - \\sigma(z_{k+1}))`; the end categories keep
+    only their one term (:math:`P^*_0 = 1`, :math:`P^*_{m+1} = 0`).
+    """
+    k = g.n_out
+    m = k - 1
+    z = g.a[..., None] * (theta[..., None] - g.steps)  # (..., m); NaN where the item has fewer thresholds
+    z = np.broadcast_to(z, (*shape, m))
+    has = ~np.isnan(z)
+    # Upper boundary z_k of category k (k = 0: +inf) and lower boundary z_{k+1} (past the last threshold: -inf).
+    upper = np.concatenate([np.full((*shape, 1), np.inf), np.where(has, z, np.nan)], axis=-1)
+    lower = np.concatenate([np.where(has, z, -np.inf), np.full((*shape, 1), -np.inf)], axis=-1)
+    exists = ~np.isnan(upper)
+    up = np.where(exists, upper, 0.0)
+    low = np.where(exists, lower, 0.0)
+    finite_up, finite_low = np.isfinite(up), np.isfinite(low)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_pr = (
+            np.where(finite_up, _log_sigmoid(np.where(finite_up, up, 0.0)), 0.0)
+            + np.where(finite_low, _log_sigmoid(-np.where(finite_low, low, 0.0)), 0.0)
+            + np.where(finite_up & finite_low, np.log(-np.expm1(np.where(finite_up & finite_low, low - up, -1.0))), 0.0)
+        )
+    sig_up, sig_low = _sigmoid(np.where(finite_up, up, 0.0)), _sigmoid(np.where(finite_low, low, 0.0))
+    score = g.a[..., None] * (np.where(finite_up, 1.0 - sig_up, 0.0) - np.where(finite_low, sig_low, 0.0))
+    dscore = -(g.a[..., None] ** 2) * (
+        np.where(finite_up, sig_up * (1.0 - sig_up), 0.0) + np.where(finite_low, sig_low * (1.0 - sig_low), 0.0)
+    )
+    return np.where(exists, log_pr, -np.inf), np.where(exists, score, 0.0), np.where(exists, dscore, 0.0)
 
 
 def category_probabilities(theta: npt.ArrayLike, params: ItemParams, items: npt.ArrayLike | None = None) -> FloatArray:
@@ -304,33 +345,35 @@ def category_probabilities(theta: npt.ArrayLike, params: ItemParams, items: npt.
         :math:`P_k(\\theta)` with ``K`` the largest category count among the items; categories an item does not
         have get probability 0.
     """
-    probs, _, _ = _probs_and_derivs(theta, params, items)
-    return probs
+    log_probs, _, _ = _log_probs_and_scores(np.asarray(theta, dtype=np.float64), params, _index(items))
+    result: FloatArray = np.exp(log_probs)
+    return result
 
 
 def information(theta: npt.ArrayLike, params: ItemParams, items: npt.ArrayLike | None = None) -> FloatArray:
-    """Fisher information :math:`I(\\theta) = \\sum_k P_k'^2 / P_k` of each item (see the module docstring).
+    """Fisher information :math:`I(\\theta) = \\sum_k P_k (\\partial \\log P_k/\\partial\\theta)^2` of each item.
 
     Returns
     -------
     ndarray, shape ``broadcast(theta, items)``
     """
     theta_arr = np.asarray(theta, dtype=np.float64)
-    if items is None:
+    idx = _index(items)
+    if idx is None:
         families = params.families
         if len(families) > 1:  # one vectorised pass per model family, scattered into place
             out = np.empty(np.broadcast_shapes(theta_arr.shape, (params.n_items,)))
-            for idx in families.values():
-                out[..., idx] = information(theta_arr, params, idx)
+            for family in families.values():
+                out[..., family] = information(theta_arr, params, family)
             return out
-        if DICHOTOMOUS in families:
-            return _dichotomous_info(theta_arr, params.da, params.b, params.c, params.d)
-    else:
-        idx = np.asarray(items, dtype=np.intp)
-        if _all_dichotomous(params, idx):
-            return _dichotomous_info(theta_arr, params.da[idx], params.b[idx], params.c[idx], params.d[idx])
-    probs, derivs, _ = _probs_and_derivs(theta_arr, params, items)
-    result: FloatArray = (derivs * derivs / np.maximum(probs, _EPS)).sum(axis=-1)
+    if _all_dichotomous(params, idx):
+        g = _gather(params, idx)
+        _, _, p, q, dp = _dichotomous_parts(theta_arr, g.a, g.b, g.c, g.d)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            info_d: FloatArray = np.where(dp > 0, dp * dp / (p * q), 0.0)
+        return info_d
+    log_probs, scores, _ = _log_probs_and_scores(theta_arr, params, idx)
+    result: FloatArray = (np.exp(log_probs) * scores * scores).sum(axis=-1)
     return result
 
 
@@ -340,50 +383,18 @@ def log_probability(
     """Log-probability :math:`\\log P_x(\\theta)` of the observed categories, elementwise.
 
     ``categories`` broadcasts like ``items``. Summing over the items of a test gives its log-likelihood
-    :math:`\\ell(\\theta) = \\sum_i \\log P_{i,x_i}(\\theta)`. Probabilities are floored at 1e-12, so the result is
-    always finite.
+    :math:`\\ell(\\theta) = \\sum_i \\log P_{i,x_i}(\\theta)`. It is computed in log space, so it stays finite
+    and exact however improbable the response (for a category the item has).
     """
     theta_arr = np.asarray(theta, dtype=np.float64)
-    idx = None if items is None else np.asarray(items, dtype=np.intp)
+    idx = _index(items)
     if _all_dichotomous(params, idx):
-        p, _ = _dichotomous_fast(theta_arr, params, idx)
-        chosen = np.where(np.asarray(categories) == 1, p, 1.0 - p)
-    else:
-        probs, _, _ = _probs_and_derivs(theta_arr, params, idx)
-        probs, cat = _broadcast_categories(probs, categories)
-        chosen = np.take_along_axis(probs, cat[..., None], axis=-1)[..., 0]
-    result: FloatArray = np.log(np.maximum(chosen, _EPS))
-    return result
-
-
-def _broadcast_categories(probs: FloatArray, categories: npt.ArrayLike) -> tuple[FloatArray, IntArray]:
-    """Broadcast category probabilities ``(..., K)`` and observed categories against each other."""
-    cat = np.asarray(categories, dtype=np.intp)
-    shape = np.broadcast_shapes(probs.shape[:-1], cat.shape)
-    return np.broadcast_to(probs, (*shape, probs.shape[-1])), np.broadcast_to(cat, shape)
-
-
-def _all_dichotomous(params: ItemParams, idx: IntArray | None) -> bool:
-    if idx is None or len(params.families) == 1:
-        return DICHOTOMOUS in params.families and len(params.families) == 1
-    return bool(np.all(params.model[idx] == DICHOTOMOUS))
-
-
-def _dichotomous_fast(theta: FloatArray, params: ItemParams, idx: IntArray | None) -> tuple[FloatArray, FloatArray]:
-    """P and P' of dichotomous items, the 4PL formulas without the category axis."""
-    if idx is None:
-        da, b, c, d = params.da, params.b, params.c, params.d
-    else:
-        da, b, c, d = params.da[idx], params.b[idx], params.c[idx], params.d[idx]
-    logistic = 1.0 / (1.0 + np.exp(-da * (theta - b)))
-    return c + (d - c) * logistic, da * (d - c) * logistic * (1.0 - logistic)
-
-
-def _dichotomous_info(theta: FloatArray, da: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray) -> FloatArray:
-    logistic = 1.0 / (1.0 + np.exp(-da * (theta - b)))
-    p = c + (d - c) * logistic
-    dp = da * (d - c) * logistic * (1.0 - logistic)
-    result: FloatArray = dp * dp / np.maximum(p * (1.0 - p), _EPS)
+        g = _gather(params, idx)
+        log_p, log_q, _, _, _ = _dichotomous_parts(theta_arr, g.a, g.b, g.c, g.d)
+        result_d: FloatArray = np.where(np.asarray(categories) == 1, log_p, log_q)
+        return result_d
+    log_probs, _, _ = _log_probs_and_scores(theta_arr, params, idx)
+    result: FloatArray = _take_category(log_probs, categories)
     return result
 
 
@@ -399,19 +410,55 @@ def score_function(
     info : ndarray
         :math:`I(\\theta)` of the same items, elementwise.
     """
-    theta_arr = np.asarray(theta, dtype=np.float64)
-    idx = None if items is None else np.asarray(items, dtype=np.intp)
-    if _all_dichotomous(params, idx):
-        p, dp = _dichotomous_fast(theta_arr, params, idx)
-        pq = np.maximum(p * (1.0 - p), _EPS)
-        score_d: FloatArray = (np.asarray(categories) - p) * dp / pq
-        info_d: FloatArray = dp * dp / pq
-        return score_d, info_d
-    probs, derivs, _ = _probs_and_derivs(theta_arr, params, idx)
-    probs, cat = _broadcast_categories(probs, categories)
-    derivs = np.broadcast_to(derivs, probs.shape)
-    p_x = np.take_along_axis(probs, cat[..., None], axis=-1)[..., 0]
-    dp_x = np.take_along_axis(derivs, cat[..., None], axis=-1)[..., 0]
-    score = dp_x / np.maximum(p_x, _EPS)
-    info = (derivs * derivs / np.maximum(probs, _EPS)).sum(axis=-1)
+    score, _, info, _ = score_derivatives(theta, params, items, categories)
     return score, info
+
+
+def score_derivatives(
+    theta: npt.ArrayLike, params: ItemParams, items: npt.ArrayLike | None, categories: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """What Newton's method and Warm's estimator need, elementwise per item.
+
+    Returns
+    -------
+    score : ndarray
+        :math:`s_x = \\partial \\log P_x / \\partial\\theta` of the observed category.
+    curvature : ndarray
+        :math:`s_x' = \\partial^2 \\log P_x / \\partial\\theta^2` (the observed information is its negative).
+    info : ndarray
+        Fisher information :math:`I = \\sum_k P_k s_k^2`.
+    warm_j : ndarray
+        Warm's :math:`J = \\sum_k P_k' P_k'' / P_k = \\sum_k P_k s_k (s_k^2 + s_k')`.
+    """
+    theta_arr = np.asarray(theta, dtype=np.float64)
+    idx = _index(items)
+    cats = np.asarray(categories)
+    if _all_dichotomous(params, idx):
+        s0, s1, ds0, ds1, p, q = _dichotomous_curvature(theta_arr, _gather(params, idx))
+        info = p * s1 * s1 + q * s0 * s0
+        warm_j = p * s1 * (s1 * s1 + ds1) + q * s0 * (s0 * s0 + ds0)
+        return np.where(cats == 1, s1, s0), np.where(cats == 1, ds1, ds0), info, warm_j
+    log_probs, scores, dscores = _log_probs_and_scores(theta_arr, params, idx)
+    probs = np.exp(log_probs)
+    info_all: FloatArray = (probs * scores * scores).sum(axis=-1)
+    warm: FloatArray = (probs * scores * (scores * scores + dscores)).sum(axis=-1)
+    return _take_category(scores, categories), _take_category(dscores, categories), info_all, warm
+
+
+def _index(items: npt.ArrayLike | None) -> IntArray | None:
+    return None if items is None else np.asarray(items, dtype=np.intp)
+
+
+def _take_category(values: FloatArray, categories: npt.ArrayLike) -> FloatArray:
+    """``values[..., x]`` for observed categories ``x`` broadcast against ``values[..., 0]``."""
+    cat = np.asarray(categories, dtype=np.intp)
+    shape = np.broadcast_shapes(values.shape[:-1], cat.shape)
+    full = np.broadcast_to(values, (*shape, values.shape[-1]))
+    result: FloatArray = np.take_along_axis(full, np.broadcast_to(cat, shape)[..., None], axis=-1)[..., 0]
+    return result
+
+
+def _all_dichotomous(params: ItemParams, idx: IntArray | None) -> bool:
+    if idx is None or len(params.families) == 1:
+        return DICHOTOMOUS in params.families and len(params.families) == 1
+    return bool(np.all(params.model[idx] == DICHOTOMOUS))

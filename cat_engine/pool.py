@@ -169,7 +169,7 @@ class Pool:
             if item.enemies:
                 out["enemies"] = list(item.enemies)
             if k != 1.0:
-                out["exposure_k"] = round(float(k), 4)
+                out["exposure_k"] = float(k)
             items.append(out)
         return {
             "format_version": FORMAT_VERSION,
@@ -182,13 +182,23 @@ class Pool:
             "items": items,
         }
 
-    def with_exposure_k(self, exposure_k: npt.ArrayLike) -> Pool:
-        """A copy of the pool with new Sympson-Hetter parameters (validated like a loaded file)."""
+    def with_exposure_k(
+        self, exposure_k: npt.ArrayLike, pool_version: str | None = None, record: Mapping[str, Any] | None = None
+    ) -> Pool:
+        """A copy of the pool with new Sympson-Hetter parameters (validated like a loaded file).
+
+        ``pool_version`` replaces the version when given; ``record`` is stored as ``calibration.exposure_control``
+        so the file says how its parameters were made.
+        """
         data = self.to_dict()
+        if pool_version is not None:
+            data["pool_version"] = pool_version
+        if record is not None:
+            data["calibration"]["exposure_control"] = dict(record)
         for item, k in zip(data["items"], np.asarray(exposure_k, dtype=np.float64), strict=True):
             item.pop("exposure_k", None)
-            if round(float(k), 4) != 1.0:
-                item["exposure_k"] = round(float(k), 4)
+            if k != 1.0:
+                item["exposure_k"] = float(k)
         return _build(data, self.source)
 
 
@@ -250,8 +260,9 @@ def _build(data: Any, source: str) -> Pool:
     unknown = set(data) - _TOP_FIELDS
     if unknown:
         raise chk.fail(None, sorted(unknown)[0], "unknown field (check the spelling against docs/pool-format.md)")
-    if data.get("format_version") != FORMAT_VERSION:
-        raise chk.fail(None, "format_version", f"must be {FORMAT_VERSION}, got {data.get('format_version')!r}")
+    version = data.get("format_version")
+    if type(version) is not int or version != FORMAT_VERSION:  # true and 1.0 compare equal to 1: not a version
+        raise chk.fail(None, "format_version", f"must be the integer {FORMAT_VERSION}, got {version!r}")
     pool_id = chk.string(data, "pool_id", None)
     pool_version = chk.string(data, "pool_version", None)
     name = chk.string(data, "name", None)
@@ -331,7 +342,7 @@ def _item(chk: _Checker, raw: Any, position: int, areas: Sequence[str]) -> Item:
     if unknown:
         raise chk.fail(item_id, sorted(unknown)[0], "unknown field (check the spelling against docs/pool-format.md)")
     model = raw.get("model")
-    if model not in MODEL_CODES:
+    if not isinstance(model, str) or model not in MODEL_CODES:
         raise chk.fail(item_id, "model", f"must be one of {', '.join(MODEL_CODES)}, got {model!r}")
     area = raw.get("content_area")
     if area not in areas:

@@ -14,16 +14,19 @@ over the eligible set :math:`E_e`, built in this order:
    areas below their minimum stay open; of the open areas the one furthest below its target share,
    :math:`\arg\max_a \; \pi_a (n + 1) - n_a`, supplies the item. If no open area has an available item the
    blueprint is set aside for that step rather than ending the test.
-3. **Sympson-Hetter exposure control** (Sympson & Hetter, 1985): every eligible item passes a lottery with its
-   probability :math:`K_i`; taking the most informative item that passes is the same as walking down the list
-   in order of information and administering each item with probability :math:`K_i`. The lottery is drawn anew
-   at each step. If no item passes, the lottery is ignored for that step.
+3. **Sympson-Hetter exposure control** (Sympson & Hetter, 1985): item :math:`i` may be administered only if it
+   passes a lottery with probability :math:`K_i`. An examinee's lottery is drawn once per subtest
+   (:func:`draw_lottery`), which is exactly the classic procedure: there, an item reaching the top of the
+   information order is administered with probability :math:`K_i` and otherwise set aside for the rest of the
+   test, so each item faces its lottery at most once per examinee. Taking the most informative item that passed
+   is walking down the list in order of information. If no eligible item passed, the lottery is ignored for
+   that step rather than ending the test.
 4. **Randomesque** (Kingsbury & Zara, 1989): one of the ``k`` most informative remaining items, uniformly at
    random. The first item of a test uses ``first_item_randomesque`` so that examinees starting at the same
    theta do not all see the same first item.
 
-Randomness comes only from the ``rng`` argument; a live session seeds it from its own seed and step so that a
-restored session repeats its choices exactly.
+Randomness comes only from the ``rng`` and ``lottery`` arguments; a live session seeds them from its own seed (and
+step) so that a restored session repeats its choices exactly.
 
 :func:`calibrate_sympson_hetter` lives in :mod:`cat_engine.exposure`, which simulates with this module.
 
@@ -54,6 +57,7 @@ __all__ = [
     "SelectionConfig",
     "block_items",
     "content_minimums_met",
+    "draw_lottery",
     "select_items",
 ]
 
@@ -205,6 +209,7 @@ def select_items(
     n_given: IntArray,
     max_items: int,
     rng: RandomSource,
+    lottery: BoolArray | None = None,
     considered: BoolArray | None = None,
 ) -> IntArray:
     """Choose the next item of each examinee.
@@ -223,10 +228,14 @@ def select_items(
         The subtest's maximum length (content balancing plans for it).
     rng : numpy.random.Generator or LazyRandom
         Source of the randomesque and Sympson-Hetter draws.
+    lottery : ndarray of bool, shape (N, n_items), optional
+        Each examinee's Sympson-Hetter lottery outcomes for this subtest (:func:`draw_lottery`); required when
+        the config asks for Sympson-Hetter, ignored otherwise.
     considered : ndarray of bool, shape (N, n_items), optional
-        When given, set to true in place for the items the Sympson-Hetter procedure *selected* this step (the
-        chosen item and every more informative eligible item whose lottery failed): the counts behind
-        :math:`P(S_i)` of the exposure-parameter calibration.
+        When given, set to true in place for the items the Sympson-Hetter procedure *selected* this step: the
+        chosen item and every more informative eligible item whose lottery failed. Kept across the steps of a
+        test it marks each item at most once per examinee, the counts behind :math:`P(S_i)` of the
+        exposure-parameter calibration (:mod:`cat_engine.exposure`).
 
     Returns
     -------
@@ -239,8 +248,10 @@ def select_items(
         eligible = _area_filter(pool, blueprint, eligible, area_counts, n_given, max_items)
     candidates = eligible
     if config.exposure_control == "sympson_hetter":
-        passed = eligible & (rng.random(eligible.shape) <= pool.exposure_k)
-        nobody = ~passed.any(axis=1, keepdims=True)
+        if lottery is None:
+            raise ValueError("Sympson-Hetter selection needs the examinees' lottery (draw_lottery)")
+        passed = eligible & lottery
+        nobody = ~np.any(passed, axis=1, keepdims=True)
         candidates = np.where(nobody, eligible, passed)
     masked = np.where(candidates, info, -np.inf)
     k = np.where(n_given == 0, config.first_item_randomesque, config.randomesque)
@@ -248,8 +259,16 @@ def select_items(
     if considered is not None:
         rows = np.flatnonzero(chosen >= 0)
         best = info[rows, chosen[rows]]
-        considered[rows] |= eligible[rows] & (info[rows] >= best[:, None])
+        considered[rows, chosen[rows]] = True
+        if lottery is not None:
+            considered[rows] |= eligible[rows] & ~lottery[rows] & (info[rows] > best[:, None])
     return chosen
+
+
+def draw_lottery(pool: Pool, rng: RandomSource, n_examinees: int) -> BoolArray:
+    """Sympson-Hetter lottery outcomes of ``n_examinees`` for one subtest: item i passes with probability K_i."""
+    result: BoolArray = rng.random((n_examinees, pool.n_items)) < pool.exposure_k
+    return result
 
 
 def _randomesque(masked: FloatArray, k: IntArray, rng: RandomSource) -> IntArray:

@@ -3,8 +3,8 @@
 The state is a frozen :class:`SessionState`; every transition is a pure function that returns a new state and the
 :mod:`events <cat_engine.events>` that happened, and never reads a clock, a socket or a global random generator.
 Time comes in as ``now_ms`` (milliseconds, any monotone epoch the caller keeps), randomness from the session's
-``seed``: the item chosen after the n-th answer of subtest s uses ``numpy.random.default_rng([seed, s, n])``, so a
-state restored from :func:`encode` bytes continues exactly as the original would have.
+``seed``: subtest s draws with the seed key ``(seed, s)`` (see :meth:`cat_engine.battery.Subtest.step`), so a state
+restored from :func:`encode` bytes continues exactly as the original would have.
 
 Phases::
 
@@ -65,7 +65,6 @@ from .events import (
     TimeExtended,
 )
 from .pool import Pool
-from .selection import LazyRandom
 from .stopping import StopReason
 
 __all__ = [
@@ -186,7 +185,7 @@ def time_left_ms(battery: Battery, state: SessionState, now_ms: int) -> int | No
     limit = battery.subtests[state.subtest].time_limit_s
     if limit is None:
         return None
-    return max(int(limit * 1000) + state.extra_ms - time_used_ms(state, now_ms), 0)
+    return max(round(limit * 1000) + state.extra_ms - time_used_ms(state, now_ms), 0)
 
 
 def _with_clock(state: SessionState, now_ms: int, **changes: Any) -> SessionState:
@@ -248,7 +247,7 @@ def answer(battery: Battery, state: SessionState, seq: int, response: int, now_m
     responses = (*state.responses, response)
     answered = replace(state, items=items, responses=responses, response_ms=(*state.response_ms, took))
     categories = sub.pool.categories(items, responses)
-    step = sub.step(list(items), categories, _rng(state.seed, state.subtest, len(items)))
+    step = sub.step(list(items), categories, (state.seed, state.subtest))
     events: list[Event] = [
         Answered(now_ms, state.seq, state.subtest, state.item, response, category, took, step.theta, step.se)
     ]
@@ -285,8 +284,8 @@ def extend_time(battery: Battery, state: SessionState, seconds: float, now_ms: i
     """Give the current subtest ``seconds`` more (a proctor's command)."""
     if state.phase not in (Phase.ACTIVE, Phase.PAUSED):
         raise IllegalCommand(f"time can only be extended during a subtest (the session is {state.phase})")
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 < seconds <= 24 * 3600:
-        raise IllegalCommand(f"an extension must be between 0 and 86400 seconds, got {seconds!r}")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 1 <= seconds <= 24 * 3600:
+        raise IllegalCommand(f"an extension must be between 1 and 86400 seconds, got {seconds!r}")
     if battery.subtests[state.subtest].time_limit_s is None:
         raise IllegalCommand("this subtest has no time limit to extend")
     extra = round(seconds * 1000)
@@ -327,10 +326,6 @@ def profile(battery: Battery, state: SessionState) -> Profile:
 # --- internals -------------------------------------------------------------------------------------------------
 
 
-def _rng(seed: int, subtest: int, n_answered: int) -> LazyRandom:
-    return LazyRandom((seed, subtest, n_answered))
-
-
 def _require_open(state: SessionState) -> None:
     if state.phase is Phase.FINISHED:
         raise SessionFinished("the battery is finished")
@@ -367,7 +362,7 @@ def _begin_subtest(battery: Battery, state: SessionState, index: int, now_ms: in
         state, subtest=index, items=(), responses=(), response_ms=(), used_ms=0, running_since_ms=None, extra_ms=0
     )
     fresh = _with_clock(fresh, now_ms, phase=Phase.ACTIVE)
-    step = battery.subtests[index].step([], [], _rng(state.seed, index, 0))
+    step = battery.subtests[index].step([], [], (state.seed, index))
     if step.stop is not StopReason.CONTINUE:  # a pool with nothing to give: record an empty subtest
         return _end_subtest(battery, fresh, step.theta, step.se, step.stop, now_ms, events)
     new = _present(fresh, step.next_item, 0)
@@ -494,6 +489,8 @@ def decode(battery: Battery, data: bytes) -> SessionState:
 
 
 def _check_fits(battery: Battery, state: SessionState) -> None:
+    if state.seed < 0:
+        raise StateCorrupted("the seed must be non-negative")
     if (state.battery_id, state.battery_version) != (battery.id, battery.version):
         raise StateCorrupted(
             f"state belongs to battery {state.battery_id} {state.battery_version}, not {battery.id} {battery.version}"

@@ -35,7 +35,7 @@ import numpy.typing as npt
 from .battery import Battery, Subtest
 from .estimation import estimate_batch
 from .irt import category_probabilities
-from .selection import block_items, content_minimums_met, select_items
+from .selection import block_items, content_minimums_met, draw_lottery, select_items
 from .stopping import StopReason, stop_reasons
 
 __all__ = ["THETA_BANDS", "SubtestSimulation", "simulate_battery", "simulate_subtest"]
@@ -58,7 +58,8 @@ class SubtestSimulation:
     items : ndarray of int, shape (N, max_items)
         Items administered in order, -1 after the end of each test.
     considered : ndarray of int, shape (n_items,)
-        How often the Sympson-Hetter procedure selected each item (see :func:`select_items`).
+        For how many examinees the Sympson-Hetter procedure selected each item (see :func:`select_items`);
+        zeros without exposure control.
     """
 
     subtest: Subtest
@@ -175,14 +176,15 @@ def simulate_subtest(
     theta = np.full(n, subtest.selection.start_theta)
     se = np.full(n, est.prior_sd)
     reasons = np.zeros(n, dtype=np.intp)
-    considered = np.zeros((n, pool.n_items), dtype=bool) if subtest.selection.exposure_control != "none" else None
-    considered_counts = np.zeros(pool.n_items, dtype=np.intp)
+    controlled = subtest.selection.exposure_control == "sympson_hetter"
+    lottery = draw_lottery(pool, rng, n) if controlled else None
+    considered = np.zeros((n, pool.n_items), dtype=bool) if controlled else None
 
     for position in range(max_items):
         rows = np.flatnonzero(reasons == StopReason.CONTINUE)
         if rows.size == 0:
             break
-        sel_considered = None if considered is None else np.zeros((rows.size, pool.n_items), dtype=bool)
+        sel_considered = None if considered is None else considered[rows]
         chosen = select_items(
             pool,
             subtest.selection,
@@ -193,10 +195,11 @@ def simulate_subtest(
             n_given[rows],
             max_items,
             rng,
+            None if lottery is None else lottery[rows],
             sel_considered,
         )
-        if sel_considered is not None:
-            considered_counts += sel_considered.sum(axis=0)
+        if considered is not None and sel_considered is not None:
+            considered[rows] = sel_considered
         got = chosen >= 0
         rows, chosen = rows[got], chosen[got]
         probs = category_probabilities(truth[rows], pool.params, chosen)
@@ -239,7 +242,7 @@ def simulate_subtest(
         lengths=n_given,
         reasons=reasons,
         items=items,
-        considered=considered_counts,
+        considered=np.zeros(pool.n_items, dtype=np.intp) if considered is None else considered.sum(axis=0),
         seconds=time.perf_counter() - started,
     )
 

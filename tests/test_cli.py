@@ -1,0 +1,170 @@
+"""The command-line tools: cat-sim's JSON interface, cat-validate's verdicts, cat-exposure's writing, languages."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import orjson
+import pytest
+from conftest import battery_dict, make_pool_dict, subtest_dict, write_battery, write_pool
+
+from cat_engine import cli
+from cat_engine.pool import load_pool
+
+REQUIRED = {
+    "name",
+    "examinees",
+    "mean_length",
+    "bias",
+    "rmse",
+    "coverage_95",
+    "max_exposure",
+    "unused_share",
+    "mean_overlap",
+}
+
+
+def test_cat_sim_json_interface(tmp_path, capsys):
+    path = write_battery(tmp_path)
+    assert cli.sim_main(["--battery", str(path), "--examinees", "60", "--seed", "3", "--json"]) == 0
+    out = capsys.readouterr()
+    report = orjson.loads(out.out)  # stdout holds exactly one JSON object
+    assert set(report) >= {"subtests", "seconds"}
+    assert [s["name"] for s in report["subtests"]] == ["Subtest s1", "Subtest s2"]
+    for sub in report["subtests"]:
+        assert set(sub) >= REQUIRED
+        assert sub["examinees"] == 60
+    assert "[" in out.err  # the progress bar went to stderr
+
+
+def test_cat_sim_is_reproducible_from_its_seed(tmp_path, capsys):
+    path = write_battery(tmp_path)
+    runs = []
+    for _ in range(2):
+        cli.sim_main(["--battery", str(path), "--examinees", "40", "--seed", "9", "--json"])
+        report = orjson.loads(capsys.readouterr().out)
+        runs.append([(s["rmse"], s["mean_length"]) for s in report["subtests"]])
+    assert runs[0] == runs[1]
+
+
+def test_cat_sim_console_script_runs_as_a_process(tmp_path):
+    path = write_battery(tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from cat_engine.cli import sim_main; raise SystemExit(sim_main())",
+            "--battery",
+            str(path),
+            "--examinees",
+            "20",
+            "--json",
+            "--subtest",
+            "s2",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = orjson.loads(done.stdout)
+    assert [s["subtest_id"] for s in report["subtests"]] == ["s2"]
+
+
+def test_cat_sim_report_in_both_languages(tmp_path, capsys):
+    path = write_battery(tmp_path)
+    cli.sim_main(["--battery", str(path), "--examinees", "30", "--lang", "id"])
+    indonesian = capsys.readouterr().out
+    cli.sim_main(["--battery", str(path), "--examinees", "30", "--lang", "en"])
+    english = capsys.readouterr().out
+    assert "Rata-rata panjang tes" in indonesian and "Cakupan interval 95%" in indonesian
+    assert "Mean test length" in english and "95% interval coverage" in english
+
+
+def test_cat_sim_single_pool_and_plots(tmp_path, capsys):
+    pool = write_pool(tmp_path / "p.json", make_pool_dict(80, pool_id="p"))
+    plots = tmp_path / "plots"
+    args = [
+        "--pool",
+        str(pool),
+        "--examinees",
+        "50",
+        "--estimator",
+        "wle",
+        "--max-items",
+        "12",
+        "--json",
+        "--plot",
+        str(plots),
+    ]
+    assert cli.sim_main(args) == 0
+    report = orjson.loads(capsys.readouterr().out)
+    assert report["subtests"][0]["pool_id"] == "p"
+    assert report["subtests"][0]["length_percentiles"]["95"] <= 12
+    assert sorted(p.name for p in plots.iterdir()) == ["conditional_se.png", "exposure.png", "information.png"]
+
+
+def test_cat_sim_bad_battery_is_a_clear_error(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('format_version = 1\nid = "x"\n', encoding="utf-8")
+    assert cli.sim_main(["--battery", str(bad), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "version" in err
+
+
+def test_cat_validate_names_the_bad_item_and_field(tmp_path, capsys):
+    good = write_pool(tmp_path / "good.json", make_pool_dict(10, pool_id="good"))
+    data = make_pool_dict(10, pool_id="bad")
+    data["items"][4]["params"]["a"] = -1.0
+    bad = write_pool(tmp_path / "bad.json", data)
+    assert cli.validate_main([str(good), str(bad), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert f"OK   {good}" in out
+    assert "FAIL" in out and "bad.json" in out and "bad-0004" in out and "params.a" in out
+    assert cli.validate_main([str(good), str(write_battery(tmp_path))]) == 0
+    assert "SAH" in capsys.readouterr().out
+
+
+def test_cat_exposure_writes_parameters_and_a_new_pool_version(tmp_path, capsys):
+    pools = {"p.json": make_pool_dict(60, pool_id="p")}
+    sub = subtest_dict(
+        "s1",
+        "p.json",
+        max_items=8,
+        se_target=None,
+        selection={"randomesque": 1, "first_item_randomesque": 1, "exposure_control": "sympson_hetter"},
+    )
+    path = write_battery(tmp_path, battery_dict([sub]), pools=pools)
+    before = (tmp_path / "p.json").read_bytes()
+    assert (
+        cli.exposure_main(
+            ["--battery", str(path), "--target", "0.3", "--examinees", "200", "--rounds", "3", "--dry-run"]
+        )
+        == 0
+    )
+    assert (tmp_path / "p.json").read_bytes() == before
+    assert cli.exposure_main(["--battery", str(path), "--target", "0.3", "--examinees", "200", "--rounds", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "putaran 3" in out
+    pool = load_pool(tmp_path / "p.json")
+    assert (pool.exposure_k < 1).any()
+    assert pool.pool_version != "1.0" and pool.pool_version.startswith("1.0")
+    assert pool.calibration["exposure_control"]["target"] == 0.3
+
+
+def test_progress_bar_draws_and_finishes():
+    stream = io.StringIO()
+    bar = cli.ProgressBar("Simulasi", stream=stream, width=10)
+    bar(1, 4)
+    bar(4, 4)
+    text = stream.getvalue()
+    assert text.endswith("[##########] 4/4\n")
+    assert text.startswith("\rSimulasi [##--------] 1/4")
+
+
+@pytest.mark.parametrize("main", [cli.sim_main, cli.exposure_main])
+def test_missing_required_arguments_exit_with_usage(main):
+    with pytest.raises(SystemExit) as exc:
+        main([])
+    assert exc.value.code == 2

@@ -1,0 +1,41 @@
+"""Events serialise with their wire type first and carry what happened."""
+
+from __future__ import annotations
+
+import orjson
+
+from cat_engine.battery import Profile, SubtestResult
+from cat_engine.events import Answered, Finished, ItemPresented, Paused, SubtestDone, Terminated, TimeExtended
+
+
+def _result():
+    return SubtestResult("s1", "S1", 0.5, 0.3, 4, 550, 12, 60.0, "se_target", "p", "1")
+
+
+def test_event_types_and_fields():
+    event = Answered(10, 3, 0, 17, 2, 1, 4500, 0.25, 0.41)
+    d = event.to_dict()
+    assert next(iter(d)) == "type" and d["type"] == "answered"
+    assert d == {
+        "type": "answered",
+        "at_ms": 10,
+        "seq": 3,
+        "subtest": 0,
+        "item_index": 17,
+        "response": 2,
+        "category": 1,
+        "response_ms": 4500,
+        "theta": 0.25,
+        "se": 0.41,
+    }
+    assert ItemPresented(1, 4, 1, 9, 2).to_dict()["type"] == "item_presented"
+    assert Paused(5, "toilet").to_dict() == {"type": "paused", "at_ms": 5, "reason": "toilet"}
+    assert TimeExtended(6, 1, 300000).to_dict()["extra_ms"] == 300000
+    assert Terminated(7, "cheating").to_dict()["reason"] == "cheating"
+
+
+def test_nested_results_serialise_to_json():
+    done = SubtestDone(1, 0, _result()).to_dict()
+    assert done["result"]["level"] == 4 and done["result"]["pool_version"] == "1"
+    finished = Finished(2, Profile("b", "v", (_result(),), True)).to_dict()
+    assert orjson.loads(orjson.dumps(finished))["profile"]["subtests"][0]["scaled_score"] == 550

@@ -1,0 +1,988 @@
+"""The session state machine: full runs, illegal moves, the clock, encoding, determinism, and a stateful fuzz."""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pytest
+from conftest import battery_dict, load, make_pool_dict, subtest_dict
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from cat_engine.battery import Battery
+from cat_engine.errors import (
+    CandidateError,
+    CatError,
+    IllegalCommand,
+    ProctorError,
+    ResponseOutOfRange,
+    SessionFinished,
+    SessionNotStarted,
+    SessionPaused,
+    SessionTerminated,
+    StateCorrupted,
+    TimeUp,
+    WrongSequence,
+)
+from cat_engine.events import (
+    Answered,
+    Connected,
+    Disconnected,
+    Event,
+    Finished,
+    ItemPresented,
+    Paused,
+    Resumed,
+    SubtestDone,
+    Terminated,
+    TimeExtended,
+)
+from cat_engine.session import (
+    Phase,
+    SessionState,
+    answer,
+    connect,
+    decode,
+    disconnect,
+    encode,
+    extend_time,
+    new_session,
+    pause,
+    profile,
+    resume,
+    start,
+    terminate,
+    tick,
+    time_left_ms,
+    time_used_ms,
+)
+
+# --- batteries ---------------------------------------------------------------------------------------------------
+
+
+def _pools() -> dict[str, dict[str, Any]]:
+    two = make_pool_dict(40, seed=2, pool_id="pool-two", pool_version="2026.2", n_polytomous=6)
+    for i, item in enumerate(two["items"]):
+        if i % 3 == 0:
+            item["exposure_k"] = 0.4  # used when a subtest turns on Sympson-Hetter
+    return {
+        "s1.json": make_pool_dict(60, seed=1, pool_id="pool-one", pool_version="2026.1"),
+        "s2.json": two,
+    }
+
+
+def _fixed_battery_data(len1: int = 3, len2: int = 2, limit1: float | None = 10, limit2: float | None = 20) -> Any:
+    """Two fixed-length subtests (min_items = max_items, no precision rule)."""
+    return battery_dict(
+        subtests=[
+            subtest_dict("s1", max_items=len1, min_items=len1, se_target=None, time_limit_s=limit1),
+            subtest_dict("s2", max_items=len2, min_items=len2, se_target=None, time_limit_s=limit2),
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def fixed(tmp_path_factory: pytest.TempPathFactory) -> Battery:
+    """Subtest s1: 3 items, 10 s; s2: 2 items, 20 s."""
+    return load(tmp_path_factory.mktemp("fixed"), _fixed_battery_data(), pools=_pools())
+
+
+@pytest.fixture(scope="module")
+def adaptive(tmp_path_factory: pytest.TempPathFactory) -> Battery:
+    """Variable length, randomesque first items; s2 uses Sympson-Hetter."""
+    data = battery_dict(
+        subtests=[
+            subtest_dict(
+                "s1",
+                max_items=15,
+                min_items=3,
+                se_target=0.45,
+                selection={"randomesque": 2, "first_item_randomesque": 10},
+            ),
+            subtest_dict(
+                "s2",
+                max_items=10,
+                min_items=2,
+                se_target=0.5,
+                selection={"first_item_randomesque": 5, "exposure_control": "sympson_hetter"},
+            ),
+        ]
+    )
+    return load(tmp_path_factory.mktemp("adaptive"), data, pools=_pools())
+
+
+@pytest.fixture(scope="module")
+def long40(tmp_path_factory: pytest.TempPathFactory) -> Battery:
+    data = battery_dict(
+        subtests=[
+            subtest_dict("s1", max_items=40, min_items=40, se_target=0.3, time_limit_s=3600),
+            subtest_dict("s2", max_items=5),
+        ]
+    )
+    return load(tmp_path_factory.mktemp("long40"), data, pools=_pools())
+
+
+# --- helpers -----------------------------------------------------------------------------------------------------
+
+
+def _begin(battery: Battery, seed: int = 7, now: int = 0) -> SessionState:
+    s, _ = connect(battery, new_session(battery, seed), now)
+    s, events = start(battery, s, now)
+    assert [type(e) for e in events] == [ItemPresented]
+    return s
+
+
+def _n_options(battery: Battery, state: SessionState) -> int:
+    return battery.subtests[state.subtest].pool.n_options(state.item)
+
+
+def _run(
+    battery: Battery, seed: int, response_seed: int, *, roundtrip: bool = False, step_ms: int = 1500
+) -> tuple[list[tuple[int, int]], SessionState, list[Event]]:
+    """Run a whole sitting with random valid responses; optionally encode and decode the state at every step."""
+    responses = np.random.default_rng(response_seed)
+    now = 0
+    s = new_session(battery, seed)
+    s, ev1 = connect(battery, s, now)
+    s, ev2 = start(battery, s, now)
+    events = ev1 + ev2
+    presented: list[tuple[int, int]] = [(s.subtest, s.item)]
+    while s.phase is Phase.ACTIVE:
+        if roundtrip:
+            s = decode(battery, encode(s))
+        now += step_ms + int(responses.integers(0, 500))
+        r = int(responses.integers(0, _n_options(battery, s)))
+        s, ev = answer(battery, s, s.seq, r, now)
+        events += ev
+        presented += [(e.subtest, e.item_index) for e in ev if isinstance(e, ItemPresented)]
+    return presented, s, events
+
+
+def _unchanged(battery: Battery, state: SessionState, call: Callable[[], Any], error: type[CatError]) -> None:
+    """``call`` raises ``error`` and leaves ``state`` exactly as it was."""
+    before = encode(state)
+    snapshot = SessionState(**{f: getattr(state, f) for f in state.__dataclass_fields__})
+    with pytest.raises(error):
+        call()
+    assert encode(state) == before
+    assert state == snapshot
+
+
+# --- a full run --------------------------------------------------------------------------------------------------
+
+
+def test_full_run_event_sequence(fixed: Battery) -> None:
+    s = new_session(fixed, 3)
+    assert s.phase is Phase.READY and s.seq == 0 and s.item == -1
+    s, events = connect(fixed, s, 0)
+    assert [type(e) for e in events] == [Connected]
+    s, events = start(fixed, s, 0)
+    all_events = list(events)
+    rng = np.random.default_rng(0)
+    t = 0
+    while s.phase is Phase.ACTIVE:
+        t += 1000
+        s, events = answer(fixed, s, s.seq, int(rng.integers(0, _n_options(fixed, s))), t)
+        all_events += events
+    assert s.phase is Phase.FINISHED
+    types = [e.type for e in all_events]
+    assert types == [
+        "item_presented",
+        "answered",
+        "item_presented",
+        "answered",
+        "item_presented",
+        "answered",
+        "subtest_done",
+        "item_presented",
+        "answered",
+        "item_presented",
+        "answered",
+        "subtest_done",
+        "finished",
+    ]
+    presented = [e for e in all_events if isinstance(e, ItemPresented)]
+    assert [e.seq for e in presented] == [1, 2, 3, 4, 5]
+    assert [e.subtest for e in presented] == [0, 0, 0, 1, 1]
+    assert [e.position for e in presented] == [1, 2, 3, 1, 2]
+    answered = [e for e in all_events if isinstance(e, Answered)]
+    assert [e.seq for e in answered] == [1, 2, 3, 4, 5]
+    assert [e.item_index for e in answered] == [e.item_index for e in presented]
+    assert all(e.response_ms == 1000 for e in answered)
+    for e in answered:
+        pool = fixed.subtests[e.subtest].pool
+        assert e.category == pool.score(e.item_index, e.response)
+        assert np.isfinite(e.theta) and e.se > 0
+    # items within a subtest are distinct
+    assert len({e.item_index for e in presented[:3]}) == 3
+
+    done = [e for e in all_events if isinstance(e, SubtestDone)]
+    assert [d.subtest for d in done] == [0, 1]
+    assert all(d.result.stop_reason == "max_items" for d in done)
+    (finished,) = [e for e in all_events if isinstance(e, Finished)]
+    prof = profile(fixed, s)
+    assert finished.profile == prof
+    assert prof.complete
+    assert (prof.battery_id, prof.battery_version) == ("test-battery", "2026.1")
+    assert [r.subtest_id for r in prof.subtests] == ["s1", "s2"]
+    assert [(r.pool_id, r.pool_version) for r in prof.subtests] == [("pool-one", "2026.1"), ("pool-two", "2026.2")]
+    assert [r.items_administered for r in prof.subtests] == [3, 2]
+    for row, sub, d in zip(prof.subtests, fixed.subtests, done, strict=True):
+        assert row.level == sub.level(row.theta)
+        assert 1 <= row.level <= 5
+        assert row.scaled_score == fixed.reporting.scaled(row.theta)
+        assert row == d.result
+    assert prof.subtests[0].time_used_s == 3.0
+    assert prof.subtests[0].theta == answered[2].theta
+    # every event serialises
+    for e in all_events:
+        assert orjson.loads(orjson.dumps(e.to_dict()))["type"] == e.type
+    assert s.item == -1 and s.running_since_ms is None
+
+
+def test_profile_incomplete_midway(fixed: Battery) -> None:
+    s = _begin(fixed)
+    assert profile(fixed, s).subtests == ()
+    assert not profile(fixed, s).complete
+    for t in (1, 2, 3):
+        s, _ = answer(fixed, s, s.seq, 0, t * 100)
+    p = profile(fixed, s)
+    assert not p.complete and len(p.subtests) == 1
+
+
+# --- illegal moves -----------------------------------------------------------------------------------------------
+
+
+def _paused(battery: Battery) -> SessionState:
+    s, _ = pause(battery, _begin(battery), 100, "fire drill")
+    return s
+
+
+def _finished(battery: Battery) -> SessionState:
+    _, s, _ = _run(battery, 1, 1)
+    assert s.phase is Phase.FINISHED
+    return s
+
+
+def _terminated(battery: Battery) -> SessionState:
+    s, _ = terminate(battery, _begin(battery), "cheating", 100)
+    return s
+
+
+def test_answer_before_start(fixed: Battery) -> None:
+    s = new_session(fixed, 1)
+    _unchanged(fixed, s, lambda: answer(fixed, s, 1, 0, 10), SessionNotStarted)
+    _unchanged(fixed, s, lambda: answer(fixed, s, 0, 0, 10), SessionNotStarted)
+
+
+@pytest.mark.parametrize("seq", [-1, +1, "str", "float", "bool", "none"])
+def test_wrong_sequence(fixed: Battery, seq: Any) -> None:
+    s = _begin(fixed)
+    s, _ = answer(fixed, s, s.seq, 0, 500)  # now at seq 2: seq - 1 is a real, already answered seq
+    bad = {
+        -1: s.seq - 1,
+        1: s.seq + 1,
+        "str": str(s.seq),
+        "float": float(s.seq),
+        "bool": True,
+        "none": None,
+    }[seq]
+    _unchanged(fixed, s, lambda: answer(fixed, s, bad, 0, 600), WrongSequence)
+
+
+@pytest.mark.parametrize("response", [-1, 4, 99, "0", 1.0, True, None])
+def test_response_out_of_range(fixed: Battery, response: Any) -> None:
+    s = _begin(fixed)
+    assert _n_options(fixed, s) == 4
+    _unchanged(fixed, s, lambda: answer(fixed, s, s.seq, response, 500), ResponseOutOfRange)
+
+
+def test_polytomous_item_accepts_all_five_options(tmp_path: Path) -> None:
+    pool = make_pool_dict(2, seed=9, n_polytomous=3)
+    pool["items"] = pool["items"][2:]  # only the GPCM items (5 options)
+    battery = load(tmp_path, _fixed_battery_data(len1=3, len2=1), pools={"s1.json": pool})
+    s = _begin(battery)
+    assert _n_options(battery, s) == 5
+    _unchanged(battery, s, lambda: answer(battery, s, s.seq, 5, 10), ResponseOutOfRange)
+    s, events = answer(battery, s, s.seq, 4, 10)
+    assert events[0].category == 4  # option weights 1..5 score categories 0..4
+
+
+def test_answer_while_paused(fixed: Battery) -> None:
+    s = _paused(fixed)
+    _unchanged(fixed, s, lambda: answer(fixed, s, s.seq, 0, 500), SessionPaused)
+
+
+def test_answer_after_time_up(fixed: Battery) -> None:
+    s = _begin(fixed)
+    _unchanged(fixed, s, lambda: answer(fixed, s, s.seq, 0, 10_000), TimeUp)
+    _unchanged(fixed, s, lambda: answer(fixed, s, s.seq, 0, 50_000), TimeUp)
+
+
+def test_answer_after_finish(fixed: Battery) -> None:
+    s = _finished(fixed)
+    _unchanged(fixed, s, lambda: answer(fixed, s, s.seq, 0, 10**9), SessionFinished)
+    _unchanged(fixed, s, lambda: connect(fixed, s, 10**9), SessionFinished)
+    _unchanged(fixed, s, lambda: start(fixed, s, 10**9), SessionFinished)
+    _unchanged(fixed, s, lambda: terminate(fixed, s, "late", 10**9), IllegalCommand)
+    _unchanged(fixed, s, lambda: pause(fixed, s, 10**9), IllegalCommand)
+    _unchanged(fixed, s, lambda: extend_time(fixed, s, 10, 10**9), IllegalCommand)
+
+
+def test_answer_after_terminate(fixed: Battery) -> None:
+    s = _terminated(fixed)
+    _unchanged(fixed, s, lambda: answer(fixed, s, s.seq, 0, 500), SessionTerminated)
+    _unchanged(fixed, s, lambda: connect(fixed, s, 500), SessionTerminated)
+    _unchanged(fixed, s, lambda: start(fixed, s, 500), SessionTerminated)
+    _unchanged(fixed, s, lambda: resume(fixed, s, 500), IllegalCommand)
+    _unchanged(fixed, s, lambda: terminate(fixed, s, "again", 500), IllegalCommand)
+
+
+def test_resume_when_active(fixed: Battery) -> None:
+    s = _begin(fixed)
+    _unchanged(fixed, s, lambda: resume(fixed, s, 50), IllegalCommand)
+
+
+def test_pause_when_paused_or_ready(fixed: Battery) -> None:
+    s = _paused(fixed)
+    _unchanged(fixed, s, lambda: pause(fixed, s, 200), IllegalCommand)
+    r = new_session(fixed, 1)
+    _unchanged(fixed, r, lambda: pause(fixed, r, 200), IllegalCommand)
+    _unchanged(fixed, r, lambda: resume(fixed, r, 200), IllegalCommand)
+
+
+@pytest.mark.parametrize("seconds", [0, 0.5, -5, 0.0, -0.001, 86_401, float("nan"), float("inf"), "10", True, None])
+def test_extend_by_bad_amount(fixed: Battery, seconds: Any) -> None:
+    s = _begin(fixed)
+    _unchanged(fixed, s, lambda: extend_time(fixed, s, seconds, 200), IllegalCommand)
+
+
+def test_extend_without_time_limit(tmp_path: Path) -> None:
+    battery = load(tmp_path, _fixed_battery_data(limit1=None), pools=_pools())
+    s = _begin(battery)
+    _unchanged(battery, s, lambda: extend_time(battery, s, 10, 200), IllegalCommand)
+    r = new_session(battery, 1)
+    _unchanged(battery, r, lambda: extend_time(battery, r, 10, 200), IllegalCommand)
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\n\t", None, 42])
+def test_terminate_needs_reason(fixed: Battery, reason: Any) -> None:
+    s = _begin(fixed)
+    _unchanged(fixed, s, lambda: terminate(fixed, s, reason, 200), IllegalCommand)
+
+
+def test_start_twice(fixed: Battery) -> None:
+    s = _begin(fixed)
+    _unchanged(fixed, s, lambda: start(fixed, s, 200), IllegalCommand)
+    p = _paused(fixed)
+    _unchanged(fixed, p, lambda: start(fixed, p, 200), IllegalCommand)
+
+
+def test_error_tree_and_codes() -> None:
+    for cls in (WrongSequence, ResponseOutOfRange, SessionNotStarted, SessionPaused, TimeUp):
+        assert issubclass(cls, CandidateError)
+    assert issubclass(SessionFinished, CandidateError) and issubclass(SessionTerminated, CandidateError)
+    assert issubclass(IllegalCommand, ProctorError)
+    assert issubclass(StateCorrupted, CatError)
+    codes = [
+        c.code
+        for c in (
+            WrongSequence,
+            ResponseOutOfRange,
+            SessionNotStarted,
+            SessionPaused,
+            TimeUp,
+            SessionFinished,
+            SessionTerminated,
+            IllegalCommand,
+            StateCorrupted,
+        )
+    ]
+    assert len(set(codes)) == len(codes)
+
+
+def test_new_session_rejects_negative_seed(fixed: Battery) -> None:
+    with pytest.raises(ValueError):
+        new_session(fixed, -1)
+
+
+def test_proctor_commands_and_events(fixed: Battery) -> None:
+    s = _begin(fixed)
+    s, ev = pause(fixed, s, 100, "noise")
+    assert ev == [Paused(100, "noise")] and s.phase is Phase.PAUSED
+    s, ev = extend_time(fixed, s, 2.5, 150)
+    assert ev == [TimeExtended(150, 0, 2500)]
+    s, ev = resume(fixed, s, 200)
+    assert ev == [Resumed(200)] and s.phase is Phase.ACTIVE
+    s, ev = disconnect(fixed, s, 300)
+    assert ev == [Disconnected(300)]
+    s, ev = terminate(fixed, s, "  left the room ", 400)
+    assert ev == [Terminated(400, "left the room")]
+    assert s.phase is Phase.TERMINATED and s.terminated_reason == "left the room" and s.item == -1
+    prof = profile(fixed, s)
+    assert not prof.complete
+    assert [r.stop_reason for r in prof.subtests] == ["terminated"]
+    assert prof.subtests[0].items_administered == 0
+
+
+def test_terminate_keeps_answers(fixed: Battery) -> None:
+    s = _begin(fixed)
+    s, _ = answer(fixed, s, s.seq, 1, 1000)
+    s, _ = answer(fixed, s, s.seq, 0, 2000)
+    s, _ = terminate(fixed, s, "stop", 2500)
+    (row,) = profile(fixed, s).subtests
+    assert row.items_administered == 2
+    assert row.stop_reason == "terminated"
+    assert row.time_used_s == 2.5
+    assert decode(fixed, encode(s)) == s
+    r, _ = terminate(fixed, new_session(fixed, 1), "no show", 0)
+    assert r.phase is Phase.TERMINATED and profile(fixed, r).subtests == ()
+
+
+# --- the clock ---------------------------------------------------------------------------------------------------
+
+
+def test_clock_runs_only_while_active_and_connected(fixed: Battery) -> None:
+    s = new_session(fixed, 1)
+    s, _ = start(fixed, s, 0)  # not connected yet
+    assert s.running_since_ms is None
+    assert time_used_ms(s, 5_000) == 0
+    assert time_left_ms(fixed, s, 5_000) == 10_000
+    s, _ = connect(fixed, s, 5_000)
+    assert s.running_since_ms == 5_000
+    assert time_used_ms(s, 7_000) == 2_000
+    s, _ = disconnect(fixed, s, 8_000)
+    assert s.running_since_ms is None
+    assert time_used_ms(s, 8_000) == 3_000
+    assert time_used_ms(s, 60_000) == 3_000  # a disconnect stops the clock
+    s, _ = connect(fixed, s, 60_000)
+    s, _ = pause(fixed, s, 61_000)
+    assert time_used_ms(s, 61_000) == 4_000
+    assert time_used_ms(s, 500_000) == 4_000  # a pause stops the clock
+    s, _ = resume(fixed, s, 500_000)
+    assert time_used_ms(s, 501_500) == 5_500
+    assert time_left_ms(fixed, s, 501_500) == 4_500
+    s, _ = disconnect(fixed, s, 502_000)
+    s, _ = pause(fixed, s, 503_000)
+    s, _ = resume(fixed, s, 504_000)  # resumed but disconnected: still stopped
+    assert s.running_since_ms is None
+    assert time_used_ms(s, 600_000) == 6_000
+
+
+def test_clock_before_start_does_not_run(fixed: Battery) -> None:
+    s, _ = connect(fixed, new_session(fixed, 1), 0)
+    assert s.running_since_ms is None
+    assert time_left_ms(fixed, s, 1_000) is None
+    s, _ = start(fixed, s, 4_000)
+    assert time_used_ms(s, 5_000) == 1_000
+
+
+def test_extend_time_adds(fixed: Battery) -> None:
+    s = _begin(fixed)
+    assert time_left_ms(fixed, s, 4_000) == 6_000
+    s, _ = extend_time(fixed, s, 2.5, 4_000)
+    assert time_left_ms(fixed, s, 4_000) == 8_500
+    s, _ = extend_time(fixed, s, 1, 4_000)
+    assert time_left_ms(fixed, s, 4_000) == 9_500
+    assert s.extra_ms == 3_500
+
+
+def test_tick_ends_subtest_exactly_when_time_runs_out(fixed: Battery) -> None:
+    s = _begin(fixed)
+    s, _ = answer(fixed, s, s.seq, 1, 2_000)
+    same, events = tick(fixed, s, 9_999)
+    assert same == s and events == []
+    assert time_left_ms(fixed, s, 9_999) == 1
+    after, events = answer(fixed, s, s.seq, 0, 9_999)  # still in time
+    assert after.seq == s.seq + 1
+    _unchanged(fixed, s, lambda: answer(fixed, s, s.seq, 0, 10_000), TimeUp)
+    ended, events = tick(fixed, s, 10_000)
+    assert [type(e) for e in events] == [SubtestDone, ItemPresented]
+    done = events[0]
+    assert isinstance(done, SubtestDone)
+    assert done.result.stop_reason == "time_up"
+    assert done.result.items_administered == 1
+    assert done.result.time_used_s == 10.0
+    assert ended.subtest == 1 and ended.seq == s.seq + 1 and ended.phase is Phase.ACTIVE
+    assert events[1] == ItemPresented(10_000, s.seq + 1, 1, ended.item, 1)
+    # the next subtest starts with a fresh clock
+    assert time_used_ms(ended, 10_000) == 0
+    assert time_left_ms(fixed, ended, 15_000) == 15_000
+
+
+def test_subtest_ended_before_any_answer_reports_no_level(fixed: Battery) -> None:
+    # time runs out on the first item: the estimate is only the prior, so no level or scaled score is reported
+    s = _begin(fixed)
+    ended, events = tick(fixed, s, 10_000)
+    done = events[0]
+    assert isinstance(done, SubtestDone)
+    assert done.result.items_administered == 0
+    assert done.result.level is None and done.result.scaled_score is None
+    assert profile(fixed, ended).subtests[0].level is None
+    # a subtest with answers does report them
+    t = _begin(fixed)
+    t, _ = answer(fixed, t, t.seq, 1, 1_000)
+    _, events = tick(fixed, t, 10_000)
+    assert isinstance(events[0], SubtestDone) and events[0].result.level in range(1, 6)
+
+
+def test_tick_after_pause_and_disconnect_counts_only_running_time(fixed: Battery) -> None:
+    s = _begin(fixed)
+    s, _ = pause(fixed, s, 4_000)
+    s, _ = resume(fixed, s, 100_000)
+    s, _ = disconnect(fixed, s, 101_000)
+    s, _ = connect(fixed, s, 200_000)
+    # used: 4 000 + 1 000 so far; 5 000 more from 200 000
+    assert tick(fixed, s, 204_999)[1] == []
+    _, events = tick(fixed, s, 205_000)
+    assert isinstance(events[0], SubtestDone) and events[0].result.stop_reason == "time_up"
+
+
+def test_tick_with_extension(fixed: Battery) -> None:
+    s = _begin(fixed)
+    s, _ = extend_time(fixed, s, 5, 1_000)
+    assert tick(fixed, s, 14_999)[1] == []
+    _unchanged(fixed, s, lambda: answer(fixed, s, s.seq, 0, 15_000), TimeUp)
+    _, events = tick(fixed, s, 15_000)
+    assert isinstance(events[0], SubtestDone) and events[0].result.time_used_s == 15.0
+
+
+def test_extension_does_not_carry_over(fixed: Battery) -> None:
+    s = _begin(fixed)
+    s, _ = extend_time(fixed, s, 30, 1_000)
+    for t in (2_000, 3_000, 4_000):
+        s, _ = answer(fixed, s, s.seq, 0, t)
+    assert s.subtest == 1
+    assert s.extra_ms == 0
+    assert time_left_ms(fixed, s, 4_000) == 20_000
+
+
+def test_tick_does_nothing_when_clock_cannot_run_out(fixed: Battery) -> None:
+    s = _begin(fixed)
+    s, _ = pause(fixed, s, 1_000)
+    assert tick(fixed, s, 10**9) == (s, [])
+    r = new_session(fixed, 1)
+    assert tick(fixed, r, 10**9) == (r, [])
+    f = _finished(fixed)
+    assert tick(fixed, f, 10**12) == (f, [])
+
+
+def test_tick_on_last_subtest_finishes(fixed: Battery) -> None:
+    s = _begin(fixed)
+    for t in (1_000, 2_000, 3_000):
+        s, _ = answer(fixed, s, s.seq, 0, t)
+    assert s.subtest == 1
+    s, events = tick(fixed, s, 3_000 + 20_000)
+    assert [type(e) for e in events] == [SubtestDone, Finished]
+    assert s.phase is Phase.FINISHED
+    assert [r.stop_reason for r in profile(fixed, s).subtests] == ["max_items", "time_up"]
+
+
+def test_response_time_excludes_stopped_clock(fixed: Battery) -> None:
+    s = _begin(fixed)
+    s, _ = pause(fixed, s, 1_000)
+    s, _ = resume(fixed, s, 50_000)
+    s, events = answer(fixed, s, s.seq, 0, 51_500)
+    assert events[0].response_ms == 2_500
+    s, events = answer(fixed, s, s.seq, 0, 52_000)
+    assert events[0].response_ms == 500
+    assert s.response_ms == (2_500, 500)
+
+
+def test_fractional_time_limit_is_not_cut_short(tmp_path: Path) -> None:
+    """A 1.005 s limit is 1005 ms; the subtest must not end at 1004 ms."""
+    battery = load(tmp_path, _fixed_battery_data(limit1=1.005), pools=_pools())
+    s = _begin(battery)
+    assert time_left_ms(battery, s, 0) == 1_005
+    assert tick(battery, s, 1_004)[1] == []
+    assert tick(battery, s, 1_005)[1] != []
+
+
+# --- encoding ----------------------------------------------------------------------------------------------------
+
+
+def test_encode_decode_roundtrip_in_every_phase(fixed: Battery) -> None:
+    states = [new_session(fixed, 11)]
+    s = _begin(fixed, seed=11)
+    states.append(s)
+    s, _ = answer(fixed, s, s.seq, 2, 1_234)
+    states.append(s)
+    s, _ = extend_time(fixed, s, 1.5, 1_300)
+    states.append(s)
+    p, _ = pause(fixed, s, 1_400)
+    states.append(p)
+    d, _ = disconnect(fixed, s, 1_500)
+    states.append(d)
+    states.append(terminate(fixed, s, "reason", 1_600)[0])
+    states.append(_finished(fixed))
+    for state in states:
+        data = encode(state)
+        assert isinstance(data, bytes)
+        assert decode(fixed, data) == state
+        assert encode(decode(fixed, data)) == data
+
+
+def test_finished_40_item_subtest_encodes_small(long40: Battery) -> None:
+    s = _begin(long40)
+    t = 0
+    rng = np.random.default_rng(4)
+    while not s.done:
+        t += int(rng.integers(5_000, 90_000))
+        s, _ = answer(long40, s, s.seq, int(rng.integers(0, 4)), t)
+    assert len(s.done) == 1 and len(s.done[0].items) == 40
+    assert s.done[0].reason.label == "max_items"
+    data = encode(s)
+    assert len(data) < 2048
+    assert decode(long40, data) == s
+
+
+def _raw(state: SessionState) -> list[Any]:
+    return list(orjson.loads(encode(state)))
+
+
+def _corrupted(battery: Battery, raw: Any) -> None:
+    data = raw if isinstance(raw, bytes) else orjson.dumps(raw)
+    with pytest.raises(StateCorrupted):
+        decode(battery, data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\x00\xff\xfe", b"not json", b"{}", b"[]", b"null", b"42", b"[1, 2, 3]", b'"state"', b"[1,"],
+)
+def test_decode_rejects_garbage(fixed: Battery, data: bytes) -> None:
+    _corrupted(fixed, data)
+
+
+def test_decode_rejects_truncated_and_bit_flipped_bytes(fixed: Battery) -> None:
+    data = encode(_begin(fixed))
+    for cut in range(0, len(data) - 1, 7):
+        _corrupted(fixed, data[:cut])
+    _corrupted(fixed, data.replace(b'"active"', b'"activ"'))
+
+
+def test_decode_rejects_wrong_encoding_version(fixed: Battery) -> None:
+    raw = _raw(_begin(fixed))
+    raw[0] = 2
+    _corrupted(fixed, raw)
+
+
+def test_decode_rejects_other_battery(fixed: Battery, tmp_path: Path) -> None:
+    s = _begin(fixed)
+    other_version = load(tmp_path, {**_fixed_battery_data(), "version": "2027.1"}, pools=_pools())
+    with pytest.raises(StateCorrupted):
+        decode(other_version, encode(s))
+    other_id = load(tmp_path, {**_fixed_battery_data(), "id": "other"}, pools=_pools())
+    with pytest.raises(StateCorrupted):
+        decode(other_id, encode(s))
+    raw = _raw(s)
+    raw[1] = "other"
+    _corrupted(fixed, raw)
+    raw = _raw(s)
+    raw[2] = "1999"
+    _corrupted(fixed, raw)
+
+
+def test_decode_rejects_out_of_range_indices(fixed: Battery) -> None:
+    s = _begin(fixed)
+    s, _ = answer(fixed, s, s.seq, 1, 1_000)
+    n1 = fixed.subtests[0].pool.n_items
+    cases: list[tuple[int, Any]] = [
+        (8, n1),  # current item
+        (8, -1),  # an active session needs an item
+        (8, 10**9),
+        (9, [n1]),  # answered items
+        (9, [-1]),
+        (10, [4]),  # response beyond the item's 4 options
+        (10, [-1]),
+        (6, 5),  # subtest index
+        (6, -1),
+        (4, "bogus"),  # phase
+    ]
+    for index, value in cases:
+        raw = _raw(s)
+        raw[index] = value
+        _corrupted(fixed, raw)
+
+
+def test_decode_rejects_bad_finished_subtests(fixed: Battery) -> None:
+    s = _begin(fixed)
+    for t in (1_000, 2_000, 3_000, 4_000):
+        s, _ = answer(fixed, s, s.seq, 1, t)
+    assert len(s.done) == 1
+    good = _raw(s)
+    assert decode(fixed, orjson.dumps(good)) == s
+    mutations: list[Callable[[list[Any]], None]] = [
+        lambda r: r[16][0].__setitem__(0, [0, 1, fixed.subtests[0].pool.n_items]),  # item index
+        lambda r: r[16][0].__setitem__(1, [0, 0, 7]),  # response index
+        lambda r: r[16][0].__setitem__(5, 99),  # stop reason
+        lambda r: r[16].append(r[16][0]),  # more finished subtests than the index says
+        lambda r: r.__setitem__(16, []),
+        lambda r: r[16][0].__setitem__(1, [0]),  # items and responses differ in length
+    ]
+    for mutate in mutations:
+        raw = orjson.loads(orjson.dumps(good))
+        mutate(raw)
+        _corrupted(fixed, raw)
+
+
+def test_decode_rejects_mismatched_current_lengths(fixed: Battery) -> None:
+    s = _begin(fixed)
+    s, _ = answer(fixed, s, s.seq, 1, 1_000)
+    raw = _raw(s)
+    raw[11] = []
+    _corrupted(fixed, raw)
+
+
+def test_decode_rejects_negative_seed(adaptive: Battery) -> None:
+    """new_session refuses a negative seed; a decoded one would make numpy raise ValueError at the next draw."""
+    raw = _raw(_begin(adaptive))
+    raw[3] = -1
+    _corrupted(adaptive, raw)
+
+
+# --- determinism and resume --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("seed", "response_seed"), [(0, 0), (12345, 99), (2**40, 7)])
+def test_resume_at_every_step_is_identical(adaptive: Battery, seed: int, response_seed: int) -> None:
+    items_a, final_a, events_a = _run(adaptive, seed, response_seed)
+    items_b, final_b, events_b = _run(adaptive, seed, response_seed, roundtrip=True)
+    assert final_a.phase is Phase.FINISHED
+    assert items_a == items_b
+    assert final_a == final_b
+    assert profile(adaptive, final_a) == profile(adaptive, final_b)
+    assert [e.to_dict() for e in events_a] == [e.to_dict() for e in events_b]
+    # seq increments by one across the battery
+    seqs = [e.seq for e in events_a if isinstance(e, ItemPresented)]
+    assert seqs == list(range(1, len(seqs) + 1))
+    reasons = {r.stop_reason for r in profile(adaptive, final_a).subtests}
+    assert reasons <= {"se_target", "max_items"}
+
+
+def test_different_seeds_differ(adaptive: Battery) -> None:
+    firsts = {_begin(adaptive, seed=seed).item for seed in range(12)}
+    assert len(firsts) > 1
+    runs = {tuple(_run(adaptive, seed, 5)[0]) for seed in range(4)}
+    assert len(runs) > 1
+
+
+def test_same_seed_same_first_item(adaptive: Battery) -> None:
+    assert len({_begin(adaptive, seed=77, now=t).item for t in (0, 5, 10**6)}) == 1
+
+
+# --- stateful fuzz -----------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _machine_battery() -> Battery:
+    data = battery_dict(
+        subtests=[
+            subtest_dict(
+                "s1", max_items=4, min_items=2, se_target=0.6, time_limit_s=8, selection={"first_item_randomesque": 4}
+            ),
+            subtest_dict("s2", max_items=3, min_items=3, se_target=None, time_limit_s=6),
+        ]
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        return load(Path(tmp), data, pools=_pools())
+
+
+class SessionMachine(RuleBasedStateMachine):
+    """Random interleavings of every input; illegal ones must raise a CatError and change nothing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.battery = _machine_battery()
+        self.now = 0
+        self.state = new_session(self.battery, 0)
+        self.n_answered_events = 0
+        self.last_seq = 0
+        self.clock_key: tuple[int, int] = (0, 0)
+        self.last_used = 0
+
+    @initialize(
+        seed=st.integers(0, 2**32),
+        connected=st.sampled_from([True, True, False]),
+        started=st.sampled_from([True, True, True, False]),
+    )
+    def begin(self, seed: int, connected: bool, started: bool) -> None:
+        """Most runs begin connected and started, so that the short runs still reach the later subtests."""
+        self.state = new_session(self.battery, seed)
+        if connected:
+            self._apply(lambda: connect(self.battery, self.state, self.now), set())
+        if started:
+            self._apply(lambda: start(self.battery, self.state, self.now), set())
+
+    # -- applying inputs
+
+    def _apply(self, call: Callable[[], tuple[SessionState, list[Event]]], allowed: set[type[CatError]]) -> None:
+        """Apply an input; if it raises, the error must be one of ``allowed`` and the state unchanged."""
+        before = encode(self.state)
+        try:
+            new, events = call()
+        except CatError as exc:
+            assert allowed, f"unexpected {type(exc).__name__}: {exc}"
+            assert isinstance(exc, tuple(allowed)), f"{type(exc).__name__} not in {allowed}"
+            assert encode(self.state) == before
+            return
+        assert not allowed, f"expected one of {allowed}, got success"
+        self.n_answered_events += sum(isinstance(e, Answered) for e in events)
+        assert all(e.at_ms == self.now for e in events)
+        self.state = new
+
+    def _closed(self) -> set[type[CatError]]:
+        if self.state.phase is Phase.FINISHED:
+            return {SessionFinished}
+        if self.state.phase is Phase.TERMINATED:
+            return {SessionTerminated}
+        return set()
+
+    # -- rules
+
+    @rule(ms=st.integers(0, 3_000))
+    def advance(self, ms: int) -> None:
+        self.now += ms
+
+    @rule()
+    def do_start(self) -> None:
+        allowed = self._closed() or (set() if self.state.phase is Phase.READY else {IllegalCommand})
+        self._apply(lambda: start(self.battery, self.state, self.now), allowed)
+
+    def _answer(self, seq: Any, response: Any) -> None:
+        s = self.state
+        allowed: set[type[CatError]] = self._closed()
+        if s.phase is Phase.READY:
+            allowed = {SessionNotStarted}
+        elif s.phase is Phase.PAUSED:
+            allowed = {SessionPaused}
+        elif s.phase is Phase.ACTIVE:
+            if isinstance(seq, bool) or not isinstance(seq, int) or seq != s.seq:
+                allowed.add(WrongSequence)
+            n = self.battery.subtests[s.subtest].pool.n_options(s.item)
+            if isinstance(response, bool) or not isinstance(response, int) or not 0 <= response < n:
+                allowed.add(ResponseOutOfRange)
+            left = time_left_ms(self.battery, s, self.now)
+            if left is not None and left <= 0:
+                allowed.add(TimeUp)
+        self._apply(lambda: answer(self.battery, s, seq, response, self.now), allowed)
+
+    @rule(response=st.integers(0, 3))
+    def answer_valid(self, response: int) -> None:
+        self._answer(self.state.seq, response)
+
+    @rule(response=st.integers(0, 3), ms=st.integers(0, 1_500))
+    def answer_valid_later(self, response: int, ms: int) -> None:
+        """A second valid-answer rule (with time passing first), so that runs get through the subtests."""
+        self.now += ms
+        self._answer(self.state.seq, response)
+
+    @rule(offset=st.sampled_from([-1, 0, 1]), response=st.integers(-1, 5))
+    def answer_any(self, offset: int, response: int) -> None:
+        self._answer(self.state.seq + offset, response)
+
+    @rule(seq=st.sampled_from(["1", 1.5, None, True]), response=st.sampled_from([0, "0", 0.0, None]))
+    def answer_wrong_types(self, seq: Any, response: Any) -> None:
+        self._answer(seq, response)
+
+    @rule(reason=st.sampled_from(["", "break"]))
+    def do_pause(self, reason: str) -> None:
+        allowed = set() if self.state.phase is Phase.ACTIVE else {IllegalCommand}
+        self._apply(lambda: pause(self.battery, self.state, self.now, reason), allowed)
+
+    @rule()
+    def do_resume(self) -> None:
+        allowed = set() if self.state.phase is Phase.PAUSED else {IllegalCommand}
+        self._apply(lambda: resume(self.battery, self.state, self.now), allowed)
+
+    @rule(seconds=st.sampled_from([-1, 0, 0.25, 2, 5, 100_000]))
+    def do_extend(self, seconds: float) -> None:
+        ok = self.state.phase in (Phase.ACTIVE, Phase.PAUSED) and 1 <= seconds <= 86_400
+        self._apply(lambda: extend_time(self.battery, self.state, seconds, self.now), set() if ok else {IllegalCommand})
+
+    @rule()
+    def do_connect(self) -> None:
+        self._apply(lambda: connect(self.battery, self.state, self.now), self._closed())
+
+    @rule()
+    def do_disconnect(self) -> None:
+        self._apply(lambda: disconnect(self.battery, self.state, self.now), set())
+
+    @rule(ms=st.integers(0, 5_000))
+    def do_tick(self, ms: int) -> None:
+        self.now += ms
+        self._apply(lambda: tick(self.battery, self.state, self.now), set())
+        if self.state.phase is Phase.ACTIVE:
+            left = time_left_ms(self.battery, self.state, self.now)
+            assert left is None or left > 0, "tick left an ACTIVE subtest whose time ran out"
+
+    @rule(reason=st.sampled_from(["", "  ", "", "\t", "", "", "", "proctor ended it"]))
+    def do_terminate(self, reason: str) -> None:
+        closed = self.state.phase in (Phase.FINISHED, Phase.TERMINATED)
+        allowed = {IllegalCommand} if closed or not reason.strip() else set()
+        self._apply(lambda: terminate(self.battery, self.state, reason, self.now), allowed)
+
+    # -- invariants
+
+    @invariant()
+    def seq_never_decreases(self) -> None:
+        assert self.state.seq >= self.last_seq
+        self.last_seq = self.state.seq
+
+    @invariant()
+    def live_phase_has_item(self) -> None:
+        if self.state.phase in (Phase.ACTIVE, Phase.PAUSED):
+            assert self.state.item >= 0
+            assert self.state.item < self.battery.subtests[self.state.subtest].pool.n_items
+        else:
+            assert self.state.item == -1
+
+    @invariant()
+    def clock_runs_exactly_when_active_and_connected(self) -> None:
+        running = self.state.phase is Phase.ACTIVE and self.state.connected
+        assert (self.state.running_since_ms is not None) == running
+
+    @invariant()
+    def roundtrip(self) -> None:
+        assert decode(self.battery, encode(self.state)) == self.state
+
+    @invariant()
+    def time_used_never_decreases_within_a_subtest(self) -> None:
+        key = (self.state.subtest, len(self.state.done))
+        used = time_used_ms(self.state, self.now)
+        if key == self.clock_key:
+            assert used >= self.last_used
+        self.clock_key, self.last_used = key, used
+
+    @invariant()
+    def answers_match_events(self) -> None:
+        s = self.state
+        current = len(s.items) if s.phase in (Phase.ACTIVE, Phase.PAUSED) else 0
+        assert sum(len(d.items) for d in s.done) + current == self.n_answered_events
+
+    @invariant()
+    def profile_is_consistent(self) -> None:
+        p = profile(self.battery, self.state)
+        assert p.complete == (self.state.phase is Phase.FINISHED)
+        assert len(p.subtests) == len(self.state.done)
+        if p.complete:
+            assert len(p.subtests) == len(self.battery.subtests)
+
+    def teardown(self) -> None:
+        event(f"final phase: {self.state.phase.value}, subtests done: {len(self.state.done)}")
+
+
+SessionMachine.TestCase.settings = settings(
+    max_examples=75,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestSessionMachine = SessionMachine.TestCase

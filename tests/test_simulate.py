@@ -1,0 +1,158 @@
+"""Simulation studies: accuracy against known truths, agreement with the live step, and the summary's numbers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from conftest import battery_dict, load, make_pool_dict, subtest_dict
+
+from cat_engine.battery import Subtest
+from cat_engine.estimation import EstimatorConfig
+from cat_engine.selection import SelectionConfig
+from cat_engine.simulate import SubtestSimulation, simulate_battery, simulate_subtest
+from cat_engine.stopping import StoppingConfig, StopReason
+
+
+def _subtest(tmp_path, n_items=200, n_polytomous=0, **stopping):
+    pools = {"p.json": make_pool_dict(n_items, seed=3, pool_id="p", n_polytomous=n_polytomous)}
+    sub = subtest_dict("s1", "p.json", max_items=stopping.pop("max_items", 30), se_target=stopping.pop("se", 0.3))
+    return load(tmp_path, battery_dict([sub]), pools=pools).subtests[0]
+
+
+def test_recovers_theta_with_the_promised_precision(tmp_path):
+    sub = _subtest(tmp_path)
+    result = simulate_subtest(sub, np.random.default_rng(0).standard_normal(1500), np.random.default_rng(1))
+    summary = result.summary()
+    assert summary["examinees"] == 1500
+    assert abs(summary["bias"]) < 0.05
+    # Stopping at SE 0.3 (or 30 items): RMSE near the target, and the EAP interval covers about 95%.
+    assert summary["rmse"] < 0.36
+    assert 0.92 <= summary["coverage_95"] <= 0.98
+    assert set(summary["stop_reasons"]) <= {"se_target", "max_items", "pool_exhausted"}
+    assert summary["stop_reasons"].get("se_target", 0) > 1000
+
+
+def test_every_examinee_gets_distinct_items_and_lengths_match(tmp_path):
+    sub = _subtest(tmp_path, n_items=80)
+    result = simulate_subtest(sub, np.linspace(-3, 3, 200), np.random.default_rng(2))
+    for row, length in zip(result.items, result.lengths, strict=True):
+        given = row[row >= 0]
+        assert given.size == length
+        assert np.unique(given).size == given.size
+        assert np.all(row[length:] == -1)
+    assert np.all(result.lengths <= 30)
+
+
+def test_mixed_pool_simulates_polytomous_items(tmp_path):
+    sub = _subtest(tmp_path, n_items=40, n_polytomous=60)
+    result = simulate_subtest(sub, np.random.default_rng(5).standard_normal(400), np.random.default_rng(6))
+    summary = result.summary()
+    assert summary["rmse"] < 0.4
+    poly = np.flatnonzero(sub.pool.params.model != 0)
+    assert np.isin(result.items[result.items >= 0], poly).any()
+
+
+@pytest.mark.parametrize("method", ["map", "mle", "wle"])
+def test_point_estimators_run_vectorised(tmp_path, method):
+    base = _subtest(tmp_path, max_items=20)
+    sub = replace(base, estimator=EstimatorConfig(method=method))
+    truth = np.random.default_rng(7).standard_normal(300)
+    result = simulate_subtest(sub, truth, np.random.default_rng(8))
+    assert np.all(np.isfinite(result.theta)) and np.all(np.isfinite(result.se))
+    assert np.corrcoef(result.theta, truth)[0, 1] > 0.85
+
+
+def test_simulation_matches_the_live_step_for_one_examinee(tmp_path):
+    """The vectorised loop and Subtest.step make the same decisions from the same responses.
+
+    The simulation does not expose the categories it drew, so for each position we find a response under which
+    step() picks the simulation's next item: with randomesque 1 after the first item, one must exist.
+    """
+    sub = _subtest(tmp_path, max_items=15)
+    result = simulate_subtest(sub, np.array([0.7]), np.random.default_rng(11))
+    items = [int(i) for i in result.items[0] if i >= 0]
+    assert len(items) >= 5
+    cats: list[int] = []
+    for position in range(1, len(items)):
+        matches = [
+            cat
+            for cat in range(int(sub.pool.params.n_categories[items[position - 1]]))
+            if sub.step(items[:position], [*cats, cat], (0,)).next_item == items[position]
+        ]
+        assert matches, f"no response makes step() choose the simulated item at position {position}"
+        cats.append(matches[0])
+    # The simulation stopped after its last item, so under one of the two possible last responses step() stops.
+    last = [sub.step(items, [*cats, cat], (0,)).stop for cat in (0, 1)]
+    assert any(reason != StopReason.CONTINUE for reason in last)
+
+
+def test_summary_numbers_are_what_they_say(tmp_path):
+    sub = _subtest(tmp_path, n_items=20, max_items=3, se=0.01)
+    truth = np.array([0.0, 1.0, -1.0, 2.0])
+    items = np.array([[0, 1, 2], [0, 1, 3], [4, 5, 6], [0, 1, 2]])
+    fake = SubtestSimulation(
+        subtest=sub,
+        true_theta=truth,
+        theta=np.array([0.1, 0.8, -1.0, 2.5]),
+        se=np.array([0.2, 0.05, 0.1, 0.2]),
+        lengths=np.array([3, 3, 3, 3]),
+        reasons=np.full(4, int(StopReason.MAX_ITEMS)),
+        items=items,
+        considered=np.zeros(20, dtype=np.intp),
+        seconds=0.0,
+    )
+    s = fake.summary()
+    assert s["bias"] == pytest.approx((0.1 - 0.2 + 0 + 0.5) / 4)
+    assert s["rmse"] == pytest.approx(np.sqrt((0.01 + 0.04 + 0 + 0.25) / 4))
+    # |err| <= 1.96 SE: 0.1<=0.392 yes, 0.2<=0.098 no, 0<=0.196 yes, 0.5<=0.392 no
+    assert s["coverage_95"] == pytest.approx(0.5)
+    assert s["max_exposure"] == pytest.approx(0.75)  # items 0 and 1 in 3 of 4 tests
+    assert s["unused_share"] == pytest.approx(13 / 20)
+    # pairs: (0,1) 2 shared, (0,2) 0, (0,3) 3, (1,2) 0, (1,3) 2, (2,3) 0 -> mean of x/3
+    assert s["mean_overlap"] == pytest.approx((2 + 0 + 3 + 0 + 2 + 0) / 3 / 6)
+    assert s["stop_reasons"] == {"max_items": 4}
+
+
+def test_battery_simulation_uses_each_subtest_and_same_truth(tmp_path):
+    battery = load(tmp_path, battery_dict([subtest_dict("s1"), subtest_dict("s2")]))
+    calls = []
+    results = simulate_battery(battery, 50, seed=4, progress=lambda name, done, total: calls.append((name, done)))
+    assert [r.subtest.id for r in results] == ["s1", "s2"]
+    assert np.array_equal(results[0].true_theta, results[1].true_theta)
+    assert {c[0] for c in calls} == {"Subtest s1", "Subtest s2"}
+    again = simulate_battery(battery, 50, seed=4)
+    assert np.array_equal(results[0].theta, again[0].theta)
+
+
+def test_content_blueprint_is_respected(tmp_path):
+    pools = {"p.json": make_pool_dict(120, areas=("A", "B", "C"), seed=9, pool_id="p")}
+    blueprint = {
+        "A": {"target": 0.5, "min": 3, "max": 6},
+        "B": {"target": 0.3, "min": 2, "max": 4},
+        "C": {"target": 0.2, "min": 1, "max": 3},
+    }
+    sub = subtest_dict("s1", "p.json", max_items=12, min_items=6, se_target=0.4, blueprint=blueprint)
+    battery = load(tmp_path, battery_dict([sub]), pools=pools)
+    result = simulate_subtest(
+        battery.subtests[0], np.random.default_rng(1).standard_normal(300), np.random.default_rng(2)
+    )
+    area = battery.subtests[0].pool.area_index
+    for row in result.items:
+        counts = np.bincount(area[row[row >= 0]], minlength=3)
+        assert np.all(counts >= [3, 2, 1]) and np.all(counts <= [6, 4, 3])
+
+
+def test_single_pool_subtest_without_battery(tmp_path):
+    pool = load(tmp_path).subtests[0].pool
+    sub = Subtest(
+        "x",
+        "X",
+        pool,
+        (-1.5, -0.5, 0.5, 1.5),
+        selection=SelectionConfig(),
+        stopping=StoppingConfig(se_target=0.5, max_items=10),
+    )
+    result = simulate_subtest(sub, np.zeros(10), np.random.default_rng(0))
+    assert np.all(result.lengths >= 1)
