@@ -122,16 +122,15 @@ class Subtest:
         the same estimator, selection and stopping functions. Its random draws are a pure function of
         ``seed_key`` (e.g. the session's seed and the subtest's index) and the number of items answered.
         """
-        theta, se = estimate(self.estimator, self.pool.params, items, categories, self.log_table)
         pool = self.pool
+        given = np.array(items, dtype=np.intp)
+        theta, se = estimate(self.estimator, pool.params, given, np.array(categories, dtype=np.intp), self.log_table)
         available = np.ones((1, pool.n_items), dtype=bool)
-        if items:
-            given = np.asarray(items, dtype=np.intp)
-            available[0, given] = False
-            if pool.has_enemies:
-                available[0] &= ~pool.enemy_matrix[given].any(axis=0)
-        area_counts = np.bincount(pool.area_index[list(items)], minlength=len(pool.content_areas))[None, :]
-        n_given = np.array([len(items)], dtype=np.intp)
+        available[0, given] = False
+        if pool.has_enemies and given.size:
+            available[0] &= ~pool.enemy_matrix[given].any(axis=0)
+        area_counts = np.bincount(pool.area_index[given], minlength=len(pool.content_areas))[None, :]
+        n_given = np.array([given.size], dtype=np.intp)
         reason = stop_reasons(
             self.stopping,
             n_given,
@@ -147,7 +146,7 @@ class Subtest:
         if self.selection.exposure_control == "sympson_hetter":
             # One lottery per examinee and subtest (the classic procedure), the same at every step.
             lottery = draw_lottery(pool, LazyRandom((*seed_key, _LOTTERY_STREAM)), 1)
-        at = np.array([theta if items else self.selection.start_theta])
+        at = np.array([theta if given.size else self.selection.start_theta])
         chosen = select_items(
             pool,
             self.selection,
@@ -157,7 +156,7 @@ class Subtest:
             area_counts,
             n_given,
             self.stopping.max_items,
-            LazyRandom((*seed_key, len(items))),
+            LazyRandom((*seed_key, given.size)),
             lottery,
         )
         return StepResult(theta, se, StopReason.CONTINUE, int(chosen[0]))

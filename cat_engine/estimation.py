@@ -21,7 +21,8 @@ examinees, :func:`estimate` one live session. With the log-likelihood of a respo
   :math:`\\ell + \\tfrac12\\log I`; for 3PL/4PL and GRM items it is not, and the engine solves Warm's equation.
 
 The three modes start from the best node of the quadrature grid (for WLE, of :math:`\\ell + \\tfrac12\\log I`),
-which guards against the local maxima of 3PL likelihoods, and are refined by Newton's method with the observed
+which guards against the local maxima of 3PL likelihoods, moved to the vertex of the parabola through it and its two
+neighbours, and are refined by Newton's method with the observed
 curvature :math:`\\ell''` where the objective is concave, and Fisher scoring
 :math:`\\theta \\leftarrow \\theta + s(\\theta)/I(\\theta)` elsewhere, with steps capped at 1 and the result kept inside
 the range; iteration stops when a step is below 1e-8.
@@ -199,8 +200,8 @@ def node_information(
 def estimate(
     config: EstimatorConfig,
     params: ItemParams,
-    items: Sequence[int],
-    categories: Sequence[int],
+    items: Sequence[int] | IntArray,
+    categories: Sequence[int] | IntArray,
     table: LogLikTable | None = None,
 ) -> tuple[float, float]:
     """Theta and SE of one examinee from the items answered and the categories scored.
@@ -252,10 +253,31 @@ def estimate_batch(
         if info_at_nodes is None:
             info_at_nodes = node_information(config, params, items, mask)
         objective += 0.5 * np.log(np.maximum(info_at_nodes, _INFO_FLOOR))
-    start = config.nodes[np.argmax(objective, axis=1)]
     answered = np.any(mask, axis=1)
+    start = _grid_start(config, objective)
     start = np.where(answered, start, config.prior_mean)
     return _newton(config, params, start, items, categories, mask, answered)
+
+
+def _grid_start(config: EstimatorConfig, objective: FloatArray) -> FloatArray:
+    """Each row's best node, moved to the vertex of the parabola through it and its neighbours.
+
+    The vertex of the parabola through :math:`(q_{j-1}, f_{j-1}), (q_j, f_j), (q_{j+1}, f_{j+1})` is
+    :math:`q_j + \\tfrac h2 (f_{j-1} - f_{j+1}) / (f_{j-1} - 2f_j + f_{j+1})`; it is used only where the three
+    points are concave and kept within half a spacing, so Newton starts close to the mode and needs few steps.
+    """
+    n_nodes = config.quadrature_points
+    best = np.argmax(objective, axis=1)
+    inner = np.clip(best, 1, n_nodes - 2)
+    rows = np.arange(objective.shape[0])
+    left, mid, right = objective[rows, inner - 1], objective[rows, inner], objective[rows, inner + 1]
+    curvature = left - 2.0 * mid + right
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(curvature < 0, 0.5 * (left - right) / curvature, 0.0)
+    shift = np.where((best == inner) & np.isfinite(shift), np.clip(shift, -0.5, 0.5), 0.0)
+    spacing = (config.theta_max - config.theta_min) / (n_nodes - 1)
+    result: FloatArray = config.nodes[best] + shift * spacing
+    return result
 
 
 def _eap(config: EstimatorConfig, loglik: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -299,10 +321,13 @@ def _newton(
     for _ in range(_MAX_ITERATIONS):
         if not active.any():
             break
-        idx = np.flatnonzero(active)
-        t = theta[idx]
-        m = mask[idx]
-        score_i, curvature_i, info_i, warm_i = score_derivatives(t[:, None], params, items[idx], categories[idx])
+        if active.all():  # the common case, and always for one examinee: no row selection to copy
+            idx: IntArray | slice = slice(None)
+            t, m, rows_items, rows_cats = theta.copy(), mask, items, categories
+        else:
+            idx = np.flatnonzero(active)
+            t, m, rows_items, rows_cats = theta[idx], mask[idx], items[idx], categories[idx]
+        score_i, curvature_i, info_i, warm_i = score_derivatives(t[:, None], params, rows_items, rows_cats)
         score, curvature, info = (score_i * m).sum(axis=1), (curvature_i * m).sum(axis=1), (info_i * m).sum(axis=1)
         if config.method == "map":
             score = score - (t - config.prior_mean) * prior_precision
