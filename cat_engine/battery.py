@@ -226,6 +226,11 @@ class Battery:
     show_profile_to_candidate: bool = False
     source: str = "<memory>"
 
+    @property
+    def pool_versions(self) -> tuple[str, ...]:
+        """``pool_id@pool_version`` of each subtest's pool: with the battery version, what scored a result."""
+        return tuple(f"{s.pool.pool_id}@{s.pool.pool_version}" for s in self.subtests)
+
     def result(
         self, index: int, theta: float, se: float, n_items: int, time_used_s: float, reason: StopReason
     ) -> SubtestResult:

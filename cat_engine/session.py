@@ -88,7 +88,7 @@ __all__ = [
     "time_used_ms",
 ]
 
-_ENCODING_VERSION = 1
+_ENCODING_VERSION = 1  # bump when the layout of encode() changes
 
 
 class Phase(StrEnum):
@@ -143,6 +143,7 @@ class SessionState:
     battery_id: str
     battery_version: str
     seed: int
+    pools: tuple[str, ...] = ()  # Battery.pool_versions when the sitting began
     phase: Phase = Phase.READY
     connected: bool = False
     subtest: int = 0
@@ -166,7 +167,7 @@ def new_session(battery: Battery, seed: int) -> SessionState:
     """A fresh sitting of ``battery`` in phase READY."""
     if seed < 0:
         raise ValueError("seed must be non-negative")
-    return SessionState(battery_id=battery.id, battery_version=battery.version, seed=seed)
+    return SessionState(battery_id=battery.id, battery_version=battery.version, seed=seed, pools=battery.pool_versions)
 
 
 # --- clock -----------------------------------------------------------------------------------------------------
@@ -407,6 +408,7 @@ def encode(state: SessionState) -> bytes:
             state.battery_id,
             state.battery_version,
             state.seed,
+            list(state.pools),
             state.phase.value,
             state.connected,
             state.subtest,
@@ -440,6 +442,7 @@ def decode(battery: Battery, data: bytes) -> SessionState:
             battery_id,
             battery_version,
             seed,
+            pools,
             phase,
             connected,
             subtest,
@@ -465,6 +468,7 @@ def decode(battery: Battery, data: bytes) -> SessionState:
             battery_id=battery_id,
             battery_version=battery_version,
             seed=int(seed),
+            pools=tuple(str(p) for p in pools),
             phase=Phase(phase),
             connected=bool(connected),
             subtest=int(subtest),
@@ -494,6 +498,11 @@ def _check_fits(battery: Battery, state: SessionState) -> None:
     if (state.battery_id, state.battery_version) != (battery.id, battery.version):
         raise StateCorrupted(
             f"state belongs to battery {state.battery_id} {state.battery_version}, not {battery.id} {battery.version}"
+        )
+    if state.pools != battery.pool_versions:
+        # New parameters (a recalibration, new exposure parameters) would change how the sitting continues.
+        raise StateCorrupted(
+            f"state was made with pools {', '.join(state.pools)}, the battery now has {', '.join(battery.pool_versions)}"
         )
     n_sub = len(battery.subtests)
     # Each ended subtest leaves one DoneSubtest; termination also records the interrupted one.

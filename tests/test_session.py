@@ -695,16 +695,16 @@ def test_decode_rejects_out_of_range_indices(fixed: Battery) -> None:
     s, _ = answer(fixed, s, s.seq, 1, 1_000)
     n1 = fixed.subtests[0].pool.n_items
     cases: list[tuple[int, Any]] = [
-        (8, n1),  # current item
-        (8, -1),  # an active session needs an item
-        (8, 10**9),
-        (9, [n1]),  # answered items
-        (9, [-1]),
-        (10, [4]),  # response beyond the item's 4 options
+        (9, n1),  # current item
+        (9, -1),  # an active session needs an item
+        (9, 10**9),
+        (10, [n1]),  # answered items
         (10, [-1]),
-        (6, 5),  # subtest index
-        (6, -1),
-        (4, "bogus"),  # phase
+        (11, [4]),  # response beyond the item's 4 options
+        (11, [-1]),
+        (7, 5),  # subtest index
+        (7, -1),
+        (5, "bogus"),  # phase
     ]
     for index, value in cases:
         raw = _raw(s)
@@ -720,12 +720,12 @@ def test_decode_rejects_bad_finished_subtests(fixed: Battery) -> None:
     good = _raw(s)
     assert decode(fixed, orjson.dumps(good)) == s
     mutations: list[Callable[[list[Any]], None]] = [
-        lambda r: r[16][0].__setitem__(0, [0, 1, fixed.subtests[0].pool.n_items]),  # item index
-        lambda r: r[16][0].__setitem__(1, [0, 0, 7]),  # response index
-        lambda r: r[16][0].__setitem__(5, 99),  # stop reason
-        lambda r: r[16].append(r[16][0]),  # more finished subtests than the index says
-        lambda r: r.__setitem__(16, []),
-        lambda r: r[16][0].__setitem__(1, [0]),  # items and responses differ in length
+        lambda r: r[17][0].__setitem__(0, [0, 1, fixed.subtests[0].pool.n_items]),  # item index
+        lambda r: r[17][0].__setitem__(1, [0, 0, 7]),  # response index
+        lambda r: r[17][0].__setitem__(5, 99),  # stop reason
+        lambda r: r[17].append(r[17][0]),  # more finished subtests than the index says
+        lambda r: r.__setitem__(17, []),
+        lambda r: r[17][0].__setitem__(1, [0]),  # items and responses differ in length
     ]
     for mutate in mutations:
         raw = orjson.loads(orjson.dumps(good))
@@ -739,6 +739,14 @@ def test_decode_rejects_mismatched_current_lengths(fixed: Battery) -> None:
     raw = _raw(s)
     raw[11] = []
     _corrupted(fixed, raw)
+
+
+def test_decode_rejects_state_made_with_other_pool_versions(adaptive: Battery) -> None:
+    """A recalibrated pool (or new exposure parameters) would change how the sitting continues: refuse it."""
+    raw = _raw(_begin(adaptive))
+    assert raw[4] == list(adaptive.pool_versions)
+    raw[4] = [raw[4][0].replace("@", "@old-"), *raw[4][1:]]
+    _corrupted(adaptive, raw)
 
 
 def test_decode_rejects_negative_seed(adaptive: Battery) -> None:
