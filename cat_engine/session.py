@@ -502,7 +502,8 @@ def _check_fits(battery: Battery, state: SessionState) -> None:
     if state.pools != battery.pool_versions:
         # New parameters (a recalibration, new exposure parameters) would change how the sitting continues.
         raise StateCorrupted(
-            f"state was made with pools {', '.join(state.pools)}, the battery now has {', '.join(battery.pool_versions)}"
+            f"state was made with pools {', '.join(state.pools)}, "
+            f"the battery now has {', '.join(battery.pool_versions)}"
         )
     n_sub = len(battery.subtests)
     # Each ended subtest leaves one DoneSubtest; termination also records the interrupted one.
