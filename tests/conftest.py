@@ -20,6 +20,7 @@ import numpy as np
 import orjson
 
 from cat_engine.battery import Battery, load_battery
+from cat_engine.irt import DICHOTOMOUS, GPCM, GRM, ItemParams
 from cat_engine.pool import Pool
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "dump_toml",
     "load",
     "make_item",
+    "make_params",
     "make_pool",
     "make_pool_dict",
     "subtest_dict",
@@ -149,6 +151,30 @@ def write_pool(path: Path, data: Mapping[str, Any]) -> Path:
     """Write a pool dict as JSON."""
     path.write_bytes(orjson.dumps(data))
     return path
+
+
+def make_params(specs: Sequence[tuple[Any, ...]], D: float = 1.0) -> ItemParams:
+    """ItemParams of a (possibly mixed) pool from spec tuples, built without cat_engine.pool.
+
+    A spec is ``("dich", a, b, c, d)``, ``("gpcm", a, [steps])`` or ``("grm", a, [thresholds])``.
+    """
+    n = len(specs)
+    max_steps = max((len(s[2]) for s in specs if s[0] != "dich"), default=1)
+    model = np.zeros(n, dtype=np.int8)
+    a, b, c, d = np.ones(n), np.zeros(n), np.zeros(n), np.ones(n)
+    steps = np.full((n, max_steps), np.nan)
+    n_cat = np.full(n, 2, dtype=np.intp)
+    for i, spec in enumerate(specs):
+        if spec[0] == "dich":
+            model[i] = DICHOTOMOUS
+            a[i], b[i], c[i], d[i] = spec[1:]
+        else:
+            model[i] = GPCM if spec[0] == "gpcm" else GRM
+            a[i] = spec[1]
+            steps[i, : len(spec[2])] = spec[2]
+            b[i] = float(np.mean(spec[2]))
+            n_cat[i] = len(spec[2]) + 1
+    return ItemParams(model=model, a=a, b=b, c=c, d=d, steps=steps, n_categories=n_cat, D=D)
 
 
 # --- batteries -------------------------------------------------------------------------------------------------

@@ -9,12 +9,13 @@ import catsim.estimation.numerical
 import catsim.item_bank
 import numpy as np
 import pytest
+from conftest import make_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize
 
 from cat_engine.estimation import METHODS, EstimatorConfig, estimate, estimate_batch, node_information, node_loglik
-from cat_engine.irt import DICHOTOMOUS, GPCM, GRM, ItemParams
+from cat_engine.irt import ItemParams
 
 # --- independent reference model --------------------------------------------------------------------------------
 
@@ -103,27 +104,6 @@ def scalar_loglik(theta, specs, cats, D=1.0):
 
 def ref_log_prior(theta, mean, sd):
     return -0.5 * ((np.asarray(theta, dtype=float) - mean) / sd) ** 2
-
-
-def make_params(specs, D=1.0):
-    """ItemParams of a (possibly mixed) pool from spec tuples."""
-    n = len(specs)
-    max_steps = max((len(s[2]) for s in specs if s[0] != "dich"), default=1)
-    model = np.zeros(n, dtype=np.int8)
-    a, b, c, d = np.ones(n), np.zeros(n), np.zeros(n), np.ones(n)
-    steps = np.full((n, max_steps), np.nan)
-    n_cat = np.full(n, 2, dtype=np.intp)
-    for i, spec in enumerate(specs):
-        if spec[0] == "dich":
-            model[i] = DICHOTOMOUS
-            a[i], b[i], c[i], d[i] = spec[1:]
-        else:
-            model[i] = GPCM if spec[0] == "gpcm" else GRM
-            a[i] = spec[1]
-            steps[i, : len(spec[2])] = spec[2]
-            b[i] = float(np.mean(spec[2]))
-            n_cat[i] = len(spec[2]) + 1
-    return ItemParams(model=model, a=a, b=b, c=c, d=d, steps=steps, n_categories=n_cat, D=D)
 
 
 def random_specs(rng, n, kind):

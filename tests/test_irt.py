@@ -5,13 +5,11 @@ import math
 import catsim.irt
 import numpy as np
 import pytest
+from conftest import make_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cat_engine.irt import (
-    DICHOTOMOUS,
-    GPCM,
-    GRM,
     ItemParams,
     category_probabilities,
     information,
@@ -68,27 +66,6 @@ def ref_information(theta, spec, D=1.0, h=1e-5):
         if pm > 0:
             total += ((pu - pd) / (2 * h)) ** 2 / pm
     return total
-
-
-def make_params(specs, D=1.0):
-    """ItemParams of a (possibly mixed) pool from spec tuples, built without cat_engine.pool."""
-    n = len(specs)
-    max_steps = max((len(s[2]) for s in specs if s[0] != "dich"), default=1)
-    model = np.zeros(n, dtype=np.int8)
-    a, b, c, d = np.ones(n), np.zeros(n), np.zeros(n), np.ones(n)
-    steps = np.full((n, max_steps), np.nan)
-    n_cat = np.full(n, 2, dtype=np.intp)
-    for i, spec in enumerate(specs):
-        if spec[0] == "dich":
-            model[i] = DICHOTOMOUS
-            a[i], b[i], c[i], d[i] = spec[1:]
-        else:
-            model[i] = GPCM if spec[0] == "gpcm" else GRM
-            a[i] = spec[1]
-            steps[i, : len(spec[2])] = spec[2]
-            b[i] = float(np.mean(spec[2]))
-            n_cat[i] = len(spec[2]) + 1
-    return ItemParams(model=model, a=a, b=b, c=c, d=d, steps=steps, n_categories=n_cat, D=D)
 
 
 # --- strategies -------------------------------------------------------------------------------------------------
