@@ -268,13 +268,13 @@ def _grid_start(config: EstimatorConfig, objective: FloatArray) -> FloatArray:
     """
     n_nodes = config.quadrature_points
     best = np.argmax(objective, axis=1)
-    inner = np.clip(best, 1, n_nodes - 2)
+    inner = np.minimum(np.maximum(best, 1), n_nodes - 2)
     rows = np.arange(objective.shape[0])
     left, mid, right = objective[rows, inner - 1], objective[rows, inner], objective[rows, inner + 1]
     curvature = left - 2.0 * mid + right
     with np.errstate(divide="ignore", invalid="ignore"):
         shift = np.where(curvature < 0, 0.5 * (left - right) / curvature, 0.0)
-    shift = np.where((best == inner) & np.isfinite(shift), np.clip(shift, -0.5, 0.5), 0.0)
+    shift = np.where((best == inner) & np.isfinite(shift), np.minimum(np.maximum(shift, -0.5), 0.5), 0.0)
     spacing = (config.theta_max - config.theta_min) / (n_nodes - 1)
     result: FloatArray = config.nodes[best] + shift * spacing
     return result
@@ -337,8 +337,9 @@ def _newton(
             # Warm's estimating equation l'(theta) + J(theta) / (2 I(theta)) = 0.
             score = score + (warm_i * m).sum(axis=1) / (2.0 * np.maximum(info, _INFO_FLOOR))
         slope = np.where(curvature < 0, -curvature, info)
-        step = np.clip(score / np.maximum(slope, _INFO_FLOOR), -1.0, 1.0)
-        new = np.clip(t + step, config.theta_min, config.theta_max)
+        step = np.minimum(np.maximum(score / np.maximum(slope, _INFO_FLOOR), -1.0), 1.0)
+        # (np.minimum/np.maximum rather than np.clip, whose wrapper costs more than the arithmetic here)
+        new = np.minimum(np.maximum(t + step, config.theta_min), config.theta_max)
         theta[idx] = new
         active[idx] = np.abs(new - t) > _TOLERANCE
     info = _test_info(theta, params, items, mask)

@@ -185,6 +185,22 @@ class _Gathered:
     n_out: int  # categories in the output's last axis
 
 
+@dataclass(frozen=True)
+class _Dichotomous:
+    """Only the 4PL parameters of the requested items (``a`` already multiplied by D): the estimator's hot path."""
+
+    a: FloatArray
+    b: FloatArray
+    c: FloatArray
+    d: FloatArray
+
+    @classmethod
+    def gather(cls, params: ItemParams, items: IntArray | None) -> _Dichotomous:
+        if items is None:
+            return cls(params.da, params.b, params.c, params.d)
+        return cls(params.da[items], params.b[items], params.c[items], params.d[items])
+
+
 def _gather(params: ItemParams, items: IntArray | None) -> _Gathered:
     if items is None:
         p = params
@@ -246,13 +262,13 @@ def _dichotomous_information(theta: FloatArray, params: ItemParams, idx: IntArra
         da, b, c, d, scale = params.da, params.b, params.c, params.d, params.info_scale
     else:
         da, b, c, d, scale = params.da[idx], params.b[idx], params.c[idx], params.d[idx], params.info_scale[idx]
-    e = np.exp(-np.clip(da * (theta - b), -30.0, 30.0))
+    e = np.exp(-np.minimum(np.maximum(da * (theta - b), -30.0), 30.0))
     one_e = 1.0 + e
     result: FloatArray = scale * e * e / (one_e * one_e * (d + c * e) * ((1.0 - d) + (1.0 - c) * e))
     return result
 
 
-def _dichotomous_curvature(theta: FloatArray, g: _Gathered) -> tuple[FloatArray, ...]:
+def _dichotomous_curvature(theta: FloatArray, g: _Gathered | _Dichotomous) -> tuple[FloatArray, ...]:
     """Scores and their derivatives of both categories, and P, Q: ``(s0, s1, ds0, ds1, p, q)``, one exponential.
 
     With :math:`e = e^{-z}`, :math:`u = d + ce`, :math:`w = (1-d) + (1-c)e` (so :math:`P = u/(1+e)` and
@@ -263,7 +279,7 @@ def _dichotomous_curvature(theta: FloatArray, g: _Gathered) -> tuple[FloatArray,
 
     ``z`` is clipped to [-500, 500], inside which ``e`` is a normal float, so nothing divides by zero.
     """
-    e = np.exp(-np.clip(g.a * (theta - g.b), -500.0, 500.0))
+    e = np.exp(-np.minimum(np.maximum(g.a * (theta - g.b), -500.0), 500.0))
     one_e = 1.0 + e
     u = g.d + g.c * e
     w = (1.0 - g.d) + (1.0 - g.c) * e
@@ -463,7 +479,7 @@ def score_derivatives(
     idx = _index(items)
     cats = np.asarray(categories)
     if _all_dichotomous(params, idx):
-        s0, s1, ds0, ds1, p, q = _dichotomous_curvature(theta_arr, _gather(params, idx))
+        s0, s1, ds0, ds1, p, q = _dichotomous_curvature(theta_arr, _Dichotomous.gather(params, idx))
         info = -s1 * s0  # P'^2 / (P Q)
         warm_j = p * s1 * (s1 * s1 + ds1) + q * s0 * (s0 * s0 + ds0)
         return np.where(cats == 1, s1, s0), np.where(cats == 1, ds1, ds0), info, warm_j
