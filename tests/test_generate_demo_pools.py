@@ -1,0 +1,218 @@
+"""Tests of ``item_pools/generate_demo_pools.py`` and of the demo pools and battery it backs.
+
+The generator runs into a temporary directory; its output must match the committed files in ``item_pools/`` byte
+for byte, and every pool must respect ``docs/pool-format.md`` and the distributions the generator documents.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from itertools import pairwise
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from cat_engine.battery import load_battery
+from cat_engine.pool import load_pool
+
+ROOT = Path(__file__).resolve().parents[1]
+POOLS_DIR = ROOT / "item_pools"
+GENERATOR = POOLS_DIR / "generate_demo_pools.py"
+
+EXPECTED: dict[str, dict[str, Any]] = {
+    "manajerial_sosiokultural.json": {
+        "pool_id": "manajerial-sosiokultural",
+        "prefix": "MSK",
+        "areas": [
+            "Integritas",
+            "Kerja Sama",
+            "Komunikasi",
+            "Orientasi pada Hasil",
+            "Pelayanan Publik",
+            "Pengembangan Diri dan Orang Lain",
+            "Mengelola Perubahan",
+            "Pengambilan Keputusan",
+            "Perekat Bangsa",
+        ],
+        "per_area": 38,
+        "models": {"GPCM": (0.80, 0.90), "GRM": (0.10, 0.20)},
+        "model_counts": {"GPCM": 291, "GRM": 51},
+    },
+    "literasi_digital.json": {
+        "pool_id": "literasi-digital",
+        "prefix": "LD",
+        "areas": ["Kecakapan Digital", "Etika Digital", "Keamanan Digital", "Budaya Digital"],
+        "per_area": 120,
+        "models": {"3PL": (1.0, 1.0)},
+        "model_counts": {"3PL": 480},
+    },
+    "emerging_skills.json": {
+        "pool_id": "emerging-skills",
+        "prefix": "ES",
+        "areas": ["Berpikir Analitis", "Pemecahan Masalah", "Kreativitas", "Adaptabilitas"],
+        "per_area": 120,
+        "models": {"2PL": (0.38, 0.42), "3PL": (0.58, 0.62)},
+        "model_counts": {"2PL": 192, "3PL": 288},
+    },
+}
+N_OPTIONS = {"GPCM": 5, "GRM": 4, "2PL": 4, "3PL": 5}
+
+
+def _load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("generate_demo_pools", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pools")
+    paths = _load_generator().write_pools(out)
+    assert sorted(p.name for p in paths) == sorted(EXPECTED)
+    return out
+
+
+@pytest.fixture(scope="module")
+def pools(generated: Path) -> dict[str, dict[str, Any]]:
+    return {name: json.loads((generated / name).read_text(encoding="utf-8")) for name in EXPECTED}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_output_matches_committed_files(generated: Path, name: str) -> None:
+    assert (generated / name).read_bytes() == (POOLS_DIR / name).read_bytes(), (
+        f"item_pools/{name} is stale: rerun python item_pools/generate_demo_pools.py"
+    )
+
+
+def test_command_line_is_deterministic_across_hash_seeds(generated: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONHASHSEED": "4321"}
+    subprocess.run([sys.executable, str(GENERATOR), str(tmp_path)], check=True, env=env, capture_output=True)
+    for name in EXPECTED:
+        assert (tmp_path / name).read_bytes() == (generated / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_header(pools: dict[str, dict[str, Any]], name: str) -> None:
+    pool, expected = pools[name], EXPECTED[name]
+    assert pool["format_version"] == 1
+    assert pool["pool_id"] == expected["pool_id"]
+    assert pool["pool_version"] == "2026.1-synthetic"
+    assert pool["content_areas"] == expected["areas"]
+    assert pool["theta_scale"] == {"mean": 0.0, "sd": 1.0, "D": 1.0}
+    calibration = pool["calibration"]
+    assert calibration["synthetic"] is True
+    for phrase in ("SINTETIS", "SYNTHETIC", "item_pools/generate_demo_pools.py", "seed", "not calibrated"):
+        assert phrase in calibration["note"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_counts_models_ids_and_stems(pools: dict[str, dict[str, Any]], name: str) -> None:
+    items, expected = pools[name]["items"], EXPECTED[name]
+    assert len(items) == expected["per_area"] * len(expected["areas"])
+    assert Counter(it["content_area"] for it in items) == dict.fromkeys(expected["areas"], expected["per_area"])
+    models = Counter(it["model"] for it in items)
+    assert set(models) == set(expected["models"])
+    for model, (low, high) in expected["models"].items():
+        assert low <= models[model] / len(items) <= high, (model, models[model])
+    assert models == expected["model_counts"]
+    ids = [it["id"] for it in items]
+    assert len(set(ids)) == len(ids)
+    assert all(i.startswith(expected["prefix"] + "-") for i in ids)
+    stems = [it["stem"] for it in items]
+    assert len(set(stems)) == len(stems)
+    assert not any("exposure_k" in it for it in items)
+    assert all("{" not in text and "}" not in text for it in items for text in [it["stem"], *it["options"]])
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_options_keys_and_weights(pools: dict[str, dict[str, Any]], name: str) -> None:
+    for it in pools[name]["items"]:
+        options, model = it["options"], it["model"]
+        assert len(options) == N_OPTIONS[model], it["id"]
+        assert len(set(options)) == len(options), it["id"]
+        if model in ("GPCM", "GRM"):
+            weights, steps = it["option_weights"], it["params"]["b"]
+            assert "key" not in it
+            assert len(options) == len(steps) + 1
+            assert sorted(weights) == list(range(1, len(options) + 1)), it["id"]
+            if model == "GRM":
+                assert all(lo < hi for lo, hi in pairwise(steps)), it["id"]
+        else:
+            assert "option_weights" not in it
+            assert isinstance(it["key"], int) and 0 <= it["key"] < len(options), it["id"]
+
+
+def test_key_positions_are_spread(pools: dict[str, dict[str, Any]]) -> None:
+    keys = Counter(it["key"] for it in pools["literasi_digital.json"]["items"])
+    assert set(keys) == set(range(5))
+    assert min(keys.values()) >= 60  # about 96 each if uniform
+
+
+@pytest.mark.parametrize("pool_id", ["literasi-digital", "emerging-skills"])
+def test_multiple_choice_areas_have_headroom(pool_id: str) -> None:
+    """Each area can draft well over its items: 150 template scenarios, or 80 next to computed generators."""
+    module = _load_generator()
+    spec = next(s for s in module.POOL_SPECS if s.pool_id == pool_id)
+    assert spec.items_per_area == 120
+    for area, sources in spec.make_sources(np.random.default_rng(0)).items():
+        scenarios = sum(s.capacity for s in sources if isinstance(s, module.TemplateSource))
+        computed = [s for s in sources if isinstance(s, module.ComputedSource)]
+        assert scenarios >= (80 if computed else 150), (area, scenarios)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_enemies(pools: dict[str, dict[str, Any]], name: str) -> None:
+    items = pools[name]["items"]
+    by_id = {it["id"]: it for it in items}
+    in_pairs = [it for it in items if it.get("enemies")]
+    assert 0.03 <= len(in_pairs) / len(items) <= 0.05
+    for it in in_pairs:
+        for other_id in it["enemies"]:
+            other = by_id[other_id]
+            assert it["id"] in other["enemies"], (it["id"], other_id)
+            assert other["content_area"] == it["content_area"], (it["id"], other_id)
+            assert other_id != it["id"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_parameter_ranges(pools: dict[str, dict[str, Any]], name: str) -> None:
+    for it in pools[name]["items"]:
+        params = it["params"]
+        values = [params["a"], *(params["b"] if isinstance(params["b"], list) else [params["b"]])]
+        values += [params["c"]] if "c" in params else []
+        assert all(round(v, 3) == v for v in values), it["id"]
+        if it["model"] in ("GPCM", "GRM"):
+            assert set(params) == {"a", "b"}
+            assert 0.5 <= params["a"] <= 2.0
+            assert all(-5.0 <= s <= 5.0 for s in params["b"])
+        else:
+            assert set(params) == ({"a", "b", "c"} if it["model"] == "3PL" else {"a", "b"})
+            assert 0.7 <= params["a"] <= 2.8
+            assert -3.0 <= params["b"] <= 3.0
+            if "c" in params:
+                assert 0.05 <= params["c"] <= 0.35
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_loads_with_the_pool_loader(generated: Path, name: str) -> None:
+    pool = load_pool(generated / name)
+    assert pool.pool_id == EXPECTED[name]["pool_id"]
+    assert pool.n_items == EXPECTED[name]["per_area"] * len(EXPECTED[name]["areas"])
+    assert pool.has_enemies
+
+
+def test_demo_battery_loads() -> None:
+    battery = load_battery(POOLS_DIR / "cact_demo.toml")
+    assert battery.id == "cact-demo"
+    assert [s.id for s in battery.subtests] == ["manajerial-sosiokultural", "literasi-digital", "emerging-skills"]
