@@ -74,6 +74,7 @@ METHODS: tuple[Method, ...] = ("eap", "map", "mle", "wle")
 
 _MAX_ITERATIONS = 50
 _TOLERANCE = 1e-8
+_WARM_STEP = 1e-5
 _INFO_FLOOR = 1e-12
 
 
@@ -305,6 +306,16 @@ def _test_info(theta: FloatArray, params: ItemParams, items: IntArray, mask: npt
     return result
 
 
+def _warm_correction(
+    theta: FloatArray, params: ItemParams, items: IntArray, categories: IntArray, mask: npt.NDArray[np.bool_]
+) -> FloatArray:
+    """:math:`J(\\theta) / (2 I(\\theta))`, Warm's correction to the score, per row."""
+    _, _, info_i, warm_i = score_derivatives(theta[:, None], params, items, categories)
+    info = (info_i * mask).sum(axis=1)
+    result: FloatArray = (warm_i * mask).sum(axis=1) / (2.0 * np.maximum(info, _INFO_FLOOR))
+    return result
+
+
 def _newton(
     config: EstimatorConfig,
     params: ItemParams,
@@ -334,8 +345,13 @@ def _newton(
             curvature = curvature - prior_precision
             info = info + prior_precision
         elif config.method == "wle":
-            # Warm's estimating equation l'(theta) + J(theta) / (2 I(theta)) = 0.
-            score = score + (warm_i * m).sum(axis=1) / (2.0 * np.maximum(info, _INFO_FLOOR))
+            # Warm's estimating equation g = l'(theta) + J(theta) / (2 I(theta)) = 0. Newton needs g' in full: the
+            # correction's own derivative (by a central difference) matters on short tests, where leaving it out
+            # makes the iteration swing around the root.
+            score = score + _warm_correction(t, params, rows_items, rows_cats, m)
+            up = _warm_correction(t + _WARM_STEP, params, rows_items, rows_cats, m)
+            down = _warm_correction(t - _WARM_STEP, params, rows_items, rows_cats, m)
+            curvature = curvature + (up - down) / (2.0 * _WARM_STEP)
         slope = np.where(curvature < 0, -curvature, info)
         step = np.minimum(np.maximum(score / np.maximum(slope, _INFO_FLOOR), -1.0), 1.0)
         # (np.minimum/np.maximum rather than np.clip, whose wrapper costs more than the arithmetic here)

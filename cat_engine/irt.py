@@ -362,16 +362,23 @@ def _grm(theta: FloatArray, g: _Gathered, shape: tuple[int, ...]) -> tuple[Float
     up = np.where(exists, upper, 0.0)
     low = np.where(exists, lower, 0.0)
     finite_up, finite_low = np.isfinite(up), np.isfinite(low)
+    # The constant factor 1 - e^{z_{k+1} - z_k} = 1 - e^{-Da (b_{k+1} - b_k)}, from the thresholds themselves: the
+    # difference of the z's would round to 0 for thresholds closer than theta's last digit.
+    pad = np.full((*g.steps.shape[:-1], 1), np.nan)
+    gap = np.concatenate([g.steps, pad], axis=-1) - np.concatenate([pad, g.steps], axis=-1)
+    both = finite_up & finite_low
     with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.log(-np.expm1(-g.a[..., None] * np.where(np.isnan(gap), 1.0, gap)))
         log_pr = (
             np.where(finite_up, _log_sigmoid(np.where(finite_up, up, 0.0)), 0.0)
             + np.where(finite_low, _log_sigmoid(-np.where(finite_low, low, 0.0)), 0.0)
-            + np.where(finite_up & finite_low, np.log(-np.expm1(np.where(finite_up & finite_low, low - up, -1.0))), 0.0)
+            + np.where(both, factor, 0.0)
         )
     sig_up, sig_low = _sigmoid(np.where(finite_up, up, 0.0)), _sigmoid(np.where(finite_low, low, 0.0))
-    score = g.a[..., None] * (np.where(finite_up, 1.0 - sig_up, 0.0) - np.where(finite_low, sig_low, 0.0))
+    sig_not_up, sig_not_low = _sigmoid(-np.where(finite_up, up, 0.0)), _sigmoid(-np.where(finite_low, low, 0.0))
+    score = g.a[..., None] * (np.where(finite_up, sig_not_up, 0.0) - np.where(finite_low, sig_low, 0.0))
     dscore = -(g.a[..., None] ** 2) * (
-        np.where(finite_up, sig_up * (1.0 - sig_up), 0.0) + np.where(finite_low, sig_low * (1.0 - sig_low), 0.0)
+        np.where(finite_up, sig_up * sig_not_up, 0.0) + np.where(finite_low, sig_low * sig_not_low, 0.0)
     )
     return np.where(exists, log_pr, -np.inf), np.where(exists, score, 0.0), np.where(exists, dscore, 0.0)
 

@@ -645,3 +645,31 @@ def test_config_accepts_good_settings():
     np.testing.assert_allclose(config.log_prior, -0.5 * ((config.nodes - 0.5) / 2.0) ** 2)
     with pytest.raises(ValueError):
         config.nodes[0] = 1.0
+
+
+@pytest.mark.parametrize("n_items", [1, 2, 3, 5])
+def test_wle_converges_on_short_3pl_tests(n_items):
+    # Short 3PL tests are where Newton on Warm's equation swings around the root unless it uses the derivative of
+    # the correction too: the result must be a root of the independently computed equation.
+    rng = np.random.default_rng(100 + n_items)
+    config = EstimatorConfig(method="wle")
+    grid = np.linspace(config.theta_min, config.theta_max, 401)
+    checked = 0
+    for _ in range(25):
+        specs = [
+            ("dich", float(rng.lognormal(0.3, 0.3)), float(rng.normal()), float(rng.uniform(0.1, 0.3)), 1.0)
+            for _ in range(n_items)
+        ]
+        cats = [int(x) for x in rng.integers(0, 2, n_items)]
+        got, _ = estimate(config, make_params(specs), list(range(n_items)), cats)
+        g = np.array([ref_warm_equation(t, specs, cats) for t in grid])
+        crossings = np.flatnonzero((g[:-1] > 0) & (g[1:] <= 0))
+        if crossings.size == 0:
+            continue
+        roots = [
+            optimize.brentq(lambda t, s=specs, c=cats: ref_warm_equation(t, s, c), grid[i], grid[i + 1])
+            for i in crossings
+        ]
+        assert min(abs(got - r) for r in roots) < 1e-5
+        checked += 1
+    assert checked >= 15
