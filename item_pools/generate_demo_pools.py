@@ -5,13 +5,14 @@ Run ``python item_pools/generate_demo_pools.py [OUT_DIR]`` (default: the directo
 * ``manajerial_sosiokultural.json`` - 342 graded situational-judgement items, 38 per competency: GPCM with five
   options weighted 1-5, and about 15 % GRM with four options weighted 1-4;
 * ``literasi_digital.json`` - 480 one-key multiple-choice items (3PL, five options), 120 per pillar;
-* ``emerging_skills.json`` - 480 one-key multiple-choice items, 120 per area: 40 % 2PL with four options and
+* ``emerging_skills.json`` - 600 one-key multiple-choice items, 150 per area: 40 % 2PL with four options and
   60 % 3PL with five.
 
-The two multiple-choice pools have 120 items per area because Sympson-Hetter exposure control at a 0.25 cap
-lengthened tests by about 20 % with 80 per area and by about 10 % with 120. Each of their areas can draft more
-than it needs: an area made of templates alone has at least 150 scenarios, and an area with computed items also
-has at least 80 template scenarios.
+The multiple-choice pools are this large because Sympson-Hetter exposure control (maximum exposure 0.25) must not
+lengthen tests by more than 15 %: with 80 items per area it lengthened them by about 20 %. Emerging-skills tests
+are the shortest (about 12 items without exposure control), so they need the largest pool. Each area can draft
+more than it needs: an area made of templates alone has at least 150 scenarios, and an area with computed items
+also has at least 80 template scenarios plus generators that make any number of distinct items.
 
 The files follow ``docs/pool-format.md``. Only numpy and the standard library are used and every random draw
 comes from the fixed seeds in :data:`POOL_SPECS`, so the output is byte-identical on every run (and on every
@@ -5538,7 +5539,7 @@ POOL_SPECS = (
         prefix="ES",
         seed=20260103,
         areas=ES_AREAS,
-        items_per_area=120,
+        items_per_area=150,
         make_sources=_es_sources,
         majority_model="3PL",
         minority_model="2PL",
