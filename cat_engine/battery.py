@@ -7,8 +7,9 @@ pool it names before returning; any problem raises :class:`~cat_engine.errors.Ba
 Reporting
 ---------
 A subtest's level is :math:`1 + \\#\\{k : \\hat\\theta \\ge c_k\\}` for its four increasing cuts :math:`c_1..c_4`, so
-levels run 1-5. Its scaled score is :math:`\\mathrm{clip}(\\mathrm{round}(\\mu_s + \\sigma_s \\hat\\theta), s_{min},
-s_{max})` with the battery's reporting scale.
+levels run 1-5. Its scaled score is
+:math:`\\mathrm{clip}(\\lfloor \\mu_s + \\sigma_s \\hat\\theta + \\tfrac12 \\rfloor, s_{min}, s_{max})` with the
+battery's reporting scale (halves round up). A subtest that ended before any answer reports neither.
 """
 
 from __future__ import annotations

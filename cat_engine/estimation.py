@@ -15,16 +15,16 @@ examinees, :func:`estimate` one live session. With the log-likelihood of a respo
 * **MAP** (Samejima, 1969; Baker & Kim, 2004): posterior mode, maximising :math:`\ell(\theta) + \log\phi(\theta)`,
   :math:`SE = (I(\hat\theta) + \sigma^{-2})^{-1/2}`.
 * **MLE**: maximises :math:`\ell(\theta)`, :math:`SE = I(\hat\theta)^{-1/2}`.
-* **WLE** (Warm, 1989): solves Warm's estimating equation :math:`\\ell'(\\theta) + J(\\theta)/(2I(\\theta)) = 0` with
-  :math:`J = \\sum_i \\sum_k P_{ik}' P_{ik}'' / P_{ik}` (analytic, :func:`cat_engine.irt.score_derivatives`);
-  :math:`SE = I(\\hat\\theta)^{-1/2}`. For 1PL/2PL and GPCM items this is the maximum of
-  :math:`\\ell + \\tfrac12\\log I`; for 3PL/4PL and GRM items it is not, and the engine solves Warm's equation.
+* **WLE** (Warm, 1989): solves Warm's estimating equation :math:`\ell'(\theta) + J(\theta)/(2I(\theta)) = 0` with
+  :math:`J = \sum_i \sum_k P_{ik}' P_{ik}'' / P_{ik}` (analytic, :func:`cat_engine.irt.score_derivatives`);
+  :math:`SE = I(\hat\theta)^{-1/2}`. For 1PL/2PL, GPCM and GRM items this is the maximum of
+  :math:`\ell + \tfrac12\log I`; for 3PL/4PL items it is not, and the engine solves Warm's equation.
 
-The three modes start from the best node of the quadrature grid (for WLE, of :math:`\\ell + \\tfrac12\\log I`),
+The three modes start from the best node of the quadrature grid (for WLE, of :math:`\ell + \tfrac12\log I`),
 which guards against the local maxima of 3PL likelihoods, moved to the vertex of the parabola through it and its two
 neighbours, and are refined by Newton's method with the observed
-curvature :math:`\\ell''` where the objective is concave, and Fisher scoring
-:math:`\\theta \\leftarrow \\theta + s(\\theta)/I(\\theta)` elsewhere, with steps capped at 1 and the result kept inside
+curvature :math:`\ell''` where the objective is concave, and Fisher scoring
+:math:`\theta \leftarrow \theta + s(\theta)/I(\theta)` elsewhere, with steps capped at 1 and the result kept inside
 the range; iteration stops when a step is below 1e-8.
 
 EAP weights the nodes by the trapezoid rule (half weight at the two end nodes), so it is the posterior mean and SD
@@ -42,7 +42,8 @@ No estimator ever returns inf or NaN.
 * For MLE and WLE, an estimate on a bound of the range, or with no item answered (the estimate is then the
   prior mean), reports the SE cap, the width of the range ``theta_max - theta_min``; other SEs are capped there
   too. So a precision target is never met by a degenerate estimate.
-* MAP can also reach a bound for extreme data with a wide prior; its SE keeps its formula there.
+* MAP can also reach a bound for extreme data (e.g. twenty hard items all correct); its SE keeps its formula
+  there, so unlike MLE and WLE it can meet a precision target on the bound.
 * Log-probabilities are computed in log space (:mod:`cat_engine.irt`), so however improbable a response, it
   neither underflows nor is floored, and a likelihood never turns flat by rounding.
 
@@ -348,7 +349,7 @@ def _newton(
             # Warm's estimating equation g = l'(theta) + J(theta) / (2 I(theta)) = 0. Newton needs g' in full: the
             # correction's own derivative (by a central difference) matters on short tests, where leaving it out
             # makes the iteration swing around the root.
-            score = score + _warm_correction(t, params, rows_items, rows_cats, m)
+            score = score + (warm_i * m).sum(axis=1) / (2.0 * np.maximum(info, _INFO_FLOOR))
             up = _warm_correction(t + _WARM_STEP, params, rows_items, rows_cats, m)
             down = _warm_correction(t - _WARM_STEP, params, rows_items, rows_cats, m)
             curvature = curvature + (up - down) / (2.0 * _WARM_STEP)

@@ -345,7 +345,7 @@ def _require_answerable(state: SessionState) -> None:
 def _estimate(battery: Battery, state: SessionState) -> tuple[float, float]:
     sub = battery.subtests[state.subtest]
     categories = sub.pool.categories(state.items, state.responses)
-    return estimate(sub.estimator, sub.pool.params, list(state.items), categories)
+    return estimate(sub.estimator, sub.pool.params, list(state.items), categories, sub.log_table)
 
 
 def _present(state: SessionState, item: int, used_ms: int) -> SessionState:
