@@ -201,6 +201,7 @@ def simulate_subtest(
         if considered is not None and sel_considered is not None:
             considered[rows] = sel_considered
         got = chosen >= 0
+        reasons[rows[~got]] = StopReason.POOL_EXHAUSTED  # (the stopping check normally catches this a step earlier)
         rows, chosen = rows[got], chosen[got]
         probs = category_probabilities(truth[rows], pool.params, chosen)
         drawn = (rng.random(rows.size)[:, None] > np.cumsum(probs, axis=1)).sum(axis=1)
