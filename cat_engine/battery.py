@@ -37,7 +37,7 @@ from .selection import (
     draw_lottery,
     select_items,
 )
-from .stopping import StoppingConfig, StopReason, stop_reasons
+from .stopping import StoppingConfig, StopReason, stop_reason
 
 __all__ = [
     "FORMAT_VERSION",
@@ -132,17 +132,17 @@ class Subtest:
             available[0] &= ~pool.enemy_matrix[given].any(axis=0)
         area_counts = np.bincount(pool.area_index[given], minlength=len(pool.content_areas))[None, :]
         n_given = np.array([given.size], dtype=np.intp)
-        reason = stop_reasons(
+        reason = stop_reason(
             self.stopping,
-            n_given,
-            np.array([theta]),
-            np.array([se]),
-            content_minimums_met(self.blueprint, area_counts),
-            ~np.any(available, axis=1),
-            np.array([time_up]),
-        )[0]
-        if reason != StopReason.CONTINUE:
-            return StepResult(theta, se, StopReason(int(reason)), -1)
+            given.size,
+            theta,
+            se,
+            self.blueprint is None or bool(content_minimums_met(self.blueprint, area_counts)[0]),
+            given.size >= pool.n_items or not available.any(),
+            time_up,
+        )
+        if reason is not StopReason.CONTINUE:
+            return StepResult(theta, se, reason, -1)
         lottery = None
         if self.selection.exposure_control == "sympson_hetter":
             # One lottery per examinee and subtest (the classic procedure), the same at every step.

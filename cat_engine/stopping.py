@@ -24,11 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["StopReason", "StoppingConfig", "stop_reasons"]
+__all__ = ["StopReason", "StoppingConfig", "stop_reason", "stop_reasons"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -83,6 +84,44 @@ class StoppingConfig:
             raise ValueError("classification_z must be > 0")
 
 
+def _rules(
+    config: StoppingConfig, n_given: Any, theta: Any, se: Any, content_ok: Any, exhausted: Any, time_up: Any
+) -> list[tuple[StopReason, Any]]:
+    """The stopping rules in precedence order, as (reason, condition) pairs.
+
+    Written once for both forms: the operators work on Python scalars (one live session) and on numpy arrays (a
+    simulation) alike.
+    """
+    may_stop = (n_given >= config.min_items) & content_ok
+    rules: list[tuple[StopReason, Any]] = [
+        (StopReason.TIME_UP, time_up),
+        (StopReason.MAX_ITEMS, n_given >= config.max_items),
+        (StopReason.POOL_EXHAUSTED, exhausted),
+    ]
+    if config.se_target is not None:
+        rules.append((StopReason.SE_TARGET, may_stop & (se <= config.se_target)))
+    if config.classification_cuts:
+        distance = np.abs(np.subtract.outer(theta, np.asarray(config.classification_cuts))).min(axis=-1)
+        rules.append((StopReason.CLASSIFIED, may_stop & (distance > config.classification_z * se)))
+    return rules
+
+
+def stop_reason(
+    config: StoppingConfig,
+    n_given: int,
+    theta: float,
+    se: float,
+    content_ok: bool,
+    exhausted: bool,
+    time_up: bool,
+) -> StopReason:
+    """Why one examinee's subtest stops now (``CONTINUE`` if it goes on); see :func:`stop_reasons`."""
+    for reason, condition in _rules(config, n_given, theta, se, content_ok, exhausted, time_up):
+        if condition:
+            return reason
+    return StopReason.CONTINUE
+
+
 def stop_reasons(
     config: StoppingConfig,
     n_given: IntArray,
@@ -107,20 +146,7 @@ def stop_reasons(
     time_up : ndarray of bool, shape (N,)
         Whether the subtest's time ran out.
     """
-    may_stop = (n_given >= config.min_items) & content_ok
-    precise = np.zeros(n_given.shape, dtype=bool)
-    if config.se_target is not None:
-        precise = se <= config.se_target
-    classified = np.zeros(n_given.shape, dtype=bool)
-    if config.classification_cuts:
-        cuts = np.asarray(config.classification_cuts)
-        distance = np.min(np.abs(theta[:, None] - cuts[None, :]), axis=1)
-        classified = distance > config.classification_z * se
-    reasons = np.zeros(n_given.shape, dtype=np.intp)
-    # Later assignments win: most specific reason last.
-    reasons[may_stop & classified] = StopReason.CLASSIFIED
-    reasons[may_stop & precise] = StopReason.SE_TARGET
-    reasons[exhausted] = StopReason.POOL_EXHAUSTED
-    reasons[n_given >= config.max_items] = StopReason.MAX_ITEMS
-    reasons[time_up] = StopReason.TIME_UP
-    return reasons
+    rules = _rules(config, n_given, theta, se, content_ok, exhausted, time_up)
+    conditions = [np.broadcast_to(condition, n_given.shape) for _, condition in rules]
+    result: IntArray = np.select(conditions, [int(reason) for reason, _ in rules], int(StopReason.CONTINUE))
+    return result.astype(np.intp, copy=False)

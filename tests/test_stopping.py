@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cat_engine.stopping import StoppingConfig, StopReason, stop_reasons
+from cat_engine.stopping import StoppingConfig, StopReason, stop_reason, stop_reasons
 
 
 def _reasons(
@@ -180,3 +182,31 @@ def test_config_validation(kwargs: dict[str, object]) -> None:
 def test_min_equal_max_is_allowed() -> None:
     config = StoppingConfig(min_items=40, max_items=40, se_target=0.01)
     assert _reasons(config, [39, 40], se=0.001) == [StopReason.CONTINUE, StopReason.MAX_ITEMS]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(0, 50),
+    theta=st.floats(-4, 4),
+    se=st.floats(0.01, 2.0),
+    content_ok=st.booleans(),
+    exhausted=st.booleans(),
+    time_up=st.booleans(),
+    se_target=st.one_of(st.none(), st.floats(0.1, 1.0)),
+    cuts=st.lists(st.floats(-2, 2), max_size=3),
+    min_items=st.integers(1, 10),
+)
+def test_scalar_and_vectorised_rules_agree(n, theta, se, content_ok, exhausted, time_up, se_target, cuts, min_items):
+    """The live step uses stop_reason, simulations stop_reasons: one rule set, the same answer."""
+    config = StoppingConfig(se_target=se_target, min_items=min_items, max_items=40, classification_cuts=tuple(cuts))
+    one = stop_reason(config, n, theta, se, content_ok, exhausted, time_up)
+    many = stop_reasons(
+        config,
+        np.array([n]),
+        np.array([theta]),
+        np.array([se]),
+        np.array([content_ok]),
+        np.array([exhausted]),
+        np.array([time_up]),
+    )
+    assert int(one) == int(many[0])
