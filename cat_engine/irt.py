@@ -227,23 +227,21 @@ def _sigmoid(x: FloatArray) -> FloatArray:
     return result
 
 
-def _dichotomous_parts(theta: FloatArray, da: Any, b: Any, c: Any, d: Any) -> tuple[FloatArray, ...]:
-    """log P, log Q, P, Q and dP/dtheta of the 4PL, with Q = 1 - P computed without cancellation.
+def _dichotomous_log_probs(theta: FloatArray, da: Any, b: Any, c: Any, d: Any) -> tuple[FloatArray, FloatArray]:
+    """log P and log Q of the 4PL, with Q = 1 - P computed without cancellation.
 
-    With :math:`L = \\sigma(z)`, :math:`z = Da(\\theta - b)`: :math:`P = c + (d-c)L`,
-    :math:`Q = (1-d) + (d-c)\\sigma(-z)` and :math:`P' = Da(d-c)L\\sigma(-z)`, so probabilities as small as
-    :math:`e^{-700}` keep their value instead of rounding to 0 or 1.
+    With :math:`L = \\sigma(z)`, :math:`z = Da(\\theta - b)`: :math:`P = c + (d-c)L` and
+    :math:`Q = (1-d) + (d-c)\\sigma(-z)`, so probabilities as small as :math:`e^{-700}` keep their value instead of
+    rounding to 0 or 1.
     """
     z = da * (theta - b)
     log_l, log_lbar = _log_sigmoid(z), _log_sigmoid(-z)
-    logistic, lbar = np.exp(log_l), np.exp(log_lbar)
     spread = d - c
     with np.errstate(divide="ignore"):
         # c = 0 (or d = 1) leaves only the logistic term, whose log is exact; otherwise the sum is >= c > 0.
-        log_p = np.where(c > 0, np.log(c + spread * logistic), np.log(spread) + log_l)
-        log_q = np.where(d < 1, np.log((1.0 - d) + spread * lbar), np.log(1.0 - c) + log_lbar)
-    dp = da * spread * logistic * lbar
-    return log_p, log_q, np.exp(log_p), np.exp(log_q), dp
+        log_p = np.where(c > 0, np.log(c + spread * np.exp(log_l)), np.log(spread) + log_l)
+        log_q = np.where(d < 1, np.log((1.0 - d) + spread * np.exp(log_lbar)), np.log(1.0 - c) + log_lbar)
+    return log_p, log_q
 
 
 def _dichotomous_information(theta: FloatArray, params: ItemParams, idx: IntArray | None) -> FloatArray:
@@ -325,7 +323,7 @@ def _log_probs_and_scores(
     dscores = np.zeros((*shape, k))
     model = np.broadcast_to(g.model, shape)
     if np.any(model == DICHOTOMOUS):
-        log_p, log_q, _, _, _ = _dichotomous_parts(theta, g.a, g.b, g.c, g.d)
+        log_p, log_q = _dichotomous_log_probs(theta, g.a, g.b, g.c, g.d)
         s0, s1, ds0, ds1, _, _ = _dichotomous_curvature(theta, g)
         sel = model == DICHOTOMOUS
         for cat, (lp, sc, dsc) in enumerate(((log_q, s0, ds0), (log_p, s1, ds1))):
@@ -459,7 +457,7 @@ def log_probability(
     idx = _index(items)
     if _all_dichotomous(params, idx):
         g = _gather(params, idx)
-        log_p, log_q, _, _, _ = _dichotomous_parts(theta_arr, g.a, g.b, g.c, g.d)
+        log_p, log_q = _dichotomous_log_probs(theta_arr, g.a, g.b, g.c, g.d)
         result_d: FloatArray = np.where(np.asarray(categories) == 1, log_p, log_q)
         return result_d
     log_probs, _, _ = _log_probs_and_scores(theta_arr, params, idx)
