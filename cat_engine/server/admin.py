@@ -1,0 +1,251 @@
+"""The admin HTTP API (docs/protocol.md): rooms, rosters, status, results; plus /healthz and /metrics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from .auth import bearer_matches
+from .hub import Hub
+from .rooms import RosterError, create_room, parse_roster_csv, register, result_rows, rows_to_csv
+from .sessions import Refused
+from .store import DuplicateEmployee, StoreUnavailable, room_of
+
+__all__ = ["admin_routes"]
+
+_MAX_BODY = 1 << 20
+
+
+class _Fail(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return _json({"error": {"code": code, "message": message}}, status)
+
+
+Handler = Callable[[Request, Hub], Awaitable[Response]]
+
+
+def _admin(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a handler with the bearer check and the JSON error mapping."""
+
+    async def endpoint(request: Request) -> Response:
+        hub: Hub = request.app.state.hub
+        if not bearer_matches(request.headers.get("authorization"), hub.admin_token):
+            hub.metrics.error("unauthorized")
+            return _error(401, "unauthorized", "an admin bearer token is required")
+        try:
+            return await handler(request, hub)
+        except _Fail as fail:
+            hub.metrics.error(fail.code)
+            return _error(fail.status, fail.code, fail.message)
+        except StoreUnavailable:
+            hub.metrics.error("unavailable")
+            return _error(503, "unavailable", "the store is unavailable; try again")
+
+    return endpoint
+
+
+async def _body_json(request: Request) -> Any:
+    body = await _body(request)
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise _Fail(400, "bad_request", "the body is not valid JSON") from None
+
+
+async def _body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > _MAX_BODY:
+        raise _Fail(413, "too_large", f"bodies are limited to {_MAX_BODY} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _MAX_BODY:
+            raise _Fail(413, "too_large", f"bodies are limited to {_MAX_BODY} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _room(hub: Hub, room_id: str) -> Any:
+    room = await hub.store.get_room(room_id)
+    if room is None:
+        raise _Fail(404, "not_found", f"no room {room_id!r}")
+    return room
+
+
+async def list_batteries(request: Request, hub: Hub) -> Response:
+    return _json(
+        {
+            "batteries": [
+                {
+                    "id": b.id,
+                    "version": b.version,
+                    "name": b.name,
+                    "subtests": [{"id": s.id, "name": s.name} for s in b.subtests],
+                }
+                for b in hub.batteries.values()
+            ]
+        }
+    )
+
+
+async def post_room(request: Request, hub: Hub) -> Response:
+    data = await _body_json(request)
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str) or not isinstance(data.get("battery"), str):
+        raise _Fail(400, "bad_request", 'expected {"name": string, "battery": battery id}')
+    try:
+        return _json(await create_room(hub.sessions, data["name"], data["battery"]), 201)
+    except RosterError as exc:
+        raise _Fail(400, "bad_request", str(exc)) from None
+
+
+async def list_rooms(request: Request, hub: Hub) -> Response:
+    rooms = await hub.store.list_rooms()
+    return _json({"rooms": [{"room_id": r.room_id, "name": r.name, "battery": r.battery_id} for r in rooms]})
+
+
+async def post_candidates(request: Request, hub: Hub) -> Response:
+    room_id = request.path_params["room_id"]
+    await _room(hub, room_id)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind in ("text/csv", "application/csv"):
+        try:
+            rows: Any = parse_roster_csv((await _body(request)).decode("utf-8-sig"))
+        except (UnicodeDecodeError, RosterError) as exc:
+            raise _Fail(400, "bad_request", f"CSV roster: {exc}") from None
+    elif kind in ("application/json", ""):
+        data = await _body_json(request)
+        rows = data.get("candidates") if isinstance(data, dict) else None
+    else:
+        raise _Fail(415, "unsupported_media_type", "send application/json or text/csv")
+    try:
+        created = await register(hub.sessions, room_id, rows)
+    except RosterError as exc:
+        raise _Fail(400, "bad_request", str(exc)) from None
+    except DuplicateEmployee as exc:
+        raise _Fail(400, "bad_request", f"employee id {exc.employee_id!r} is already registered in this room") from None
+    return _json({"candidates": created}, 201)
+
+
+async def get_candidates(request: Request, hub: Hub) -> Response:
+    room_id = request.path_params["room_id"]
+    await _room(hub, room_id)
+    cands = await hub.store.room_candidates(room_id)
+    return _json(
+        {
+            "candidates": [
+                {"employee_id": c.employee_id, "name": c.name, "session_id": c.session_id, "token": c.token}
+                for c in cands
+            ]
+        }
+    )
+
+
+async def get_room(request: Request, hub: Hub) -> Response:
+    room_id = request.path_params["room_id"]
+    room = await _room(hub, room_id)
+    battery = await hub.sessions.battery_of(room_id)
+    now = hub.sessions.now_ms()
+    views = [await hub.sessions.session_view(battery, rec, now) for rec in await hub.store.load_room(room_id)]
+    counts = Counter(v["phase"] for v in views)
+    return _json(
+        {"room": hub.sessions.room_info(room_id, room.name, battery), "counts": dict(counts), "sessions": views}
+    )
+
+
+async def _session_record(hub: Hub, session_id: str) -> Any:
+    if "-" not in session_id or await hub.store.get_room(room_of(session_id)) is None:
+        raise _Fail(404, "not_found", f"no session {session_id!r}")
+    rec = await hub.store.load(session_id)
+    if rec is None:
+        raise _Fail(404, "not_found", f"no session {session_id!r}")
+    return rec
+
+
+async def get_session(request: Request, hub: Hub) -> Response:
+    session_id = request.path_params["session_id"]
+    rec = await _session_record(hub, session_id)
+    try:
+        battery = await hub.sessions.battery_of(room_of(session_id))
+    except Refused:
+        raise _Fail(404, "not_found", f"the battery of session {session_id!r} is not loaded") from None
+    view = await hub.sessions.session_view(battery, rec, hub.sessions.now_ms())
+    results = await hub.store.results(room_of(session_id))
+    raw = results.get(session_id)
+    profile = None if raw is None else orjson.loads(raw)["profile"]
+    return _json({"session": view, "profile": profile})
+
+
+async def get_audit(request: Request, hub: Hub) -> Response:
+    session_id = request.path_params["session_id"]
+    await _session_record(hub, session_id)
+    entries = [{"id": i, **orjson.loads(e)} for i, e in await hub.store.audit(session_id)]
+    return _json({"entries": entries})
+
+
+async def get_results(request: Request, hub: Hub) -> Response:
+    room_id = request.path_params["room_id"]
+    await _room(hub, room_id)
+    rows = await result_rows(hub.sessions, room_id)
+    fmt = request.query_params.get("format", "json")
+    if fmt == "csv":
+        return Response(
+            rows_to_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="results-{room_id}.csv"'},
+        )
+    if fmt != "json":
+        raise _Fail(400, "bad_request", "format must be json or csv")
+    return _json({"results": rows})
+
+
+async def ack_results(request: Request, hub: Hub) -> Response:
+    room_id = request.path_params["room_id"]
+    await _room(hub, room_id)
+    data = await _body_json(request)
+    ids = data.get("session_ids") if isinstance(data, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise _Fail(400, "bad_request", 'expected {"session_ids": [string, ...]}')
+    return _json({"acknowledged": await hub.store.ack_results(room_id, ids)})
+
+
+async def healthz(request: Request) -> Response:
+    hub: Hub = request.app.state.hub
+    ok = await hub.store.ping()
+    return _json({"status": "ok" if ok else "unavailable", "store": hub.store.kind}, 200 if ok else 503)
+
+
+async def metrics(request: Request) -> Response:
+    hub: Hub = request.app.state.hub
+    return PlainTextResponse(hub.metrics.render(hub.live_sessions), media_type="text/plain; version=0.0.4")
+
+
+def admin_routes() -> list[Route]:
+    return [
+        Route("/api/batteries", _admin(list_batteries), methods=["GET"]),
+        Route("/api/rooms", _admin(post_room), methods=["POST"]),
+        Route("/api/rooms", _admin(list_rooms), methods=["GET"]),
+        Route("/api/rooms/{room_id}", _admin(get_room), methods=["GET"]),
+        Route("/api/rooms/{room_id}/candidates", _admin(post_candidates), methods=["POST"]),
+        Route("/api/rooms/{room_id}/candidates", _admin(get_candidates), methods=["GET"]),
+        Route("/api/rooms/{room_id}/results", _admin(get_results), methods=["GET"]),
+        Route("/api/rooms/{room_id}/results/ack", _admin(ack_results), methods=["POST"]),
+        Route("/api/sessions/{session_id}", _admin(get_session), methods=["GET"]),
+        Route("/api/sessions/{session_id}/audit", _admin(get_audit), methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]

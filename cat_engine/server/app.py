@@ -1,0 +1,92 @@
+"""The Starlette app factory: routes, and shared resources opened and closed by the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route, WebSocketRoute
+
+from ..battery import Battery, load_battery
+from .admin import admin_routes
+from .auth import new_admin_token
+from .candidate_ws import candidate_endpoint
+from .demo import create_demo_room, demo_banner
+from .hub import Hub
+from .memory_store import MemoryStore
+from .proctor_ws import proctor_endpoint
+from .redis_store import RedisStore
+from .sessions import BEAT_INTERVAL_S
+from .settings import Settings
+from .store import Store
+
+__all__ = ["create_app"]
+
+_log = logging.getLogger("cat_engine.server")
+
+
+async def _index(request: Request) -> HTMLResponse:
+    return HTMLResponse(
+        "<!doctype html><html lang='id'><meta charset='utf-8'><title>CAT</title>"
+        "<h1>Server CAT</h1><p>Protokol: <code>/ws/candidate</code>, <code>/ws/proctor</code>, API admin "
+        "<code>/api/</code>; <a href='/healthz'>/healthz</a>, <a href='/metrics'>/metrics</a>.</p></html>"
+    )
+
+
+async def _beat(hub: Hub) -> None:
+    while True:
+        with contextlib.suppress(Exception):
+            await hub.store.beat(hub.process_id, hub.sessions.now_ms())
+        await asyncio.sleep(BEAT_INTERVAL_S)
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None, announce: bool = False) -> Starlette:
+    """Build the app. ``store`` overrides the one the settings name; ``announce`` prints the start-up banner."""
+    settings = settings or Settings.from_env()
+    batteries: dict[str, Battery] = {}
+    for path in settings.batteries:
+        battery = load_battery(path)
+        batteries[battery.id] = battery
+    if settings.redis_url and not settings.admin_token:
+        raise ValueError("with REDIS_URL, set CAT_ADMIN_TOKEN so that every process shares one admin token")
+    admin_token = settings.admin_token or new_admin_token()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        the_store = store or (
+            RedisStore(settings.redis_url, settings.key_prefix, settings.live_ttl_s, settings.acked_ttl_s)
+            if settings.redis_url
+            else MemoryStore()
+        )
+        await the_store.start()
+        hub = Hub(settings, the_store, batteries, admin_token)
+        app.state.hub = hub
+        beat = asyncio.create_task(_beat(hub))
+        room = None
+        if settings.demo_room:
+            room = await create_demo_room(hub.sessions, next(iter(batteries)))
+        if announce:
+            base = f"http://{settings.host}:{settings.port}"
+            print(demo_banner(base, admin_token, room, settings.lang), file=sys.stdout, flush=True)
+        try:
+            yield
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+            await the_store.close()
+
+    routes = [
+        Route("/", _index, methods=["GET"]),
+        WebSocketRoute("/ws/candidate", candidate_endpoint),
+        WebSocketRoute("/ws/proctor", proctor_endpoint),
+        *admin_routes(),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

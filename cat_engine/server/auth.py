@@ -1,0 +1,66 @@
+"""Tokens and identifiers: generation, normalisation and constant-time checks.
+
+* Candidate tokens are typed by people: 12 symbols from an alphabet without look-alikes (0/O, 1/I/L), about 59
+  bits, shown as ``ABCD-EFGH-JKMN``; case, spaces and dashes do not matter when typed.
+* Proctor and admin tokens are long URL-safe secrets (128 bits and more).
+* Room ids are 6 symbols of the same alphabet (no ``-``, so a session id ``ROOM-0001`` splits back).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+__all__ = [
+    "ALPHABET",
+    "bearer_matches",
+    "new_admin_token",
+    "new_candidate_token",
+    "new_proctor_token",
+    "new_room_id",
+    "normalise_candidate_token",
+    "show_candidate_token",
+]
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_CANDIDATE_LEN = 12
+
+
+def _symbols(n: int) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(n))
+
+
+def new_candidate_token() -> str:
+    return _symbols(_CANDIDATE_LEN)
+
+
+def show_candidate_token(token: str) -> str:
+    """``ABCDEFGHJKMN`` -> ``ABCD-EFGH-JKMN`` for printing."""
+    return "-".join(token[i : i + 4] for i in range(0, len(token), 4))
+
+
+def normalise_candidate_token(typed: str) -> str:
+    """What a person typed, reduced to the stored form (upper case, no spaces or dashes)."""
+    return "".join(c for c in typed.upper() if c not in " -\t")
+
+
+def new_proctor_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def new_admin_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_room_id() -> str:
+    return _symbols(6)
+
+
+def bearer_matches(header: str | None, admin_token: str) -> bool:
+    """Whether an ``Authorization`` header carries ``Bearer <admin_token>`` (constant-time comparison)."""
+    if not header:
+        return False
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(value.strip().encode(), admin_token.encode())

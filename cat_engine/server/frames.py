@@ -1,0 +1,288 @@
+"""Client frames in, server frames out (docs/protocol.md).
+
+Decoding validates size, JSON, type and every field before anything else runs, so a bad frame ends here with a
+:class:`ProtocolError` and touches nothing stored. Building a candidate frame is the one place that decides what a
+candidate may see: item id, stem, option texts, progress and time left; never a key, weight, parameter, content
+area, theta or SE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ..battery import Battery
+from ..session import Phase, SessionState, time_left_ms
+from ..session import profile as session_profile
+from ..stopping import StopReason
+
+__all__ = [
+    "CandidateAnswer",
+    "Hello",
+    "Ping",
+    "ProctorCommand",
+    "ProtocolError",
+    "decode_candidate",
+    "decode_proctor",
+    "error_frame",
+    "finished_frame",
+    "item_frame",
+    "paused_frame",
+    "state_frame",
+    "time_frame",
+]
+
+PROCTOR_COMMANDS = ("pause", "resume", "extend", "terminate")
+_MAX_TOKEN = 200
+_MAX_REASON = 500
+_MAX_ID = 100
+
+
+class ProtocolError(Exception):
+    """A client frame that breaks the protocol; ``code`` goes on the wire."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Hello:
+    token: str
+    last_event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CandidateAnswer:
+    seq: int
+    response: int
+
+
+@dataclass(frozen=True)
+class Ping:
+    pass
+
+
+@dataclass(frozen=True)
+class ProctorCommand:
+    command: str
+    session_id: str | None  # None: the whole room
+    request_id: str | int | None = None
+    seconds: float | None = None
+    reason: str = ""
+
+
+def _object(raw: str | bytes, max_bytes: int) -> dict[str, Any]:
+    if len(raw) > max_bytes:  # str length <= UTF-8 length, so a str is checked again once encoded
+        raise ProtocolError("too_large", f"frames are limited to {max_bytes} bytes")
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", errors="surrogatepass")
+        if len(raw) > max_bytes:
+            raise ProtocolError("too_large", f"frames are limited to {max_bytes} bytes")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ProtocolError("bad_message", "the frame is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("bad_message", "a frame must be a JSON object")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError("bad_message", "a frame needs a string field 'type'")
+    return data
+
+
+def _int_field(data: dict[str, Any], name: str, low: int, high: int) -> int:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ProtocolError("bad_message", f"field '{name}' must be an integer")
+    if not low <= value <= high:
+        raise ProtocolError("bad_message", f"field '{name}' must be between {low} and {high}")
+    return value
+
+
+def _str_field(data: dict[str, Any], name: str, max_len: int, required: bool = True) -> str:
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value) or len(value) > max_len:
+        raise ProtocolError("bad_message", f"field '{name}' must be a non-empty string of at most {max_len} characters")
+    return value
+
+
+def _only(data: dict[str, Any], allowed: set[str]) -> None:
+    extra = sorted(set(data) - allowed - {"type"})
+    if extra:
+        raise ProtocolError("bad_message", f"unknown field(s) {', '.join(map(repr, extra))}")
+
+
+def decode_candidate(raw: str | bytes, max_bytes: int) -> Hello | CandidateAnswer | Ping:
+    """Validate a candidate's frame.
+
+    Raises
+    ------
+    ProtocolError
+        ``too_large``, ``bad_message`` or, for a proctor command, ``forbidden``.
+    """
+    data = _object(raw, max_bytes)
+    kind = data["type"]
+    if kind == "hello":
+        _only(data, {"token"})
+        return Hello(_str_field(data, "token", _MAX_TOKEN))
+    if kind == "answer":
+        _only(data, {"seq", "response"})
+        return CandidateAnswer(_int_field(data, "seq", 0, 10**9), _int_field(data, "response", -(10**9), 10**9))
+    if kind == "ping":
+        return Ping()
+    if kind in PROCTOR_COMMANDS:
+        raise ProtocolError("forbidden", "candidates cannot send proctor commands")
+    raise ProtocolError("bad_message", f"unknown frame type {kind[:40]!r}")
+
+
+def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand | Ping:
+    """Validate a proctor's frame (raises :class:`ProtocolError`)."""
+    data = _object(raw, max_bytes)
+    kind = data["type"]
+    if kind == "hello":
+        _only(data, {"token", "last_event_id"})
+        last = data.get("last_event_id")
+        if last is not None and not _is_stream_id(last):
+            raise ProtocolError("bad_message", "field 'last_event_id' must be a stream id like '1700000000000-0'")
+        return Hello(_str_field(data, "token", _MAX_TOKEN), last)
+    if kind == "ping":
+        return Ping()
+    if kind not in PROCTOR_COMMANDS:
+        raise ProtocolError("bad_message", f"unknown frame type {kind[:40]!r}")
+    _only(data, {"id", "session_id", "room", "seconds", "reason"})
+    request_id = data.get("id")
+    if request_id is not None and (
+        isinstance(request_id, bool) or not isinstance(request_id, str | int) or len(str(request_id)) > _MAX_ID
+    ):
+        raise ProtocolError("bad_message", "field 'id' must be a short string or an integer")
+    has_session, room = "session_id" in data, data.get("room")
+    if has_session == (room is True) or (room is not None and room is not True):
+        raise ProtocolError("bad_message", "a command names either 'session_id' or \"room\": true")
+    session_id = _str_field(data, "session_id", _MAX_ID) if has_session else None
+    seconds: float | None = None
+    if kind == "extend":
+        value = data.get("seconds")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 86400:
+            raise ProtocolError("bad_message", "field 'seconds' must be a number from 1 to 86400")
+        seconds = float(value)
+    elif "seconds" in data:
+        raise ProtocolError("bad_message", "only 'extend' takes 'seconds'")
+    if kind == "terminate":
+        reason = _str_field(data, "reason", _MAX_REASON)
+        if not reason.strip():
+            raise ProtocolError("bad_message", "terminating needs a reason")
+    elif kind == "pause":
+        reason = _str_field(data, "reason", _MAX_REASON, required=False)
+    elif "reason" in data:
+        raise ProtocolError("bad_message", f"'{kind}' takes no 'reason'")
+    else:
+        reason = ""
+    return ProctorCommand(kind, session_id, request_id, seconds, reason)
+
+
+def _is_stream_id(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) > 40:
+        return False
+    ms, dash, n = value.partition("-")
+    return ms.isdigit() and (not dash or n.isdigit())
+
+
+# --- server frames ---------------------------------------------------------------------------------------------
+
+
+def error_frame(code: str, message: str) -> bytes:
+    return orjson.dumps({"type": "error", "code": code, "message": message})
+
+
+def _seconds(ms: int | None) -> float | None:
+    return None if ms is None else round(ms / 1000, 1)
+
+
+def _previous(battery: Battery, previous: tuple[int, StopReason] | None) -> dict[str, Any] | None:
+    if previous is None:
+        return None
+    sub = battery.subtests[previous[0]]
+    reason = "time_up" if previous[1] is StopReason.TIME_UP else "completed"
+    return {"id": sub.id, "name": sub.name, "reason": reason}
+
+
+def item_frame(
+    battery: Battery, state: SessionState, now_ms: int, previous: tuple[int, StopReason] | None = None
+) -> bytes:
+    """The item being presented, as the candidate may see it."""
+    sub = battery.subtests[state.subtest]
+    item = sub.pool.items[state.item]
+    frame: dict[str, Any] = {
+        "type": "item",
+        "seq": state.seq,
+        "item": {"id": item.id, "stem": item.stem, "options": list(item.options)},
+        "subtest": {"index": state.subtest, "id": sub.id, "name": sub.name, "count": len(battery.subtests)},
+        "progress": {
+            "answered": len(state.items),
+            "max_items": sub.stopping.max_items,
+            "subtests_done": len(state.done),
+            "subtests_total": len(battery.subtests),
+        },
+        "time_left_s": _seconds(time_left_ms(battery, state, now_ms)),
+    }
+    prev = _previous(battery, previous)
+    if prev is not None:
+        frame["previous_subtest"] = prev
+    return orjson.dumps(frame)
+
+
+def finished_frame(battery: Battery, state: SessionState, previous: tuple[int, StopReason] | None = None) -> bytes:
+    """The end of the battery, with the candidate's view of the profile when the battery shows it."""
+    profile: dict[str, Any] | None = None
+    if battery.show_profile_to_candidate:
+        rows = session_profile(battery, state).subtests
+        profile = {
+            "battery": {"id": battery.id, "version": battery.version, "name": battery.name},
+            "subtests": [
+                {
+                    "id": r.subtest_id,
+                    "name": r.name,
+                    "level": r.level,
+                    "scaled_score": r.scaled_score,
+                    "items": r.items_administered,
+                    "time_s": round(r.time_used_s, 1),
+                }
+                for r in rows
+            ],
+        }
+    frame: dict[str, Any] = {"type": "finished", "profile": profile}
+    prev = _previous(battery, previous)
+    if prev is not None:
+        frame["previous_subtest"] = prev
+    return orjson.dumps(frame)
+
+
+def paused_frame(reason: str) -> bytes:
+    return orjson.dumps({"type": "paused", "reason": reason})
+
+
+def time_frame(battery: Battery, state: SessionState, now_ms: int) -> bytes:
+    return orjson.dumps({"type": "time", "time_left_s": _seconds(time_left_ms(battery, state, now_ms))})
+
+
+def state_frame(
+    battery: Battery,
+    state: SessionState,
+    now_ms: int,
+    pause_reason: str = "",
+    previous: tuple[int, StopReason] | None = None,
+) -> bytes | None:
+    """The frame that tells a candidate where the session is (None for a terminated one: that is an error)."""
+    if state.phase is Phase.ACTIVE:
+        return item_frame(battery, state, now_ms, previous)
+    if state.phase is Phase.PAUSED:
+        return paused_frame(pause_reason)
+    if state.phase is Phase.FINISHED:
+        return finished_frame(battery, state, previous)
+    return None

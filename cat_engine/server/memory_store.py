@@ -1,0 +1,202 @@
+"""The in-memory twin of the Redis store: the embedded default for one process.
+
+Everything lives in dicts of this process and is lost when it exits; there is no expiry. Commits are atomic
+because they run without an ``await`` between the version check and the last write (one event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .store import CandidateRecord, Commit, DuplicateEmployee, Notification, RoomRecord, SessionRecord, Store
+
+__all__ = ["MemoryStore"]
+
+
+@dataclass
+class _Session:
+    candidate: CandidateRecord
+    state: bytes
+    summary: bytes
+    version: int = 1
+    owner: str = ""
+    replies: dict[int, bytes] = field(default_factory=dict)
+    audit: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+@dataclass
+class _Room:
+    record: RoomRecord
+    sessions: list[str] = field(default_factory=list)
+    employees: dict[str, str] = field(default_factory=dict)
+    next_number: int = 1
+    events: list[tuple[str, bytes]] = field(default_factory=list)
+    results: dict[str, bytes] = field(default_factory=dict)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class _Ids:
+    """Stream ids ``"<ms>-<n>"`` that increase, as Redis gives them."""
+
+    def __init__(self) -> None:
+        self._ms = 0
+        self._n = 0
+
+    def next(self) -> str:
+        ms = int(time.time() * 1000)
+        if ms <= self._ms:
+            self._n += 1
+        else:
+            self._ms, self._n = ms, 0
+        return f"{self._ms}-{self._n}"
+
+
+def _id_key(stream_id: str) -> tuple[int, int]:
+    ms, _, n = stream_id.partition("-")
+    return int(ms), int(n or 0)
+
+
+class MemoryStore(Store):
+    """All state in this process's memory."""
+
+    kind = "memory"
+
+    def __init__(self) -> None:
+        self._rooms: dict[str, _Room] = {}
+        self._sessions: dict[str, _Session] = {}
+        self._tokens: dict[str, str] = {}
+        self._proctor_tokens: dict[str, str] = {}
+        self._listeners: list[Notification] = []
+        self._beats: dict[str, int] = {}
+        self._ids = _Ids()
+
+    async def ping(self) -> bool:
+        return True
+
+    async def create_room(self, room: RoomRecord, proctor_token: str) -> None:
+        self._rooms[room.room_id] = _Room(room)
+        self._proctor_tokens[proctor_token] = room.room_id
+
+    async def get_room(self, room_id: str) -> RoomRecord | None:
+        room = self._rooms.get(room_id)
+        return None if room is None else room.record
+
+    async def list_rooms(self) -> list[RoomRecord]:
+        return [r.record for r in self._rooms.values()]
+
+    async def room_for_proctor_token(self, token: str) -> str | None:
+        return self._proctor_tokens.get(token)
+
+    async def next_session_numbers(self, room_id: str, count: int) -> range:
+        room = self._rooms[room_id]
+        first = room.next_number
+        room.next_number += count
+        return range(first, first + count)
+
+    async def add_candidates(self, room_id: str, candidates: Sequence[tuple[CandidateRecord, bytes, bytes]]) -> None:
+        room = self._rooms[room_id]
+        seen: set[str] = set()
+        for cand, _, _ in candidates:
+            if cand.employee_id in room.employees or cand.employee_id in seen:
+                raise DuplicateEmployee(cand.employee_id)
+            seen.add(cand.employee_id)
+        for cand, state, summary in candidates:
+            self._sessions[cand.session_id] = _Session(cand, state, summary)
+            self._tokens[cand.token] = cand.session_id
+            room.sessions.append(cand.session_id)
+            room.employees[cand.employee_id] = cand.session_id
+
+    async def session_for_token(self, token: str) -> str | None:
+        return self._tokens.get(token)
+
+    async def room_candidates(self, room_id: str) -> list[CandidateRecord]:
+        room = self._rooms.get(room_id)
+        return [] if room is None else [self._sessions[s].candidate for s in room.sessions]
+
+    def _record(self, s: _Session) -> SessionRecord:
+        return SessionRecord(s.candidate, s.state, s.version, s.owner, s.summary)
+
+    async def load(self, session_id: str) -> SessionRecord | None:
+        s = self._sessions.get(session_id)
+        return None if s is None else self._record(s)
+
+    async def load_room(self, room_id: str) -> list[SessionRecord]:
+        room = self._rooms.get(room_id)
+        return [] if room is None else [self._record(self._sessions[s]) for s in room.sessions]
+
+    async def commit(self, session_id: str, expected_version: int, commit: Commit) -> tuple[bool, list[str]]:
+        s = self._sessions.get(session_id)
+        if s is None or s.version != expected_version:
+            return False, []
+        room = self._rooms[session_id.rsplit("-", 1)[0]]
+        s.version += 1
+        s.state, s.summary = commit.state, commit.summary
+        if commit.owner is not None:
+            s.owner = commit.owner
+        if commit.reply is not None:
+            s.replies[commit.reply[0]] = commit.reply[1]
+        for entry in commit.audit:
+            s.audit.append((self._ids.next(), entry))
+        ids = []
+        for event in commit.events:
+            event_id = self._ids.next()
+            room.events.append((event_id, event))
+            ids.append(event_id)
+        if commit.result is not None:
+            room.results[session_id] = commit.result
+        if ids:
+            room.changed.set()
+            room.changed = asyncio.Event()
+        return True, ids
+
+    async def reply(self, session_id: str, seq: int) -> bytes | None:
+        s = self._sessions.get(session_id)
+        return None if s is None else s.replies.get(seq)
+
+    async def audit(self, session_id: str) -> list[tuple[str, bytes]]:
+        s = self._sessions.get(session_id)
+        return [] if s is None else list(s.audit)
+
+    async def read_events(self, room_id: str, after_id: str, block_ms: int) -> list[tuple[str, bytes]]:
+        room = self._rooms.get(room_id)
+        if room is None:
+            return []
+        after = _id_key(after_id)
+        found = [(i, e) for i, e in room.events if _id_key(i) > after]
+        if found or block_ms <= 0:
+            return found
+        try:
+            await asyncio.wait_for(room.changed.wait(), block_ms / 1000)
+        except TimeoutError:
+            return []
+        return [(i, e) for i, e in room.events if _id_key(i) > after]
+
+    async def last_event_id(self, room_id: str) -> str:
+        room = self._rooms.get(room_id)
+        return room.events[-1][0] if room is not None and room.events else "0-0"
+
+    async def results(self, room_id: str) -> dict[str, bytes]:
+        room = self._rooms.get(room_id)
+        return {} if room is None else dict(room.results)
+
+    async def ack_results(self, room_id: str, session_ids: Sequence[str]) -> int:
+        room = self._rooms.get(room_id)
+        if room is None:
+            return 0
+        return sum(1 for sid in set(session_ids) if sid in room.results)
+
+    async def notify(self, session_id: str, message: bytes) -> None:
+        for callback in list(self._listeners):
+            await callback(session_id, message)
+
+    def listen(self, callback: Notification) -> None:
+        self._listeners.append(callback)
+
+    async def beat(self, process_id: str, now_ms: int) -> None:
+        self._beats[process_id] = now_ms
+
+    async def last_beat(self, process_id: str) -> int | None:
+        return self._beats.get(process_id)

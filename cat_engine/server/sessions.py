@@ -1,0 +1,494 @@
+"""Candidate and proctor use cases: load a session, apply a core transition, commit, answer.
+
+Every change follows the flow of docs/protocol.md and ARCHITECTURE.md: one load (a Redis round trip), one pure
+core transition, one atomic commit with a version check (state, audit, room events, reply, result), then the
+reply. A commit that loses the race to another process is retried from the load, so two processes can never
+apply the same answer twice. A refused move raises :class:`Refused` before anything is written.
+
+Connection ownership: a session is owned by the connection that last said ``hello`` (``owner`` =
+``"<process id>/<connection id>"``). A newer connection takes over; the older one is told ``taken_over`` through
+a store notification and closed. The clock of a connection left behind by a dead process is stopped at that
+process's last heartbeat, so a server crash does not eat a candidate's time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from .. import session as core
+from ..battery import Battery
+from ..errors import CatError, SessionTerminated, TimeUp
+from ..events import Answered, Event, ItemPresented, Paused, Resumed, SubtestDone
+from ..session import Phase, SessionState
+from ..stopping import StopReason
+from . import frames
+from .messages import text
+from .metrics import Metrics
+from .store import Commit, SessionRecord, Store, room_of
+
+__all__ = ["BEAT_INTERVAL_S", "Outcome", "Refused", "Sessions", "summary_of"]
+
+BEAT_INTERVAL_S = 2.0
+_DEAD_AFTER_MS = 3 * int(BEAT_INTERVAL_S * 1000)
+_MAX_ATTEMPTS = 10
+
+# close codes (docs/protocol.md)
+CLOSE_BAD_TOKEN = 4001
+CLOSE_TAKEN_OVER = 4002
+CLOSE_TERMINATED = 4003
+CLOSE_INTERNAL = 1011
+_CLOSES = {"bad_token": CLOSE_BAD_TOKEN, "taken_over": CLOSE_TAKEN_OVER, "terminated": CLOSE_TERMINATED}
+
+
+class Refused(Exception):
+    """A move the server refuses; ``code`` goes on the wire, ``close`` (when set) closes the connection."""
+
+    def __init__(self, code: str, detail: str = "", close: int | None = None) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        self.close = close if close is not None else _CLOSES.get(code)
+
+
+@dataclass
+class Outcome:
+    """Frames to send, in order, and when the current subtest's clock runs out (epoch ms; None: not running)."""
+
+    frames: list[bytes] = field(default_factory=list)
+    deadline_ms: int | None = None
+    close: tuple[int, str] | None = None
+
+
+@dataclass
+class _Change:
+    state: SessionState
+    events: list[Event]
+    frames: list[bytes]
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    owner: str | None = None
+    reply_seq: int | None = None
+    summary: dict[str, Any] | None = None
+
+
+def _previous(events: list[Event]) -> tuple[int, StopReason] | None:
+    done = [e for e in events if isinstance(e, SubtestDone)]
+    if not done:
+        return None
+    last = done[-1]
+    return last.subtest, StopReason[last.result.stop_reason.upper()]
+
+
+def summary_of(state: SessionState, before: Mapping[str, Any], events: list[Event], now_ms: int) -> dict[str, Any]:
+    """The proctor's view of a session after ``events``: phase, progress, last theta and SE, last seen."""
+    s = dict(before)
+    for ev in events:
+        if isinstance(ev, Answered):
+            s["theta"], s["se"] = round(ev.theta, 4), round(ev.se, 4)
+        elif isinstance(ev, ItemPresented) and ev.position == 1:
+            s["theta"] = s["se"] = None  # a new subtest starts from the prior
+        elif isinstance(ev, Paused):
+            s["pause_reason"] = ev.reason
+        elif isinstance(ev, Resumed):
+            s["pause_reason"] = ""
+    s.update(
+        phase=state.phase.value,
+        connected=state.connected,
+        subtest_index=state.subtest,
+        answered=len(state.items),
+        answered_total=sum(len(d.items) for d in state.done) + len(state.items),
+        terminated_reason=state.terminated_reason,
+        last_seen_ms=now_ms,
+    )
+    return s
+
+
+class Sessions:
+    """The server's use cases over a :class:`~.store.Store` and the loaded batteries."""
+
+    def __init__(
+        self,
+        store: Store,
+        batteries: Mapping[str, Battery],
+        metrics: Metrics,
+        process_id: str,
+        lang: str = "id",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.batteries = batteries
+        self.metrics = metrics
+        self.process_id = process_id
+        self.lang = lang
+        self._clock = clock
+        self._room_battery: dict[str, Battery] = {}
+
+    def now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+    def message(self, code: str, detail: str = "") -> str:
+        return text(code, self.lang, detail)
+
+    def error(self, refused: Refused) -> bytes:
+        self.metrics.error(refused.code)
+        return frames.error_frame(refused.code, self.message(refused.code, refused.detail))
+
+    async def battery_of(self, room_id: str) -> Battery:
+        battery = self._room_battery.get(room_id)
+        if battery is None:
+            room = await self.store.get_room(room_id)
+            if room is None or room.battery_id not in self.batteries:
+                raise Refused("not_found", f"room {room_id} or its battery is not available")
+            battery = self._room_battery[room_id] = self.batteries[room.battery_id]
+        return battery
+
+    # --- the load / transition / commit loop -----------------------------------------------------------------
+
+    async def _apply(
+        self,
+        session_id: str,
+        step: Callable[[SessionRecord, Battery, SessionState, dict[str, Any]], Awaitable[_Change | None]],
+    ) -> tuple[_Change | None, Battery, SessionState]:
+        """Run ``step`` on the stored session and commit its change; retried when another commit came first."""
+        battery = await self.battery_of(room_of(session_id))
+        for _ in range(_MAX_ATTEMPTS):
+            rec = await self.store.load(session_id)
+            if rec is None:
+                raise Refused("bad_token", "the session does not exist or has expired")
+            state = core.decode(battery, rec.state)
+            before = orjson.loads(rec.summary)
+            change = await step(rec, battery, state, before)
+            if change is None:
+                return None, battery, state
+            now = self.now_ms()
+            summary = change.summary or summary_of(change.state, before, change.events, now)
+            over = change.state.phase in (Phase.FINISHED, Phase.TERMINATED) and state.phase not in (
+                Phase.FINISHED,
+                Phase.TERMINATED,
+            )
+            commit = Commit(
+                state=core.encode(change.state),
+                summary=orjson.dumps(summary),
+                owner=change.owner,
+                reply=None if change.reply_seq is None else (change.reply_seq, change.frames[-1]),
+                audit=[orjson.dumps(a) for a in change.audit] + self._presented(battery, change.events),
+                events=[orjson.dumps({"session_id": session_id, "event": e.to_dict()}) for e in change.events],
+                result=self._result(rec, battery, change.state) if over else None,
+                persist=over,
+            )
+            committed, _ = await self.store.commit(session_id, rec.version, commit)
+            if committed:
+                return change, battery, change.state
+            self.metrics.conflicts += 1
+        raise Refused("internal", "the session kept changing under us", close=CLOSE_INTERNAL)
+
+    @staticmethod
+    def _presented(battery: Battery, events: list[Event]) -> list[bytes]:
+        return [
+            orjson.dumps(
+                {
+                    "kind": "presented",
+                    "at_ms": e.at_ms,
+                    "seq": e.seq,
+                    "subtest": battery.subtests[e.subtest].id,
+                    "item_id": battery.subtests[e.subtest].pool.items[e.item_index].id,
+                }
+            )
+            for e in events
+            if isinstance(e, ItemPresented)
+        ]
+
+    def _result(self, rec: SessionRecord, battery: Battery, state: SessionState) -> bytes:
+        cand = rec.candidate
+        return orjson.dumps(
+            {
+                "session_id": cand.session_id,
+                "room_id": room_of(cand.session_id),
+                "employee_id": cand.employee_id,
+                "name": cand.name,
+                "status": state.phase.value,
+                "terminated_reason": state.terminated_reason,
+                "pools": list(state.pools),
+                "profile": core.profile(battery, state).to_dict(),
+            }
+        )
+
+    @staticmethod
+    def _deadline(battery: Battery, state: SessionState, now_ms: int) -> int | None:
+        if state.running_since_ms is None:
+            return None
+        left = core.time_left_ms(battery, state, now_ms)
+        return None if left is None else now_ms + left
+
+    def _outcome(self, battery: Battery, state: SessionState, out: list[bytes]) -> Outcome:
+        return Outcome(out, self._deadline(battery, state, self.now_ms()))
+
+    # --- candidate ---------------------------------------------------------------------------------------------
+
+    async def candidate_hello(self, token: str, conn: str) -> tuple[str, Outcome]:
+        """Authenticate a candidate connection, take the session over and say where it is."""
+        session_id = await self.store.session_for_token(token)
+        if session_id is None:
+            raise Refused("bad_token")
+        taken_from: list[str] = []
+
+        async def step(rec: SessionRecord, battery: Battery, state: SessionState, before: dict[str, Any]) -> _Change:
+            now = self.now_ms()
+            if state.phase is Phase.FINISHED:
+                raise _Early(frames.finished_frame(battery, state))
+            if state.phase is Phase.TERMINATED:
+                raise Refused("terminated", state.terminated_reason)
+            events: list[Event] = []
+            taken_from.clear()
+            if rec.owner and rec.owner != conn:
+                taken_from.append(rec.owner)
+                if state.connected:
+                    state, evs = core.disconnect(battery, state, await self._stop_time(rec.owner, now))
+                    events += evs
+            state, evs = core.connect(battery, state, now)
+            events += evs
+            if state.phase is Phase.READY:
+                state, evs = core.start(battery, state, now)
+                events += evs
+            state, evs = core.tick(battery, state, now)
+            events += evs
+            frame = frames.state_frame(battery, state, now, before.get("pause_reason", ""), _previous(events))
+            assert frame is not None  # neither FINISHED nor TERMINATED reach here with a None frame
+            audit = [{"kind": "hello", "at_ms": now, "conn": conn}]
+            return _Change(state, events, [frame], audit, owner=conn)
+
+        try:
+            change, battery, state = await self._apply(session_id, step)
+        except _Early as early:
+            return session_id, Outcome([early.frame])
+        assert change is not None
+        for old in taken_from:
+            await self.store.notify(session_id, orjson.dumps({"kind": "takeover", "owner": conn, "old": old}))
+        return session_id, self._outcome(battery, state, change.frames)
+
+    async def _stop_time(self, owner: str, now_ms: int) -> int:
+        """When the clock of a connection owned by ``owner`` really stopped: now, or its dead process's last beat."""
+        process = owner.split("/", 1)[0]
+        if process == self.process_id:
+            return now_ms
+        beat = await self.store.last_beat(process)
+        if beat is None or now_ms - beat > _DEAD_AFTER_MS:
+            return min(now_ms, beat) if beat is not None else now_ms
+        return now_ms
+
+    async def candidate_answer(self, session_id: str, conn: str, seq: int, response: int) -> Outcome:
+        """Apply an answer exactly once and return the reply (or the stored reply of a resend)."""
+
+        async def step(rec: SessionRecord, battery: Battery, state: SessionState, before: dict[str, Any]) -> _Change:
+            if rec.owner != conn:
+                raise Refused("taken_over")
+            applied = 1 <= seq < state.seq or (seq == state.seq and state.phase is Phase.FINISHED)
+            if applied and state.phase is not Phase.TERMINATED:
+                stored = await self.store.reply(session_id, seq)
+                if stored is not None:
+                    raise _Early(stored)
+            now = self.now_ms()
+            sub = battery.subtests[state.subtest] if state.item >= 0 else None
+            entry: dict[str, Any] = {"kind": "answer", "at_ms": now, "conn": conn, "seq": seq, "response": response}
+            if sub is not None:
+                entry["item_id"] = sub.pool.items[state.item].id
+            try:
+                new, events = core.answer(battery, state, seq, response, now)
+            except TimeUp:
+                new, events = core.tick(battery, state, now)
+                frame = frames.state_frame(battery, new, now, "", _previous(events))
+                assert frame is not None
+                entry["outcome"] = "time_up"
+                return _Change(new, events, [self.error(Refused("time_up")), frame], [entry])
+            except SessionTerminated as exc:
+                raise Refused("terminated", state.terminated_reason) from exc
+            except CatError as exc:
+                raise Refused(exc.code, str(exc)) from exc
+            answered = next(e for e in events if isinstance(e, Answered))
+            entry["response_ms"] = answered.response_ms
+            frame = frames.state_frame(battery, new, now, "", _previous(events))
+            assert frame is not None
+            return _Change(new, events, [frame], [entry], reply_seq=seq)
+
+        started = time.perf_counter()
+        try:
+            change, battery, state = await self._apply(session_id, step)
+        except _Early as early:
+            return Outcome([early.frame])
+        assert change is not None
+        if change.reply_seq is not None:
+            self.metrics.observe_answer(time.perf_counter() - started)
+        return self._outcome(battery, state, change.frames)
+
+    async def candidate_tick(self, session_id: str, conn: str) -> Outcome:
+        """End the subtest if its time ran out (the connection's timer fired)."""
+
+        async def step(
+            rec: SessionRecord, battery: Battery, state: SessionState, before: dict[str, Any]
+        ) -> _Change | None:
+            if rec.owner != conn:
+                return None
+            now = self.now_ms()
+            new, events = core.tick(battery, state, now)
+            if not events:
+                return None
+            frame = frames.state_frame(battery, new, now, "", _previous(events))
+            assert frame is not None
+            return _Change(new, events, [frame])
+
+        change, battery, state = await self._apply(session_id, step)
+        return self._outcome(battery, state, [] if change is None else change.frames)
+
+    async def candidate_refresh(self, session_id: str, conn: str, kind: str) -> Outcome:
+        """What to push after a notification about this session (a proctor command or a takeover)."""
+        rec = await self.store.load(session_id)
+        if rec is None:
+            raise Refused("bad_token", "the session does not exist or has expired")
+        if rec.owner != conn:
+            raise Refused("taken_over")
+        battery = await self.battery_of(room_of(session_id))
+        state = core.decode(battery, rec.state)
+        now = self.now_ms()
+        if state.phase is Phase.TERMINATED:
+            raise Refused("terminated", state.terminated_reason)
+        if kind == "time_extended" and state.phase is Phase.ACTIVE:
+            return self._outcome(battery, state, [frames.time_frame(battery, state, now)])
+        if kind not in ("paused", "resumed", "time_extended"):
+            return self._outcome(battery, state, [])
+        reason = orjson.loads(rec.summary).get("pause_reason", "")
+        frame = frames.state_frame(battery, state, now, reason)
+        return self._outcome(battery, state, [] if frame is None else [frame])
+
+    async def candidate_goodbye(self, session_id: str, conn: str) -> None:
+        """The connection closed: stop the clock, unless a newer connection owns the session."""
+
+        async def step(
+            rec: SessionRecord, battery: Battery, state: SessionState, before: dict[str, Any]
+        ) -> _Change | None:
+            if rec.owner != conn or not state.connected:
+                return None
+            new, events = core.disconnect(battery, state, self.now_ms())
+            return _Change(new, events, [], owner="")
+
+        await self._apply(session_id, step)
+
+    # --- proctor -----------------------------------------------------------------------------------------------
+
+    async def proctor_room(self, token: str) -> str:
+        room_id = await self.store.room_for_proctor_token(token)
+        if room_id is None:
+            raise Refused("bad_token")
+        return room_id
+
+    async def session_view(self, battery: Battery, rec: SessionRecord, now_ms: int) -> dict[str, Any]:
+        """A session summary for proctors and the admin API (docs/protocol.md, snapshot)."""
+        state = core.decode(battery, rec.state)
+        summary = orjson.loads(rec.summary)
+        index = min(state.subtest, len(battery.subtests) - 1)
+        sub = battery.subtests[index]
+        left = core.time_left_ms(battery, state, now_ms)
+        return {
+            "session_id": rec.session_id,
+            "employee_id": rec.candidate.employee_id,
+            "name": rec.candidate.name,
+            "phase": state.phase.value,
+            "connected": state.connected,
+            "subtest_index": state.subtest,
+            "subtest": sub.id if state.subtest < len(battery.subtests) else None,
+            "answered": len(state.items),
+            "answered_total": summary.get("answered_total", 0),
+            "theta": summary.get("theta"),
+            "se": summary.get("se"),
+            "se_target": sub.stopping.se_target,
+            "time_left_s": None if left is None else round(left / 1000, 1),
+            "last_seen_ms": summary.get("last_seen_ms"),
+            "pause_reason": summary.get("pause_reason", ""),
+            "terminated_reason": state.terminated_reason,
+        }
+
+    def room_info(self, room_id: str, name: str, battery: Battery) -> dict[str, Any]:
+        return {
+            "room_id": room_id,
+            "name": name,
+            "battery": {"id": battery.id, "version": battery.version, "name": battery.name},
+            "subtests": [
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "se_target": s.stopping.se_target,
+                    "max_items": s.stopping.max_items,
+                    "time_limit_s": s.time_limit_s,
+                }
+                for s in battery.subtests
+            ],
+        }
+
+    async def snapshot(self, room_id: str) -> tuple[bytes, str]:
+        """The proctor's snapshot frame and its ``last_event_id``; the events after that id follow it."""
+        room = await self.store.get_room(room_id)
+        if room is None:
+            raise Refused("bad_token", "the room no longer exists")
+        battery = await self.battery_of(room_id)
+        last = await self.store.last_event_id(room_id)
+        now = self.now_ms()
+        views = [await self.session_view(battery, rec, now) for rec in await self.store.load_room(room_id)]
+        info = self.room_info(room_id, room.name, battery)
+        return orjson.dumps({"type": "snapshot", "room": info, "sessions": views, "last_event_id": last}), last
+
+    async def proctor_command(self, room_id: str, command: frames.ProctorCommand) -> bytes:
+        """Apply a proctor command to one session or the whole room; the acknowledgement frame."""
+        if command.session_id is not None:
+            if room_of(command.session_id) != room_id:
+                raise Refused("forbidden", "that session belongs to another room")
+            targets = [command.session_id]
+        else:
+            targets = [c.session_id for c in await self.store.room_candidates(room_id)]
+        results = []
+        for sid in targets:
+            try:
+                await self._command(sid, command)
+                results.append({"session_id": sid, "ok": True})
+            except Refused as refused:
+                if refused.code == "internal":
+                    raise
+                code = "not_found" if refused.code == "bad_token" else refused.code
+                self.metrics.error(code)
+                results.append({"session_id": sid, "ok": False, "code": code, "message": self.message(code)})
+        return orjson.dumps({"type": "ack", "id": command.request_id, "command": command.command, "results": results})
+
+    async def _command(self, session_id: str, command: frames.ProctorCommand) -> None:
+        async def step(rec: SessionRecord, battery: Battery, state: SessionState, before: dict[str, Any]) -> _Change:
+            now = self.now_ms()
+            try:
+                if command.command == "pause":
+                    new, events = core.pause(battery, state, now, command.reason)
+                elif command.command == "resume":
+                    new, events = core.resume(battery, state, now)
+                elif command.command == "extend":
+                    assert command.seconds is not None
+                    new, events = core.extend_time(battery, state, command.seconds, now)
+                else:
+                    new, events = core.terminate(battery, state, command.reason, now)
+            except CatError as exc:
+                raise Refused(exc.code, str(exc)) from exc
+            audit = [{"kind": "proctor", "at_ms": now, "command": command.command, "reason": command.reason}]
+            if command.seconds is not None:
+                audit[0]["seconds"] = command.seconds
+            return _Change(new, events, [], audit)
+
+        change, _, _ = await self._apply(session_id, step)
+        assert change is not None
+        kind = change.events[0].type if change.events else command.command
+        await self.store.notify(session_id, orjson.dumps({"kind": kind}))
+
+
+class _Early(Exception):
+    """A step that answers without committing anything (a resend, a finished battery)."""
+
+    def __init__(self, frame: bytes) -> None:
+        super().__init__("early reply")
+        self.frame = frame

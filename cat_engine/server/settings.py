@@ -1,0 +1,118 @@
+"""Server settings, read once from the environment (documented in the README and docs/operations.md)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Settings"]
+
+_REPO = Path(__file__).resolve().parents[2]
+_DEFAULT_BATTERY = _REPO / "item_pools" / "cact_demo.toml"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server can be told from outside.
+
+    Attributes
+    ----------
+    redis_url : str or None
+        ``REDIS_URL``; None runs the embedded in-memory store (one process, state lost on exit).
+    host, port : str, int
+        ``HOST`` (default 127.0.0.1) and ``PORT`` (default 8000).
+    admin_token : str or None
+        ``CAT_ADMIN_TOKEN``; when unset, ``python server.py`` generates one and prints it.
+    key_prefix : str
+        ``CAT_KEY_PREFIX``: first part of every Redis key (default ``cat``).
+    batteries : tuple of Path
+        ``CAT_BATTERIES``: comma-separated battery TOML files (default the demo battery).
+    demo_room : bool
+        ``CAT_DEMO_ROOM``: create a demo room with demo candidates at start-up (default on without Redis).
+    lang : str
+        ``CAT_LANG``: language of error messages (``id`` or ``en``).
+    live_ttl_s : int
+        ``CAT_LIVE_TTL_S``: live keys expire this long after their last change (default 3 days).
+    acked_ttl_s : int
+        ``CAT_ACKED_TTL_S``: results and audit expire this long after the HR system acknowledged them.
+    max_frame_bytes, flood_burst, flood_rate, hello_timeout_s
+        Limits on client frames (``CAT_MAX_FRAME_BYTES``, ``CAT_FLOOD_BURST``, ``CAT_FLOOD_RATE``,
+        ``CAT_HELLO_TIMEOUT_S``).
+    workers : int
+        ``CAT_WORKERS``: uvicorn worker processes started by ``python server.py`` (Redis mode only).
+    """
+
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    admin_token: str | None = None
+    key_prefix: str = "cat"
+    batteries: tuple[Path, ...] = (_DEFAULT_BATTERY,)
+    demo_room: bool = True
+    lang: str = "id"
+    live_ttl_s: int = 3 * 24 * 3600
+    acked_ttl_s: int = 30 * 24 * 3600
+    max_frame_bytes: int = 4096
+    flood_burst: int = 200
+    flood_rate: float = 20.0
+    hello_timeout_s: float = 10.0
+    workers: int = 1
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``env`` (default ``os.environ``); raises ValueError naming a bad variable."""
+        env = os.environ if env is None else env
+        redis_url = env.get("REDIS_URL") or None
+        batteries = tuple(Path(p.strip()) for p in env.get("CAT_BATTERIES", "").split(",") if p.strip())
+        prefix = env.get("CAT_KEY_PREFIX", "cat")
+        if not prefix or any(c in prefix for c in "{} "):
+            raise ValueError(f"CAT_KEY_PREFIX must be non-empty without braces or spaces, got {prefix!r}")
+        lang = env.get("CAT_LANG", "id")
+        if lang not in ("id", "en"):
+            raise ValueError(f"CAT_LANG must be 'id' or 'en', got {lang!r}")
+        demo_default = "0" if redis_url else "1"
+        return cls(
+            redis_url=redis_url,
+            host=env.get("HOST", "127.0.0.1"),
+            port=_int(env, "PORT", 8000, 0, 65535),
+            admin_token=env.get("CAT_ADMIN_TOKEN") or None,
+            key_prefix=prefix,
+            batteries=batteries or (_DEFAULT_BATTERY,),
+            demo_room=env.get("CAT_DEMO_ROOM", demo_default) not in ("0", "false", "no", ""),
+            lang=lang,
+            live_ttl_s=_int(env, "CAT_LIVE_TTL_S", 3 * 24 * 3600, 60, 10**8),
+            acked_ttl_s=_int(env, "CAT_ACKED_TTL_S", 30 * 24 * 3600, 60, 10**9),
+            max_frame_bytes=_int(env, "CAT_MAX_FRAME_BYTES", 4096, 256, 1 << 20),
+            flood_burst=_int(env, "CAT_FLOOD_BURST", 200, 1, 10_000),
+            flood_rate=_float(env, "CAT_FLOOD_RATE", 20.0, 0.1, 10_000.0),
+            hello_timeout_s=_float(env, "CAT_HELLO_TIMEOUT_S", 10.0, 0.1, 3600.0),
+            workers=_int(env, "CAT_WORKERS", 1, 1, 256),
+        )

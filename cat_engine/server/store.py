@@ -1,0 +1,227 @@
+"""The session store: everything the server keeps, behind one small async interface.
+
+Two twins implement it and pass the same test suite (``tests/test_server_store.py``):
+:class:`~.memory_store.MemoryStore` (the embedded default, one process) and :class:`~.redis_store.RedisStore`
+(any number of processes and hosts). Values are opaque bytes to the store; the session layer owns their meaning.
+
+What is kept
+------------
+* **Rooms**: id, name, battery id, creation time; a proctor token per room.
+* **Sessions** (one per registered candidate): the encoded core state with a **version** that every commit bumps,
+  the id of the connection that owns the session, a small JSON summary for proctors, the candidate's identity.
+* **Replies**: the reply frame sent for each applied answer, by seq (exactly-once resends).
+* **Audit**: one append-only log per session of every frame received and item presented, with server time.
+* **Room events**: one append-only stream per room; ids ``"<ms>-<n>"`` increase, so a reader resumes after the
+  last id it saw.
+* **Results**: the final profile of a finished or terminated session, kept until the HR system acknowledges it.
+
+Invariants
+----------
+* :meth:`Store.commit` is atomic: state, summary, owner, reply, audit entries, room events and result are written
+  together, and only if the stored version still equals the expected one. Otherwise nothing is written.
+* A session id is ``"<room_id>-<n>"``; room ids never contain ``-``, so :func:`room_of` recovers the room.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "CandidateRecord",
+    "Commit",
+    "DuplicateEmployee",
+    "Notification",
+    "RoomRecord",
+    "SessionRecord",
+    "Store",
+    "StoreUnavailable",
+    "room_of",
+]
+
+Notification = Callable[[str, bytes], Awaitable[None]]
+"""Callback of :meth:`Store.listen`: ``(session_id, message)``."""
+
+
+class DuplicateEmployee(Exception):
+    """A roster names an employee id already registered in the room (or twice)."""
+
+    def __init__(self, employee_id: str) -> None:
+        super().__init__(employee_id)
+        self.employee_id = employee_id
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached (Redis down); nothing was written."""
+
+
+def room_of(session_id: str) -> str:
+    """The room id a session id belongs to."""
+    return session_id.rsplit("-", 1)[0]
+
+
+@dataclass(frozen=True)
+class RoomRecord:
+    room_id: str
+    name: str
+    battery_id: str
+    created_ms: int
+
+
+@dataclass(frozen=True)
+class CandidateRecord:
+    session_id: str
+    employee_id: str
+    name: str
+    token: str
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One session as loaded: identity, state bytes and their version, owner, summary."""
+
+    candidate: CandidateRecord
+    state: bytes
+    version: int
+    owner: str  # connection id owning the session ("" when none)
+    summary: bytes  # JSON object for proctors
+
+    @property
+    def session_id(self) -> str:
+        return self.candidate.session_id
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What one atomic commit writes (see :meth:`Store.commit`)."""
+
+    state: bytes
+    summary: bytes
+    owner: str | None = None  # None keeps the owner
+    reply: tuple[int, bytes] | None = None  # (seq, reply frame) of an applied answer
+    audit: Sequence[bytes] = ()
+    events: Sequence[bytes] = ()
+    result: bytes | None = None  # final profile, once the session is over
+    persist: bool = False  # the session is over: keep it and its audit until results are acknowledged
+
+
+class Store(abc.ABC):
+    """The async interface both twins implement."""
+
+    kind: str = "abstract"
+
+    # --- lifecycle ---------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:  # noqa: B027 (optional hook)
+        """Open connections and background tasks."""
+
+    async def close(self) -> None:  # noqa: B027 (optional hook)
+        """Release connections and background tasks."""
+
+    @abc.abstractmethod
+    async def ping(self) -> bool:
+        """Whether the store answers."""
+
+    # --- rooms and candidates ----------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def create_room(self, room: RoomRecord, proctor_token: str) -> None:
+        """Store a new room and its proctor token."""
+
+    @abc.abstractmethod
+    async def get_room(self, room_id: str) -> RoomRecord | None: ...
+
+    @abc.abstractmethod
+    async def list_rooms(self) -> list[RoomRecord]: ...
+
+    @abc.abstractmethod
+    async def room_for_proctor_token(self, token: str) -> str | None: ...
+
+    @abc.abstractmethod
+    async def add_candidates(self, room_id: str, candidates: Sequence[tuple[CandidateRecord, bytes, bytes]]) -> None:
+        """Register ``(candidate, initial state, initial summary)`` rows, all or none.
+
+        Raises
+        ------
+        DuplicateEmployee
+            When an employee id is already in the room or appears twice in ``candidates``.
+        """
+
+    @abc.abstractmethod
+    async def next_session_numbers(self, room_id: str, count: int) -> range:
+        """Reserve ``count`` consecutive session numbers of the room."""
+
+    @abc.abstractmethod
+    async def session_for_token(self, token: str) -> str | None: ...
+
+    @abc.abstractmethod
+    async def room_candidates(self, room_id: str) -> list[CandidateRecord]: ...
+
+    # --- sessions ----------------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def load(self, session_id: str) -> SessionRecord | None:
+        """One session (one round trip), or None when it does not exist or expired."""
+
+    @abc.abstractmethod
+    async def load_room(self, room_id: str) -> list[SessionRecord]:
+        """Every session of a room, in registration order."""
+
+    @abc.abstractmethod
+    async def commit(self, session_id: str, expected_version: int, commit: Commit) -> tuple[bool, list[str]]:
+        """Write ``commit`` atomically if the stored version is ``expected_version``.
+
+        Returns
+        -------
+        (committed, event_ids)
+            ``committed`` is False, with nothing written, when the version moved on; ``event_ids`` are the room
+            stream ids given to ``commit.events``.
+        """
+
+    @abc.abstractmethod
+    async def reply(self, session_id: str, seq: int) -> bytes | None:
+        """The reply frame stored for the applied answer ``seq``."""
+
+    @abc.abstractmethod
+    async def audit(self, session_id: str) -> list[tuple[str, bytes]]: ...
+
+    # --- room events -------------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def read_events(self, room_id: str, after_id: str, block_ms: int) -> list[tuple[str, bytes]]:
+        """Room events with ids after ``after_id``, waiting up to ``block_ms`` for the first (0: no wait)."""
+
+    @abc.abstractmethod
+    async def last_event_id(self, room_id: str) -> str:
+        """Id of the room's newest event, ``"0-0"`` when there is none."""
+
+    # --- results -----------------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def results(self, room_id: str) -> dict[str, bytes]:
+        """Final profiles by session id, of the room's sessions that are over."""
+
+    @abc.abstractmethod
+    async def ack_results(self, room_id: str, session_ids: Sequence[str]) -> int:
+        """Mark results as stored by the HR system: they and their audit may now expire. Returns how many."""
+
+    # --- cross-process notifications ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def notify(self, session_id: str, message: bytes) -> None:
+        """Tell every server process that something happened to ``session_id`` (best effort)."""
+
+    @abc.abstractmethod
+    def listen(self, callback: Notification) -> None:
+        """Call ``callback(session_id, message)`` for every notification (this process's and others')."""
+
+    # --- process liveness --------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def beat(self, process_id: str, now_ms: int) -> None:
+        """Record that ``process_id`` is alive at ``now_ms``."""
+
+    @abc.abstractmethod
+    async def last_beat(self, process_id: str) -> int | None:
+        """When ``process_id`` last recorded itself alive (None: never, or long ago)."""

@@ -1,0 +1,62 @@
+"""Run the CAT server: ``python server.py`` (settings from the environment; see the README).
+
+Without ``REDIS_URL`` it runs the embedded in-memory store in one process with a demo room and prints where to
+point a browser and the tokens. With ``REDIS_URL`` all state lives in Redis; ``CAT_WORKERS`` processes (or
+``uvicorn server:app --workers N``, or several hosts) share it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import uvicorn
+
+from cat_engine.server.app import create_app
+from cat_engine.server.auth import new_admin_token
+from cat_engine.server.settings import Settings
+
+UVICORN_OPTIONS = {
+    "loop": "uvloop",
+    "http": "httptools",
+    "ws": "websockets-sansio",
+    "ws_per_message_deflate": False,  # small JSON frames: compression costs CPU and latency for nothing
+    "ws_max_size": 64 * 1024,  # the protocol limit (CAT_MAX_FRAME_BYTES) is enforced with an error frame below this
+    "ws_ping_interval": 20.0,
+    "ws_ping_timeout": 20.0,
+    "timeout_graceful_shutdown": 5,
+    "log_level": "warning",
+}
+
+
+def _app():  # type: ignore[no-untyped-def]
+    return create_app(announce=os.environ.get("CAT_ANNOUNCE") == "1")
+
+
+def main() -> int:
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        print(f"server.py: {exc}", file=sys.stderr)
+        return 2
+    if settings.redis_url and not settings.admin_token:
+        os.environ["CAT_ADMIN_TOKEN"] = new_admin_token()  # shared by the workers, printed by the banner
+    if not settings.redis_url and settings.workers > 1:
+        print("server.py: CAT_WORKERS > 1 needs REDIS_URL (the memory store lives in one process)", file=sys.stderr)
+        return 2
+    os.environ["CAT_ANNOUNCE"] = "1"
+    uvicorn.run(
+        "server:_app", factory=True, host=settings.host, port=settings.port, workers=settings.workers, **UVICORN_OPTIONS
+    )
+    return 0
+
+
+def __getattr__(name: str) -> object:
+    # ``uvicorn server:app`` builds the app on first access, so importing this module stays cheap
+    if name == "app":
+        return _app()
+    raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
