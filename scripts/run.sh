@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Set up and run the main job. Until the live server lands, that is the simulation study of the demo battery:
-# it prints the report and writes plots into out/simulation/.
+# Set up and run the main job: the live CAT server on its embedded default (in-memory store, one process, a demo
+# room). It prints where to point a browser and the admin, proctor and candidate tokens. Settings come from the
+# environment (README, Settings); with REDIS_URL set, state lives in Redis instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-.venv/bin/cat-sim --battery item_pools/cact_demo.toml --examinees "${EXAMINEES:-1000}" --seed "${SEED:-1}" \
-    --plot out/simulation "$@"
-echo "Plots: $(pwd)/out/simulation/*.png"
+exec .venv/bin/python server.py "$@"

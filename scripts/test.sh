@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Set up and run every check: lint, format, types, and the whole test suite.
+# Set up and run every check: lint, format, types, and the whole test suite (which starts private
+# redis-server and server processes on free loopback ports, and stops them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+./scripts/ensure_redis.sh
 echo "== ruff check" && .venv/bin/ruff check .
 echo "== ruff format --check" && .venv/bin/ruff format --check .
 echo "== mypy (strict, core)" && .venv/bin/mypy

@@ -22,7 +22,7 @@ import orjson
 
 from .. import session as core
 from ..battery import Battery
-from ..errors import CatError, SessionTerminated, TimeUp
+from ..errors import CatError, TimeUp
 from ..events import Answered, Event, ItemPresented, Paused, Resumed, SubtestDone
 from ..session import Phase, SessionState
 from ..stopping import StopReason
@@ -284,10 +284,12 @@ class Sessions:
         """Apply an answer exactly once and return the reply (or the stored reply of a resend)."""
 
         async def step(rec: SessionRecord, battery: Battery, state: SessionState, before: dict[str, Any]) -> _Change:
-            if rec.owner != conn:
+            if state.phase is Phase.TERMINATED:
+                raise Refused("terminated", state.terminated_reason)
+            # a finished battery has no owner to check: its last reply and the error `finished` are all it gives
+            if rec.owner != conn and state.phase is not Phase.FINISHED:
                 raise Refused("taken_over")
-            applied = 1 <= seq < state.seq or (seq == state.seq and state.phase is Phase.FINISHED)
-            if applied and state.phase is not Phase.TERMINATED:
+            if 1 <= seq < state.seq or (seq == state.seq and state.phase is Phase.FINISHED):
                 stored = await self.store.reply(session_id, seq)
                 if stored is not None:
                     raise _Early(stored)
@@ -304,8 +306,6 @@ class Sessions:
                 assert frame is not None
                 entry["outcome"] = "time_up"
                 return _Change(new, events, [self.error(Refused("time_up")), frame], [entry])
-            except SessionTerminated as exc:
-                raise Refused("terminated", state.terminated_reason) from exc
             except CatError as exc:
                 raise Refused(exc.code, str(exc)) from exc
             answered = next(e for e in events if isinstance(e, Answered))
