@@ -1,0 +1,47 @@
+"""The embedded demo room and the start-up banner of ``python server.py``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from cat_engine.battery import load_battery
+from cat_engine.server.auth import show_candidate_token
+from cat_engine.server.demo import DEMO_CANDIDATES, create_demo_room, demo_banner
+from cat_engine.server.memory_store import MemoryStore
+from cat_engine.server.metrics import Metrics
+from cat_engine.server.sessions import Sessions
+
+DEMO = Path(__file__).resolve().parents[1] / "item_pools" / "cact_demo.toml"
+
+
+def _room() -> tuple[dict[str, object], MemoryStore]:
+    store = MemoryStore()
+    battery = load_battery(DEMO)
+    sessions = Sessions(store, {battery.id: battery}, Metrics(), "p")
+    return asyncio.run(create_demo_room(sessions, battery.id)), store
+
+
+def test_demo_room_registers_its_candidates_with_working_tokens() -> None:
+    room, store = _room()
+    cands = room["candidates"]
+    assert isinstance(cands, list) and len(cands) == DEMO_CANDIDATES
+    assert asyncio.run(store.room_for_proctor_token(str(room["proctor_token"]))) == room["room_id"]
+    for cand in cands:
+        assert asyncio.run(store.session_for_token(cand["token"])) == cand["session_id"]
+
+
+def test_banner_names_the_urls_and_tokens_in_both_languages() -> None:
+    room, _ = _room()
+    cands = room["candidates"]
+    assert isinstance(cands, list)
+    for lang, word in (("id", "token pengawas"), ("en", "proctor token")):
+        text = demo_banner("http://127.0.0.1:8000", "ADMINTOKEN", room, lang)
+        assert "http://127.0.0.1:8000" in text and "ws://127.0.0.1:8000/ws/candidate" in text
+        assert "ADMINTOKEN" in text and word in text and str(room["proctor_token"]) in text
+        assert show_candidate_token(cands[0]["token"]) in text
+
+
+def test_banner_without_a_demo_room() -> None:
+    text = demo_banner("http://10.0.0.5:8000", "T", None, "en")
+    assert "10.0.0.5" in text and "Demo room" not in text
