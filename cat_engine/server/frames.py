@@ -8,6 +8,7 @@ area, theta or SE.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,6 +136,7 @@ def decode_candidate(raw: str | bytes, max_bytes: int) -> Hello | CandidateAnswe
         _only(data, {"seq", "response"})
         return CandidateAnswer(_int_field(data, "seq", 0, 10**9), _int_field(data, "response", -(10**9), 10**9))
     if kind == "ping":
+        _only(data, set())
         return Ping()
     if kind in PROCTOR_COMMANDS:
         raise ProtocolError("forbidden", "candidates cannot send proctor commands")
@@ -152,6 +154,7 @@ def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand |
             raise ProtocolError("bad_message", "field 'last_event_id' must be a stream id like '1700000000000-0'")
         return Hello(_str_field(data, "token", _MAX_TOKEN), last)
     if kind == "ping":
+        _only(data, set())
         return Ping()
     if kind not in PROCTOR_COMMANDS:
         raise ProtocolError("bad_message", f"unknown frame type {kind[:40]!r}")
@@ -186,11 +189,14 @@ def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand |
     return ProctorCommand(kind, session_id, request_id, seconds, reason)
 
 
+_STREAM_ID = re.compile(r"[0-9]{1,20}(?:-[0-9]{1,20})?")
+
+
 def _is_stream_id(value: Any) -> bool:
-    if not isinstance(value, str) or len(value) > 40:
+    """A Redis Stream id ``<ms>-<n>`` (or ``<ms>``) of ASCII digits, each part below 2**64."""
+    if not isinstance(value, str) or _STREAM_ID.fullmatch(value) is None:
         return False
-    ms, dash, n = value.partition("-")
-    return ms.isdigit() and (not dash or n.isdigit())
+    return all(int(part) < 2**64 for part in value.split("-"))
 
 
 # --- server frames ---------------------------------------------------------------------------------------------

@@ -84,11 +84,10 @@ def _check_rows(rows: Any) -> list[tuple[str, str]]:
 def parse_roster_csv(body: str) -> list[dict[str, str]]:
     """Rows of a CSV roster with a header naming ``employee_id`` and ``name`` (comma or semicolon separated)."""
     lines = body.lstrip("\ufeff")
-    try:
-        dialect = csv.Sniffer().sniff(lines.split("\n", 1)[0], delimiters=",;")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(lines), dialect=dialect)
+    first = lines.split("\n", 1)[0]
+    # only the delimiter is guessed: the rest is the spreadsheet dialect (doubled quotes inside quoted fields)
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(lines), delimiter=delimiter)
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if "employee_id" not in header or "name" not in header:
         raise RosterError("the CSV needs a header row with the columns employee_id and name")
@@ -107,7 +106,8 @@ async def register(sessions: Sessions, room_id: str, rows: Any) -> list[dict[str
     Raises
     ------
     RosterError
-        On a malformed row or an unknown room; :class:`~.store.DuplicateEmployee` on a repeated employee id.
+        On a malformed row; :class:`~.store.DuplicateEmployee` on a repeated employee id; LookupError on an
+        unknown room.
     """
     room = await sessions.store.get_room(room_id)
     if room is None:

@@ -39,6 +39,17 @@ def _float(env: Mapping[str, str], name: str, default: float, low: float, high: 
     return value
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 1/true/yes/on or 0/false/no/off, got {raw!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the server can be told from outside.
@@ -92,10 +103,10 @@ class Settings:
         env = os.environ if env is None else env
         redis_url = env.get("REDIS_URL") or None
         batteries = tuple(Path(p.strip()) for p in env.get("CAT_BATTERIES", "").split(",") if p.strip())
-        prefix = env.get("CAT_KEY_PREFIX", "cat")
+        prefix = env.get("CAT_KEY_PREFIX") or "cat"
         if not prefix or any(c in prefix for c in "{} "):
             raise ValueError(f"CAT_KEY_PREFIX must be non-empty without braces or spaces, got {prefix!r}")
-        lang = env.get("CAT_LANG", "id")
+        lang = env.get("CAT_LANG") or "id"
         if lang not in ("id", "en"):
             raise ValueError(f"CAT_LANG must be 'id' or 'en', got {lang!r}")
         demo_default = "0" if redis_url else "1"
@@ -106,7 +117,7 @@ class Settings:
             admin_token=env.get("CAT_ADMIN_TOKEN") or None,
             key_prefix=prefix,
             batteries=batteries or (_DEFAULT_BATTERY,),
-            demo_room=env.get("CAT_DEMO_ROOM", demo_default) not in ("0", "false", "no", ""),
+            demo_room=_flag(env, "CAT_DEMO_ROOM", demo_default == "1"),
             lang=lang,
             live_ttl_s=_int(env, "CAT_LIVE_TTL_S", 3 * 24 * 3600, 60, 10**8),
             acked_ttl_s=_int(env, "CAT_ACKED_TTL_S", 30 * 24 * 3600, 60, 10**9),
