@@ -78,7 +78,8 @@ if ARGV[10] == '1' then
   redis.call('PERSIST', KEYS[3])
   redis.call('PERSIST', KEYS[6])
   redis.call('PERSIST', KEYS[7])
-else
+elseif redis.call('TTL', KEYS[1]) ~= -1 then
+  -- a live session hash always has a TTL (_ADD sets one); -1 means over and not yet acknowledged: keep it
   redis.call('EXPIRE', KEYS[1], ttl)
   if na > 0 then redis.call('EXPIRE', KEYS[3], ttl) end
 end
@@ -217,7 +218,8 @@ class RedisStore(Store):
             await self._call(pipe.execute())
 
     async def session_for_token(self, token: str) -> str | None:
-        raw = await self._call(self._redis.get(f"{self._p}:token:{_hash(token)}"))
+        # each hello keeps the token alive as long as the session it opens
+        raw = await self._call(self._redis.getex(f"{self._p}:token:{_hash(token)}", ex=self._live_ttl))
         return None if raw is None else _text(raw)
 
     async def room_candidates(self, room_id: str) -> list[CandidateRecord]:
@@ -231,7 +233,9 @@ class RedisStore(Store):
             return None
         sid, emp, name, token, state, version, owner, summary = values
         cand = CandidateRecord(_text(sid), _text(emp), _text(name), _text(token))
-        return SessionRecord(cand, bytes(state), int(version), _text(owner or b""), bytes(summary or b"{}"))
+        return SessionRecord(
+            cand, bytes(state), int(version), _text(owner or b""), b"{}" if summary is None else bytes(summary)
+        )
 
     async def load(self, session_id: str) -> SessionRecord | None:
         values = await self._call(self._redis.hmget(self._session_key(session_id), _SESSION_FIELDS))
