@@ -312,3 +312,119 @@ def load(
 ) -> Battery:
     """:func:`write_battery` then :func:`~cat_engine.battery.load_battery`."""
     return load_battery(write_battery(tmp_path, data, pools=pools))
+
+
+# --- a private redis-server for the store tests ----------------------------------------------------------------
+
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+from server_harness import RedisServer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One private ``redis-server`` (never the shared one on 6379) for the whole test session."""
+    redis = RedisServer(tmp_path_factory.mktemp("redis"))
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+# --- the real app under uvicorn in a background thread, for the server tests ------------------------------------
+
+import asyncio  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable, Coroutine  # noqa: E402
+
+
+class AppServer:
+    """``create_app(settings, store)`` served by uvicorn on a free loopback port, in a thread with its own loop.
+
+    :meth:`call` runs a coroutine on the server's loop (the store's connections belong to it), e.g.
+    ``server.call(server.hub.store.load_room(room_id))``.
+    """
+
+    def __init__(self, settings: Any, store: Any = None, *, ws_max_size: int = 65536) -> None:
+        import uvicorn
+
+        from cat_engine.server.app import create_app
+
+        self.app = create_app(settings, store)
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port = int(self._sock.getsockname()[1])
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            ws="websockets-sansio",
+            loop="asyncio",
+            lifespan="on",
+            log_level="warning",
+            ws_max_size=ws_max_size,
+        )
+        self.server = uvicorn.Server(config)
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name=f"uvicorn-{self.port}", daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self.server.serve(sockets=[self._sock]))
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def hub(self) -> Any:
+        return self.app.state.hub
+
+    def start(self, timeout: float = 10.0) -> AppServer:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the app server stopped during start-up")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the app server did not start within {timeout} s")
+            time.sleep(0.01)
+        return self
+
+    def call(self, coro: Coroutine[Any, Any, Any], timeout: float = 10.0) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout)
+        if not self._thread.is_alive():
+            self.loop.close()
+        self._sock.close()
+
+
+@pytest.fixture(scope="session")
+def app_server() -> Iterator[Callable[..., AppServer]]:
+    """A factory ``app_server(settings, store=None)`` of started :class:`AppServer`; all stopped at the end."""
+    started: list[AppServer] = []
+
+    def start(settings: Any, store: Any = None, **kwargs: Any) -> AppServer:
+        server = AppServer(settings, store, **kwargs).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

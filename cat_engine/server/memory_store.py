@@ -160,6 +160,11 @@ class MemoryStore(Store):
         s = self._sessions.get(session_id)
         return [] if s is None else list(s.audit)
 
+    async def append_audit(self, session_id: str, entry: bytes) -> None:
+        s = self._sessions.get(session_id)
+        if s is not None:
+            s.audit.append((self._ids.next(), entry))
+
     async def read_events(self, room_id: str, after_id: str, block_ms: int) -> list[tuple[str, bytes]]:
         room = self._rooms.get(room_id)
         if room is None:

@@ -292,6 +292,10 @@ class RedisStore(Store):
         rows = await self._call(self._redis.xrange(self._session_key(session_id, "audit")))
         return [(_text(i), bytes(f[b"e"])) for i, f in rows]
 
+    async def append_audit(self, session_id: str, entry: bytes) -> None:
+        # the stream exists (every session's first hello commits), so it keeps its expiry or its persistence
+        await self._call(self._redis.xadd(self._session_key(session_id, "audit"), {"e": entry}))
+
     # --- room events -------------------------------------------------------------------------------------------
 
     async def read_events(self, room_id: str, after_id: str, block_ms: int) -> list[tuple[str, bytes]]:

@@ -83,6 +83,11 @@ def _previous(events: list[Event]) -> tuple[int, StopReason] | None:
     return last.subtest, StopReason[last.result.stop_reason.upper()]
 
 
+def _answered_now(state: SessionState) -> int:
+    """Answers in the subtest under way (once the sitting is over, every subtest's answers are in ``done``)."""
+    return len(state.items) if state.phase in (Phase.ACTIVE, Phase.PAUSED) else 0
+
+
 def summary_of(state: SessionState, before: Mapping[str, Any], events: list[Event], now_ms: int) -> dict[str, Any]:
     """The proctor's view of a session after ``events``: phase, progress, last theta and SE, last seen."""
     s = dict(before)
@@ -99,8 +104,8 @@ def summary_of(state: SessionState, before: Mapping[str, Any], events: list[Even
         phase=state.phase.value,
         connected=state.connected,
         subtest_index=state.subtest,
-        answered=len(state.items),
-        answered_total=sum(len(d.items) for d in state.done) + len(state.items),
+        answered=_answered_now(state),
+        answered_total=sum(len(d.items) for d in state.done) + _answered_now(state),
         terminated_reason=state.terminated_reason,
         last_seen_ms=now_ms,
     )
@@ -239,7 +244,8 @@ class Sessions:
         async def step(rec: SessionRecord, battery: Battery, state: SessionState, before: dict[str, Any]) -> _Change:
             now = self.now_ms()
             if state.phase is Phase.FINISHED:
-                raise _Early(frames.finished_frame(battery, state))
+                entry = {"kind": "hello", "at_ms": now, "conn": conn, "outcome": "finished"}
+                raise _Early(frames.finished_frame(battery, state), entry)
             if state.phase is Phase.TERMINATED:
                 raise Refused("terminated", state.terminated_reason)
             events: list[Event] = []
@@ -264,6 +270,7 @@ class Sessions:
         try:
             change, battery, state = await self._apply(session_id, step)
         except _Early as early:
+            await self.store.append_audit(session_id, orjson.dumps(early.audit))
             return session_id, Outcome([early.frame])
         assert change is not None
         for old in taken_from:
@@ -289,13 +296,13 @@ class Sessions:
             # a finished battery has no owner to check: its last reply and the error `finished` are all it gives
             if rec.owner != conn and state.phase is not Phase.FINISHED:
                 raise Refused("taken_over")
+            now = self.now_ms()
+            entry: dict[str, Any] = {"kind": "answer", "at_ms": now, "conn": conn, "seq": seq, "response": response}
             if 1 <= seq < state.seq or (seq == state.seq and state.phase is Phase.FINISHED):
                 stored = await self.store.reply(session_id, seq)
                 if stored is not None:
-                    raise _Early(stored)
-            now = self.now_ms()
+                    raise _Early(stored, {**entry, "outcome": "duplicate"})
             sub = battery.subtests[state.subtest] if state.item >= 0 else None
-            entry: dict[str, Any] = {"kind": "answer", "at_ms": now, "conn": conn, "seq": seq, "response": response}
             if sub is not None:
                 entry["item_id"] = sub.pool.items[state.item].id
             try:
@@ -318,6 +325,7 @@ class Sessions:
         try:
             change, battery, state = await self._apply(session_id, step)
         except _Early as early:
+            await self.store.append_audit(session_id, orjson.dumps(early.audit))
             return Outcome([early.frame])
         assert change is not None
         if change.reply_seq is not None:
@@ -399,7 +407,7 @@ class Sessions:
             "connected": state.connected,
             "subtest_index": state.subtest,
             "subtest": sub.id if state.subtest < len(battery.subtests) else None,
-            "answered": len(state.items),
+            "answered": _answered_now(state),
             "answered_total": summary.get("answered_total", 0),
             "theta": summary.get("theta"),
             "se": summary.get("se"),
@@ -487,8 +495,9 @@ class Sessions:
 
 
 class _Early(Exception):
-    """A step that answers without committing anything (a resend, a finished battery)."""
+    """A step that answers without changing the session (a resend, a finished battery); it leaves an audit entry."""
 
-    def __init__(self, frame: bytes) -> None:
+    def __init__(self, frame: bytes, audit: dict[str, Any]) -> None:
         super().__init__("early reply")
         self.frame = frame
+        self.audit = audit

@@ -186,6 +186,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def audit(self, session_id: str) -> list[tuple[str, bytes]]: ...
 
+    @abc.abstractmethod
+    async def append_audit(self, session_id: str, entry: bytes) -> None:
+        """Append an audit entry outside a commit (a frame that changed nothing, e.g. a resent answer)."""
+
     # --- room events -------------------------------------------------------------------------------------------
 
     @abc.abstractmethod
