@@ -21,12 +21,16 @@ UVICORN_OPTIONS = {
     "http": "httptools",
     "ws": "websockets-sansio",
     "ws_per_message_deflate": False,  # small JSON frames: compression costs CPU and latency for nothing
-    "ws_max_size": 64 * 1024,  # the protocol limit (CAT_MAX_FRAME_BYTES) is enforced with an error frame below this
     "ws_ping_interval": 20.0,
     "ws_ping_timeout": 20.0,
     "timeout_graceful_shutdown": 5,
     "log_level": "warning",
 }
+
+
+def ws_max_size(settings: Settings) -> int:
+    """Largest frame the WebSocket layer reads: four times the protocol's limit, at least 16 KiB."""
+    return max(4 * settings.max_frame_bytes, 16 * 1024)
 
 
 def _app():  # type: ignore[no-untyped-def]
@@ -46,7 +50,15 @@ def main() -> int:
         return 2
     os.environ["CAT_ANNOUNCE"] = "1"
     uvicorn.run(
-        "server:_app", factory=True, host=settings.host, port=settings.port, workers=settings.workers, **UVICORN_OPTIONS
+        "server:_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        # the app answers frames over CAT_MAX_FRAME_BYTES with `too_large`; the WebSocket layer closes (1009)
+        # only on frames so large that reading them whole would already be a cost
+        ws_max_size=ws_max_size(settings),
+        **UVICORN_OPTIONS,
     )
     return 0
 

@@ -386,6 +386,9 @@ def _end_subtest(
     events: list[Event],
 ) -> Transition:
     used = time_used_ms(state, now_ms)
+    limit = battery.subtests[state.subtest].time_limit_s
+    if reason is StopReason.TIME_UP and limit is not None:
+        used = min(used, round(limit * 1000) + state.extra_ms)  # noticed late (a timer's lag): record the limit
     done = DoneSubtest(state.items, state.responses, state.response_ms, theta, se, reason, used)
     ended = replace(state, done=(*state.done, done), item=-1)
     result = battery.result(state.subtest, theta, se, len(state.items), used / 1000, reason)

@@ -517,6 +517,16 @@ def test_tick_ends_subtest_exactly_when_time_runs_out(fixed: Battery) -> None:
     assert time_left_ms(fixed, ended, 15_000) == 15_000
 
 
+def test_a_late_tick_records_the_limit_not_the_lag(fixed: Battery) -> None:
+    # the server's timer may fire after the limit (load, a sleeping laptop); the subtest used its limit, no more
+    s = _begin(fixed)
+    s, _ = extend_time(fixed, s, 5, 1_000)
+    _, events = tick(fixed, s, 40_000)
+    done = events[0]
+    assert isinstance(done, SubtestDone) and done.result.stop_reason == "time_up"
+    assert done.result.time_used_s == 15.0
+
+
 def test_subtest_ended_before_any_answer_reports_no_level(fixed: Battery) -> None:
     # time runs out on the first item: the estimate is only the prior, so no level or scaled score is reported
     s = _begin(fixed)

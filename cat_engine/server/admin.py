@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from ..battery import Battery
 from .auth import bearer_matches
 from .hub import Hub
 from .rooms import RosterError, create_room, parse_roster_csv, register, result_rows, rows_to_csv
@@ -20,6 +21,7 @@ from .store import DuplicateEmployee, StoreUnavailable, room_of
 __all__ = ["admin_routes"]
 
 _MAX_BODY = 1 << 20
+_DRAIN_LIMIT = 16 << 20
 
 
 class _Fail(Exception):
@@ -70,14 +72,26 @@ async def _body_json(request: Request) -> Any:
 async def _body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > _MAX_BODY:
+        await _drain(request)
         raise _Fail(413, "too_large", f"bodies are limited to {_MAX_BODY} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > _MAX_BODY:
+            await _drain(request)
             raise _Fail(413, "too_large", f"bodies are limited to {_MAX_BODY} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _drain(request: Request) -> None:
+    """Read (and drop) what is left of a refused body, up to a bound, so that a simple client that sends its whole
+    body before reading sees the 413 rather than a connection reset."""
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _DRAIN_LIMIT:
+            return
 
 
 async def _room(hub: Hub, room_id: str) -> Any:
@@ -85,6 +99,13 @@ async def _room(hub: Hub, room_id: str) -> Any:
     if room is None:
         raise _Fail(404, "not_found", f"no room {room_id!r}")
     return room
+
+
+async def _battery(hub: Hub, room_id: str) -> Battery:
+    try:
+        return await hub.sessions.battery_of(room_id)
+    except Refused:
+        raise _Fail(404, "not_found", f"the battery of room {room_id!r} is not loaded in this server") from None
 
 
 async def list_batteries(request: Request, hub: Hub) -> Response:
@@ -158,7 +179,7 @@ async def get_candidates(request: Request, hub: Hub) -> Response:
 async def get_room(request: Request, hub: Hub) -> Response:
     room_id = request.path_params["room_id"]
     room = await _room(hub, room_id)
-    battery = await hub.sessions.battery_of(room_id)
+    battery = await _battery(hub, room_id)
     now = hub.sessions.now_ms()
     views = [await hub.sessions.session_view(battery, rec, now) for rec in await hub.store.load_room(room_id)]
     counts = Counter(v["phase"] for v in views)
@@ -179,10 +200,7 @@ async def _session_record(hub: Hub, session_id: str) -> Any:
 async def get_session(request: Request, hub: Hub) -> Response:
     session_id = request.path_params["session_id"]
     rec = await _session_record(hub, session_id)
-    try:
-        battery = await hub.sessions.battery_of(room_of(session_id))
-    except Refused:
-        raise _Fail(404, "not_found", f"the battery of session {session_id!r} is not loaded") from None
+    battery = await _battery(hub, room_of(session_id))
     view = await hub.sessions.session_view(battery, rec, hub.sessions.now_ms())
     results = await hub.store.results(room_of(session_id))
     raw = results.get(session_id)

@@ -20,6 +20,7 @@ from ..session import profile as session_profile
 from ..stopping import StopReason
 
 __all__ = [
+    "PROCTOR_COMMANDS",
     "CandidateAnswer",
     "Hello",
     "Ping",

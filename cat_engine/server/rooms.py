@@ -113,7 +113,9 @@ async def register(sessions: Sessions, room_id: str, rows: Any) -> list[dict[str
     if room is None:
         raise LookupError(room_id)
     checked = _check_rows(rows)
-    battery = sessions.batteries[room.battery_id]
+    battery = sessions.batteries.get(room.battery_id)
+    if battery is None:
+        raise RosterError(f"the room's battery {room.battery_id!r} is not loaded in this server")
     numbers = await sessions.store.next_session_numbers(room_id, len(checked))
     now = sessions.now_ms()
     records = []

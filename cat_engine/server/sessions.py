@@ -253,7 +253,8 @@ class Sessions:
             if rec.owner and rec.owner != conn:
                 taken_from.append(rec.owner)
                 if state.connected:
-                    state, evs = core.disconnect(battery, state, await self._stop_time(rec.owner, now))
+                    stopped = await self._stop_time(rec.owner, now, before.get("last_seen_ms"))
+                    state, evs = core.disconnect(battery, state, stopped)
                     events += evs
             state, evs = core.connect(battery, state, now)
             events += evs
@@ -277,15 +278,20 @@ class Sessions:
             await self.store.notify(session_id, orjson.dumps({"kind": "takeover", "owner": conn, "old": old}))
         return session_id, self._outcome(battery, state, change.frames)
 
-    async def _stop_time(self, owner: str, now_ms: int) -> int:
-        """When the clock of a connection owned by ``owner`` really stopped: now, or its dead process's last beat."""
+    async def _stop_time(self, owner: str, now_ms: int, last_seen_ms: int | None) -> int:
+        """When the clock of a connection owned by ``owner`` really stopped.
+
+        Now, when its process is alive (the connection is being taken over); the dead process's last heartbeat
+        otherwise, or, when no heartbeat is on record, the last time the session changed.
+        """
         process = owner.split("/", 1)[0]
         if process == self.process_id:
             return now_ms
         beat = await self.store.last_beat(process)
-        if beat is None or now_ms - beat > _DEAD_AFTER_MS:
-            return min(now_ms, beat) if beat is not None else now_ms
-        return now_ms
+        if beat is not None and now_ms - beat <= _DEAD_AFTER_MS:
+            return now_ms
+        known = beat if beat is not None else last_seen_ms
+        return now_ms if known is None else min(now_ms, int(known))
 
     async def candidate_answer(self, session_id: str, conn: str, seq: int, response: int) -> Outcome:
         """Apply an answer exactly once and return the reply (or the stored reply of a resend)."""
@@ -312,7 +318,8 @@ class Sessions:
                 frame = frames.state_frame(battery, new, now, "", _previous(events))
                 assert frame is not None
                 entry["outcome"] = "time_up"
-                return _Change(new, events, [self.error(Refused("time_up")), frame], [entry])
+                late = frames.error_frame("time_up", self.message("time_up"))
+                return _Change(new, events, [late, frame], [entry])
             except CatError as exc:
                 raise Refused(exc.code, str(exc)) from exc
             answered = next(e for e in events if isinstance(e, Answered))
@@ -330,6 +337,8 @@ class Sessions:
         assert change is not None
         if change.reply_seq is not None:
             self.metrics.observe_answer(time.perf_counter() - started)
+        else:
+            self.metrics.error("time_up")  # counted once the commit that carries it is in
         return self._outcome(battery, state, change.frames)
 
     async def candidate_tick(self, session_id: str, conn: str) -> Outcome:
@@ -363,7 +372,7 @@ class Sessions:
         now = self.now_ms()
         if state.phase is Phase.TERMINATED:
             raise Refused("terminated", state.terminated_reason)
-        if kind == "time_extended" and state.phase is Phase.ACTIVE:
+        if kind == "time_extended" and state.phase in (Phase.ACTIVE, Phase.PAUSED):
             return self._outcome(battery, state, [frames.time_frame(battery, state, now)])
         if kind not in ("paused", "resumed", "time_extended"):
             return self._outcome(battery, state, [])
