@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +24,7 @@ __all__ = ["admin_routes"]
 
 _MAX_BODY = 1 << 20
 _DRAIN_LIMIT = 16 << 20
+_DRAIN_S = 1.0
 
 
 class _Fail(Exception):
@@ -88,10 +91,12 @@ async def _drain(request: Request) -> None:
     """Read (and drop) what is left of a refused body, up to a bound, so that a simple client that sends its whole
     body before reading sees the 413 rather than a connection reset."""
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > _DRAIN_LIMIT:
-            return
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(_DRAIN_S):  # a client that declared a length and sends nothing is not waited for
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > _DRAIN_LIMIT:
+                    return
 
 
 async def _room(hub: Hub, room_id: str) -> Any:
