@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .errors import BatteryConfigError
 from .estimation import METHODS, EstimatorConfig, LogLikTable, estimate
@@ -54,6 +56,7 @@ __all__ = [
 FORMAT_VERSION = 1
 # Seed-key suffix of the Sympson-Hetter lottery stream; step streams use the count of items answered (< 2**31).
 _LOTTERY_STREAM = 2**31
+_LOTTERY_CACHE = 4096  # examinees per subtest: a site's sitting, at n_items bytes each
 _TOP_KEYS = {"format_version", "id", "version", "name", "show_profile_to_candidate", "reporting", "subtests"}
 _SUBTEST_KEYS = {"id", "name", "pool", "time_limit_s", "level_cuts", "estimator", "selection", "stopping", "blueprint"}
 _SECTION_KEYS = {
@@ -110,6 +113,29 @@ class Subtest:
         """The pool's log-probabilities at the estimator's nodes (built on first use)."""
         return LogLikTable.build(self.estimator, self.pool.params)
 
+    @cached_property
+    def _lotteries(self) -> OrderedDict[tuple[int, ...], npt.NDArray[np.bool_]]:
+        return OrderedDict()
+
+    def _lottery(self, seed_key: tuple[int, ...]) -> npt.NDArray[np.bool_]:
+        """The Sympson-Hetter lottery of ``seed_key``, drawn once and kept for the live examinees' next steps.
+
+        Drawing it means seeding a generator and a uniform per item, the largest cost of a step after the
+        information; the cache holds the :data:`_LOTTERY_CACHE` most recent examinees (a pure function of the
+        key, so a miss only costs the draw again).
+        """
+        cache = self._lotteries
+        lottery = cache.get(seed_key)
+        if lottery is None:
+            lottery = draw_lottery(self.pool, LazyRandom((*seed_key, _LOTTERY_STREAM)), 1)
+            lottery.setflags(write=False)
+            cache[seed_key] = lottery
+            if len(cache) > _LOTTERY_CACHE:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(seed_key)
+        return lottery
+
     def level(self, theta: float) -> int:
         """Competency level 1-5 of ``theta``."""
         return 1 + int(np.searchsorted(np.asarray(self.level_cuts), theta, side="right"))
@@ -146,7 +172,7 @@ class Subtest:
         lottery = None
         if self.selection.exposure_control == "sympson_hetter":
             # One lottery per examinee and subtest (the classic procedure), the same at every step.
-            lottery = draw_lottery(pool, LazyRandom((*seed_key, _LOTTERY_STREAM)), 1)
+            lottery = self._lottery(tuple(seed_key))
         at = np.array([theta if given.size else self.selection.start_theta])
         chosen = select_items(
             pool,

@@ -7,7 +7,7 @@ candidate as it is.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .battery import Profile, SubtestResult
@@ -35,8 +35,8 @@ class Event:
     at_ms: int
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict with ``type`` first."""
-        return {"type": self.type, **asdict(self)}
+        """Plain dict with ``type`` first (events holding a dataclass flatten it in their own ``to_dict``)."""
+        return {"type": self.type, **self.__dict__}
 
 
 @dataclass(frozen=True)

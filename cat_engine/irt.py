@@ -135,6 +135,11 @@ class ItemParams:
         """Item indices of each model family present in the pool."""
         return {int(code): np.flatnonzero(self.model == code) for code in np.unique(self.model)}
 
+    @cached_property
+    def family_params(self) -> dict[int, _Gathered]:
+        """The parameters of each model family gathered once (the live selection step reads them every time)."""
+        return {code: _gather(self, items) for code, items in self.families.items()}
+
     @property
     def max_categories(self) -> int:
         """The largest number of categories of any item."""
@@ -357,7 +362,9 @@ def _log_probs_and_scores(
     return log_probs, scores, dscores
 
 
-def _grm(theta: FloatArray, g: _Gathered, shape: tuple[int, ...]) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _grm(
+    theta: FloatArray, g: _Gathered, shape: tuple[int, ...], with_curvature: bool = True
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """GRM categories in log space.
 
     With :math:`z_k = Da(\\theta - b_k)` (so :math:`z_k > z_{k+1}`), :math:`P_k = \\sigma(z_k) - \\sigma(z_{k+1})
@@ -392,6 +399,8 @@ def _grm(theta: FloatArray, g: _Gathered, shape: tuple[int, ...]) -> tuple[Float
     sig_up, sig_low = _sigmoid(np.where(finite_up, up, 0.0)), _sigmoid(np.where(finite_low, low, 0.0))
     sig_not_up, sig_not_low = _sigmoid(-np.where(finite_up, up, 0.0)), _sigmoid(-np.where(finite_low, low, 0.0))
     score = g.a[..., None] * (np.where(finite_up, sig_not_up, 0.0) - np.where(finite_low, sig_low, 0.0))
+    if not with_curvature:  # information needs only P_k and s_k; the zeros stand in for s_k'
+        return np.where(exists, log_pr, -np.inf), np.where(exists, score, 0.0), np.zeros_like(score)
     dscore = -(g.a[..., None] ** 2) * (
         np.where(finite_up, sig_up * sig_not_up, 0.0) + np.where(finite_low, sig_low * sig_not_low, 0.0)
     )
@@ -434,14 +443,68 @@ def information(theta: npt.ArrayLike, params: ItemParams, items: npt.ArrayLike |
         families = params.families
         if len(families) > 1:  # one vectorised pass per model family, scattered into place
             out = np.empty(np.broadcast_shapes(theta_arr.shape, (params.n_items,)))
-            for family in families.values():
-                out[..., family] = information(theta_arr, params, family)
+            for code, family in families.items():
+                if code == DICHOTOMOUS:
+                    out[..., family] = _dichotomous_information(theta_arr, params, family)
+                else:
+                    out[..., family] = _polytomous_information(theta_arr, params.family_params[code], code)
             return out
+        if _all_dichotomous(params, idx):
+            return _dichotomous_information(theta_arr, params, idx)
+        code = next(iter(families))
+        return _polytomous_information(theta_arr, params.family_params[code], code)
     if _all_dichotomous(params, idx):
         return _dichotomous_information(theta_arr, params, idx)
     log_probs, scores, _ = _log_probs_and_scores(theta_arr, params, idx)
     result: FloatArray = (np.exp(log_probs) * scores * scores).sum(axis=-1)
     return result
+
+
+def _polytomous_information(theta: FloatArray, g: _Gathered, code: int) -> FloatArray:
+    """Information of items that all follow one polytomous model, categories on the leading axis.
+
+    GPCM: :math:`I = D^2a^2 \\operatorname{Var}(k)` under the category probabilities (Muraki, 1993). GRM:
+    :math:`I = \\sum_k P_k s_k^2` with :math:`\\log P_k` and :math:`s_k` as in :func:`_grm` (Samejima, 1969).
+    The arrays are laid out ``(K,) + shape`` so that every sum over categories adds K contiguous rows: a reduction
+    over a short last axis costs numpy several times more, and this is the live selection step's hot path.
+    """
+    shape = tuple(np.broadcast_shapes(theta.shape, g.a.shape))
+    m = g.steps.shape[-1]
+    lead = (1,) * (len(shape) - g.a.ndim)
+    steps = np.moveaxis(g.steps, -1, 0).reshape((m, *lead, *g.a.shape))
+    z = g.a * (theta - steps)  # (m,) + shape; NaN where an item has fewer steps or thresholds
+    if code == GPCM:
+        cumulative = np.zeros((m + 1, *shape))
+        np.cumsum(z, axis=0, out=cumulative[1:])
+        cumulative[np.isnan(cumulative)] = -np.inf  # categories the item does not have
+        cumulative -= cumulative.max(axis=0)
+        p = np.exp(cumulative)
+        p /= p.sum(axis=0)
+        # Var(k) about the modal category: E[(k-c)^2] - E[k-c]^2 keeps its digits when one category holds almost
+        # all the probability (far from the item), where k - E[k] would lose them to rounding of E[k]
+        categories = np.arange(m + 1, dtype=np.float64).reshape((m + 1,) + (1,) * len(shape))
+        offset = categories - np.argmax(p, axis=0)
+        first = (p * offset).sum(axis=0)
+        gpcm: FloatArray = g.a * g.a * np.maximum((p * offset * offset).sum(axis=0) - first * first, 0.0)
+        return gpcm
+    # GRM: category k lies between the thresholds z_k (upper; +inf for k = 0) and z_{k+1} (lower; -inf past the
+    # item's last threshold); P_k = sigma(z_k) sigma(-z_{k+1}) (1 - e^{-Da (b_{k+1} - b_k)}), s_k = Da (sigma(-z_k)
+    # - sigma(z_{k+1})).
+    has = ~np.isnan(z)
+    zero = np.zeros((1, *shape))
+    up = np.concatenate([zero, np.where(has, z, 0.0)])
+    low = np.concatenate([np.where(has, z, 0.0), zero])
+    has_up = np.concatenate([np.zeros((1, *shape), dtype=bool), has])
+    has_low = np.concatenate([has, np.zeros((1, *shape), dtype=bool)])
+    exists = np.concatenate([np.ones((1, *shape), dtype=bool), has])
+    gap = np.diff(steps, axis=0)  # b_{k+1} - b_k, k = 1..m-1 (NaN where either is missing)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.log(-np.expm1(-g.a * np.where(np.isnan(gap), 1.0, gap)))
+    log_p = np.where(has_up, _log_sigmoid(up), 0.0) + np.where(has_low, _log_sigmoid(-low), 0.0)
+    log_p[1:m] += np.where(has_low[1:m], factor, 0.0)
+    score = g.a * (np.where(has_up, _sigmoid(-up), 0.0) - np.where(has_low, _sigmoid(low), 0.0))
+    grm: FloatArray = np.where(exists, np.exp(log_p) * score * score, 0.0).sum(axis=0)
+    return grm
 
 
 def log_probability(

@@ -120,6 +120,27 @@ class Pool:
         """Whether any item has an enemy (checked once: the matrix is read on every adaptive step)."""
         return bool(self.enemy_matrix.any())
 
+    @cached_property
+    def area_groups(self) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """Items grouped by content area, for one-pass per-area reductions.
+
+        Returns ``(order, starts, areas)``: ``order`` lists item indices area by area, ``starts[j]`` is where area
+        ``areas[j]`` begins in it; areas without items are left out (``numpy.ufunc.reduceat`` cannot express an
+        empty group).
+        """
+        order = np.argsort(self.area_index, kind="stable")
+        counts = np.bincount(self.area_index, minlength=len(self.content_areas))
+        areas = np.flatnonzero(counts)
+        starts = (np.cumsum(counts) - counts)[areas]
+        for array in (order, starts, areas):
+            array.setflags(write=False)
+        return order, starts, areas
+
+    @cached_property
+    def option_counts(self) -> tuple[int, ...]:
+        """Number of options of each item (read for every stored answer when a session is restored)."""
+        return tuple(len(item.options) for item in self.items)
+
     def categories(self, items: Sequence[int], responses: Sequence[int]) -> list[int]:
         """Categories scored by already validated option indices ``responses`` on ``items``."""
         return [int(self.scoring[i, r]) for i, r in zip(items, responses, strict=True)]
@@ -130,7 +151,7 @@ class Pool:
 
     def n_options(self, item_index: int) -> int:
         """Number of options item ``item_index`` shows."""
-        return len(self.items[item_index].options)
+        return self.option_counts[item_index]
 
     def score(self, item_index: int, response: int) -> int:
         """The category that option index ``response`` scores on item ``item_index``.

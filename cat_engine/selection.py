@@ -183,9 +183,9 @@ def _area_filter(
 ) -> BoolArray:
     """Restrict each row's eligible items to the one content area the blueprint asks for next."""
     n_areas = blueprint.target.shape[0]
+    order, starts, areas = pool.area_groups
     has_items = np.zeros((eligible.shape[0], n_areas), dtype=bool)
-    for a in range(n_areas):
-        has_items[:, a] = eligible[:, pool.area_index == a].any(axis=1)
+    has_items[:, areas] = np.logical_or.reduceat(eligible[:, order], starts, axis=1)
     open_ = (area_counts < blueprint.maximum) & has_items
     shortfall = np.maximum(blueprint.minimum - area_counts, 0)
     remaining = max_items - n_given

@@ -527,6 +527,7 @@ def _check_fits(battery: Battery, state: SessionState) -> None:
 def _check_answers(pool: Pool, items: tuple[int, ...], responses: tuple[int, ...]) -> None:
     if len(items) != len(responses):
         raise StateCorrupted("items and responses differ in length")
+    n_items, counts = pool.n_items, pool.option_counts
     for i, r in zip(items, responses, strict=True):
-        if not 0 <= i < pool.n_items or not 0 <= r < pool.n_options(i):
+        if not 0 <= i < n_items or not 0 <= r < counts[i]:
             raise StateCorrupted(f"answer ({i}, {r}) does not fit pool {pool.pool_id}")

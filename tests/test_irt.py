@@ -1,6 +1,7 @@
 """Tests of cat_engine.irt against independent scalar formulas, numerical derivatives and catsim."""
 
 import math
+from decimal import Decimal, getcontext
 
 import catsim.irt
 import numpy as np
@@ -219,6 +220,39 @@ def test_information_equals_numerical_derivative_per_model_on_grid(kind):
     info = information(grid[:, None], params)
     expected = np.array([[ref_information(t, s) for s in specs] for t in grid])
     np.testing.assert_allclose(info, expected, rtol=1e-5, atol=1e-8)
+
+
+def _exact_information(theta: float, spec: tuple[object, ...]) -> float:
+    """Polytomous item information in 80-digit decimal arithmetic: I = sum_k P_k'^2 / P_k."""
+    getcontext().prec = 80
+    kind, a, steps = spec[0], Decimal(spec[1]), [Decimal(x) for x in spec[2]]
+    t = Decimal(theta)
+    if kind == "gpcm":
+        z = [Decimal(0)]
+        for b in steps:
+            z.append(z[-1] + a * (t - b))
+        w = [x.exp() for x in z]
+        total = sum(w)
+        p = [x / total for x in w]
+        mean = sum(k * pk for k, pk in enumerate(p))
+        return float(a * a * sum(pk * (k - mean) ** 2 for k, pk in enumerate(p)))
+    star = [Decimal(1)] + [1 / (1 + (-a * (t - b)).exp()) for b in steps] + [Decimal(0)]
+    dstar = [a * ps * (1 - ps) for ps in star]
+    return float(sum((dstar[k] - dstar[k + 1]) ** 2 / (star[k] - star[k + 1]) for k in range(len(steps) + 1)))
+
+
+@pytest.mark.parametrize("theta", [-40.0, -12.0, -3.0, -0.5, 0.0, 0.7, 2.5, 9.0, 40.0])
+def test_polytomous_information_is_accurate_far_from_the_items(theta):
+    # the whole-pool path (per model family, categories on the leading axis) against 80-digit arithmetic, also
+    # where probabilities underflow: selection compares these numbers
+    rng = np.random.default_rng(11)
+    specs = [s for s in random_mixed_specs(rng, 80) if s[0] != "dich"]
+    params = make_params(specs)
+    fast = information(np.array([theta]), params)
+    exact = [_exact_information(theta, s) for s in specs]
+    np.testing.assert_allclose(fast, exact, rtol=1e-9, atol=1e-300)
+    general = information(np.array([theta]), params, np.arange(params.n_items))  # the per-item path
+    np.testing.assert_allclose(general, fast, rtol=1e-5, atol=1e-12 * max(exact))
 
 
 def test_information_closed_forms():

@@ -430,6 +430,18 @@ def test_blueprint_set_aside_when_no_open_area_has_items() -> None:
     assert _area_of(pool, chosen) in ("A", "B")
 
 
+def test_area_filter_matches_a_per_area_loop_with_an_empty_area() -> None:
+    # pool.area_groups feeds one reduceat over areas; an area without items must not borrow its neighbour's
+    pool = Pool.from_dict({**make_pool_dict(n_items=40, areas=("A", "B", "C")), "content_areas": ["A", "E", "B", "C"]})
+    order, starts, areas = pool.area_groups
+    assert list(areas) == [0, 2, 3] and sorted(order) == list(range(pool.n_items))
+    rng = np.random.default_rng(5)
+    eligible = rng.random((50, pool.n_items)) < 0.2
+    grouped = np.logical_or.reduceat(eligible[:, order], starts, axis=1)
+    for j, area in enumerate(areas):
+        assert np.array_equal(grouped[:, j], eligible[:, pool.area_index == area].any(axis=1))
+
+
 def test_unnamed_areas_stay_open_with_target_zero() -> None:
     pool = _area_pool()
     bp = _bp(pool, A=BlueprintArea(0.5, max=1), B=BlueprintArea(0.5, max=1))

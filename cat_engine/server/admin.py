@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -73,27 +73,28 @@ async def _body_json(request: Request) -> Any:
 
 
 async def _body(request: Request) -> bytes:
+    stream = request.stream()
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > _MAX_BODY:
-        await _drain(request)
+        await _drain(stream)
         raise _Fail(413, "too_large", f"bodies are limited to {_MAX_BODY} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
+    async for chunk in stream:
         size += len(chunk)
         if size > _MAX_BODY:
-            await _drain(request)
+            await _drain(stream)
             raise _Fail(413, "too_large", f"bodies are limited to {_MAX_BODY} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-async def _drain(request: Request) -> None:
+async def _drain(stream: AsyncIterator[bytes]) -> None:
     """Read (and drop) what is left of a refused body, up to a bound, so that a simple client that sends its whole
     body before reading sees the 413 rather than a connection reset."""
     size = 0
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(_DRAIN_S):  # a client that declared a length and sends nothing is not waited for
-            async for chunk in request.stream():
+            async for chunk in stream:
                 size += len(chunk)
                 if size > _DRAIN_LIMIT:
                     return
