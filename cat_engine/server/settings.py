@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 __all__ = ["Settings"]
 
@@ -13,27 +14,19 @@ _REPO = Path(__file__).resolve().parents[2]
 _DEFAULT_BATTERY = _REPO / "item_pools" / "cact_demo.toml"
 
 
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+Number = TypeVar("Number", int, float)
+
+
+def _number(env: Mapping[str, str], name: str, default: Number, low: Number, high: Number) -> Number:
+    """``env[name]`` read as the type of ``default`` (int or float), within ``[low, high]``."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
+    kind = type(default)
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
-def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+        raise ValueError(f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}") from None
     if not low <= value <= high:
         raise ValueError(f"{name} must be between {low} and {high}, got {value}")
     return value
@@ -113,17 +106,17 @@ class Settings:
         return cls(
             redis_url=redis_url,
             host=env.get("HOST", "127.0.0.1"),
-            port=_int(env, "PORT", 8000, 0, 65535),
+            port=_number(env, "PORT", 8000, 0, 65535),
             admin_token=env.get("CAT_ADMIN_TOKEN") or None,
             key_prefix=prefix,
             batteries=batteries or (_DEFAULT_BATTERY,),
             demo_room=_flag(env, "CAT_DEMO_ROOM", demo_default == "1"),
             lang=lang,
-            live_ttl_s=_int(env, "CAT_LIVE_TTL_S", 3 * 24 * 3600, 60, 10**8),
-            acked_ttl_s=_int(env, "CAT_ACKED_TTL_S", 30 * 24 * 3600, 60, 10**9),
-            max_frame_bytes=_int(env, "CAT_MAX_FRAME_BYTES", 4096, 256, 1 << 20),
-            flood_burst=_int(env, "CAT_FLOOD_BURST", 200, 1, 10_000),
-            flood_rate=_float(env, "CAT_FLOOD_RATE", 20.0, 0.1, 10_000.0),
-            hello_timeout_s=_float(env, "CAT_HELLO_TIMEOUT_S", 10.0, 0.1, 3600.0),
-            workers=_int(env, "CAT_WORKERS", 1, 1, 256),
+            live_ttl_s=_number(env, "CAT_LIVE_TTL_S", 3 * 24 * 3600, 60, 10**8),
+            acked_ttl_s=_number(env, "CAT_ACKED_TTL_S", 30 * 24 * 3600, 60, 10**9),
+            max_frame_bytes=_number(env, "CAT_MAX_FRAME_BYTES", 4096, 256, 1 << 20),
+            flood_burst=_number(env, "CAT_FLOOD_BURST", 200, 1, 10_000),
+            flood_rate=_number(env, "CAT_FLOOD_RATE", 20.0, 0.1, 10_000.0),
+            hello_timeout_s=_number(env, "CAT_HELLO_TIMEOUT_S", 10.0, 0.1, 3600.0),
+            workers=_number(env, "CAT_WORKERS", 1, 1, 256),
         )

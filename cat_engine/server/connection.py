@@ -1,0 +1,127 @@
+"""What the candidate and proctor WebSocket endpoints share: the frame reader, sending, refusing, the lifecycle.
+
+A connection runs two tasks. The reader puts client frames (after the flood limit) into a queue; the serving loop
+of the subclass takes frames, notifications and timer ticks from that queue one at a time. Sends go through one
+lock, so frames from the serving loop and from a background task (a proctor's event stream) never interleave.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from . import frames
+from .hub import Hub, TokenBucket
+from .sessions import CLOSE_INTERNAL, Refused
+from .store import StoreUnavailable
+
+__all__ = ["CLOSE_HELLO_TIMEOUT", "CLOSE_POLICY", "CLOSE_TOO_LARGE", "Connection"]
+
+CLOSE_TOO_LARGE = 1009
+CLOSE_POLICY = 1008
+CLOSE_HELLO_TIMEOUT = 4008
+
+Message = TypeVar("Message")
+
+
+class Connection(abc.ABC):
+    """One client WebSocket; subclasses implement :meth:`serve` (and may :meth:`closing`)."""
+
+    kind: ClassVar[str]
+
+    def __init__(self, ws: WebSocket, hub: Hub) -> None:
+        self.ws = ws
+        self.hub = hub
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._send_lock = asyncio.Lock()
+        self._log = logging.getLogger(f"cat_engine.server.{self.kind}")
+
+    async def send(self, frame: bytes) -> None:
+        async with self._send_lock:
+            await self.ws.send({"type": "websocket.send", "text": frame.decode()})
+
+    async def fail(self, refused: Refused) -> bool:
+        """Send the error frame; close when its code says so. Returns whether the connection goes on."""
+        await self.send(self.hub.sessions.error(refused))
+        if refused.close is not None:
+            async with self._send_lock:
+                await self.ws.close(refused.close, refused.code)
+            return False
+        return True
+
+    def decode(self, text: str | None, decoder: Callable[[str, int], Message]) -> Message:
+        """A client frame validated by ``decoder``; a bad one raises :class:`Refused` with its wire code."""
+        try:
+            if text is None:
+                raise frames.ProtocolError("bad_message", "binary frames are not part of the protocol")
+            return decoder(text, self.hub.settings.max_frame_bytes)
+        except frames.ProtocolError as exc:
+            close = CLOSE_TOO_LARGE if exc.code == "too_large" else None
+            raise Refused(exc.code, exc.message, close=close) from None
+
+    async def next_entry(self, wait_s: float | None) -> tuple[Any, ...] | None:
+        """The next queue entry, None when ``wait_s`` passed first; floods and closes end the connection."""
+        try:
+            entry: tuple[Any, ...] = await asyncio.wait_for(self.queue.get(), wait_s)
+        except TimeoutError:
+            return None
+        if entry[0] == "flood":
+            await self.fail(Refused("flood", close=CLOSE_POLICY))
+        return entry
+
+    @abc.abstractmethod
+    async def serve(self) -> None:
+        """Handle queue entries until the connection ends."""
+
+    async def closing(self) -> None:  # noqa: B027 (optional hook)
+        """Called once when the connection ends, whatever the reason."""
+
+    async def _read(self) -> None:
+        settings, metrics = self.hub.settings, self.hub.metrics
+        bucket = TokenBucket(settings.flood_burst, settings.flood_rate, time.monotonic())
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                self.queue.put_nowait(("closed",))
+                return
+            metrics.frames[self.kind] += 1
+            if not bucket.take(time.monotonic()):
+                self.queue.put_nowait(("flood",))
+                return
+            self.queue.put_nowait(("frame", message.get("text")))
+
+    async def run(self) -> None:
+        """The whole life of the connection: accept, serve, then clean up."""
+        await self.ws.accept()
+        metrics = self.hub.metrics
+        metrics.connections[self.kind] += 1
+        reader = asyncio.create_task(self._read())
+        try:
+            await self.serve()
+        except (WebSocketDisconnect, RuntimeError):
+            pass  # the client went away while we were sending
+        except StoreUnavailable as exc:  # Redis is down: the client reconnects and resumes once it is back
+            self._log.warning("store unavailable: %s", exc)
+            with contextlib.suppress(Exception):
+                await self.fail(Refused("internal", "the store is unavailable", close=CLOSE_INTERNAL))
+        except Exception:  # a fault of ours: tell, close, log
+            self._log.exception("%s connection failed", self.kind)
+            with contextlib.suppress(Exception):
+                await self.fail(Refused("internal", close=CLOSE_INTERNAL))
+        finally:
+            metrics.connections[self.kind] -= 1
+            reader.cancel()
+            with contextlib.suppress(BaseException):
+                await reader
+            with contextlib.suppress(Exception):
+                await self.closing()
+            if self.ws.client_state is not WebSocketState.DISCONNECTED:
+                with contextlib.suppress(Exception):
+                    await self.ws.close()
