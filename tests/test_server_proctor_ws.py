@@ -1,0 +1,94 @@
+"""The proctor endpoint over a real socket: snapshot, live events, resuming after a reconnect with the last id."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import orjson
+import pytest
+from conftest import AppServer, battery_dict, subtest_dict, write_battery
+from websockets.asyncio.client import ClientConnection, connect
+
+from cat_engine.server import rooms
+from cat_engine.server.proctor_ws import event_frame
+from cat_engine.server.settings import Settings
+
+
+def test_event_frame_splices_the_stored_event_under_its_id() -> None:
+    stored = orjson.dumps({"session_id": "R-0001", "event": {"type": "resumed", "at_ms": 5}})
+    assert orjson.loads(event_frame("17-2", stored)) == {
+        "type": "event",
+        "id": "17-2",
+        "session_id": "R-0001",
+        "event": {"type": "resumed", "at_ms": 5},
+    }
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory: pytest.TempPathFactory, app_server: Callable[..., AppServer]) -> Iterator[AppServer]:
+    sub = subtest_dict("s1", max_items=6, min_items=6, se_target=None)
+    path = write_battery(tmp_path_factory.mktemp("battery"), battery_dict([sub], id="proctor"))
+    server = app_server(Settings(admin_token="t", demo_room=False, batteries=(path,)))
+    yield server
+    server.stop()
+
+
+async def _recv(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
+    frame = orjson.loads(await asyncio.wait_for(ws.recv(), timeout))
+    assert isinstance(frame, dict)
+    return frame
+
+
+async def _events_until_quiet(ws: ClientConnection, quiet_s: float = 0.5) -> list[dict[str, Any]]:
+    out = []
+    while True:
+        try:
+            out.append(await _recv(ws, quiet_s))
+        except TimeoutError:
+            return out
+
+
+def test_a_proctor_resuming_with_its_last_id_gets_exactly_the_missed_events(srv: AppServer) -> None:
+    sessions = srv.hub.sessions
+    room = srv.call(rooms.create_room(sessions, "R", "proctor"))
+    cand = srv.call(rooms.register(sessions, room["room_id"], [{"employee_id": "E1", "name": "A"}]))[0]
+    base = f"ws://127.0.0.1:{srv.port}"
+    hello = {"type": "hello", "token": room["proctor_token"]}
+
+    async def answer(ws: ClientConnection, frame: dict[str, Any], n: int) -> dict[str, Any]:
+        for _ in range(n):
+            await ws.send(orjson.dumps({"type": "answer", "seq": frame["seq"], "response": 0}).decode())
+            frame = await _recv(ws)
+        return frame
+
+    async def go() -> None:
+        async with connect(f"{base}/ws/candidate") as cand_ws:
+            async with connect(f"{base}/ws/proctor") as proctor:
+                await proctor.send(orjson.dumps(hello).decode())
+                snapshot = await _recv(proctor)
+                assert snapshot["type"] == "snapshot" and snapshot["last_event_id"] == "0-0"
+                assert [s["phase"] for s in snapshot["sessions"]] == ["ready"]
+                await cand_ws.send(orjson.dumps({"type": "hello", "token": cand["token"]}).decode())
+                frame = await answer(cand_ws, await _recv(cand_ws), 2)
+                seen = await _events_until_quiet(proctor)
+            # the proctor is away while the candidate answers three more items
+            frame = await answer(cand_ws, frame, 3)
+            async with connect(f"{base}/ws/proctor") as proctor:
+                await proctor.send(orjson.dumps({**hello, "last_event_id": seen[-1]["id"]}).decode())
+                snapshot = await _recv(proctor)
+                assert snapshot["sessions"][0]["answered"] == 5
+                missed = await _events_until_quiet(proctor)
+            async with connect(f"{base}/ws/proctor") as proctor:  # everything, from the start
+                await proctor.send(orjson.dumps({**hello, "last_event_id": "0-0"}).decode())
+                await _recv(proctor)
+                everything = await _events_until_quiet(proctor)
+        ids = [e["id"] for e in everything]
+        assert ids == sorted(ids, key=lambda i: tuple(map(int, i.split("-")))) and len(set(ids)) == len(ids)
+        assert seen + missed == everything[: len(seen) + len(missed)]
+        answered = [e["event"]["seq"] for e in seen + missed if e["event"]["type"] == "answered"]
+        assert answered == [1, 2, 3, 4, 5]
+        assert {e["session_id"] for e in everything} == {cand["session_id"]}
+
+    asyncio.run(asyncio.wait_for(go(), 30))
