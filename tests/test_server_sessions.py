@@ -467,6 +467,23 @@ def test_a_stale_owner_with_no_heartbeat_on_record_stops_when_last_seen(battery:
     run(go)
 
 
+def test_last_seen_follows_the_candidate_not_the_proctor(battery: Battery) -> None:
+    async def go() -> None:
+        w = await make_world(battery)
+        await w.sessions.candidate_hello(w.token(), "p1/c1")
+        seen = (await w.view())["last_seen_ms"]
+        assert seen == w.sessions.now_ms()
+        w.advance(40)
+        await w.sessions.proctor_command(w.room_id, cmd("pause", w.sid()))
+        await w.sessions.proctor_command(w.room_id, cmd("extend", w.sid(), seconds=5.0))
+        assert (await w.view())["last_seen_ms"] == seen
+        w.advance(5)
+        await w.sessions.candidate_goodbye(w.sid(), "p1/c1")
+        assert (await w.view())["last_seen_ms"] == seen + 45_000
+
+    run(go)
+
+
 def test_extending_a_paused_session_tells_the_candidate_the_time(battery: Battery) -> None:
     async def go() -> None:
         w = await make_world(battery)

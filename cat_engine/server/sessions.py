@@ -72,7 +72,7 @@ class _Change:
     audit: list[dict[str, Any]] = field(default_factory=list)
     owner: str | None = None
     reply_seq: int | None = None
-    summary: dict[str, Any] | None = None
+    by_candidate: bool = True  # False for a proctor's command: the candidate was not "seen"
 
 
 def _previous(events: list[Event]) -> tuple[int, StopReason] | None:
@@ -88,8 +88,14 @@ def _answered_now(state: SessionState) -> int:
     return len(state.items) if state.phase in (Phase.ACTIVE, Phase.PAUSED) else 0
 
 
-def summary_of(state: SessionState, before: Mapping[str, Any], events: list[Event], now_ms: int) -> dict[str, Any]:
-    """The proctor's view of a session after ``events``: phase, progress, last theta and SE, last seen."""
+def summary_of(
+    state: SessionState, before: Mapping[str, Any], events: list[Event], now_ms: int | None
+) -> dict[str, Any]:
+    """The proctor's view of a session after ``events``: phase, progress, last theta and SE, last seen.
+
+    ``now_ms`` is when the candidate was last heard from, None when the change is not the candidate's (a proctor
+    command): ``last_seen_ms`` then keeps its value.
+    """
     s = dict(before)
     for ev in events:
         if isinstance(ev, Answered):
@@ -107,8 +113,9 @@ def summary_of(state: SessionState, before: Mapping[str, Any], events: list[Even
         answered=_answered_now(state),
         answered_total=sum(len(d.items) for d in state.done) + _answered_now(state),
         terminated_reason=state.terminated_reason,
-        last_seen_ms=now_ms,
     )
+    if now_ms is not None:
+        s["last_seen_ms"] = now_ms
     return s
 
 
@@ -170,7 +177,7 @@ class Sessions:
             if change is None:
                 return None, battery, state
             now = self.now_ms()
-            summary = change.summary or summary_of(change.state, before, change.events, now)
+            summary = summary_of(change.state, before, change.events, now if change.by_candidate else None)
             over = change.state.phase in (Phase.FINISHED, Phase.TERMINATED) and state.phase not in (
                 Phase.FINISHED,
                 Phase.TERMINATED,
@@ -495,7 +502,7 @@ class Sessions:
             audit = [{"kind": "proctor", "at_ms": now, "command": command.command, "reason": command.reason}]
             if command.seconds is not None:
                 audit[0]["seconds"] = command.seconds
-            return _Change(new, events, [], audit)
+            return _Change(new, events, [], audit, by_candidate=False)
 
         change, _, _ = await self._apply(session_id, step)
         assert change is not None
