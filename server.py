@@ -14,6 +14,7 @@ import uvicorn
 
 from cat_engine.server.app import create_app
 from cat_engine.server.auth import new_admin_token
+from cat_engine.server.demo import demo_banner
 from cat_engine.server.settings import Settings
 
 UVICORN_OPTIONS = {
@@ -48,7 +49,14 @@ def main() -> int:
     if not settings.redis_url and settings.workers > 1:
         print("server.py: CAT_WORKERS > 1 needs REDIS_URL (the memory store lives in one process)", file=sys.stderr)
         return 2
-    os.environ["CAT_ANNOUNCE"] = "1"
+    if settings.workers == 1:
+        os.environ["CAT_ANNOUNCE"] = "1"  # the one process prints the banner, with its demo room
+    else:  # every worker would print it, and make a demo room of its own: the banner comes from here, no room
+        if settings.demo_room:
+            print("server.py: no demo room with CAT_WORKERS > 1 (each worker would create one)", file=sys.stderr)
+        os.environ["CAT_DEMO_ROOM"] = "0"
+        base = f"http://{settings.host}:{settings.port}"
+        print(demo_banner(base, os.environ["CAT_ADMIN_TOKEN"], None, settings.lang), flush=True)
     uvicorn.run(
         "server:_app",
         factory=True,
