@@ -33,6 +33,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -127,8 +129,16 @@ class RedisStore(Store):
         self._p = prefix
         self._live_ttl = live_ttl_s
         self._acked_ttl = acked_ttl_s
+        # One quick retry on a fresh connection: after a Redis restart every pooled connection is stale and fails
+        # once. Retrying is safe for every command here: a commit that did land is refused the second time by its
+        # version check, and the session layer then finds the answer applied and returns its stored reply.
         self._redis: aioredis.Redis = aioredis.Redis.from_url(
-            url, decode_responses=False, max_connections=512, health_check_interval=30, socket_keepalive=True
+            url,
+            decode_responses=False,
+            max_connections=512,
+            health_check_interval=30,
+            socket_keepalive=True,
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
         )
         self._commit = self._redis.register_script(_COMMIT)
         self._add = self._redis.register_script(_ADD)
