@@ -354,7 +354,7 @@ def _log_probs_and_scores(
         scores = np.where(sel & real, g.a[..., None] * (categories - mean), scores)
         dscores = np.where(sel & real, -(g.a[..., None] ** 2) * var, dscores)
     if np.any(model == GRM):
-        log_pr, score_r, dscore_r = _grm(theta, g, shape)
+        log_pr, score_r, dscore_r = (np.moveaxis(x, 0, -1) for x in _grm(theta, g))
         sel = (model == GRM)[..., None]
         log_probs = np.where(sel, log_pr, log_probs)
         scores = np.where(sel, score_r, scores)
@@ -362,49 +362,50 @@ def _log_probs_and_scores(
     return log_probs, scores, dscores
 
 
-def _grm(
-    theta: FloatArray, g: _Gathered, shape: tuple[int, ...], with_curvature: bool = True
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """GRM categories in log space.
+def _leading_steps(theta: FloatArray, g: _Gathered) -> tuple[tuple[int, ...], FloatArray, FloatArray]:
+    """``(shape, b, z)`` with steps or thresholds on the leading axis: ``b`` of shape ``(m,) + (1,)*r + items``,
+    :math:`z = Da(\\theta - b)` of shape ``(m,) + shape``, NaN where an item has fewer steps than ``m``."""
+    shape = tuple(np.broadcast_shapes(theta.shape, g.a.shape))
+    m = g.steps.shape[-1]
+    steps = np.moveaxis(g.steps, -1, 0).reshape((m, *(1,) * (len(shape) - g.a.ndim), *g.a.shape))
+    return shape, steps, g.a * (theta - steps)
+
+
+def _grm(theta: FloatArray, g: _Gathered, with_curvature: bool = True) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """GRM categories in log space, laid out ``(K,) + shape`` (categories on the leading axis).
 
     With :math:`z_k = Da(\\theta - b_k)` (so :math:`z_k > z_{k+1}`), :math:`P_k = \\sigma(z_k) - \\sigma(z_{k+1})
     = \\sigma(z_k)\\,\\sigma(-z_{k+1})\\,(1 - e^{z_{k+1} - z_k})`, whose last factor does not depend on theta, so
-    :math:`\\partial \\log P_k/\\partial\\theta = Da\\,(\\sigma(-z_k) - \\sigma(z_{k+1}))`; the end categories keep
-    only their one term (:math:`P^*_0 = 1`, :math:`P^*_{m+1} = 0`).
+    :math:`\\partial \\log P_k/\\partial\\theta = Da\\,(\\sigma(-z_k) - \\sigma(z_{k+1}))` and
+    :math:`s_k' = -D^2a^2[\\sigma(z_k)\\sigma(-z_k) + \\sigma(z_{k+1})\\sigma(-z_{k+1})]`; the end categories keep
+    only their one term (:math:`P^*_0 = 1`, :math:`P^*_{m+1} = 0`). Categories an item does not have get
+    :math:`\\log P = -\\infty` and zero derivatives; without ``with_curvature`` the third array is all zeros.
     """
-    k = g.n_out
-    m = k - 1
-    z = g.a[..., None] * (theta[..., None] - g.steps)  # (..., m); NaN where the item has fewer thresholds
-    z = np.broadcast_to(z, (*shape, m))
+    shape, steps, z = _leading_steps(theta, g)
+    m = steps.shape[0]
     has = ~np.isnan(z)
-    # Upper boundary z_k of category k (k = 0: +inf) and lower boundary z_{k+1} (past the last threshold: -inf).
-    upper = np.concatenate([np.full((*shape, 1), np.inf), np.where(has, z, np.nan)], axis=-1)
-    lower = np.concatenate([np.where(has, z, -np.inf), np.full((*shape, 1), -np.inf)], axis=-1)
-    exists = ~np.isnan(upper)
-    up = np.where(exists, upper, 0.0)
-    low = np.where(exists, lower, 0.0)
-    finite_up, finite_low = np.isfinite(up), np.isfinite(low)
+    zero, none = np.zeros((1, *shape)), np.zeros((1, *shape), dtype=bool)
+    up = np.concatenate([zero, np.where(has, z, 0.0)])  # z_k, k = 0..m (k = 0: +inf, masked by has_up)
+    low = np.concatenate([np.where(has, z, 0.0), zero])  # z_{k+1} (past the last threshold: -inf, masked)
+    has_up, has_low = np.concatenate([none, has]), np.concatenate([has, none])
+    exists = np.concatenate([~none, has])
     # The constant factor 1 - e^{z_{k+1} - z_k} = 1 - e^{-Da (b_{k+1} - b_k)}, from the thresholds themselves: the
     # difference of the z's would round to 0 for thresholds closer than theta's last digit.
-    pad = np.full((*g.steps.shape[:-1], 1), np.nan)
-    gap = np.concatenate([g.steps, pad], axis=-1) - np.concatenate([pad, g.steps], axis=-1)
-    both = finite_up & finite_low
+    gap = np.diff(steps, axis=0)  # k = 1..m-1, NaN where either threshold is missing
     with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.log(-np.expm1(-g.a[..., None] * np.where(np.isnan(gap), 1.0, gap)))
-        log_pr = (
-            np.where(finite_up, _log_sigmoid(np.where(finite_up, up, 0.0)), 0.0)
-            + np.where(finite_low, _log_sigmoid(-np.where(finite_low, low, 0.0)), 0.0)
-            + np.where(both, factor, 0.0)
+        factor = np.log(-np.expm1(-g.a * np.where(np.isnan(gap), 1.0, gap)))
+    log_p = np.where(has_up, _log_sigmoid(up), 0.0) + np.where(has_low, _log_sigmoid(-low), 0.0)
+    log_p[1:m] += np.where(has_low[1:m], factor, 0.0)
+    sig_up, sig_not_up = _sigmoid(up), _sigmoid(-up)
+    sig_low, sig_not_low = _sigmoid(low), _sigmoid(-low)
+    score = g.a * (np.where(has_up, sig_not_up, 0.0) - np.where(has_low, sig_low, 0.0))
+    if with_curvature:
+        dscore = -(g.a * g.a) * (
+            np.where(has_up, sig_up * sig_not_up, 0.0) + np.where(has_low, sig_low * sig_not_low, 0.0)
         )
-    sig_up, sig_low = _sigmoid(np.where(finite_up, up, 0.0)), _sigmoid(np.where(finite_low, low, 0.0))
-    sig_not_up, sig_not_low = _sigmoid(-np.where(finite_up, up, 0.0)), _sigmoid(-np.where(finite_low, low, 0.0))
-    score = g.a[..., None] * (np.where(finite_up, sig_not_up, 0.0) - np.where(finite_low, sig_low, 0.0))
-    if not with_curvature:  # information needs only P_k and s_k; the zeros stand in for s_k'
-        return np.where(exists, log_pr, -np.inf), np.where(exists, score, 0.0), np.zeros_like(score)
-    dscore = -(g.a[..., None] ** 2) * (
-        np.where(finite_up, sig_up * sig_not_up, 0.0) + np.where(finite_low, sig_low * sig_not_low, 0.0)
-    )
-    return np.where(exists, log_pr, -np.inf), np.where(exists, score, 0.0), np.where(exists, dscore, 0.0)
+    else:
+        dscore = np.zeros_like(score)
+    return np.where(exists, log_p, -np.inf), np.where(exists, score, 0.0), np.where(exists, dscore, 0.0)
 
 
 def category_probabilities(theta: npt.ArrayLike, params: ItemParams, items: npt.ArrayLike | None = None) -> FloatArray:
@@ -464,16 +465,13 @@ def _polytomous_information(theta: FloatArray, g: _Gathered, code: int) -> Float
     """Information of items that all follow one polytomous model, categories on the leading axis.
 
     GPCM: :math:`I = D^2a^2 \\operatorname{Var}(k)` under the category probabilities (Muraki, 1993). GRM:
-    :math:`I = \\sum_k P_k s_k^2` with :math:`\\log P_k` and :math:`s_k` as in :func:`_grm` (Samejima, 1969).
+    :math:`I = \\sum_k P_k s_k^2` with :math:`\\log P_k` and :math:`s_k` from :func:`_grm` (Samejima, 1969).
     The arrays are laid out ``(K,) + shape`` so that every sum over categories adds K contiguous rows: a reduction
     over a short last axis costs numpy several times more, and this is the live selection step's hot path.
     """
-    shape = tuple(np.broadcast_shapes(theta.shape, g.a.shape))
-    m = g.steps.shape[-1]
-    lead = (1,) * (len(shape) - g.a.ndim)
-    steps = np.moveaxis(g.steps, -1, 0).reshape((m, *lead, *g.a.shape))
-    z = g.a * (theta - steps)  # (m,) + shape; NaN where an item has fewer steps or thresholds
     if code == GPCM:
+        shape, _, z = _leading_steps(theta, g)
+        m = z.shape[0]
         cumulative = np.zeros((m + 1, *shape))
         np.cumsum(z, axis=0, out=cumulative[1:])
         cumulative[np.isnan(cumulative)] = -np.inf  # categories the item does not have
@@ -487,23 +485,8 @@ def _polytomous_information(theta: FloatArray, g: _Gathered, code: int) -> Float
         first = (p * offset).sum(axis=0)
         gpcm: FloatArray = g.a * g.a * np.maximum((p * offset * offset).sum(axis=0) - first * first, 0.0)
         return gpcm
-    # GRM: category k lies between the thresholds z_k (upper; +inf for k = 0) and z_{k+1} (lower; -inf past the
-    # item's last threshold); P_k = sigma(z_k) sigma(-z_{k+1}) (1 - e^{-Da (b_{k+1} - b_k)}), s_k = Da (sigma(-z_k)
-    # - sigma(z_{k+1})).
-    has = ~np.isnan(z)
-    zero = np.zeros((1, *shape))
-    up = np.concatenate([zero, np.where(has, z, 0.0)])
-    low = np.concatenate([np.where(has, z, 0.0), zero])
-    has_up = np.concatenate([np.zeros((1, *shape), dtype=bool), has])
-    has_low = np.concatenate([has, np.zeros((1, *shape), dtype=bool)])
-    exists = np.concatenate([np.ones((1, *shape), dtype=bool), has])
-    gap = np.diff(steps, axis=0)  # b_{k+1} - b_k, k = 1..m-1 (NaN where either is missing)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.log(-np.expm1(-g.a * np.where(np.isnan(gap), 1.0, gap)))
-    log_p = np.where(has_up, _log_sigmoid(up), 0.0) + np.where(has_low, _log_sigmoid(-low), 0.0)
-    log_p[1:m] += np.where(has_low[1:m], factor, 0.0)
-    score = g.a * (np.where(has_up, _sigmoid(-up), 0.0) - np.where(has_low, _sigmoid(low), 0.0))
-    grm: FloatArray = np.where(exists, np.exp(log_p) * score * score, 0.0).sum(axis=0)
+    log_p, score, _ = _grm(theta, g, with_curvature=False)
+    grm: FloatArray = (np.exp(log_p) * score * score).sum(axis=0)
     return grm
 
 
