@@ -121,7 +121,9 @@ def test_register_gives_each_candidate_a_session_and_a_token() -> None:
             assert await sessions.store.session_for_token(c["token"]) == c["session_id"]
             rec = await sessions.store.load(c["session_id"])
             assert rec is not None
-            assert orjson.loads(rec.summary)["phase"] == "ready"
+            battery = await sessions.battery_of(rid)
+            view = await sessions.session_view(battery, rec, sessions.now_ms())
+            assert (view["phase"], view["answered_total"], view["last_seen_ms"]) == ("ready", 0, None)
         stored = await sessions.store.room_candidates(rid)
         assert [(c.session_id, c.employee_id, c.name, c.token) for c in stored] == [
             (c["session_id"], c["employee_id"], c["name"], c["token"]) for c in created

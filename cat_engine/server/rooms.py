@@ -117,12 +117,11 @@ async def register(sessions: Sessions, room_id: str, rows: Any) -> list[dict[str
     if battery is None:
         raise RosterError(f"the room's battery {room.battery_id!r} is not loaded in this server")
     numbers = await sessions.store.next_session_numbers(room_id, len(checked))
-    now = sessions.now_ms()
+    summary = orjson.dumps(summary_of({}, [], None))  # nothing heard from the candidate yet
     records = []
     for number, (employee_id, name) in zip(numbers, checked, strict=True):
         cand = CandidateRecord(f"{room_id}-{number:04d}", employee_id, name, new_candidate_token())
         state = core.new_session(battery, secrets.randbits(62))
-        summary = orjson.dumps(summary_of(state, {"theta": None, "se": None, "pause_reason": ""}, [], now))
         records.append((cand, core.encode(state), summary))
     await sessions.store.add_candidates(room_id, records)
     return [

@@ -61,7 +61,6 @@ class Outcome:
 
     frames: list[bytes] = field(default_factory=list)
     deadline_ms: int | None = None
-    close: tuple[int, str] | None = None
 
 
 @dataclass
@@ -88,15 +87,14 @@ def _answered_now(state: SessionState) -> int:
     return len(state.items) if state.phase in (Phase.ACTIVE, Phase.PAUSED) else 0
 
 
-def summary_of(
-    state: SessionState, before: Mapping[str, Any], events: list[Event], now_ms: int | None
-) -> dict[str, Any]:
-    """The proctor's view of a session after ``events``: phase, progress, last theta and SE, last seen.
+def summary_of(before: Mapping[str, Any], events: list[Event], now_ms: int | None) -> dict[str, Any]:
+    """What a proctor sees of a session that its state does not hold, after ``events``: the last theta and SE of
+    the subtest under way, the pause reason, and when the candidate was last heard from.
 
-    ``now_ms`` is when the candidate was last heard from, None when the change is not the candidate's (a proctor
-    command): ``last_seen_ms`` then keeps its value.
+    ``now_ms`` is that moment, None when the change is not the candidate's (a proctor command): ``last_seen_ms``
+    then keeps its value. Phase, progress and time are read from the state itself (:meth:`Sessions.session_view`).
     """
-    s = dict(before)
+    s = {"theta": None, "se": None, "pause_reason": "", "last_seen_ms": None, **before}
     for ev in events:
         if isinstance(ev, Answered):
             s["theta"], s["se"] = round(ev.theta, 4), round(ev.se, 4)
@@ -106,14 +104,6 @@ def summary_of(
             s["pause_reason"] = ev.reason
         elif isinstance(ev, Resumed):
             s["pause_reason"] = ""
-    s.update(
-        phase=state.phase.value,
-        connected=state.connected,
-        subtest_index=state.subtest,
-        answered=_answered_now(state),
-        answered_total=sum(len(d.items) for d in state.done) + _answered_now(state),
-        terminated_reason=state.terminated_reason,
-    )
     if now_ms is not None:
         s["last_seen_ms"] = now_ms
     return s
@@ -177,7 +167,7 @@ class Sessions:
             if change is None:
                 return None, battery, state
             now = self.now_ms()
-            summary = summary_of(change.state, before, change.events, now if change.by_candidate else None)
+            summary = summary_of(before, change.events, now if change.by_candidate else None)
             over = change.state.phase in (Phase.FINISHED, Phase.TERMINATED) and state.phase not in (
                 Phase.FINISHED,
                 Phase.TERMINATED,
@@ -424,7 +414,7 @@ class Sessions:
             "subtest_index": state.subtest,
             "subtest": sub.id if state.subtest < len(battery.subtests) else None,
             "answered": _answered_now(state),
-            "answered_total": summary.get("answered_total", 0),
+            "answered_total": sum(len(d.items) for d in state.done) + _answered_now(state),
             "theta": summary.get("theta"),
             "se": summary.get("se"),
             "se_target": sub.stopping.se_target,
