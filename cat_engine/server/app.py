@@ -10,9 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import WebSocketRoute
 
 from ..battery import Battery, load_battery
 from .admin import admin_routes
@@ -21,6 +19,7 @@ from .candidate_ws import candidate_endpoint
 from .demo import create_demo_room, demo_banner
 from .hub import Hub
 from .memory_store import MemoryStore
+from .pages import page_routes
 from .proctor_ws import proctor_endpoint
 from .redis_store import RedisStore
 from .sessions import BEAT_INTERVAL_S
@@ -32,12 +31,6 @@ __all__ = ["create_app"]
 _log = logging.getLogger("cat_engine.server")
 
 
-async def _index(request: Request) -> HTMLResponse:
-    return HTMLResponse(
-        "<!doctype html><html lang='id'><meta charset='utf-8'><title>CAT</title>"
-        "<h1>Server CAT</h1><p>Protokol: <code>/ws/candidate</code>, <code>/ws/proctor</code>, API admin "
-        "<code>/api/</code>; <a href='/healthz'>/healthz</a>, <a href='/metrics'>/metrics</a>.</p></html>"
-    )
 
 
 async def _beat(hub: Hub) -> None:
@@ -84,7 +77,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, ann
             await the_store.close()
 
     routes = [
-        Route("/", _index, methods=["GET"]),
+        *page_routes(),
         WebSocketRoute("/ws/candidate", candidate_endpoint),
         WebSocketRoute("/ws/proctor", proctor_endpoint),
         *admin_routes(),
