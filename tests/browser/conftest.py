@@ -7,6 +7,8 @@
 - ``live``: ``python server.py`` over a private ``redis-server`` (never the shared one) with a short battery built
   from the demo pools (3-5 items per subtest, so a test can finish a subtest in a few clicks); ``live.new_room(n)``
   creates a room of ``n`` candidates through the admin API.
+- ``run_async(coro)``: run a coroutine (the protocol client's, the admin API's) to completion in a thread of its
+  own, since Playwright's sync API keeps an event loop running in the test's thread.
 - ``shot(page, name)``: a screenshot into ``out/screenshots/`` (or ``CAT_SCREENSHOTS``) for people to review.
 """
 
@@ -16,15 +18,18 @@ import asyncio
 import os
 import secrets
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from conftest import dump_toml
 from protocol_client import AdminApi
 from server_harness import REPO_ROOT, RedisServer, ServerProcess
+
+T = TypeVar("T")
 
 CHROMIUM = os.environ.get("CAT_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("CAT_SCREENSHOTS", REPO_ROOT / "out" / "screenshots"))
@@ -45,6 +50,12 @@ def short_battery(directory: Path, *, max_items: int = 5, time_limit_s: int | No
     path = directory / "short.toml"
     path.write_text(dump_toml(data), encoding="utf-8")
     return path
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)`` in a fresh thread (Playwright's sync API owns this thread's running loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @dataclass
@@ -73,12 +84,12 @@ class Live:
             room["candidates"] = await self.api.register(room["room_id"], roster)
             return room
 
-        room = asyncio.run(make())
+        room = run_async(make())
         self.rooms.append(room)
         return room
 
     def get(self, path: str) -> Any:
-        return asyncio.run(self.api._json("GET", path))
+        return run_async(self.api._json("GET", path))
 
 
 @pytest.fixture(scope="session")
