@@ -86,6 +86,7 @@ __all__ = [
     "tick",
     "time_left_ms",
     "time_used_ms",
+    "trajectory",
 ]
 
 _ENCODING_VERSION = 1  # bump when the layout of encode() changes
@@ -322,6 +323,33 @@ def profile(battery: Battery, state: SessionState) -> Profile:
         battery.result(i, d.theta, d.se, len(d.items), d.used_ms / 1000, d.reason) for i, d in enumerate(state.done)
     ]
     return Profile(battery.id, battery.version, tuple(rows), state.phase is Phase.FINISHED)
+
+
+def trajectory(battery: Battery, state: SessionState) -> list[list[tuple[float, float]]]:
+    r"""Theta and SE after each answer, per subtest reached: the subtests done, then the current one.
+
+    The k-th pair of a subtest is the estimate from its first k answers by the subtest's own estimator,
+
+    .. math:: (\hat\theta_k, SE_k) = \mathrm{estimate}(u_1, \ldots, u_k),
+
+    the same values the session reported after each answer (:class:`~cat_engine.events.Answered`). A subtest ended
+    before any answer has an empty list; a session not started yet has none.
+    """
+    out = [_trajectory(battery, i, d.items, d.responses) for i, d in enumerate(state.done)]
+    if state.phase in (Phase.ACTIVE, Phase.PAUSED) and len(state.done) == state.subtest:
+        out.append(_trajectory(battery, state.subtest, state.items, state.responses))
+    return out
+
+
+def _trajectory(
+    battery: Battery, index: int, items: tuple[int, ...], responses: tuple[int, ...]
+) -> list[tuple[float, float]]:
+    sub = battery.subtests[index]
+    categories = sub.pool.categories(items, responses)
+    return [
+        estimate(sub.estimator, sub.pool.params, list(items[:k]), categories[:k], sub.log_table)
+        for k in range(1, len(items) + 1)
+    ]
 
 
 # --- internals -------------------------------------------------------------------------------------------------

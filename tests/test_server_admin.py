@@ -529,6 +529,28 @@ def test_results_only_for_sessions_that_are_over(srv: AppServer) -> None:
     }
 
 
+def test_a_proctor_token_reads_its_own_rooms_results_and_nothing_else(srv: AppServer) -> None:
+    room, other = new_room(srv), new_room(srv, "Ruang 2")
+    rid = room["room_id"]
+    (a,) = register(srv, rid, ("P1", "Putri"))
+    sit(srv, a["token"])
+    as_admin = call(srv, "GET", f"/api/rooms/{rid}/results?format=csv")
+    as_proctor = call(srv, "GET", f"/api/rooms/{rid}/results?format=csv", token=room["proctor_token"])
+    assert as_proctor.status == 200 and as_proctor.body == as_admin.body
+    assert len(list(csv.DictReader(io.StringIO(as_proctor.body.decode())))) == 2  # both subtests of Putri
+    # another room's proctor, and every other endpoint, still need the admin token
+    call(srv, "GET", f"/api/rooms/{rid}/results", token=other["proctor_token"]).error(401, "unauthorized")
+    for path in (f"/api/rooms/{rid}", f"/api/rooms/{rid}/candidates", f"/api/sessions/{a['session_id']}"):
+        call(srv, "GET", path, token=room["proctor_token"]).error(401, "unauthorized")
+    ack = call(
+        srv, "POST", f"/api/rooms/{rid}/results/ack", {"session_ids": [a["session_id"]]}, token=room["proctor_token"]
+    )
+    ack.error(401, "unauthorized")
+    call(srv, "GET", f"/api/rooms/{rid}/results", auth=f"Basic {room['proctor_token']}").error(
+        401, "unauthorized"
+    )
+
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_a_room_of_a_battery_not_loaded_gets_a_json_error(
     srv: AppServer, method: str, monkeypatch: pytest.MonkeyPatch

@@ -23,6 +23,7 @@ from cat_engine.server.frames import (
     Hello,
     Ping,
     ProctorCommand,
+    ProctorDetail,
     ProtocolError,
     decode_candidate,
     decode_proctor,
@@ -218,6 +219,23 @@ def test_ping_with_unknown_field_is_bad_message(decode: Any) -> None:
 def test_candidate_sending_proctor_command_is_forbidden(frame: dict[str, Any]) -> None:
     assert code_of(decode_candidate, dumps(frame)) == "forbidden"
     assert frame["type"] in PROCTOR_COMMANDS
+
+
+def test_detail_request() -> None:
+    assert decode_proctor(dumps({"type": "detail", "session_id": "R7K2QX-0001"}), MAX) == ProctorDetail(
+        "R7K2QX-0001", None
+    )
+    assert decode_proctor(dumps({"type": "detail", "session_id": "R-1", "id": "d7"}), MAX) == ProctorDetail("R-1", "d7")
+    for bad in (
+        {"type": "detail"},
+        {"type": "detail", "session_id": ""},
+        {"type": "detail", "session_id": 7},
+        {"type": "detail", "room": True},
+        {"type": "detail", "session_id": "R-1", "id": True},
+        {"type": "detail", "session_id": "R-1", "reason": "x"},
+    ):
+        assert code_of(decode_proctor, dumps(bad)) == "bad_message", bad
+    assert code_of(decode_candidate, dumps({"type": "detail", "session_id": "R-1"})) == "forbidden"
 
 
 # --- size limit --------------------------------------------------------------------------------------------------

@@ -92,3 +92,47 @@ def test_a_proctor_resuming_with_its_last_id_gets_exactly_the_missed_events(srv:
         assert {e["session_id"] for e in everything} == {cand["session_id"]}
 
     asyncio.run(asyncio.wait_for(go(), 30))
+
+
+def test_detail_gives_theta_and_se_after_each_answer_as_the_live_events_did(srv: AppServer) -> None:
+    sessions = srv.hub.sessions
+    room = srv.call(rooms.create_room(sessions, "R", "proctor"))
+    other = srv.call(rooms.create_room(sessions, "R2", "proctor"))
+    cand = srv.call(rooms.register(sessions, room["room_id"], [{"employee_id": "E1", "name": "A"}]))[0]
+    base = f"ws://127.0.0.1:{srv.port}"
+
+    async def go() -> None:
+        async with connect(f"{base}/ws/proctor") as proctor, connect(f"{base}/ws/candidate") as cand_ws:
+            await proctor.send(orjson.dumps({"type": "hello", "token": room["proctor_token"]}).decode())
+            await _recv(proctor)
+            ask = {"type": "detail", "session_id": cand["session_id"], "id": "d1"}
+            await proctor.send(orjson.dumps(ask).decode())
+            assert await _recv(proctor) == {
+                "type": "detail",
+                "id": "d1",
+                "session_id": cand["session_id"],
+                "subtests": [],
+            }
+            await cand_ws.send(orjson.dumps({"type": "hello", "token": cand["token"]}).decode())
+            frame = await _recv(cand_ws)
+            for n in range(4):
+                await cand_ws.send(orjson.dumps({"type": "answer", "seq": frame["seq"], "response": n % 2}).decode())
+                frame = await _recv(cand_ws)
+            events = await _events_until_quiet(proctor)
+            live = [(e["event"]["theta"], e["event"]["se"]) for e in events if e["event"]["type"] == "answered"]
+            await proctor.send(orjson.dumps(ask).decode())
+            detail = await _recv(proctor)
+            (sub,) = detail["subtests"]
+            assert (sub["index"], sub["id"], sub["status"], sub["se_target"]) == (0, "s1", "current", None)
+            assert [p["position"] for p in sub["points"]] == [1, 2, 3, 4]
+            got = [v for p in sub["points"] for v in (p["theta"], p["se"])]
+            assert got == pytest.approx([v for pair in live for v in pair], abs=1e-4)
+            # another room's session: forbidden, and the connection stays open
+            await proctor.send(orjson.dumps({"type": "detail", "session_id": f"{other['room_id']}-0001"}).decode())
+            assert (await _recv(proctor))["code"] == "forbidden"
+            await proctor.send(orjson.dumps({"type": "detail", "session_id": f"{room['room_id']}-0099"}).decode())
+            assert (await _recv(proctor))["code"] == "not_found"
+            await proctor.send(orjson.dumps({"type": "ping"}).decode())
+            assert (await _recv(proctor))["type"] == "pong"
+
+    asyncio.run(asyncio.wait_for(go(), 30))

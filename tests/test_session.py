@@ -62,6 +62,7 @@ from cat_engine.session import (
     tick,
     time_left_ms,
     time_used_ms,
+    trajectory,
 )
 
 # --- batteries ---------------------------------------------------------------------------------------------------
@@ -444,6 +445,39 @@ def test_terminate_keeps_answers(fixed: Battery) -> None:
     assert decode(fixed, encode(s)) == s
     r, _ = terminate(fixed, new_session(fixed, 1), "no show", 0)
     assert r.phase is Phase.TERMINATED and profile(fixed, r).subtests == ()
+
+
+def _answered_by_subtest(events: list[Event]) -> dict[int, list[tuple[float, float]]]:
+    out: dict[int, list[tuple[float, float]]] = {}
+    for e in events:
+        if isinstance(e, Answered):
+            out.setdefault(e.subtest, []).append((e.theta, e.se))
+    return out
+
+
+def test_trajectory_repeats_what_each_answer_reported(adaptive: Battery) -> None:
+    _, s, events = _run(adaptive, seed=11, response_seed=3)
+    reported = _answered_by_subtest(events)
+    traj = trajectory(adaptive, s)
+    assert len(traj) == len(adaptive.subtests) == len(s.done)
+    for index, points in enumerate(traj):
+        assert len(points) == len(s.done[index].items) == len(reported[index])
+        np.testing.assert_allclose(points, reported[index], rtol=0, atol=1e-12)
+        assert points[-1] == pytest.approx((s.done[index].theta, s.done[index].se), abs=1e-12)
+
+
+def test_trajectory_midway_paused_and_terminated(adaptive: Battery) -> None:
+    assert trajectory(adaptive, new_session(adaptive, 1)) == []
+    s = _begin(adaptive)
+    assert trajectory(adaptive, s) == [[]]  # the first item shown, nothing answered yet
+    events: list[Event] = []
+    for now in (1000, 2000):
+        s, ev = answer(adaptive, s, s.seq, 1, now)
+        events += ev
+    s, _ = pause(adaptive, s, 2500)
+    assert trajectory(adaptive, s) == [_answered_by_subtest(events)[0]]
+    s, _ = terminate(adaptive, s, "stop", 3000)
+    assert trajectory(adaptive, s) == [_answered_by_subtest(events)[0]]
 
 
 # --- the clock ---------------------------------------------------------------------------------------------------

@@ -44,15 +44,23 @@ def _error(status: int, code: str, message: str) -> Response:
 Handler = Callable[[Request, Hub], Awaitable[Response]]
 
 
-def _admin(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a handler with the bearer check and the JSON error mapping."""
+def _admin(handler: Handler, *, room_proctor_reads: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a handler with the bearer check and the JSON error mapping.
+
+    With ``room_proctor_reads`` the proctor token of the room the path names is accepted too (read-only endpoints a
+    proctor console uses: a room's results).
+    """
 
     async def endpoint(request: Request) -> Response:
         hub: Hub = request.app.state.hub
-        if not bearer_matches(request.headers.get("authorization"), hub.admin_token):
-            hub.metrics.error("unauthorized")
-            return _error(401, "unauthorized", "an admin bearer token is required")
+        header = request.headers.get("authorization")
         try:
+            if not bearer_matches(header, hub.admin_token) and not (
+                room_proctor_reads and await _is_room_proctor(hub, header, request.path_params["room_id"])
+            ):
+                hub.metrics.error("unauthorized")
+                who = "an admin or the room's proctor" if room_proctor_reads else "an admin"
+                return _error(401, "unauthorized", f"{who} bearer token is required")
             return await handler(request, hub)
         except _Fail as fail:
             hub.metrics.error(fail.code)
@@ -62,6 +70,14 @@ def _admin(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             return _error(503, "unavailable", "the store is unavailable; try again")
 
     return endpoint
+
+
+async def _is_room_proctor(hub: Hub, header: str | None, room_id: str) -> bool:
+    scheme, _, token = (header or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 200:
+        return False
+    return await hub.store.room_for_proctor_token(token) == room_id
 
 
 async def _body_json(request: Request) -> Any:
@@ -266,7 +282,7 @@ def admin_routes() -> list[Route]:
         Route("/api/rooms/{room_id}", _admin(get_room), methods=["GET"]),
         Route("/api/rooms/{room_id}/candidates", _admin(post_candidates), methods=["POST"]),
         Route("/api/rooms/{room_id}/candidates", _admin(get_candidates), methods=["GET"]),
-        Route("/api/rooms/{room_id}/results", _admin(get_results), methods=["GET"]),
+        Route("/api/rooms/{room_id}/results", _admin(get_results, room_proctor_reads=True), methods=["GET"]),
         Route("/api/rooms/{room_id}/results/ack", _admin(ack_results), methods=["POST"]),
         Route("/api/sessions/{session_id}", _admin(get_session), methods=["GET"]),
         Route("/api/sessions/{session_id}/audit", _admin(get_audit), methods=["GET"]),

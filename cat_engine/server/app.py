@@ -31,8 +31,6 @@ __all__ = ["create_app"]
 _log = logging.getLogger("cat_engine.server")
 
 
-
-
 async def _beat(hub: Hub) -> None:
     while True:
         with contextlib.suppress(Exception):

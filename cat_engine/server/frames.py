@@ -25,6 +25,7 @@ __all__ = [
     "Hello",
     "Ping",
     "ProctorCommand",
+    "ProctorDetail",
     "ProtocolError",
     "decode_candidate",
     "decode_proctor",
@@ -75,6 +76,12 @@ class ProctorCommand:
     request_id: str | int | None = None
     seconds: float | None = None
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class ProctorDetail:
+    session_id: str
+    request_id: str | int | None = None
 
 
 def _object(raw: str | bytes, max_bytes: int) -> dict[str, Any]:
@@ -138,12 +145,12 @@ def decode_candidate(raw: str | bytes, max_bytes: int) -> Hello | CandidateAnswe
     if kind == "ping":
         _only(data, set())
         return Ping()
-    if kind in PROCTOR_COMMANDS:
+    if kind in PROCTOR_COMMANDS or kind == "detail":
         raise ProtocolError("forbidden", "candidates cannot send proctor commands")
     raise ProtocolError("bad_message", f"unknown frame type {kind[:40]!r}")
 
 
-def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand | Ping:
+def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand | ProctorDetail | Ping:
     """Validate a proctor's frame (raises :class:`ProtocolError`)."""
     data = _object(raw, max_bytes)
     kind = data["type"]
@@ -156,14 +163,13 @@ def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand |
     if kind == "ping":
         _only(data, set())
         return Ping()
+    if kind == "detail":
+        _only(data, {"id", "session_id"})
+        return ProctorDetail(_str_field(data, "session_id", _MAX_ID), _request_id(data))
     if kind not in PROCTOR_COMMANDS:
         raise ProtocolError("bad_message", f"unknown frame type {kind[:40]!r}")
     _only(data, {"id", "session_id", "room", "seconds", "reason"})
-    request_id = data.get("id")
-    if request_id is not None and (
-        isinstance(request_id, bool) or not isinstance(request_id, str | int) or len(str(request_id)) > _MAX_ID
-    ):
-        raise ProtocolError("bad_message", "field 'id' must be a short string or an integer")
+    request_id = _request_id(data)
     has_session, room = "session_id" in data, data.get("room")
     if has_session == (room is True) or (room is not None and room is not True):
         raise ProtocolError("bad_message", "a command names either 'session_id' or \"room\": true")
@@ -187,6 +193,15 @@ def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand |
     else:
         reason = ""
     return ProctorCommand(kind, session_id, request_id, seconds, reason)
+
+
+def _request_id(data: dict[str, Any]) -> str | int | None:
+    request_id = data.get("id")
+    if request_id is not None and (
+        isinstance(request_id, bool) or not isinstance(request_id, str | int) or len(str(request_id)) > _MAX_ID
+    ):
+        raise ProtocolError("bad_message", "field 'id' must be a short string or an integer")
+    return request_id
 
 
 _STREAM_ID = re.compile(r"[0-9]{1,20}(?:-[0-9]{1,20})?")

@@ -75,6 +75,8 @@ class _Proctor(Connection):
                 self.events = asyncio.create_task(self.stream(room_id, msg.last_event_id or last_id))
             elif self.room_id is None:
                 raise Refused("not_authenticated")
+            elif isinstance(msg, frames.ProctorDetail):
+                await self.send(await sessions.proctor_detail(self.room_id, msg))
             else:
                 await self.send(await sessions.proctor_command(self.room_id, msg))
         except Refused as refused:

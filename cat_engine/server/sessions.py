@@ -453,6 +453,34 @@ class Sessions:
         info = self.room_info(room_id, room.name, battery)
         return orjson.dumps({"type": "snapshot", "room": info, "sessions": views, "last_event_id": last}), last
 
+    async def proctor_detail(self, room_id: str, request: frames.ProctorDetail) -> bytes:
+        """The ``detail`` frame: theta and SE after each answer, per subtest reached (docs/protocol.md)."""
+        if room_of(request.session_id) != room_id:
+            raise Refused("forbidden", "that session belongs to another room")
+        rec = await self.store.load(request.session_id)
+        if rec is None:
+            raise Refused("not_found", "the session does not exist or has expired")
+        battery = await self.battery_of(room_id)
+        state = core.decode(battery, rec.state)
+        subtests = []
+        for index, points in enumerate(core.trajectory(battery, state)):
+            sub = battery.subtests[index]
+            subtests.append(
+                {
+                    "index": index,
+                    "id": sub.id,
+                    "name": sub.name,
+                    "se_target": sub.stopping.se_target,
+                    "status": "done" if index < len(state.done) else "current",
+                    "points": [
+                        {"position": k, "theta": round(theta, 4), "se": round(se, 4)}
+                        for k, (theta, se) in enumerate(points, 1)
+                    ],
+                }
+            )
+        frame = {"type": "detail", "id": request.request_id, "session_id": request.session_id, "subtests": subtests}
+        return orjson.dumps(frame)
+
     async def proctor_command(self, room_id: str, command: frames.ProctorCommand) -> bytes:
         """Apply a proctor command to one session or the whole room; the acknowledgement frame."""
         if command.session_id is not None:
