@@ -546,9 +546,7 @@ def test_a_proctor_token_reads_its_own_rooms_results_and_nothing_else(srv: AppSe
         srv, "POST", f"/api/rooms/{rid}/results/ack", {"session_ids": [a["session_id"]]}, token=room["proctor_token"]
     )
     ack.error(401, "unauthorized")
-    call(srv, "GET", f"/api/rooms/{rid}/results", auth=f"Basic {room['proctor_token']}").error(
-        401, "unauthorized"
-    )
+    call(srv, "GET", f"/api/rooms/{rid}/results", auth=f"Basic {room['proctor_token']}").error(401, "unauthorized")
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
