@@ -40,6 +40,9 @@ def test_banner_names_the_urls_and_tokens_in_both_languages() -> None:
         assert "http://127.0.0.1:8000" in text and "ws://127.0.0.1:8000/ws/candidate" in text
         assert "ADMINTOKEN" in text and word in text and str(room["proctor_token"]) in text
         assert show_candidate_token(cands[0]["token"]) in text
+        for page in ("/\n", "/proctor\n", "/admin\n", f"/proctor#t={room['proctor_token']}\n"):
+            assert "http://127.0.0.1:8000" + page in text, page
+        assert f"http://127.0.0.1:8000/#t={cands[0]['token']}\n" in text
 
 
 def test_banner_without_a_demo_room() -> None:

@@ -22,14 +22,17 @@ async def create_demo_room(sessions: Sessions, battery_id: str) -> dict[str, Any
 
 
 def demo_banner(base_url: str, admin_token: str, room: dict[str, Any] | None, lang: str = "id") -> str:
-    """What ``python server.py`` prints at start-up."""
+    """What ``python server.py`` prints at start-up: where to point a browser, and the demo room's tokens."""
     ws = base_url.replace("http", "ws", 1)
     en = lang == "en"
     lines = [
         "",
         ("CAT server is running at " if en else "Server CAT berjalan di ") + base_url,
-        ("  health: " if en else "  kesehatan: ") + f"{base_url}/healthz    metrics: {base_url}/metrics",
+        ("  candidate page:  " if en else "  halaman peserta: ") + f"{base_url}/",
+        ("  proctor console: " if en else "  konsol pengawas: ") + f"{base_url}/proctor",
+        ("  admin page:      " if en else "  halaman admin:   ") + f"{base_url}/admin",
         ("  admin API token: " if en else "  token API admin: ") + admin_token,
+        ("  health: " if en else "  kesehatan: ") + f"{base_url}/healthz    metrics: {base_url}/metrics",
         f"  WebSocket: {ws}/ws/candidate  {ws}/ws/proctor  (docs/protocol.md)",
     ]
     if room is not None:
@@ -41,9 +44,13 @@ def demo_banner(base_url: str, admin_token: str, room: dict[str, Any] | None, la
                 else f"Ruang demo {room['room_id']} ({room['battery']})"
             ),
             ("  proctor token: " if en else "  token pengawas: ") + room["proctor_token"],
+            ("  proctor console: " if en else "  konsol pengawas: ") + f"{base_url}/proctor#t={room['proctor_token']}",
             ("  candidate tokens (first 5 of " if en else "  token peserta (5 pertama dari ")
-            + f"{len(room['candidates'])}; GET /api/rooms/{room['room_id']}/candidates):",
+            + f"{len(room['candidates'])}; "
+            + ("all on the admin page" if en else "semuanya di halaman admin")
+            + "):",
         ]
         for cand in room["candidates"][:5]:
-            lines.append(f"    {cand['name']:<18} {show_candidate_token(cand['token'])}")
+            token = cand["token"]
+            lines.append(f"    {cand['name']:<18} {show_candidate_token(token)}   {base_url}/#t={token}")
     return "\n".join(lines) + "\n"
