@@ -137,9 +137,10 @@ def open_page(browser: Any, live: Live) -> Iterator[Callable[..., Any]]:
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(f"{path}: {exc}"))
-        url = live.base_url + path
+        path, hash_, fragment = path.partition("#")
         if lang is not None:
-            url += ("&" if "?" in url else "?") + f"lang={lang}"
+            path += ("&" if "?" in path else "?") + f"lang={lang}"
+        url = live.base_url + path + hash_ + fragment
         if wait:
             page.goto(url)
         return page
