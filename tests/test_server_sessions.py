@@ -759,3 +759,33 @@ def test_a_lost_race_does_not_count_an_unsent_time_up(battery: Battery) -> None:
         assert candidate.metrics.errors["time_up"] == 0
 
     run(go)
+
+
+def test_a_record_remembered_by_a_process_that_another_process_moved_on_is_loaded_again(battery: Battery) -> None:
+    """Each process remembers the last record it wrote, to skip a load; another process's commit makes it stale,
+    and the version check then has it loaded again: no answer lost or doubled, no conflict counted."""
+
+    async def go() -> None:
+        w = await make_world(battery)
+        p1, p2 = w.sessions, w.other("p2")
+        await p1.candidate_hello(w.token(), "p1/c1")
+        for n in range(2):  # alternate processes for the same connection id (a load balancer moving it)
+            for proc in (p1, p2):
+                seq = (await w.state()).seq
+                w.advance(1)
+                await proc.candidate_answer(w.sid(), "p1/c1", seq, n)
+        state = await w.state()
+        assert state.seq == 5 and len(state.done) == 1 and len(state.items) == 1
+        assert p1.metrics.conflicts == 0 and p2.metrics.conflicts == 0
+        assert p1.metrics.answers + p2.metrics.answers == 4
+        # a proctor's pause through p2; p1's remembered record says active, the store says paused
+        await p2.proctor_command(w.room_id, cmd("pause", w.sid()))
+        failure = await refused(p1.candidate_answer(w.sid(), "p1/c1", state.seq, 0))
+        assert failure.code == "paused" and (await w.state()).seq == state.seq
+        await p2.proctor_command(w.room_id, cmd("resume", w.sid()))
+        reply = frame((await p1.candidate_answer(w.sid(), "p1/c1", state.seq, 0)).frames[-1])
+        assert reply["seq"] == state.seq + 1
+        seqs = [a["seq"] for a in await w.audit() if a["kind"] == "answer"]
+        assert seqs == [1, 2, 3, 4, 5]
+
+    run(go)

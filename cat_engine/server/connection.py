@@ -69,7 +69,11 @@ class Connection(abc.ABC):
     async def next_entry(self, wait_s: float | None) -> tuple[Any, ...] | None:
         """The next queue entry, None when ``wait_s`` passed first; floods and closes end the connection."""
         try:
-            entry: tuple[Any, ...] = await asyncio.wait_for(self.queue.get(), wait_s)
+            if self.queue.empty():  # asyncio.timeout, unlike wait_for, starts no task per frame
+                async with asyncio.timeout(wait_s):
+                    entry: tuple[Any, ...] = await self.queue.get()
+            else:
+                entry = self.queue.get_nowait()
         except TimeoutError:
             return None
         if entry[0] == "flood":

@@ -14,8 +14,9 @@ process's last heartbeat, so a server crash does not eat a candidate's time.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -36,6 +37,7 @@ __all__ = ["BEAT_INTERVAL_S", "Outcome", "Refused", "Sessions", "summary_of"]
 BEAT_INTERVAL_S = 2.0
 _DEAD_AFTER_MS = 3 * int(BEAT_INTERVAL_S * 1000)
 _MAX_ATTEMPTS = 10
+_KNOWN_MAX = 20_000  # sessions whose last record this process remembers (about 2 KB each)
 
 # close codes (docs/protocol.md)
 CLOSE_BAD_TOKEN = 4001
@@ -109,6 +111,20 @@ def summary_of(before: Mapping[str, Any], events: list[Event], now_ms: int | Non
     return s
 
 
+@dataclass(frozen=True)
+class _Known:
+    """A session record as this process last loaded or wrote it, decoded.
+
+    Only a first guess that saves a load: a change made on it commits only if the stored version is still the
+    same, and any other outcome (a refusal, a stored reply, nothing to do) is decided again on the stored record.
+    """
+
+    rec: SessionRecord
+    state: SessionState
+    summary: dict[str, Any]
+    fresh: bool  # loaded from the store for this call (a failed commit then is a real conflict)
+
+
 class Sessions:
     """The server's use cases over a :class:`~.store.Store` and the loaded batteries."""
 
@@ -128,6 +144,7 @@ class Sessions:
         self.lang = lang
         self._clock = clock
         self._room_battery: dict[str, Battery] = {}
+        self._known: OrderedDict[str, _Known] = OrderedDict()
 
     def now_ms(self) -> int:
         return int(self._clock() * 1000)
@@ -138,6 +155,11 @@ class Sessions:
     def error(self, refused: Refused) -> bytes:
         self.metrics.error(refused.code)
         return frames.error_frame(refused.code, self.message(refused.code, refused.detail))
+
+    def _remember(self, session_id: str, known: _Known) -> None:
+        self._known[session_id] = known
+        if len(self._known) > _KNOWN_MAX:
+            self._known.popitem(last=False)
 
     async def battery_of(self, room_id: str) -> Battery:
         battery = self._room_battery.get(room_id)
@@ -157,14 +179,26 @@ class Sessions:
     ) -> tuple[_Change | None, Battery, SessionState]:
         """Run ``step`` on the stored session and commit its change; retried when another commit came first."""
         battery = await self.battery_of(room_of(session_id))
+        known = self._known.pop(session_id, None)
         for _ in range(_MAX_ATTEMPTS):
-            rec = await self.store.load(session_id)
-            if rec is None:
-                raise Refused("bad_token", "the session does not exist or has expired")
-            state = core.decode(battery, rec.state)
-            before = orjson.loads(rec.summary)
-            change = await step(rec, battery, state, before)
+            if known is None:
+                rec = await self.store.load(session_id)
+                if rec is None:
+                    raise Refused("bad_token", "the session does not exist or has expired")
+                known = _Known(rec, core.decode(battery, rec.state), orjson.loads(rec.summary), fresh=True)
+            rec, state, before = known.rec, known.state, known.summary
+            try:
+                change = await step(rec, battery, state, dict(before))
+            except (Refused, _Early):
+                if known.fresh:
+                    raise
+                known = None  # decided on a remembered record: decide again on the stored one
+                continue
             if change is None:
+                if not known.fresh:
+                    known = None
+                    continue
+                self._remember(session_id, known)
                 return None, battery, state
             now = self.now_ms()
             summary = summary_of(before, change.events, now if change.by_candidate else None)
@@ -184,8 +218,13 @@ class Sessions:
             )
             committed, _ = await self.store.commit(session_id, rec.version, commit)
             if committed:
+                owner = rec.owner if change.owner is None else change.owner
+                written = replace(rec, state=commit.state, version=rec.version + 1, owner=owner, summary=commit.summary)
+                self._remember(session_id, _Known(written, change.state, summary, fresh=False))
                 return change, battery, change.state
-            self.metrics.conflicts += 1
+            if known.fresh:  # a remembered record that went stale is no conflict: another process moved on
+                self.metrics.conflicts += 1
+            known = None
         raise Refused("internal", "the session kept changing under us", close=CLOSE_INTERNAL)
 
     @staticmethod
