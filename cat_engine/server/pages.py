@@ -60,7 +60,15 @@ class _Assets(StaticFiles):
         await super().__call__(scope, receive, send_with_headers)
 
 
+async def _favicon(request: Request) -> Response:
+    # browsers ask for /favicon.ico whatever the page links; the pages link /static/favicon.svg
+    return FileResponse(
+        STATIC_DIR / "favicon.svg", media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"}
+    )
+
+
 def page_routes() -> list[BaseRoute]:
-    """Routes of the three pages and of ``/static``."""
+    """Routes of the three pages, the icon and ``/static``."""
     pages: list[BaseRoute] = [_page(url, name) for url, name in _PAGES.items()]
+    pages.append(Route("/favicon.ico", _favicon, methods=["GET", "HEAD"]))
     return [*pages, Mount("/static", _Assets(directory=STATIC_DIR), name="static")]

@@ -1,5 +1,6 @@
 // Language of the pages: Bahasa Indonesia by default, English available.
-// The choice comes from ?lang=id|en, then from localStorage ("cat.lang"), then "id"; it is remembered.
+// The choice comes from ?lang=id|en, then from sessionStorage ("cat.lang"), then "id"; it is remembered for the
+// tab only, so the next candidate at a lab PC starts in Indonesian again.
 // Each page keeps its own texts as {id: {...}, en: {...}} and gets a lookup function from makeT().
 
 export const LANGS = ["id", "en"];
@@ -8,15 +9,15 @@ const KEY = "cat.lang";
 export function currentLang() {
   const fromUrl = new URLSearchParams(location.search).get("lang");
   if (LANGS.includes(fromUrl)) {
-    localStorage.setItem(KEY, fromUrl);
+    sessionStorage.setItem(KEY, fromUrl);
     return fromUrl;
   }
-  const stored = localStorage.getItem(KEY);
+  const stored = sessionStorage.getItem(KEY);
   return LANGS.includes(stored) ? stored : "id";
 }
 
 export function setLang(lang) {
-  if (LANGS.includes(lang)) localStorage.setItem(KEY, lang);
+  if (LANGS.includes(lang)) sessionStorage.setItem(KEY, lang);
 }
 
 // makeT(texts, lang) -> t(key, vars): the text for key in lang ({name} placeholders filled from vars);
