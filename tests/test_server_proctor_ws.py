@@ -124,9 +124,23 @@ def test_detail_gives_theta_and_se_after_each_answer_as_the_live_events_did(srv:
             detail = await _recv(proctor)
             (sub,) = detail["subtests"]
             assert (sub["index"], sub["id"], sub["status"], sub["se_target"]) == (0, "s1", "current", None)
+            assert sub["result"] is None  # under way: no result yet
             assert [p["position"] for p in sub["points"]] == [1, 2, 3, 4]
             got = [v for p in sub["points"] for v in (p["theta"], p["se"])]
             assert got == pytest.approx([v for pair in live for v in pair], abs=1e-4)
+            # the subtest done (6 items): its result is the profile row, its last point the final estimate
+            for n in range(2):
+                await cand_ws.send(orjson.dumps({"type": "answer", "seq": frame["seq"], "response": n}).decode())
+                frame = await _recv(cand_ws)
+            assert frame["type"] == "finished"
+            done = [
+                e["event"]["result"] for e in await _events_until_quiet(proctor) if e["event"]["type"] == "subtest_done"
+            ]
+            await proctor.send(orjson.dumps(ask).decode())
+            (sub,) = (await _recv(proctor))["subtests"]
+            assert sub["status"] == "done" and sub["result"] == done[0]
+            assert len(sub["points"]) == sub["result"]["items_administered"] == 6
+            assert (sub["points"][-1]["theta"], sub["points"][-1]["se"]) == (done[0]["theta"], done[0]["se"])
             # another room's session: forbidden, and the connection stays open
             await proctor.send(orjson.dumps({"type": "detail", "session_id": f"{other['room_id']}-0001"}).decode())
             assert (await _recv(proctor))["code"] == "forbidden"

@@ -501,6 +501,7 @@ class Sessions:
             raise Refused("not_found", "the session does not exist or has expired")
         battery = await self.battery_of(room_id)
         state = core.decode(battery, rec.state)
+        results = core.profile(battery, state).subtests
         subtests = []
         for index, points in enumerate(core.trajectory(battery, state)):
             sub = battery.subtests[index]
@@ -510,11 +511,12 @@ class Sessions:
                     "id": sub.id,
                     "name": sub.name,
                     "se_target": sub.stopping.se_target,
-                    "status": "done" if index < len(state.done) else "current",
+                    "status": "done" if index < len(results) else "current",
                     "points": [
                         {"position": k, "theta": round(theta, 4), "se": round(se, 4)}
                         for k, (theta, se) in enumerate(points, 1)
                     ],
+                    "result": results[index].to_dict() if index < len(results) else None,
                 }
             )
         frame = {"type": "detail", "id": request.request_id, "session_id": request.session_id, "subtests": subtests}

@@ -785,11 +785,11 @@ function connect() {
       if (!mine()) return;
       state.live = false;
       state.lastFrameAt = performance.now();
-      // the first hello asks for the room's whole stream ("0-0"): the events before the snapshot are history that
-      // fills the chart points and the subtest results (levels) of sittings already under way or over
-      state.lastEventId ??= "0-0";
-      const hello = {type: "hello", token: state.token, last_event_id: state.lastEventId};
-      stats.hellos.push(hello.last_event_id);
+      // the first hello takes the snapshot and live events only (the history of a sitting, its chart points and
+      // subtest results, comes with its `detail`); a reconnect resumes after the last event seen
+      const hello = {type: "hello", token: state.token};
+      if (state.lastEventId !== null) hello.last_event_id = state.lastEventId;
+      stats.hellos.push(hello.last_event_id ?? null);
       socket.send(hello);
     },
     onFrame: (frame) => {
@@ -1481,10 +1481,7 @@ function onDetail(frame) {
   for (const sub of frame.subtests ?? []) {
     // the server's recomputed points replace ours position by position; live points beyond them stay
     for (const p of sub.points ?? []) addPoint(s, sub.index, p.position, p.theta, p.se);
-    if (sub.status === "done" && !s.results.has(sub.index) && sub.points?.length) {
-      const last = sub.points[sub.points.length - 1];
-      s.results.set(sub.index, {items: sub.points.length, theta: last.theta, se: last.se, level: null, scaled_score: null, stop_reason: null, partial: true});
-    }
+    if (sub.status === "done" && sub.result) s.results.set(sub.index, normalizeResult(sub.result));
   }
   if (state.detail?.sid === frame.session_id && (frame.id === undefined || frame.id === null || frame.id === state.detail.reqId)) {
     state.detail.loading = false;
