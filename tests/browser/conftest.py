@@ -1,6 +1,6 @@
 """Fixtures of the browser tests: Debian's Chromium driven by Playwright, and a live server over a private Redis.
 
-- ``browser``: one headless Chromium for the test session (``/usr/bin/chromium``, or ``CAT_CHROMIUM``); a missing
+- ``browser``: one headless Chromium per test module (``/usr/bin/chromium``, or ``CAT_CHROMIUM``); a missing
   browser fails the tests with the command that installs it (``scripts/ensure_chromium.sh``, which the test
   command runs), it never skips them.
 - ``open_page(path, lang=None)``: a new 1366x768 page on the live server; JavaScript errors in any page fail the test.
@@ -92,8 +92,10 @@ class Live:
         return run_async(self.api._json("GET", path))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Playwright's sync API keeps an event loop running in this thread while it is open: one per module, closed at
+    the module's end, so that the tests after the browser tests can use ``asyncio.run`` again."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/ensure_chromium.sh (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
