@@ -28,4 +28,5 @@ def test_bench_server_runs_and_reports(store: str) -> None:
     assert set(rows) == {"server", "echo"}, done.stdout
     answers = int(rows["server"].group(2))
     assert answers >= 2 * (10 + 8 + 8)  # the demo battery's min_items per subtest, for each examinee
-    assert re.search(r"ratio to the echo floor: p50 [\d.]+x, cpu [\d.]+x", done.stdout), done.stdout
+    # the floor's CPU time can be under the kernel's clock tick in so short a run: then "n/a", never a crash
+    assert re.search(r"ratio to the echo floor: p50 [\d.]+x, cpu (?:[\d.]+x|n/a)", done.stdout), done.stdout

@@ -1,0 +1,29 @@
+"""Load tests of the live CAT server: rehearse a test day before it happens.
+
+``python -m load_tests SCENARIO`` starts (or targets) a server on loopback, drives simulated examinees through the
+battery over the candidate WebSocket, with proctors watching each room, and writes a report: latency, throughput,
+errors, answers lost or duplicated (checked against the server's audit log), accuracy of the final abilities
+against the truth and against ``cat-sim``, server CPU per answer and Redis memory per session, each also measured
+against a minimal WebSocket echo floor in the same run. See ``docs/load-testing.md``.
+
+Modules, one concern each:
+
+* :mod:`.messages` - the command-line text, Bahasa Indonesia (default) and English
+* :mod:`.examinee` - a simulated examinee: true theta, IRT responses, think times
+* :mod:`.stats` - percentiles and rates
+* :mod:`.recorder` - what a run measures while it runs
+* :mod:`.target` - loopback-only addresses, and the admin HTTP API client
+* :mod:`.candidate` - the candidate WebSocket client (exactly-once resends, reconnects, pacing)
+* :mod:`.proctor` - the proctor WebSocket client (counts events, resumes after a drop)
+* :mod:`.procs` - private redis-server, server and floor processes; CPU and memory of process trees
+* :mod:`.floor` - the echo floor app
+* :mod:`.scenarios` - rollout, peak, storm, restart, soak
+* :mod:`.deployment` - the servers of a run (started here, or a target) and the rooms and rosters
+* :mod:`.phase` - one load phase: arrivals, proctors, meters, progress
+* :mod:`.disruptions` - network drops, the reconnect storm, killed and restarted servers
+* :mod:`.runner` - one run from start to report, the floor run included
+* :mod:`.verify` - lost and duplicated answers, accuracy, the cat-sim reference
+* :mod:`.report` - report.json and the readable summary
+* :mod:`.plots` - PNG plots
+* :mod:`.cli` - ``python -m load_tests``
+"""

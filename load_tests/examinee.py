@@ -1,0 +1,176 @@
+r"""A simulated examinee: a true ability, responses drawn from the IRT model, and think times.
+
+The server never sends item parameters. The generator reads the same battery and pool files as the server and maps
+each item frame to its pool item by the frame's ``subtest.id`` and ``item.id``. A response is drawn in two steps:
+
+1. a category :math:`k \sim P_k(\theta)` from the item's model (:func:`cat_engine.irt.category_probabilities`);
+2. an option index that the pool scores as :math:`k`, uniformly among such options (for a one-key item, category 0
+   is any of the distractors; for a polytomous item each category usually has exactly one option).
+
+So the category the server scores has exactly the model's distribution, whatever the option order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from cat_engine.battery import Battery
+from cat_engine.irt import category_probabilities
+from cat_engine.pool import Pool
+
+__all__ = ["ItemBank", "RandomResponder", "Responder", "SimulatedExaminee", "ThinkTime", "sample_option"]
+
+
+class Responder(Protocol):
+    """Anything that picks an option index for an item frame."""
+
+    def respond(self, subtest_id: str, item_id: str, n_options: int) -> int:
+        """The option index chosen for item ``item_id`` of subtest ``subtest_id``."""
+        ...
+
+
+@dataclass(frozen=True)
+class ItemBank:
+    """The pools of a battery, to find the item behind an item frame.
+
+    Parameters
+    ----------
+    battery : Battery
+        The battery the server runs (same files, same versions).
+    """
+
+    battery: Battery
+    _pools: dict[str, Pool] = field(init=False, repr=False)
+    _options: dict[tuple[str, int], tuple[npt.NDArray[np.intp], ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_pools", {s.id: s.pool for s in self.battery.subtests})
+        object.__setattr__(self, "_options", {})
+
+    def locate(self, subtest_id: str, item_id: str) -> tuple[Pool, int]:
+        """The pool and item index of ``item_id`` in subtest ``subtest_id`` (KeyError when unknown)."""
+        pool = self._pools[subtest_id]
+        return pool, pool.index_of(item_id)
+
+    def options_by_category(self, subtest_id: str, index: int) -> tuple[npt.NDArray[np.intp], ...]:
+        """For each category of an item, the option indices that score it (cached per item)."""
+        key = (subtest_id, index)
+        found = self._options.get(key)
+        if found is None:
+            pool = self._pools[subtest_id]
+            scoring = pool.scoring[index, : pool.n_options(index)]
+            n_cat = int(pool.params.n_categories[index])
+            found = tuple(np.flatnonzero(scoring == k) for k in range(n_cat))
+            self._options[key] = found
+        return found
+
+
+def sample_option(bank: ItemBank, subtest_id: str, item_id: str, theta: float, rng: np.random.Generator) -> int:
+    """An option index for ``item_id`` drawn from the IRT model at ability ``theta``.
+
+    Parameters
+    ----------
+    bank : ItemBank
+    subtest_id, item_id : str
+        As in the item frame.
+    theta : float
+        The examinee's true ability.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    int
+        An option index whose scored category is distributed as :math:`P_k(\\theta)`.
+    """
+    pool, index = bank.locate(subtest_id, item_id)
+    options = bank.options_by_category(subtest_id, index)
+    probs = category_probabilities(theta, pool.params, [index])[0, : len(options)]
+    category = min(int((rng.random() > np.cumsum(probs)).sum()), len(options) - 1)
+    choices = options[category]
+    if choices.size == 0:  # a category no option scores (a malformed pool): fall back to any option
+        return int(rng.integers(pool.n_options(index)))
+    return int(choices[rng.integers(choices.size)]) if choices.size > 1 else int(choices[0])
+
+
+@dataclass
+class SimulatedExaminee:
+    """One examinee with true ability ``theta`` who answers every item by the IRT model."""
+
+    theta: float
+    bank: ItemBank
+    rng: np.random.Generator
+
+    def respond(self, subtest_id: str, item_id: str, n_options: int) -> int:
+        """Draw an option for the item (``n_options`` is only checked against the pool)."""
+        option = sample_option(self.bank, subtest_id, item_id, self.theta, self.rng)
+        if not 0 <= option < n_options:
+            raise ValueError(f"item {item_id} shows {n_options} options but the pool scores option {option}")
+        return option
+
+
+@dataclass
+class RandomResponder:
+    """Picks any option uniformly (the echo floor's items belong to no pool)."""
+
+    rng: np.random.Generator
+
+    def respond(self, subtest_id: str, item_id: str, n_options: int) -> int:
+        """A uniformly drawn option index."""
+        return int(self.rng.integers(max(n_options, 1)))
+
+
+_KINDS = {"fixed": 1, "uniform": 2, "exponential": 1, "lognormal": 2}
+
+
+@dataclass(frozen=True)
+class ThinkTime:
+    """A think-time distribution in seconds of real time (before the run's time-scale factor).
+
+    Written ``KIND:ARGS``: ``fixed:S``, ``uniform:MIN:MAX``, ``exponential:MEAN``, ``lognormal:MEDIAN:SIGMA``.
+    """
+
+    kind: str
+    args: tuple[float, ...]
+
+    @classmethod
+    def parse(cls, spec: str) -> ThinkTime:
+        """Read ``KIND:ARGS``; ValueError on anything else."""
+        kind, *raw = spec.strip().split(":")
+        if kind not in _KINDS or len(raw) != _KINDS[kind]:
+            raise ValueError(
+                f"think time {spec!r}: expected fixed:S, uniform:MIN:MAX, exponential:MEAN or lognormal:MEDIAN:SIGMA"
+            )
+        try:
+            args = tuple(float(a) for a in raw)
+        except ValueError:
+            raise ValueError(f"think time {spec!r}: the arguments must be numbers") from None
+        if any(not math.isfinite(a) or a < 0 for a in args) or (kind == "uniform" and args[0] > args[1]):
+            raise ValueError(f"think time {spec!r}: arguments must be finite, non-negative (and MIN <= MAX)")
+        return cls(kind, args)
+
+    @property
+    def mean(self) -> float:
+        """Mean think time in seconds."""
+        if self.kind == "uniform":
+            return (self.args[0] + self.args[1]) / 2
+        if self.kind == "lognormal":
+            return self.args[0] * math.exp(self.args[1] ** 2 / 2)
+        return self.args[0]
+
+    def sample(self, rng: np.random.Generator) -> float:
+        """One think time in seconds."""
+        if self.kind == "fixed":
+            return self.args[0]
+        if self.kind == "uniform":
+            return float(rng.uniform(self.args[0], self.args[1]))
+        if self.kind == "exponential":
+            return float(rng.exponential(self.args[0]))
+        return float(self.args[0] * math.exp(self.args[1] * rng.standard_normal()))
+
+    def __str__(self) -> str:
+        return ":".join([self.kind, *(f"{a:g}" for a in self.args)])

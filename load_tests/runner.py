@@ -1,0 +1,293 @@
+"""One run of a scenario, from start to report.
+
+1. The deployment (:mod:`.deployment`): servers started here, or a running one on loopback.
+2. The cat-sim reference for the same battery and the same true thetas (it also tells how many answers to
+   expect, which places the storm and the restarts).
+3. Rooms and rosters through the admin API; Redis memory before.
+4. The load phase (:mod:`.phase`): proctors first, then examinees arriving at a fixed rate, the scenario's
+   disruption (:mod:`.disruptions`), CPU of the server, Redis and the generator.
+5. Redis memory after; the exactly-once check, profiles and results rows from the admin API (:mod:`.verify`).
+6. The floor run: the same examinees, arrival rate, pacing and answer counts against the echo floor (no
+   disruption).
+7. The report (:mod:`.report`) and its plots (:mod:`.plots`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cat_engine.battery import load_battery
+
+from .candidate import Candidate, Pacing
+from .deployment import Deployment, Sitter, setup_rooms
+from .disruptions import network_drops, restart_controller, storm_controller, storm_summary
+from .examinee import ItemBank, RandomResponder, SimulatedExaminee, ThinkTime
+from .messages import message
+from .phase import Controller, PhaseResult, progress_bar, run_async, run_phase
+from .procs import REPO_ROOT, CpuMeter, FloorProcess, RedisProcess, raise_open_files_limit
+from .proctor import Proctor
+from .recorder import Recorder
+from .report import Measurements, build_report, write_report
+from .scenarios import Scenario
+from .target import ws_url
+from .verify import accuracy, reference, rmse_comparison, verify_run
+
+__all__ = ["DEFAULT_BATTERY", "RunOptions", "run"]
+
+DEFAULT_BATTERY = REPO_ROOT / "item_pools" / "cact_demo.toml"
+
+
+@dataclass
+class RunOptions:
+    """How to run a scenario (the scenario itself carries sizes, pacing, deployment and disruptions)."""
+
+    scenario: Scenario
+    report_dir: Path
+    seed: int = 1
+    battery: Path = DEFAULT_BATTERY
+    target: str | None = None
+    admin_token: str | None = None
+    redis_url: str | None = None
+    server_pids: tuple[int, ...] = ()
+    floor: bool = True
+    plots: bool = True
+    progress: bool = True
+    lang: str = "id"
+    reply_timeout: float = 30.0
+
+
+def _say(opts: RunOptions, key: str, **values: object) -> None:
+    if opts.progress:
+        print(message(key, opts.lang, **values), file=sys.stderr, flush=True)
+
+
+def _rotated(urls: list[str], n: int) -> list[str]:
+    """``urls`` starting from the ``n``-th: examinees and proctors spread over the instances."""
+    return [urls[(n + k) % len(urls)] for k in range(len(urls))]
+
+
+def run(opts: RunOptions) -> dict[str, Any]:
+    """Run the scenario of ``opts``; write ``report.json``, ``summary.txt`` and the plots; return the report."""
+    raise_open_files_limit()
+    workdir = opts.report_dir / "work"
+    workdir.mkdir(parents=True, exist_ok=True)
+    dep = Deployment(
+        opts.scenario,
+        workdir,
+        opts.battery,
+        target=opts.target,
+        admin_token=opts.admin_token,
+        redis_url=opts.redis_url,
+        server_pids=opts.server_pids,
+    )
+    try:
+        _say(opts, "starting", what="server")
+        dep.start()
+        return _run(opts, dep, workdir)
+    finally:
+        dep.close()
+
+
+def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
+    sc = opts.scenario
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    load0 = os.getloadavg()[0]
+    battery = load_battery(opts.battery)
+    bank = ItemBank(battery)
+    thetas = np.random.default_rng(opts.seed).standard_normal(sc.examinees)
+    ref = reference(battery, thetas, opts.seed)
+    expected = max(sum(row["mean_length"] for row in ref.values()) * sc.examinees, 1.0)
+
+    memory_before = dep.redis_memory()
+    rooms, sitters = setup_rooms(dep.admin, battery.id, thetas, sc.rooms)
+    pacing = Pacing(sc.mode, ThinkTime.parse(sc.think), sc.time_scale)
+    candidate_urls = [ws_url(b, "/ws/candidate") for b in dep.base_urls]
+    drops = network_drops(sc.examinees, sc.drop_share, opts.seed)
+
+    def examinee(s: Sitter, rec: Recorder) -> Candidate:
+        return Candidate(
+            s.token,
+            _rotated(candidate_urls, s.index),
+            SimulatedExaminee(s.theta, bank, np.random.default_rng([opts.seed, 1, s.index])),
+            pacing,
+            np.random.default_rng([opts.seed, 2, s.index]),
+            rec,
+            time.monotonic() + sc.max_seconds,
+            reply_timeout=opts.reply_timeout,
+            drop_after=drops.get(s.index),
+        )
+
+    proctor_urls = [ws_url(b, "/ws/proctor") for b in dep.base_urls]
+    proctors: list[Proctor] = []
+    room_of_proctor: list[int] = []
+    for r, room in enumerate(rooms):
+        for k in range(sc.proctors_per_room):
+            urls = _rotated(proctor_urls, r + k)
+            proctors.append(Proctor(room.proctor_token, urls, Recorder(), time.monotonic() + sc.max_seconds + 60))
+            room_of_proctor.append(r)
+
+    storm: dict[str, Any] = {}
+    controller: Controller | None = None
+    if sc.storm_at is not None:
+        controller = storm_controller(sc, expected, storm)
+    elif sc.restarts:
+        controller = restart_controller(sc, dep, expected)
+
+    server_meter = CpuMeter(dep.server_pids) if dep.server_pids() else None
+    redis_meter = CpuMeter(dep.redis_pids) if dep.redis_pids() else None
+    with progress_bar(
+        opts.progress, sc.examinees, message("phase_server", opts.lang, scenario=sc.name), opts.lang
+    ) as bar:
+        load = run_async(
+            run_phase(
+                sitters,
+                examinee,
+                arrival_rate=sc.arrival_rate,
+                max_seconds=sc.max_seconds,
+                server_meter=server_meter,
+                redis_meter=redis_meter,
+                proctors=proctors,
+                room_of_proctor=room_of_proctor,
+                controller=controller,
+                bar=bar,
+                lang=opts.lang,
+            )
+        )
+    memory_after = dep.redis_memory()
+
+    _say(opts, "verifying", n=len(sitters))
+    checked = verify_run(dep.admin, sitters, load.clients, rooms, proctors, room_of_proctor)
+    if checked.unreadable:
+        load.rec.errors["client:verify_failed"] += checked.unreadable
+    rmse_rows, worst = rmse_comparison(accuracy({s.session_id: s.theta for s in sitters}, checked.profiles), ref)
+
+    floor = _floor_run(opts, dep, workdir, sitters, load, pacing) if opts.floor else None
+    m = Measurements(
+        scenario=sc,
+        settings={
+            "seed": opts.seed,
+            "battery": str(opts.battery),
+            "target": opts.target or "own",
+            "store": dep.store,
+            "rooms": len(rooms),
+            "proctors_per_room": sc.proctors_per_room,
+            "instances": len(dep.base_urls),
+            "workers": sc.workers if opts.target is None else None,
+            "mode": sc.mode,
+            "think": str(pacing.think),
+            "time_scale": sc.time_scale,
+            "mean_think_s": round(pacing.mean_delay, 3),
+            "arrival_rate": sc.arrival_rate,
+            "drop_share": sc.drop_share,
+            "storm_at": sc.storm_at,
+            "restarts": list(sc.restarts),
+            "max_seconds": sc.max_seconds,
+            "expected_answers": round(expected),
+        },
+        started_at=started_at,
+        machine={"cores": os.cpu_count(), "load0": round(load0, 2), "load1": round(os.getloadavg()[0], 2)},
+        load=load,
+        floor=floor,
+        floor_redis=dep.redis_url is not None,
+        answers=checked.answers,
+        rmse_by_subtest=rmse_rows,
+        rmse_max_deviation=worst,
+        redis_memory=_memory(memory_before, memory_after, len(sitters), load.rec.answers),
+        proctors=checked.proctors,
+        storm=storm_summary(storm) if sc.storm_at is not None else None,
+        results=checked.results,
+    )
+    report = build_report(m)
+    path, text = write_report(report, opts.report_dir, opts.lang)
+    if opts.plots:
+        from .plots import plot_run
+
+        plot_run(load, floor, opts.report_dir, opts.lang)
+    print(text, end="")
+    _say(opts, "written", path=path)
+    return report
+
+
+def _memory(before: int | None, after: int | None, sessions: int, answers: int) -> dict[str, Any] | None:
+    """Redis ``used_memory`` before and after the load phase, per session and per answer."""
+    if before is None or after is None:
+        return None
+    delta = after - before
+    return {
+        "before_bytes": before,
+        "after_bytes": after,
+        "delta_bytes": delta,
+        "sessions": sessions,
+        "per_session_bytes": round(delta / sessions) if sessions else None,
+        "per_answer_bytes": round(delta / answers) if answers else None,
+    }
+
+
+def _floor_run(
+    opts: RunOptions, dep: Deployment, workdir: Path, sitters: list[Sitter], load: PhaseResult, pacing: Pacing
+) -> PhaseResult:
+    """The same examinees, arrival rate, pacing and answer counts against the echo floor.
+
+    The floor gets as many processes as the server had, and a Redis round trip per answer when the server ran on
+    Redis: the run's own private Redis, or, against a target, a private one started for the floor (a target's
+    Redis is not written to).
+    """
+    sc = opts.scenario
+    _say(opts, "starting", what="floor")
+    own_redis: RedisProcess | None = None
+    redis = dep.redis
+    if dep.redis_url is not None and redis is None:
+        redis = own_redis = RedisProcess(workdir / "floor")
+        own_redis.start()
+    floor = FloorProcess(
+        workdir,
+        redis_url=None if redis is None else redis.url,
+        workers=dep.workers,
+        frame_bytes=load.rec.mean_frame_bytes or 800,
+    )
+    try:
+        floor.start()
+        answers = [len(c.acked) for c in load.clients]
+        url = ws_url(floor.base_url, "/ws/candidate")
+
+        def client(s: Sitter, rec: Recorder) -> Candidate:
+            return Candidate(
+                "floor",
+                [url],
+                RandomResponder(np.random.default_rng([opts.seed, 3, s.index])),
+                pacing,
+                np.random.default_rng([opts.seed, 2, s.index]),
+                rec,
+                time.monotonic() + sc.max_seconds,
+                reply_timeout=opts.reply_timeout,
+                max_answers=max(answers[s.index] if s.index < len(answers) else 1, 1),
+            )
+
+        floor_meter = CpuMeter(lambda: [] if floor.pid is None else [floor.pid])
+        redis_meter = None if redis is None else CpuMeter(lambda: [] if redis.pid is None else [redis.pid])
+        desc = message("phase_floor", opts.lang, scenario=sc.name)
+        with progress_bar(opts.progress, sc.examinees, desc, opts.lang) as bar:
+            return run_async(
+                run_phase(
+                    sitters,
+                    client,
+                    arrival_rate=sc.arrival_rate,
+                    max_seconds=sc.max_seconds,
+                    server_meter=floor_meter,
+                    redis_meter=redis_meter,
+                    bar=bar,
+                    lang=opts.lang,
+                )
+            )
+    finally:
+        floor.stop()
+        if own_redis is not None:
+            own_redis.stop()

@@ -1,0 +1,89 @@
+"""load_tests.examinee: responses follow the IRT model's category probabilities; think-time distributions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import battery_dict, load, make_item, make_pool_dict, subtest_dict
+
+from cat_engine.battery import Battery
+from cat_engine.irt import category_probabilities
+from load_tests.examinee import ItemBank, RandomResponder, SimulatedExaminee, ThinkTime, sample_option
+
+DRAWS = 6_000
+
+
+def _battery(tmp_path: Path) -> Battery:
+    items = [
+        make_item("D-1", model="3PL", a=1.4, b=0.3, c=0.2, n_options=4, key=2),
+        make_item("D-2", model="2PL", a=0.9, b=-1.0, n_options=5, key=0),
+        make_item("P-1", model="GPCM", a=1.2, b=[-1.0, -0.2, 0.5, 1.3]),
+        make_item("P-2", model="GRM", a=1.5, b=[-1.2, 0.0, 0.9]),
+    ]
+    pool = make_pool_dict(items=items, pool_id="mixed", areas=("A",))
+    # GPCM/GRM options score categories through option_weights: shuffle them to check the option mapping
+    pool["items"][2]["option_weights"] = [3, 5, 1, 4, 2]
+    pool["items"][3]["option_weights"] = [2, 4, 1, 3]
+    return load(tmp_path, battery_dict([subtest_dict("s1", "mixed.json")]), pools={"mixed.json": pool})
+
+
+@pytest.mark.parametrize("item_id", ["D-1", "D-2", "P-1", "P-2"])
+@pytest.mark.parametrize("theta", [-1.2, 0.8])
+def test_scored_categories_follow_the_model(tmp_path: Path, item_id: str, theta: float) -> None:
+    battery = _battery(tmp_path)
+    bank = ItemBank(battery)
+    pool, index = bank.locate("s1", item_id)
+    rng = np.random.default_rng(7)
+    categories = [pool.score(index, sample_option(bank, "s1", item_id, theta, rng)) for _ in range(DRAWS)]
+    expected = category_probabilities(theta, pool.params, [index])[0, : int(pool.params.n_categories[index])]
+    observed = np.bincount(categories, minlength=expected.size) / DRAWS
+    # each share within 4.5 binomial standard errors (the draws are seeded: this is a fixed check, not a flaky one)
+    tolerance = 4.5 * np.sqrt(expected * (1 - expected) / DRAWS) + 1e-3
+    assert np.all(np.abs(observed - expected) <= tolerance), (observed, expected)
+
+
+def test_a_wrong_answer_is_any_distractor(tmp_path: Path) -> None:
+    bank = ItemBank(_battery(tmp_path))
+    rng = np.random.default_rng(3)
+    options = np.array([sample_option(bank, "s1", "D-1", -3.0, rng) for _ in range(4000)])
+    wrong = options[options != 2]  # key 2
+    assert set(wrong.tolist()) == {0, 1, 3}
+    counts = np.bincount(wrong, minlength=4)[[0, 1, 3]]
+    assert counts.min() > 0.8 * counts.mean()
+
+
+def test_examinee_checks_the_frame_against_the_pool(tmp_path: Path) -> None:
+    bank = ItemBank(_battery(tmp_path))
+    examinee = SimulatedExaminee(0.0, bank, np.random.default_rng(1))
+    assert 0 <= examinee.respond("s1", "P-1", 5) < 5
+    with pytest.raises(KeyError):
+        examinee.respond("s1", "UNKNOWN", 4)
+    with pytest.raises(ValueError, match="options"):
+        for _ in range(50):  # some draw lands on an option beyond the two the frame claims
+            examinee.respond("s1", "D-2", 2)
+
+
+def test_random_responder_stays_within_the_options() -> None:
+    responder = RandomResponder(np.random.default_rng(0))
+    assert {responder.respond("x", "y", 3) for _ in range(300)} == {0, 1, 2}
+
+
+@pytest.mark.parametrize(
+    ("spec", "mean"),
+    [("fixed:2", 2.0), ("uniform:1:3", 2.0), ("exponential:4", 4.0), ("lognormal:30:0.5", 30 * np.exp(0.125))],
+)
+def test_think_time_means(spec: str, mean: float) -> None:
+    think = ThinkTime.parse(spec)
+    assert think.mean == pytest.approx(mean)
+    draws = np.array([think.sample(np.random.default_rng(i)) for i in range(4000)])
+    assert draws.min() >= 0
+    assert draws.mean() == pytest.approx(mean, rel=0.06)
+    assert str(ThinkTime.parse(str(think))) == str(think)
+
+
+@pytest.mark.parametrize("spec", ["", "gamma:1:2", "fixed", "uniform:3:1", "lognormal:30", "fixed:-1", "fixed:x"])
+def test_think_time_refuses_bad_specs(spec: str) -> None:
+    with pytest.raises(ValueError, match="think time"):
+        ThinkTime.parse(spec)

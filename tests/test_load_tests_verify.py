@@ -1,0 +1,91 @@
+"""load_tests.verify: the exactly-once check against audit entries, accuracy, and the proctors' events."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from load_tests.verify import accuracy, answered_events, check_answers, profile_items, rmse_comparison
+
+
+def _applied(seq: int, item: str, response: int) -> dict[str, Any]:
+    return {"kind": "answer", "conn": "p/c", "seq": seq, "response": response, "item_id": item, "response_ms": 900}
+
+
+AUDIT = [
+    {"kind": "hello", "conn": "p/c"},
+    {"kind": "presented", "seq": 1, "item_id": "A"},
+    _applied(1, "A", 2),
+    {"kind": "presented", "seq": 2, "item_id": "B"},
+    _applied(2, "B", 0),
+    {"kind": "answer", "conn": "p/d", "seq": 2, "response": 0, "outcome": "duplicate"},
+    {"kind": "presented", "seq": 3, "item_id": "C"},
+    _applied(3, "C", 1),
+]
+
+
+def test_every_acknowledged_answer_applied_once() -> None:
+    check = check_answers({1: ("A", 2), 2: ("B", 0), 3: ("C", 1)}, AUDIT)
+    assert (check.acknowledged, check.applied, check.resends) == (3, 3, 1)
+    assert (check.lost, check.duplicated, check.mismatched, check.unacknowledged) == (0, 0, 0, 0)
+
+
+def test_lost_duplicated_mismatched_and_unacknowledged() -> None:
+    audit = [*AUDIT, _applied(3, "C", 1)]  # seq 3 applied twice
+    check = check_answers({1: ("A", 3), 2: ("B", 0), 4: ("D", 0)}, audit, "R-0001")
+    assert check.lost == 1 and check.lost_seqs == [("R-0001", 4)]
+    assert check.duplicated == 1
+    assert check.mismatched == 1  # seq 1 applied with another response
+    assert check.unacknowledged == 1  # seq 3 applied, never acknowledged to the client
+
+
+def test_late_answers_are_not_applied() -> None:
+    audit = [{"kind": "answer", "seq": 1, "response": 0, "item_id": "A", "outcome": "time_up"}]
+    check = check_answers({}, audit)
+    assert (check.applied, check.late, check.lost) == (0, 1, 0)
+
+
+def test_totals_add_up() -> None:
+    total = check_answers({1: ("A", 2)}, AUDIT)
+    total.add(check_answers({9: ("Z", 0)}, AUDIT, "S"))
+    assert (total.acknowledged, total.applied, total.lost, total.unacknowledged) == (2, 6, 1, 5)
+
+
+def _profile(thetas: dict[str, float]) -> dict[str, Any]:
+    rows = [
+        {"subtest_id": k, "theta": v, "items_administered": 10, "stop_reason": "se_target"} for k, v in thetas.items()
+    ]
+    return {"subtests": rows}
+
+
+def test_accuracy_per_subtest() -> None:
+    truth = {"a": 0.0, "b": 1.0, "c": -1.0}
+    profiles = {"a": _profile({"x": 0.3, "y": 0.0}), "b": _profile({"x": 0.7, "y": 1.0}), "c": None}
+    result = accuracy(truth, profiles)
+    assert result["x"] == {"n": 2, "bias": 0.0, "rmse": 0.3, "mean_length": 10.0}
+    assert result["y"] == {"n": 2, "bias": 0.0, "rmse": 0.0, "mean_length": 10.0}
+    assert profile_items(profiles["a"]) == 20 and profile_items(None) == 0
+
+
+def test_rmse_comparison_reports_the_worst_deviation() -> None:
+    ref = {
+        "x": {"rmse": 0.30, "bias": 0.01, "mean_length": 12.0},
+        "y": {"rmse": 0.25, "bias": 0.0, "mean_length": 9.0},
+    }
+    rows, worst = rmse_comparison(
+        {"x": {"n": 5, "rmse": 0.33, "bias": 0.02}, "y": {"n": 5, "rmse": 0.2, "bias": 0}}, ref
+    )
+    assert rows["x"]["ratio"] == pytest.approx(1.1)
+    assert worst == pytest.approx(0.2)
+    rows, worst = rmse_comparison({}, ref)
+    assert rows["x"]["rmse"] is None and worst is None
+
+
+def test_answered_events_against_applied_answers() -> None:
+    watched = [
+        (Counter({"s1": 3, "s2": 2}), {"s1": 3, "s2": 2}),
+        (Counter({"s1": 2, "s2": 3, "other": 1}), {"s1": 3, "s2": 2}),
+    ]
+    assert answered_events(watched) == {"missing": 1, "extra": 2}
