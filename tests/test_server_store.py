@@ -495,6 +495,8 @@ def test_results_and_ack(store: Store, run: Run[Any]) -> None:
         assert ok
         assert await store.results(room.room_id) == {c2.session_id: b"R2", c3.session_id: b"R3"}
         assert await store.results("rnope") == {}
+        assert [await store.result(c.session_id) for c in (c1, c2, c3)] == [None, b"R2", b"R3"]
+        assert await store.result("rnope-0001") is None
         ids = [c1.session_id, c2.session_id, c2.session_id, f"{room.room_id}-999"]
         assert await store.ack_results(room.room_id, ids) == 1
         assert await store.ack_results(room.room_id, []) == 0

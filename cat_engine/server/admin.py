@@ -224,8 +224,7 @@ async def get_session(request: Request, hub: Hub) -> Response:
     rec = await _session_record(hub, session_id)
     battery = await _battery(hub, room_of(session_id))
     view = await hub.sessions.session_view(battery, rec, hub.sessions.now_ms())
-    results = await hub.store.results(room_of(session_id))
-    raw = results.get(session_id)
+    raw = await hub.store.result(session_id)
     profile = None if raw is None else orjson.loads(raw)["profile"]
     return _json({"session": view, "profile": profile})
 

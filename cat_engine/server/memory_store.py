@@ -11,7 +11,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .store import CandidateRecord, Commit, DuplicateEmployee, Notification, RoomRecord, SessionRecord, Store
+from .store import (
+    CandidateRecord,
+    Commit,
+    DuplicateEmployee,
+    Notification,
+    RoomRecord,
+    SessionRecord,
+    Store,
+    room_of,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -186,6 +195,10 @@ class MemoryStore(Store):
     async def results(self, room_id: str) -> dict[str, bytes]:
         room = self._rooms.get(room_id)
         return {} if room is None else dict(room.results)
+
+    async def result(self, session_id: str) -> bytes | None:
+        room = self._rooms.get(room_of(session_id))
+        return None if room is None else room.results.get(session_id)
 
     async def ack_results(self, room_id: str, session_ids: Sequence[str]) -> int:
         room = self._rooms.get(room_id)

@@ -333,6 +333,10 @@ class RedisStore(Store):
         values = await self._call(self._redis.mget([self._session_key(s, "result") for s in ids]))
         return {sid: bytes(v) for sid, v in zip(ids, values, strict=True) if v is not None}
 
+    async def result(self, session_id: str) -> bytes | None:
+        raw = await self._call(self._redis.get(self._session_key(session_id, "result")))
+        return None if raw is None else bytes(raw)
+
     async def ack_results(self, room_id: str, session_ids: Sequence[str]) -> int:
         done = await self.results(room_id)
         acked = [s for s in set(session_ids) if s in done]

@@ -207,6 +207,10 @@ class Store(abc.ABC):
         """Final profiles by session id, of the room's sessions that are over."""
 
     @abc.abstractmethod
+    async def result(self, session_id: str) -> bytes | None:
+        """The final profile of one session, None while it is not over."""
+
+    @abc.abstractmethod
     async def ack_results(self, room_id: str, session_ids: Sequence[str]) -> int:
         """Mark results as stored by the HR system: they and their audit may now expire. Returns how many."""
 
