@@ -187,6 +187,16 @@ class _Gathered:
     steps: FloatArray  # shape items.shape + (n_out - 1,)
     n_out: int  # categories in the output's last axis
 
+    @cached_property
+    def grm_layout(self) -> tuple[FloatArray, FloatArray]:
+        """``(b, F)`` for :func:`_grm_information`: thresholds on the leading axis, shape ``(m,) + items``, with
+        a missing one at ``+inf``; and the theta-free factor of each category, shape ``(m + 1,) + items``."""
+        b = np.moveaxis(np.where(np.isnan(self.steps), np.inf, self.steps), -1, 0)
+        with np.errstate(invalid="ignore"):  # inf - inf between two missing thresholds: that category is 0 anyway
+            inner = -np.expm1(-self.a * np.diff(b, axis=0))
+        ends = np.ones((1, *self.a.shape))
+        return b, np.concatenate([ends, np.where(np.isnan(inner), 1.0, inner), ends])
+
 
 @dataclass(frozen=True)
 class _Dichotomous:
@@ -485,8 +495,38 @@ def _polytomous_information(theta: FloatArray, g: _Gathered, code: int) -> Float
         first = (p * offset).sum(axis=0)
         gpcm: FloatArray = g.a * g.a * np.maximum((p * offset * offset).sum(axis=0) - first * first, 0.0)
         return gpcm
-    log_p, score, _ = _grm(theta, g, with_curvature=False)
-    grm: FloatArray = (np.exp(log_p) * score * score).sum(axis=0)
+    return _grm_information(theta, g)
+
+
+def _grm_information(theta: FloatArray, g: _Gathered) -> FloatArray:
+    r"""GRM information without logarithms: the live selection step's dearest computation, kept lean.
+
+    With :math:`u_k = \sigma(z_k)`, :math:`v_k = \sigma(-z_k)`, :math:`z_k = Da(\theta - b_k)` (:math:`u_0 = 1,
+    v_0 = 0` and :math:`u_{m+1} = 0, v_{m+1} = 1` at the ends), each category's probability is the product
+    :math:`P_k = u_k\,v_{k+1}\,F_k` with the theta-free factor :math:`F_k = 1 - e^{-Da(b_{k+1} - b_k)}` (1 for the
+    end categories), and its score is :math:`s_k = Da(v_k - u_{k+1})` (see :func:`_grm`), so
+
+    .. math:: I(\theta) = D^2a^2 \sum_k u_k v_{k+1} F_k (v_k - u_{k+1})^2 .
+
+    Every factor is computed to full relative precision from :math:`e^{-|z|}` (no :math:`1 - \sigma` rounding),
+    so far from the item it keeps its digits as the log-space :func:`_grm` does. A missing threshold stands at
+    :math:`+\infty` (:math:`u = 0, v = 1`), which gives its categories probability 0.
+    """
+    b, factor = g.grm_layout
+    shape = tuple(np.broadcast_shapes(theta.shape, g.a.shape))
+    extra = (1,) * (len(shape) - g.a.ndim)
+    m = b.shape[0]
+    b = b.reshape((m, *extra, *g.a.shape))
+    z = g.a * (theta - b)
+    e = np.exp(-np.abs(z))
+    r = 1.0 / (1.0 + e)
+    er = e * r
+    above = z >= 0
+    u, v = np.where(above, r, er), np.where(above, er, r)
+    one, zero = np.ones((1, *shape)), np.zeros((1, *shape))
+    p = np.concatenate([one, u]) * np.concatenate([v, one]) * factor.reshape((m + 1, *extra, *g.a.shape))
+    s = np.concatenate([zero, v]) - np.concatenate([u, zero])
+    grm: FloatArray = g.a * g.a * (p * s * s).sum(axis=0)
     return grm
 
 
