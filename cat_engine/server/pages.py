@@ -31,7 +31,9 @@ _HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-_ASSET_HEADERS = [(k.lower().encode(), v.encode()) for k, v in {**_HEADERS, "Cache-Control": "no-cache"}.items()]
+# no-cache: pages and assets are revalidated (ETag) on every load, so a new release reaches every lab PC at once
+_REVALIDATED = {**_HEADERS, "Cache-Control": "no-cache"}
+_ASSET_HEADERS = [(k.lower().encode(), v.encode()) for k, v in _REVALIDATED.items()]
 _PAGES = {"/": "candidate.html", "/proctor": "proctor.html", "/admin": "admin.html"}
 
 
@@ -39,9 +41,7 @@ def _page(url: str, file_name: str) -> Route:
     path = STATIC_DIR / file_name
 
     async def endpoint(request: Request) -> Response:
-        # no-cache: a page is revalidated on every load, so a new release reaches every lab PC at once
-        headers = {**_HEADERS, "Cache-Control": "no-cache"}
-        return FileResponse(path, media_type="text/html; charset=utf-8", headers=headers)
+        return FileResponse(path, media_type="text/html; charset=utf-8", headers=_REVALIDATED)
 
     return Route(url, endpoint, methods=["GET", "HEAD"])
 
