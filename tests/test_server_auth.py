@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from cat_engine.server.auth import (
     ALPHABET,
     bearer_matches,
+    bearer_token,
     new_admin_token,
     new_candidate_token,
     new_proctor_token,
@@ -143,3 +144,21 @@ def test_bearer_with_a_generated_admin_token() -> None:
     token = new_admin_token()
     assert bearer_matches(f"Bearer {token}", token)
     assert not bearer_matches(f"Bearer {new_admin_token()}", token)
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [
+        ("Bearer abc", "abc"),
+        ("bearer  abc ", "abc"),
+        ("BEARER abc", "abc"),
+        ("Bearer ", None),
+        ("Basic abc", None),
+        ("Bearer", None),
+        ("", None),
+        (None, None),
+        ("abc", None),
+    ],
+)
+def test_bearer_token(header: str | None, token: str | None) -> None:
+    assert bearer_token(header) == token

@@ -14,6 +14,7 @@ import secrets
 __all__ = [
     "ALPHABET",
     "bearer_matches",
+    "bearer_token",
     "new_admin_token",
     "new_candidate_token",
     "new_proctor_token",
@@ -56,11 +57,14 @@ def new_room_id() -> str:
     return _symbols(6)
 
 
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (scheme in any case), None for anything else."""
+    scheme, _, value = (header or "").partition(" ")
+    token = value.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def bearer_matches(header: str | None, admin_token: str) -> bool:
     """Whether an ``Authorization`` header carries ``Bearer <admin_token>`` (constant-time comparison)."""
-    if not header:
-        return False
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer":
-        return False
-    return hmac.compare_digest(value.strip().encode(), admin_token.encode())
+    token = bearer_token(header)
+    return token is not None and hmac.compare_digest(token.encode(), admin_token.encode())

@@ -175,7 +175,7 @@ class Sessions:
     async def _apply(
         self,
         session_id: str,
-        step: Callable[[SessionRecord, Battery, SessionState, dict[str, Any]], Awaitable[_Change | None]],
+        step: Callable[[SessionRecord, Battery, SessionState, Mapping[str, Any]], Awaitable[_Change | None]],
     ) -> tuple[_Change | None, Battery, SessionState]:
         """Run ``step`` on the stored session and commit its change; retried when another commit came first."""
         battery = await self.battery_of(room_of(session_id))
@@ -188,7 +188,7 @@ class Sessions:
                 known = _Known(rec, core.decode(battery, rec.state), orjson.loads(rec.summary), fresh=True)
             rec, state, before = known.rec, known.state, known.summary
             try:
-                change = await step(rec, battery, state, dict(before))
+                change = await step(rec, battery, state, before)
             except (Refused, _Early):
                 if known.fresh:
                     raise
@@ -277,7 +277,7 @@ class Sessions:
             raise Refused("bad_token")
         taken_from: list[str] = []
 
-        async def step(rec: SessionRecord, battery: Battery, state: SessionState, before: dict[str, Any]) -> _Change:
+        async def step(rec: SessionRecord, battery: Battery, state: SessionState, before: Mapping[str, Any]) -> _Change:
             now = self.now_ms()
             if state.phase is Phase.FINISHED:
                 entry = {"kind": "hello", "at_ms": now, "conn": conn, "outcome": "finished"}
@@ -332,7 +332,7 @@ class Sessions:
     async def candidate_answer(self, session_id: str, conn: str, seq: int, response: int) -> Outcome:
         """Apply an answer exactly once and return the reply (or the stored reply of a resend)."""
 
-        async def step(rec: SessionRecord, battery: Battery, state: SessionState, before: dict[str, Any]) -> _Change:
+        async def step(rec: SessionRecord, battery: Battery, state: SessionState, before: Mapping[str, Any]) -> _Change:
             if state.phase is Phase.TERMINATED:
                 raise Refused("terminated", state.terminated_reason)
             # a finished battery has no owner to check: its last reply and the error `finished` are all it gives
@@ -381,7 +381,7 @@ class Sessions:
         """End the subtest if its time ran out (the connection's timer fired)."""
 
         async def step(
-            rec: SessionRecord, battery: Battery, state: SessionState, before: dict[str, Any]
+            rec: SessionRecord, battery: Battery, state: SessionState, before: Mapping[str, Any]
         ) -> _Change | None:
             if rec.owner != conn:
                 return None
@@ -420,7 +420,7 @@ class Sessions:
         """The connection closed: stop the clock, unless a newer connection owns the session."""
 
         async def step(
-            rec: SessionRecord, battery: Battery, state: SessionState, before: dict[str, Any]
+            rec: SessionRecord, battery: Battery, state: SessionState, before: Mapping[str, Any]
         ) -> _Change | None:
             if rec.owner != conn or not state.connected:
                 return None
@@ -544,7 +544,7 @@ class Sessions:
         return orjson.dumps({"type": "ack", "id": command.request_id, "command": command.command, "results": results})
 
     async def _command(self, session_id: str, command: frames.ProctorCommand) -> None:
-        async def step(rec: SessionRecord, battery: Battery, state: SessionState, before: dict[str, Any]) -> _Change:
+        async def step(rec: SessionRecord, battery: Battery, state: SessionState, before: Mapping[str, Any]) -> _Change:
             now = self.now_ms()
             try:
                 if command.command == "pause":
