@@ -35,7 +35,6 @@ from .selection import (
     LazyRandom,
     ResolvedBlueprint,
     SelectionConfig,
-    content_minimums_met,
     draw_lottery,
     select_items,
 )
@@ -155,7 +154,7 @@ class Subtest:
         available = np.ones((1, pool.n_items), dtype=bool)
         available[0, given] = False
         if pool.has_enemies and given.size:
-            available[0] &= ~pool.enemy_matrix[given].any(axis=0)
+            available[0, pool.enemies_of(items)] = False
         area_counts = np.bincount(pool.area_index[given], minlength=len(pool.content_areas))[None, :]
         n_given = np.array([given.size], dtype=np.intp)
         reason = stop_reason(
@@ -163,7 +162,7 @@ class Subtest:
             given.size,
             theta,
             se,
-            self.blueprint is None or bool(content_minimums_met(self.blueprint, area_counts)[0]),
+            self.blueprint is None or self.blueprint.minimums_met(area_counts[0].tolist()),
             given.size >= pool.n_items or not available.any(),
             time_up,
         )

@@ -126,6 +126,13 @@ class ItemParams:
         return result
 
     @cached_property
+    def info_scale(self) -> FloatArray:
+        """:math:`D^2a^2(1-c)`, the theta-free factor of 3PL information (:func:`_dichotomous_information`)."""
+        result: FloatArray = self.da * self.da * (1.0 - self.c)
+        result.setflags(write=False)
+        return result
+
+    @cached_property
     def upper_is_one(self) -> bool:
         """Whether every item's upper asymptote is 1 (no 4PL item), which shortens the information formula."""
         return bool(np.all(self.d == 1.0))
@@ -287,7 +294,7 @@ def _dichotomous_information(theta: FloatArray, params: ItemParams, idx: IntArra
     term += d
     denominator *= term
     if params.upper_is_one:  # 2PL/3PL: (1-d) + (1-c)e = (1-c)e, which cancels one e and one (1-c)
-        e *= da * da * (1.0 - c)
+        e *= params.info_scale if idx is None else params.info_scale[idx]
     else:
         np.multiply(e, 1.0 - c, out=term)
         term += 1.0 - d

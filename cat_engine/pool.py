@@ -137,6 +137,22 @@ class Pool:
         return order, starts, areas
 
     @cached_property
+    def _enemy_lists(self) -> tuple[tuple[int, ...], ...]:
+        return tuple(tuple(np.flatnonzero(row).tolist()) for row in self.enemy_matrix)
+
+    def enemies_of(self, items: Sequence[int]) -> list[int]:
+        """Indices of the enemies of ``items`` (with repeats), to block them in one step."""
+        lists = self._enemy_lists
+        return [enemy for item in items for enemy in lists[item]]
+
+    @cached_property
+    def area_masks(self) -> npt.NDArray[np.bool_]:
+        """``area_masks[a, i]``: whether item ``i`` belongs to content area ``a`` (shape ``(n_areas, n_items)``)."""
+        masks: npt.NDArray[np.bool_] = np.arange(len(self.content_areas))[:, None] == self.area_index[None, :]
+        masks.setflags(write=False)
+        return masks
+
+    @cached_property
     def option_counts(self) -> tuple[int, ...]:
         """Number of options of each item (read for every stored answer when a session is restored)."""
         return tuple(len(item.options) for item in self.items)

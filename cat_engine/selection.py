@@ -39,6 +39,7 @@ Proceedings of the 27th annual meeting of the Military Testing Association.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -137,6 +138,10 @@ class ResolvedBlueprint:
     minimum: IntArray
     maximum: IntArray
 
+    def minimums_met(self, counts: Sequence[int]) -> bool:
+        """Whether one examinee's items per area (``counts``) reach every area's minimum."""
+        return all(count >= low for count, low in zip(counts, self.minimum.tolist(), strict=True))
+
     @classmethod
     def resolve(cls, blueprint: Mapping[str, BlueprintArea], pool: Pool) -> ResolvedBlueprint | None:
         """Arrays for ``pool``; None for an empty blueprint. Unknown area names raise ``KeyError``."""
@@ -181,7 +186,9 @@ def _area_filter(
     n_given: IntArray,
     max_items: int,
 ) -> BoolArray:
-    """Restrict each row's eligible items to the one content area the blueprint asks for next."""
+    """Restrict each row's eligible items to the one content area the blueprint asks for next (step 2 above)."""
+    if eligible.shape[0] == 1:
+        return _area_filter_one(pool, blueprint, eligible, area_counts, int(n_given[0]), max_items)
     n_areas = blueprint.target.shape[0]
     order, starts, areas = pool.area_groups
     has_items = np.zeros((eligible.shape[0], n_areas), dtype=bool)
@@ -197,6 +204,32 @@ def _area_filter(
     any_open = np.any(open_, axis=1)
     in_area = pool.area_index[None, :] == area[:, None]
     return np.where(any_open[:, None], eligible & in_area, eligible)
+
+
+def _area_filter_one(
+    pool: Pool, blueprint: ResolvedBlueprint, eligible: BoolArray, area_counts: IntArray, n_given: int, max_items: int
+) -> BoolArray:
+    """:func:`_area_filter` for one row (a live session's step): the same rule over the few areas in plain Python,
+    where numpy's per-call cost outweighs the work. Equal to the general form (tested on random rows)."""
+    order, starts, areas = pool.area_groups
+    has_items = [False] * blueprint.target.shape[0]
+    grouped = np.logical_or.reduceat(eligible[0, order], starts).tolist()
+    for area, any_eligible in zip(areas.tolist(), grouped, strict=True):
+        has_items[area] = any_eligible
+    counts = area_counts[0].tolist()
+    target, minimum, maximum = blueprint.target.tolist(), blueprint.minimum.tolist(), blueprint.maximum.tolist()
+    shortfall = [max(low - count, 0) for low, count in zip(minimum, counts, strict=True)]
+    must_fill = sum(shortfall) >= max_items - n_given
+    best, chosen = -math.inf, -1
+    for area, count in enumerate(counts):
+        if has_items[area] and count < maximum[area] and (not must_fill or shortfall[area] > 0):
+            deficit = target[area] * (n_given + 1) - count
+            if deficit > best:
+                best, chosen = deficit, area
+    if chosen < 0:
+        return eligible
+    result: BoolArray = eligible & pool.area_masks[chosen]
+    return result
 
 
 def select_items(
@@ -251,8 +284,11 @@ def select_items(
         if lottery is None:
             raise ValueError("Sympson-Hetter selection needs the examinees' lottery (draw_lottery)")
         passed = eligible & lottery
-        nobody = ~np.any(passed, axis=1, keepdims=True)
-        candidates = np.where(nobody, eligible, passed)
+        if passed.shape[0] == 1:  # one row (a live session's step): no per-row choice to vectorise
+            candidates = passed if passed.any() else eligible
+        else:
+            nobody = ~np.any(passed, axis=1, keepdims=True)
+            candidates = np.where(nobody, eligible, passed)
     masked = np.where(candidates, info, -np.inf)
     k = np.where(n_given == 0, config.first_item_randomesque, config.randomesque)
     chosen = _randomesque(masked, k, rng)
@@ -274,6 +310,10 @@ def draw_lottery(pool: Pool, rng: RandomSource, n_examinees: int) -> BoolArray:
 def _randomesque(masked: FloatArray, k: IntArray, rng: RandomSource) -> IntArray:
     """Per row, one of the ``k`` largest finite entries uniformly at random (-1 when the row has none)."""
     n_rows, n_items = masked.shape
+    if n_rows == 1 and k[0] == 1:  # a live session's usual step: the most informative item
+        best = int(masked[0].argmax())
+        result_one: IntArray = np.array([best if math.isfinite(masked[0, best]) else -1], dtype=np.intp)
+        return result_one
     k_max = int(min(k.max(), n_items))
     if k_max == 1:
         chosen = np.argmax(masked, axis=1)

@@ -247,16 +247,25 @@ def answer(battery: Battery, state: SessionState, seq: int, response: int, now_m
     took = used - state.item_shown_at_ms
     items = (*state.items, state.item)
     responses = (*state.responses, response)
-    answered = replace(state, items=items, responses=responses, response_ms=(*state.response_ms, took))
+    response_ms = (*state.response_ms, took)
     categories = sub.pool.categories(items, responses)
     step = sub.step(list(items), categories, (state.seed, state.subtest))
     events: list[Event] = [
         Answered(now_ms, state.seq, state.subtest, state.item, response, category, took, step.theta, step.se)
     ]
-    if step.stop is StopReason.CONTINUE:
-        new = _present(answered, step.next_item, used)
+    if step.stop is StopReason.CONTINUE:  # the answer and the next item in one copy of the state
+        new = replace(
+            state,
+            items=items,
+            responses=responses,
+            response_ms=response_ms,
+            seq=state.seq + 1,
+            item=step.next_item,
+            item_shown_at_ms=used,
+        )
         events.append(ItemPresented(now_ms, new.seq, new.subtest, new.item, len(items) + 1))
         return new, events
+    answered = replace(state, items=items, responses=responses, response_ms=response_ms)
     return _end_subtest(battery, answered, step.theta, step.se, step.stop, now_ms, events)
 
 

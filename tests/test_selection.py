@@ -466,6 +466,7 @@ def test_content_minimums_met() -> None:
     counts = np.array([[2, 1, 0], [1, 5, 5], [3, 0, 0], [2, 1, 9]])
     assert content_minimums_met(bp, counts).tolist() == [True, False, False, True]
     assert content_minimums_met(None, counts).tolist() == [True] * 4
+    assert [bp.minimums_met(row) for row in counts.tolist()] == [True, False, False, True]  # a live session's form
 
 
 # --- enemies -----------------------------------------------------------------------------------------------------
@@ -477,6 +478,25 @@ def _enemy_pool() -> Pool:
     items[5]["enemies"] = ["i0"]  # declared on the other side: symmetric
     items[6]["enemies"] = ["i7"]
     return Pool.from_dict(make_pool_dict(items=items, areas=("A",)))
+
+
+def test_enemies_of_lists_the_rows_of_the_enemy_matrix() -> None:
+    pool = _enemy_pool()
+    assert sorted(pool.enemies_of([0])) == [3, 5]
+    assert sorted(pool.enemies_of([0, 7, 1])) == [3, 5, 6]
+    assert pool.enemies_of([]) == [] and pool.enemies_of([1, 2]) == []
+    for items in ([0, 6], [3, 5, 7], list(range(8))):
+        blocked = np.zeros(pool.n_items, dtype=bool)
+        blocked[pool.enemies_of(items)] = True
+        np.testing.assert_array_equal(blocked, pool.enemy_matrix[items].any(axis=0))
+
+
+def test_area_masks_mark_each_areas_items() -> None:
+    pool = _area_pool()
+    masks = pool.area_masks
+    assert masks.shape == (len(pool.content_areas), pool.n_items) and not masks.flags.writeable
+    for a in range(len(pool.content_areas)):
+        np.testing.assert_array_equal(masks[a], pool.area_index == a)
 
 
 def test_block_items_removes_chosen_and_enemies() -> None:
@@ -570,3 +590,47 @@ def test_selection_does_not_modify_inputs() -> None:
 def test_selection_config_validation(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         SelectionConfig(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("exposure", ["none", "sympson_hetter"])
+def test_one_row_paths_match_the_batch_form(exposure: str) -> None:
+    # a live session's step takes the one-row paths (content balancing in plain Python, the single argmax, the
+    # lottery fallback); they must choose what the vectorised form chooses for the same row among many
+    config = SelectionConfig(randomesque=1, first_item_randomesque=1, exposure_control=exposure)  # type: ignore[arg-type]
+    pool = Pool.from_dict({**make_pool_dict(n_items=60, areas=("A", "B", "C")), "content_areas": ["A", "E", "B", "C"]})
+    rng = np.random.default_rng(11)
+    for case in range(60):
+        areas = {
+            name: BlueprintArea(float(t), min=int(low), max=int(low + extra))
+            for name, t, low, extra in zip(
+                ("A", "E", "B", "C"),
+                rng.choice([0.25, 0.2, 0.3, 1 / 3], size=4),  # repeated targets make ties
+                rng.integers(0, 3, size=4),
+                rng.integers(0, 6, size=4),
+                strict=True,
+            )
+        }
+        blueprint = ResolvedBlueprint.resolve(areas, pool)
+        rows = 40
+        theta = rng.normal(size=rows)
+        available = rng.random((rows, pool.n_items)) < rng.choice([0.02, 0.3, 0.9])
+        counts = rng.integers(0, 5, size=(rows, 4))
+        n_given = counts.sum(axis=1) + rng.integers(0, 3, size=rows)
+        max_items = int(rng.choice([12, 16, 40]))
+        lottery = rng.random((rows, pool.n_items)) < 0.5 if exposure == "sympson_hetter" else None
+        args = (pool, config, blueprint, theta, available, counts, n_given, max_items, np.random.default_rng(0))
+        batch = select_items(*args, lottery)
+        for r in range(rows):
+            one = select_items(
+                pool,
+                config,
+                blueprint,
+                theta[r : r + 1],
+                available[r : r + 1],
+                counts[r : r + 1],
+                n_given[r : r + 1],
+                max_items,
+                np.random.default_rng(0),
+                None if lottery is None else lottery[r : r + 1],
+            )
+            assert one[0] == batch[r], (case, r)
