@@ -1,6 +1,7 @@
 """The proctor WebSocket client: watches a room's event stream and counts what it sees.
 
-It says ``hello`` with the room's proctor token, reads the ``snapshot`` and then every ``event``. After a lost
+It says ``hello`` with the room's proctor token and ``"batch": true`` (as the proctor console does), reads the
+``snapshot`` and then the events, several to an ``events`` frame. After a lost
 connection it reconnects (the candidate page's backoff, next URL each time) with ``last_event_id``, so that the
 server resends every later event once: events seen twice are counted as duplicates, and the ``answered`` events
 per session are later compared with the answers the server applied.
@@ -12,6 +13,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import orjson
 from websockets.asyncio.client import ClientConnection
@@ -84,7 +86,7 @@ class Proctor:
             await asyncio.sleep(self._backoff.next())
 
     async def _watch(self, ws: ClientConnection) -> None:
-        hello: dict[str, str] = {"type": "hello", "token": self.token}
+        hello: dict[str, str | bool] = {"type": "hello", "token": self.token, "batch": True}
         if self.last_event_id is not None:
             hello["last_event_id"] = self.last_event_id
         await ws.send(orjson.dumps(hello).decode())
@@ -98,18 +100,25 @@ class Proctor:
             self.last_event_id = snapshot.get("last_event_id")
         while True:
             frame = orjson.loads(await ws.recv(decode=False))
-            if frame.get("type") != "event":
-                if frame.get("type") == "error":
-                    self.rec.error(f"proctor:{frame.get('code')}")
-                continue
-            event_id = frame["id"]
-            self.last_event_at = time.monotonic()
-            if event_id in self._ids:
-                self.duplicates += 1
-                continue
-            self._ids.add(event_id)
-            self.last_event_id = event_id
-            kind = frame["event"]["type"]
-            self.events[kind] += 1
-            if kind == "answered":
-                self.answered[frame["session_id"]] += 1
+            kind = frame.get("type")
+            if kind == "events":
+                for event in frame["events"]:
+                    self._count(event)
+            elif kind == "event":
+                self._count(frame)
+            elif kind == "error":
+                self.rec.error(f"proctor:{frame.get('code')}")
+
+    def _count(self, event: dict[str, Any]) -> None:
+        """One room event (``id``, ``session_id``, ``event``), counted once however often it comes."""
+        event_id = event["id"]
+        self.last_event_at = time.monotonic()
+        if event_id in self._ids:
+            self.duplicates += 1
+            return
+        self._ids.add(event_id)
+        self.last_event_id = event_id
+        kind = event["event"]["type"]
+        self.events[kind] += 1
+        if kind == "answered":
+            self.answered[event["session_id"]] += 1

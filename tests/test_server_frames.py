@@ -299,6 +299,15 @@ def test_proctor_accepts_every_documented_frame() -> None:
     assert proc({"type": "hello", "token": "tok", "last_event_id": "0-0"}) == Hello("tok", "0-0")
     assert proc({"type": "hello", "token": "tok", "last_event_id": "1796300000000"}) == Hello("tok", "1796300000000")
     assert proc({"type": "hello", "token": "tok", "last_event_id": None}) == Hello("tok", None)
+    assert proc({"type": "hello", "token": "tok", "batch": True}) == Hello("tok", None, batch=True)
+    assert proc({"type": "hello", "token": "tok", "batch": False, "last_event_id": "1-0"}) == Hello("tok", "1-0")
+
+
+@pytest.mark.parametrize("batch", ["yes", 1, 0, None, [], {}])
+def test_proctor_batch_must_be_a_boolean(batch: Any) -> None:
+    assert code_of(decode_proctor, dumps({"type": "hello", "token": "tok", "batch": batch})) == "bad_message"
+    # the candidate has no batch to ask for
+    assert code_of(decode_candidate, dumps({"type": "hello", "token": "tok", "batch": True})) == "bad_message"
     assert proc({"type": "ping"}) == Ping()
     assert proc({"type": "pause", "session_id": "R7K2QX-0001"}) == ProctorCommand("pause", "R7K2QX-0001")
     assert proc({"type": "pause", "room": True, "reason": "fire drill", "id": "c1"}) == ProctorCommand(

@@ -12,7 +12,7 @@ from conftest import AppServer, battery_dict, subtest_dict, write_battery
 from websockets.asyncio.client import ClientConnection, connect
 
 from cat_engine.server import rooms
-from cat_engine.server.proctor_ws import event_frame
+from cat_engine.server.proctor_ws import event_frame, events_frame
 from cat_engine.server.settings import Settings
 
 
@@ -26,13 +26,29 @@ def test_event_frame_splices_the_stored_event_under_its_id() -> None:
     }
 
 
+def test_events_frame_holds_each_event_as_an_event_frame_without_its_type() -> None:
+    rows = [
+        ("17-2", orjson.dumps({"session_id": "R-0001", "event": {"type": "resumed", "at_ms": 5}})),
+        ("18-0", orjson.dumps({"session_id": "R-0002", "event": {"type": "paused", "at_ms": 6, "reason": "x"}})),
+    ]
+    frame = orjson.loads(events_frame(rows))
+    assert frame == {
+        "type": "events",
+        "events": [{k: v for k, v in orjson.loads(event_frame(i, e)).items() if k != "type"} for i, e in rows],
+    }
+    assert orjson.loads(events_frame(rows[:1]))["events"][0]["id"] == "17-2"
+
+
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory, app_server: Callable[..., AppServer]) -> Iterator[AppServer]:
     sub = subtest_dict("s1", max_items=6, min_items=6, se_target=None)
     path = write_battery(tmp_path_factory.mktemp("battery"), battery_dict([sub], id="proctor"))
-    server = app_server(Settings(admin_token="t", demo_room=False, batteries=(path,)))
+    server = app_server(Settings(admin_token="t", demo_room=False, batteries=(path,), proctor_batch_ms=BATCH_MS))
     yield server
     server.stop()
+
+
+BATCH_MS = 400
 
 
 async def _recv(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
@@ -148,5 +164,46 @@ def test_detail_gives_theta_and_se_after_each_answer_as_the_live_events_did(srv:
             assert (await _recv(proctor))["code"] == "not_found"
             await proctor.send(orjson.dumps({"type": "ping"}).decode())
             assert (await _recv(proctor))["type"] == "pong"
+
+    asyncio.run(asyncio.wait_for(go(), 30))
+
+
+def test_a_batched_proctor_gets_the_same_events_in_fewer_frames(srv: AppServer) -> None:
+    sessions = srv.hub.sessions
+    room = srv.call(rooms.create_room(sessions, "R", "proctor"))
+    cand = srv.call(rooms.register(sessions, room["room_id"], [{"employee_id": "E1", "name": "A"}]))[0]
+    base = f"ws://127.0.0.1:{srv.port}"
+    hello = {"type": "hello", "token": room["proctor_token"]}
+
+    async def go() -> None:
+        async with (
+            connect(f"{base}/ws/proctor") as single,
+            connect(f"{base}/ws/proctor") as batched,
+            connect(f"{base}/ws/candidate") as cand_ws,
+        ):
+            await single.send(orjson.dumps(hello).decode())
+            await batched.send(orjson.dumps({**hello, "batch": True}).decode())
+            assert (await _recv(single))["type"] == (await _recv(batched))["type"] == "snapshot"
+            await cand_ws.send(orjson.dumps({"type": "hello", "token": cand["token"]}).decode())
+            frame = await _recv(cand_ws)
+            for _ in range(4):  # answered within one batch interval
+                await cand_ws.send(orjson.dumps({"type": "answer", "seq": frame["seq"], "response": 0}).decode())
+                frame = await _recv(cand_ws)
+            one_by_one = await _events_until_quiet(single, 2 * BATCH_MS / 1000)
+            frames = await _events_until_quiet(batched, 2 * BATCH_MS / 1000)
+            assert {f["type"] for f in one_by_one} == {"event"} and {f["type"] for f in frames} == {"events"}
+            assert [e for f in frames for e in f["events"]] == [
+                {k: v for k, v in f.items() if k != "type"} for f in one_by_one
+            ]
+            assert len(one_by_one) == 1 + 1 + 4 * 2  # connected, item_presented, then answered + item_presented
+            assert len(frames) < len(one_by_one)
+            # resuming in batch mode from an id in the middle gives exactly the rest
+            middle = one_by_one[3]["id"]
+        async with connect(f"{base}/ws/proctor") as again:
+            await again.send(orjson.dumps({**hello, "batch": True, "last_event_id": middle}).decode())
+            assert (await _recv(again))["type"] == "snapshot"
+            rest = [e for f in await _events_until_quiet(again, 2 * BATCH_MS / 1000) for e in f["events"]]
+            assert [e["id"] for e in rest] == [f["id"] for f in one_by_one[4:]] + [rest[-1]["id"]]
+            assert rest[-1]["event"]["type"] == "disconnected"  # the candidate left meanwhile
 
     asyncio.run(asyncio.wait_for(go(), 30))

@@ -55,6 +55,7 @@ def test_empty_values_mean_the_default() -> None:
             "CAT_FLOOD_RATE",
             "CAT_HELLO_TIMEOUT_S",
             "CAT_WORKERS",
+            "CAT_PROCTOR_BATCH_MS",
         ),
         "",
     )
@@ -62,6 +63,7 @@ def test_empty_values_mean_the_default() -> None:
     assert s.redis_url is None and s.admin_token is None
     assert s.port == 8000 and s.batteries == (DEMO,) and s.workers == 1
     assert s.max_frame_bytes == 4096 and s.flood_rate == 20.0 and s.hello_timeout_s == 10.0
+    assert s.proctor_batch_ms == 500
 
 
 @pytest.mark.parametrize(
@@ -87,6 +89,8 @@ def test_empty_values_mean_the_default() -> None:
         ("CAT_HELLO_TIMEOUT_S", "0.5", "hello_timeout_s", 0.5),
         ("CAT_HELLO_TIMEOUT_S", "30", "hello_timeout_s", 30.0),
         ("CAT_WORKERS", "4", "workers", 4),
+        ("CAT_PROCTOR_BATCH_MS", "0", "proctor_batch_ms", 0),
+        ("CAT_PROCTOR_BATCH_MS", "1000", "proctor_batch_ms", 1000),
     ],
 )
 def test_each_variable_is_parsed(name: str, raw: str, attr: str, value: Any) -> None:
@@ -159,6 +163,9 @@ def test_demo_room_off_spellings(raw: str) -> None:
         ("CAT_HELLO_TIMEOUT_S", "10s"),
         ("CAT_HELLO_TIMEOUT_S", "-5"),
         ("CAT_WORKERS", "0"),
+        ("CAT_PROCTOR_BATCH_MS", "-1"),
+        ("CAT_PROCTOR_BATCH_MS", "10001"),
+        ("CAT_PROCTOR_BATCH_MS", "0.5"),
         ("CAT_WORKERS", "257"),
         ("CAT_WORKERS", "two"),
         ("CAT_LANG", "fr"),

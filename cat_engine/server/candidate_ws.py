@@ -1,7 +1,7 @@
 """The candidate WebSocket ``/ws/candidate``: the I/O pump around :class:`~.sessions.Sessions`.
 
-The serving loop takes the candidate's frames, store notifications (proctor commands, takeovers) and the subtest
-timer one at a time, so a connection's moves never interleave.
+The reader handles the candidate's frames; the serving loop handles store notifications (proctor commands,
+takeovers) and the subtest's timer. Each move holds the connection's turn, so they never interleave.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ class _Candidate(Connection):
     async def deliver(self, outcome: Outcome) -> None:
         for frame in outcome.frames:
             await self.send(frame)
-        self.deadline_ms = outcome.deadline_ms
+        if outcome.deadline_ms != self.deadline_ms:
+            self.deadline_ms = outcome.deadline_ms
+            self.queue.put_nowait(("rearm",))  # the serving loop sets its timer again
 
     async def serve(self) -> None:
         sessions = self.hub.sessions
@@ -46,20 +48,16 @@ class _Candidate(Connection):
             else:  # the subtest's clock runs out then: wake up a little after to end it
                 wait = max((self.deadline_ms - sessions.now_ms()) / 1000 + 0.05, 0.0)
             entry = await self.next_entry(wait)
-            if entry is None:
-                if self.session_id is None:
-                    await self.fail(Refused("hello_timeout", close=CLOSE_HELLO_TIMEOUT))
+            if entry is not None and entry[0] in ("closed", "flood"):
+                return
+            async with self.turn:
+                if entry is None:
+                    if self.session_id is None:
+                        await self.fail(Refused("hello_timeout", close=CLOSE_HELLO_TIMEOUT))
+                        return
+                    await self.deliver(await sessions.candidate_tick(self.session_id, self.conn))
+                elif entry[0] == "notify" and not await self._notified(entry[1]):
                     return
-                await self.deliver(await sessions.candidate_tick(self.session_id, self.conn))
-                continue
-            if entry[0] in ("closed", "flood"):
-                return
-            if entry[0] == "notify":
-                going_on = await self._notified(entry[1])
-            else:
-                going_on = await self._frame(entry[1])
-            if not going_on:
-                return
 
     async def _notified(self, message: bytes) -> bool:
         assert self.session_id is not None
@@ -74,7 +72,7 @@ class _Candidate(Connection):
             return await self.fail(refused)
         return True
 
-    async def _frame(self, text: str | None) -> bool:
+    async def on_frame(self, text: str | None) -> bool:
         sessions = self.hub.sessions
         try:
             msg = self.decode(text, frames.decode_candidate)

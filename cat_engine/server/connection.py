@@ -1,8 +1,10 @@
 """What the candidate and proctor WebSocket endpoints share: the frame reader, sending, refusing, the lifecycle.
 
-A connection runs two tasks. The reader puts client frames (after the flood limit) into a queue; the serving loop
-of the subclass takes frames, notifications and timer ticks from that queue one at a time. Sends go through one
-lock, so frames from the serving loop and from a background task (a proctor's event stream) never interleave.
+A connection runs two tasks. The reader handles each client frame (after the flood limit) as it arrives, with no
+hand-over to another task on the way of an answer; the serving loop of the subclass waits on a queue for what else
+can happen (store notifications, the subtest's timer, the end of the connection). Both take :attr:`Connection.turn`
+for each move, so a connection's moves never interleave. Sends go through one lock, so frames from either task and
+from a background task (a proctor's event stream) never interleave.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Connection(abc.ABC):
         self.ws = ws
         self.hub = hub
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.turn = asyncio.Lock()  # one move at a time: a client frame, a notification or a timer tick
         self._send_lock = asyncio.Lock()
         self._log = logging.getLogger(f"cat_engine.server.{self.kind}")
 
@@ -76,30 +79,45 @@ class Connection(abc.ABC):
                 entry = self.queue.get_nowait()
         except TimeoutError:
             return None
+        if entry[0] == "raise":
+            raise entry[1]
         if entry[0] == "flood":
             await self.fail(Refused("flood", close=CLOSE_POLICY))
         return entry
 
     @abc.abstractmethod
     async def serve(self) -> None:
-        """Handle queue entries until the connection ends."""
+        """Handle queue entries until the connection ends (``("closed",)`` once the reader has stopped)."""
+
+    @abc.abstractmethod
+    async def on_frame(self, text: str | None) -> bool:
+        """Handle one client frame (called with :attr:`turn` held); False ends the connection."""
 
     async def closing(self) -> None:  # noqa: B027 (optional hook)
         """Called once when the connection ends, whatever the reason."""
 
     async def _read(self) -> None:
+        """Handle client frames until the client goes, floods or a frame ends the connection; then tell the
+        serving loop (with the exception, if handling a frame raised one)."""
         settings, metrics = self.hub.settings, self.hub.metrics
         bucket = TokenBucket(settings.flood_burst, settings.flood_rate, time.monotonic())
-        while True:
-            message = await self.ws.receive()
-            if message["type"] == "websocket.disconnect":
-                self.queue.put_nowait(("closed",))
-                return
-            metrics.frames[self.kind] += 1
-            if not bucket.take(time.monotonic()):
-                self.queue.put_nowait(("flood",))
-                return
-            self.queue.put_nowait(("frame", message.get("text")))
+        try:
+            while True:
+                message = await self.ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                metrics.frames[self.kind] += 1
+                if not bucket.take(time.monotonic()):
+                    self.queue.put_nowait(("flood",))
+                    return
+                async with self.turn:
+                    going_on = await self.on_frame(message.get("text"))
+                if not going_on:
+                    break
+        except Exception as exc:  # the serving loop raises it, so run() handles it like one of its own
+            self.queue.put_nowait(("raise", exc))
+            return
+        self.queue.put_nowait(("closed",))
 
     async def run(self) -> None:
         """The whole life of the connection: accept, serve, then clean up."""

@@ -56,6 +56,7 @@ class ProtocolError(Exception):
 class Hello:
     token: str
     last_event_id: str | None = None
+    batch: bool = False  # proctor only: events come as ``events`` frames, several at a time
 
 
 @dataclass(frozen=True)
@@ -155,11 +156,14 @@ def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand |
     data = _object(raw, max_bytes)
     kind = data["type"]
     if kind == "hello":
-        _only(data, {"token", "last_event_id"})
+        _only(data, {"token", "last_event_id", "batch"})
         last = data.get("last_event_id")
         if last is not None and not _is_stream_id(last):
             raise ProtocolError("bad_message", "field 'last_event_id' must be a stream id like '1700000000000-0'")
-        return Hello(_str_field(data, "token", _MAX_TOKEN), last)
+        batch = data.get("batch", False)
+        if not isinstance(batch, bool):
+            raise ProtocolError("bad_message", "field 'batch' must be true or false")
+        return Hello(_str_field(data, "token", _MAX_TOKEN), last, batch)
     if kind == "ping":
         _only(data, set())
         return Ping()

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .store import (
+    EVENTS_PER_READ,
     CandidateRecord,
     Commit,
     DuplicateEmployee,
@@ -180,13 +181,15 @@ class MemoryStore(Store):
             return []
         after = _id_key(after_id)
         found = [(i, e) for i, e in room.events if _id_key(i) > after]
-        if found or block_ms <= 0:
+        if block_ms <= 0:
             return found
-        try:
-            await asyncio.wait_for(room.changed.wait(), block_ms / 1000)
-        except TimeoutError:
-            return []
-        return [(i, e) for i, e in room.events if _id_key(i) > after]
+        if not found:
+            try:
+                await asyncio.wait_for(room.changed.wait(), block_ms / 1000)
+            except TimeoutError:
+                return []
+            found = [(i, e) for i, e in room.events if _id_key(i) > after]
+        return found[:EVENTS_PER_READ]
 
     async def last_event_id(self, room_id: str) -> str:
         room = self._rooms.get(room_id)

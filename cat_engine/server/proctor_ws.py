@@ -17,7 +17,7 @@ from .hub import Hub
 from .sessions import Refused
 from .store import StoreUnavailable
 
-__all__ = ["event_frame", "proctor_endpoint"]
+__all__ = ["event_frame", "events_frame", "proctor_endpoint"]
 
 _BLOCK_MS = 5000
 
@@ -25,6 +25,11 @@ _BLOCK_MS = 5000
 def event_frame(event_id: str, stored: bytes) -> bytes:
     """``{"type": "event", "id": ..., "session_id": ..., "event": ...}`` from a stored room event."""
     return b'{"type":"event","id":"' + event_id.encode() + b'",' + stored[1:]
+
+
+def events_frame(rows: list[tuple[str, bytes]]) -> bytes:
+    """``{"type": "events", "events": [...]}``: several room events, each as an ``event`` frame without its type."""
+    return b'{"type":"events","events":[' + b",".join(b'{"id":"' + i.encode() + b'",' + e[1:] for i, e in rows) + b"]}"
 
 
 class _Proctor(Connection):
@@ -35,14 +40,24 @@ class _Proctor(Connection):
         self.room_id: str | None = None
         self.events: asyncio.Task[None] | None = None
 
-    async def stream(self, room_id: str, after: str) -> None:
-        """Send every room event after ``after``, forever."""
+    async def stream(self, room_id: str, after: str, batch: bool) -> None:
+        """Send every room event after ``after``, forever: one ``event`` frame each, or, when ``batch``, one
+        ``events`` frame per read with reads at least ``proctor_batch_ms`` apart, so a busy room costs one read and
+        one frame per interval instead of two of each per answer."""
         store = self.hub.store
+        pause_s = self.hub.settings.proctor_batch_ms / 1000 if batch else 0.0
         while True:
             try:
                 rows = await store.read_events(room_id, after, _BLOCK_MS)
             except StoreUnavailable:
                 await asyncio.sleep(1.0)  # resume from the same id once the store is back
+                continue
+            if not rows:
+                continue
+            if batch:
+                await self.send(events_frame(rows))
+                after = rows[-1][0]
+                await asyncio.sleep(pause_s)
                 continue
             for event_id, stored in rows:
                 await self.send(event_frame(event_id, stored))
@@ -53,13 +68,14 @@ class _Proctor(Connection):
         hello_by = loop.time() + self.hub.settings.hello_timeout_s
         while True:
             entry = await self.next_entry(None if self.room_id else max(hello_by - loop.time(), 0.0))
-            if entry is None:
-                await self.fail(Refused("hello_timeout", close=CLOSE_HELLO_TIMEOUT))
-                return
-            if entry[0] in ("closed", "flood") or not await self._frame(entry[1]):
-                return
+            if entry is not None:
+                return  # closed or flooded: the reader has stopped
+            async with self.turn:  # a hello being handled right now counts
+                if self.room_id is None:
+                    await self.fail(Refused("hello_timeout", close=CLOSE_HELLO_TIMEOUT))
+                    return
 
-    async def _frame(self, text: str | None) -> bool:
+    async def on_frame(self, text: str | None) -> bool:
         sessions = self.hub.sessions
         try:
             msg = self.decode(text, frames.decode_proctor)
@@ -72,7 +88,7 @@ class _Proctor(Connection):
                 snapshot, last_id = await sessions.snapshot(room_id)
                 self.room_id = room_id
                 await self.send(snapshot)
-                self.events = asyncio.create_task(self.stream(room_id, msg.last_event_id or last_id))
+                self.events = asyncio.create_task(self.stream(room_id, msg.last_event_id or last_id, msg.batch))
             elif self.room_id is None:
                 raise Refused("not_authenticated")
             elif isinstance(msg, frames.ProctorDetail):

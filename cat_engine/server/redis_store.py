@@ -40,6 +40,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .store import (
+    EVENTS_PER_READ,
     CandidateRecord,
     Commit,
     DuplicateEmployee,
@@ -51,7 +52,7 @@ from .store import (
     room_of,
 )
 
-__all__ = ["RedisStore"]
+__all__ = ["PackingConnection", "RedisStore"]
 
 _log = logging.getLogger("cat_engine.server.redis")
 
@@ -108,7 +109,34 @@ end
 return ''
 """
 
+_KEYS_KEPT = 50_000
 _SESSION_FIELDS = ("session_id", "employee_id", "name", "token", "state", "version", "owner", "summary")
+
+
+class PackingConnection(aioredis.Connection):
+    """redis-py's connection with a one-pass command packer.
+
+    redis-py joins the growing buffer once per argument, which costs more than the rest of a command when it has
+    many arguments (the commit script has over twenty, a few kilobytes in all). Here each argument of the usual
+    kinds (bytes, str, int) is framed once and the whole command joined once: ``*<n>\r\n`` then ``$<len>\r\n<arg>\r\n``
+    per argument (RESP). Anything else (floats, memoryviews, a command name with a space such as ``CONFIG GET``)
+    goes to redis-py's own packer.
+    """
+
+    def pack_command(self, *args: Any) -> list[bytes]:
+        first = args[0]
+        if isinstance(first, str | bytes) and (" " in first if isinstance(first, str) else b" " in first):
+            return super().pack_command(*args)
+        parts = [b"*%d\r\n" % len(args)]
+        for arg in args:
+            if isinstance(arg, str):
+                arg = arg.encode()
+            elif isinstance(arg, int) and not isinstance(arg, bool):
+                arg = b"%d" % arg
+            elif not isinstance(arg, bytes):
+                return super().pack_command(*args)
+            parts += (b"$%d\r\n" % len(arg), arg, b"\r\n")
+        return [b"".join(parts)]
 
 
 def _hash(token: str) -> str:
@@ -139,9 +167,11 @@ class RedisStore(Store):
             health_check_interval=30,
             socket_keepalive=True,
             retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+            connection_class=PackingConnection,
         )
         self._commit = self._redis.register_script(_COMMIT)
         self._add = self._redis.register_script(_ADD)
+        self._keys_of: dict[str, list[str]] = {}  # the commit script's keys of each session served
         self._listeners: list[Notification] = []
         self._listen_task: asyncio.Task[None] | None = None
 
@@ -261,17 +291,26 @@ class RedisStore(Store):
             rows = await self._call(pipe.execute())
         return [r for r in (self._record(v) for v in rows) if r is not None]
 
+    def _commit_keys(self, session_id: str) -> list[str]:
+        keys = self._keys_of.get(session_id)
+        if keys is None:
+            room_id = room_of(session_id)
+            keys = [
+                self._session_key(session_id),
+                self._session_key(session_id, "replies"),
+                self._session_key(session_id, "audit"),
+                self._room_key(room_id, "events"),
+                self._session_key(session_id, "result"),
+                self._room_key(room_id, "room"),
+                self._room_key(room_id, "sessions"),
+            ]
+            if len(self._keys_of) >= _KEYS_KEPT:
+                self._keys_of.clear()  # a process serves a few thousand sessions a day: rarely reached
+            self._keys_of[session_id] = keys
+        return keys
+
     async def commit(self, session_id: str, expected_version: int, commit: Commit) -> tuple[bool, list[str]]:
-        room_id = room_of(session_id)
-        keys = [
-            self._session_key(session_id),
-            self._session_key(session_id, "replies"),
-            self._session_key(session_id, "audit"),
-            self._room_key(room_id, "events"),
-            self._session_key(session_id, "result"),
-            self._room_key(room_id, "room"),
-            self._room_key(room_id, "sessions"),
-        ]
+        keys = self._commit_keys(session_id)
         reply_seq, reply = ("", b"") if commit.reply is None else (str(commit.reply[0]), commit.reply[1])
         args: list[Any] = [
             str(expected_version),
@@ -314,7 +353,7 @@ class RedisStore(Store):
             rows = await self._call(self._redis.xrange(key, min=f"({after_id}", max="+"))
             return [(_text(i), bytes(f[b"e"])) for i, f in rows]
         # a blocking read holds its pool connection until it returns
-        streams = await self._call(self._redis.xread({key: after_id}, block=block_ms, count=1000))
+        streams = await self._call(self._redis.xread({key: after_id}, block=block_ms, count=EVENTS_PER_READ))
         out: list[tuple[str, bytes]] = []
         for _, rows in streams or []:
             out += [(_text(i), bytes(f[b"e"])) for i, f in rows]

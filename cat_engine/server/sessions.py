@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -219,7 +219,7 @@ class Sessions:
             committed, _ = await self.store.commit(session_id, rec.version, commit)
             if committed:
                 owner = rec.owner if change.owner is None else change.owner
-                written = replace(rec, state=commit.state, version=rec.version + 1, owner=owner, summary=commit.summary)
+                written = SessionRecord(rec.candidate, commit.state, rec.version + 1, owner, commit.summary)
                 self._remember(session_id, _Known(written, change.state, summary, fresh=False))
                 return change, battery, change.state
             if known.fresh:  # a remembered record that went stale is no conflict: another process moved on

@@ -72,6 +72,9 @@ class Settings:
         ``CAT_HELLO_TIMEOUT_S``).
     workers : int
         ``CAT_WORKERS``: uvicorn worker processes started by ``python server.py`` (Redis mode only).
+    proctor_batch_ms : int
+        ``CAT_PROCTOR_BATCH_MS``: a proctor that asked for batched events gets at most one ``events`` frame this
+        often (default 500 ms): one frame and one stream read for all a busy room's events in that time.
     """
 
     redis_url: str | None = None
@@ -89,6 +92,7 @@ class Settings:
     flood_rate: float = 20.0
     hello_timeout_s: float = 10.0
     workers: int = 1
+    proctor_batch_ms: int = 500
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -119,4 +123,5 @@ class Settings:
             flood_rate=_number(env, "CAT_FLOOD_RATE", 20.0, 0.1, 10_000.0),
             hello_timeout_s=_number(env, "CAT_HELLO_TIMEOUT_S", 10.0, 0.1, 3600.0),
             workers=_number(env, "CAT_WORKERS", 1, 1, 256),
+            proctor_batch_ms=_number(env, "CAT_PROCTOR_BATCH_MS", 500, 0, 10_000),
         )

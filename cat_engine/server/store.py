@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "EVENTS_PER_READ",
     "CandidateRecord",
     "Commit",
     "DuplicateEmployee",
@@ -42,6 +43,9 @@ __all__ = [
 
 Notification = Callable[[str, bytes], Awaitable[None]]
 """Callback of :meth:`Store.listen`: ``(session_id, message)``."""
+
+
+EVENTS_PER_READ = 1000  # the most room events one waiting read returns (one proctor frame in batch mode)
 
 
 class DuplicateEmployee(Exception):
@@ -194,7 +198,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def read_events(self, room_id: str, after_id: str, block_ms: int) -> list[tuple[str, bytes]]:
-        """Room events with ids after ``after_id``, waiting up to ``block_ms`` for the first (0: no wait)."""
+        """Room events with ids after ``after_id``, waiting up to ``block_ms`` for the first (0: no wait, and
+        every event after the id); a waiting read returns at most :data:`EVENTS_PER_READ` of them."""
 
     @abc.abstractmethod
     async def last_event_id(self, room_id: str) -> str:

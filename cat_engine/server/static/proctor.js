@@ -787,7 +787,8 @@ function connect() {
       state.lastFrameAt = performance.now();
       // the first hello takes the snapshot and live events only (the history of a sitting, its chart points and
       // subtest results, comes with its `detail`); a reconnect resumes after the last event seen
-      const hello = {type: "hello", token: state.token};
+      // batch: a busy room's events come several to a frame, twice a second
+      const hello = {type: "hello", token: state.token, batch: true};
       if (state.lastEventId !== null) hello.last_event_id = state.lastEventId;
       stats.hellos.push(hello.last_event_id ?? null);
       socket.send(hello);
@@ -831,6 +832,9 @@ function onFrame(frame) {
       showApp();
       if (state.detail) requestDetail();
       queueRender();
+      break;
+    case "events":
+      for (const event of frame.events) applyEvent(event);
       break;
     case "event":
       applyEvent(frame);
