@@ -795,3 +795,25 @@ def test_packing_connection_refuses_what_redis_py_refuses() -> None:
 def test_the_store_uses_the_packing_connection() -> None:
     store = RedisStore("redis://127.0.0.1:1/0")
     assert store._redis.connection_pool.connection_class is PackingConnection
+
+
+def test_redis_a_burst_larger_than_the_pool_waits_instead_of_failing(
+    private_redis: RedisServer, runner: asyncio.Runner, run: Run[Any]
+) -> None:
+    # every candidate of a killed process reconnects to the survivor at once: more commands at the same moment
+    # than the pool has connections must queue, not fail with redis-py's "Too many connections"
+    store = RedisStore(private_redis.url, prefix=new_prefix(), max_connections=12)
+    runner.run(store.start())
+    try:
+
+        async def body() -> None:
+            room = RoomRecord("RBURST", "Burst", "b", 1)
+            await store.create_room(room, "ptok")
+            results = await asyncio.gather(*(store.get_room("RBURST") for _ in range(200)))
+            assert results == [room] * 200
+            pool = store._redis.connection_pool
+            assert len(pool._in_use_connections) + len(pool._available_connections) <= 12  # type: ignore[attr-defined]
+
+        run(body())
+    finally:
+        runner.run(store.close())

@@ -152,7 +152,14 @@ class RedisStore(Store):
 
     kind = "redis"
 
-    def __init__(self, url: str, prefix: str = "cat", live_ttl_s: int = 3 * 24 * 3600, acked_ttl_s: int = 30 * 86400):
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "cat",
+        live_ttl_s: int = 3 * 24 * 3600,
+        acked_ttl_s: int = 30 * 86400,
+        max_connections: int = 512,
+    ):
         self._url = url
         self._p = prefix
         self._live_ttl = live_ttl_s
@@ -163,7 +170,7 @@ class RedisStore(Store):
         self._redis: aioredis.Redis = aioredis.Redis.from_url(
             url,
             decode_responses=False,
-            max_connections=512,
+            max_connections=max_connections,
             health_check_interval=30,
             socket_keepalive=True,
             retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
@@ -171,6 +178,10 @@ class RedisStore(Store):
         )
         self._commit = self._redis.register_script(_COMMIT)
         self._add = self._redis.register_script(_ADD)
+        # Commands in flight stay below the pool's size (a few connections are left for the notification
+        # subscription and health checks): when every candidate of a killed process reconnects here at once, their
+        # commands wait their turn instead of failing with redis-py's "Too many connections".
+        self._in_flight = asyncio.Semaphore(max(max_connections - 8, 1))
         self._keys_of: dict[str, list[str]] = {}  # the commit script's keys of each session served
         self._listeners: list[Notification] = []
         self._listen_task: asyncio.Task[None] | None = None
@@ -204,9 +215,16 @@ class RedisStore(Store):
 
     async def _call(self, coro: Any) -> Any:
         try:
+            await self._in_flight.acquire()
+        except BaseException:  # cancelled while waiting: the command never ran
+            coro.close()
+            raise
+        try:
             return await coro
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             raise StoreUnavailable(str(exc)) from exc
+        finally:
+            self._in_flight.release()
 
     # --- rooms and candidates ----------------------------------------------------------------------------------
 
