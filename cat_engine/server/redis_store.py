@@ -109,7 +109,6 @@ end
 return ''
 """
 
-_KEYS_KEPT = 50_000
 _SESSION_FIELDS = ("session_id", "employee_id", "name", "token", "state", "version", "owner", "summary")
 
 
@@ -182,7 +181,6 @@ class RedisStore(Store):
         # subscription and health checks): when every candidate of a killed process reconnects here at once, their
         # commands wait their turn instead of failing with redis-py's "Too many connections".
         self._in_flight = asyncio.Semaphore(max(max_connections - 8, 1))
-        self._keys_of: dict[str, list[str]] = {}  # the commit script's keys of each session served
         self._listeners: list[Notification] = []
         self._listen_task: asyncio.Task[None] | None = None
 
@@ -309,26 +307,17 @@ class RedisStore(Store):
             rows = await self._call(pipe.execute())
         return [r for r in (self._record(v) for v in rows) if r is not None]
 
-    def _commit_keys(self, session_id: str) -> list[str]:
-        keys = self._keys_of.get(session_id)
-        if keys is None:
-            room_id = room_of(session_id)
-            keys = [
-                self._session_key(session_id),
-                self._session_key(session_id, "replies"),
-                self._session_key(session_id, "audit"),
-                self._room_key(room_id, "events"),
-                self._session_key(session_id, "result"),
-                self._room_key(room_id, "room"),
-                self._room_key(room_id, "sessions"),
-            ]
-            if len(self._keys_of) >= _KEYS_KEPT:
-                self._keys_of.clear()  # a process serves a few thousand sessions a day: rarely reached
-            self._keys_of[session_id] = keys
-        return keys
-
     async def commit(self, session_id: str, expected_version: int, commit: Commit) -> tuple[bool, list[str]]:
-        keys = self._commit_keys(session_id)
+        room_id = room_of(session_id)
+        keys = [
+            self._session_key(session_id),
+            self._session_key(session_id, "replies"),
+            self._session_key(session_id, "audit"),
+            self._room_key(room_id, "events"),
+            self._session_key(session_id, "result"),
+            self._room_key(room_id, "room"),
+            self._room_key(room_id, "sessions"),
+        ]
         reply_seq, reply = ("", b"") if commit.reply is None else (str(commit.reply[0]), commit.reply[1])
         args: list[Any] = [
             str(expected_version),
