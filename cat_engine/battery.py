@@ -36,7 +36,7 @@ from .selection import (
     ResolvedBlueprint,
     SelectionConfig,
     draw_lottery,
-    select_items,
+    select_one,
 )
 from .stopping import StoppingConfig, StopReason, stop_reason
 
@@ -149,21 +149,19 @@ class Subtest:
         ``seed_key`` (e.g. the session's seed and the subtest's index) and the number of items answered.
         """
         pool = self.pool
-        given = np.array(items, dtype=np.intp)
-        theta, se = estimate(self.estimator, pool.params, given, np.array(categories, dtype=np.intp), self.log_table)
-        available = np.ones((1, pool.n_items), dtype=bool)
-        available[0, given] = False
-        if pool.has_enemies and given.size:
-            available[0, pool.enemies_of(items)] = False
-        area_counts = np.bincount(pool.area_index[given], minlength=len(pool.content_areas))[None, :]
-        n_given = np.array([given.size], dtype=np.intp)
+        n_given = len(items)
+        theta, se = estimate(self.estimator, pool.params, items, categories, self.log_table)
+        blocked = set(items)
+        if pool.has_enemies:
+            blocked.update(pool.enemies_of(items))
+        area_counts = pool.area_counts(items)
         reason = stop_reason(
             self.stopping,
-            given.size,
+            n_given,
             theta,
             se,
-            self.blueprint is None or self.blueprint.minimums_met(area_counts[0].tolist()),
-            given.size >= pool.n_items or not available.any(),
+            self.blueprint is None or self.blueprint.minimums_met(area_counts),
+            n_given >= pool.n_items or len(blocked) >= pool.n_items,
             time_up,
         )
         if reason is not StopReason.CONTINUE:
@@ -172,20 +170,19 @@ class Subtest:
         if self.selection.exposure_control == "sympson_hetter":
             # One lottery per examinee and subtest (the classic procedure), the same at every step.
             lottery = self._lottery(tuple(seed_key))
-        at = np.array([theta if given.size else self.selection.start_theta])
-        chosen = select_items(
+        chosen = select_one(
             pool,
             self.selection,
             self.blueprint,
-            at,
-            available,
+            theta if n_given else self.selection.start_theta,
+            blocked,
             area_counts,
             n_given,
             self.stopping.max_items,
-            LazyRandom((*seed_key, given.size)),
+            LazyRandom((*seed_key, n_given)),
             lottery,
         )
-        return StepResult(theta, se, StopReason.CONTINUE, int(chosen[0]))
+        return StepResult(theta, se, StopReason.CONTINUE, chosen)
 
 
 @dataclass(frozen=True)

@@ -210,6 +210,9 @@ def estimate(
 
     ``table``, when given, must be ``LogLikTable.build(config, params)``; it only makes the call faster.
     """
+    if table is not None and config.method == "eap" and len(items):
+        # a live session's step: the gathered rows summed over the same axis as table.loglik sums (same values)
+        return _eap_one(config, table.values[items, categories].sum(axis=0))
     items_arr = np.asarray(items, dtype=np.intp).reshape(1, -1)
     cats = np.asarray(categories, dtype=np.intp).reshape(1, -1)
     loglik = node_loglik(config, params, items_arr, cats) if table is None else table.loglik(items_arr, cats)

@@ -146,11 +146,30 @@ class Pool:
         return [enemy for item in items for enemy in lists[item]]
 
     @cached_property
-    def area_masks(self) -> npt.NDArray[np.bool_]:
-        """``area_masks[a, i]``: whether item ``i`` belongs to content area ``a`` (shape ``(n_areas, n_items)``)."""
-        masks: npt.NDArray[np.bool_] = np.arange(len(self.content_areas))[:, None] == self.area_index[None, :]
-        masks.setflags(write=False)
-        return masks
+    def area_of(self) -> tuple[int, ...]:
+        """Content-area index of each item, as Python ints (the one-examinee step counts in plain Python)."""
+        return tuple(self.area_index.tolist())
+
+    @cached_property
+    def area_sizes(self) -> tuple[int, ...]:
+        """Number of items in each content area."""
+        return tuple(np.bincount(self.area_index, minlength=len(self.content_areas)).tolist())
+
+    def area_counts(self, items: Sequence[int]) -> list[int]:
+        """How many of ``items`` are in each content area."""
+        counts = [0] * len(self.content_areas)
+        area_of = self.area_of
+        for item in items:
+            counts[area_of[item]] += 1
+        return counts
+
+    @cached_property
+    def outside_area(self) -> tuple[npt.NDArray[np.intp], ...]:
+        """``outside_area[a]``: indices of the items not in content area ``a`` (to close all other areas at once)."""
+        outside = tuple(np.flatnonzero(self.area_index != a) for a in range(len(self.content_areas)))
+        for array in outside:
+            array.setflags(write=False)
+        return outside
 
     @cached_property
     def option_counts(self) -> tuple[int, ...]:

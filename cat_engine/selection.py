@@ -1,6 +1,7 @@
 r"""Item selection: maximum Fisher information with randomesque, Sympson-Hetter, content balancing and enemies.
 
-:func:`select_items` chooses the next item for many examinees at once (a live session passes one row). For
+:func:`select_items` chooses the next item for many examinees at once, :func:`select_one` for one (a live
+session's step) with the same rule and result. For
 examinee :math:`e` at estimate :math:`\hat\theta_e` the rule is
 
 .. math:: j_e = \arg\max_{i \in E_e} I_i(\hat\theta_e)
@@ -40,7 +41,7 @@ Proceedings of the 27th annual meeting of the Military Testing Association.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -60,6 +61,7 @@ __all__ = [
     "content_minimums_met",
     "draw_lottery",
     "select_items",
+    "select_one",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -187,8 +189,6 @@ def _area_filter(
     max_items: int,
 ) -> BoolArray:
     """Restrict each row's eligible items to the one content area the blueprint asks for next (step 2 above)."""
-    if eligible.shape[0] == 1:
-        return _area_filter_one(pool, blueprint, eligible, area_counts, int(n_given[0]), max_items)
     n_areas = blueprint.target.shape[0]
     order, starts, areas = pool.area_groups
     has_items = np.zeros((eligible.shape[0], n_areas), dtype=bool)
@@ -206,17 +206,15 @@ def _area_filter(
     return np.where(any_open[:, None], eligible & in_area, eligible)
 
 
-def _area_filter_one(
-    pool: Pool, blueprint: ResolvedBlueprint, eligible: BoolArray, area_counts: IntArray, n_given: int, max_items: int
-) -> BoolArray:
-    """:func:`_area_filter` for one row (a live session's step): the same rule over the few areas in plain Python,
-    where numpy's per-call cost outweighs the work. Equal to the general form (tested on random rows)."""
-    order, starts, areas = pool.area_groups
-    has_items = [False] * blueprint.target.shape[0]
-    grouped = np.logical_or.reduceat(eligible[0, order], starts).tolist()
-    for area, any_eligible in zip(areas.tolist(), grouped, strict=True):
-        has_items[area] = any_eligible
-    counts = area_counts[0].tolist()
+def _next_area(
+    blueprint: ResolvedBlueprint, counts: Sequence[int], has_items: Sequence[bool], n_given: int, max_items: int
+) -> int:
+    """The content area one examinee's next item comes from (step 2 above), -1 when no area is open.
+
+    :func:`_area_filter`'s rule for one row, over the few areas in plain Python (numpy's per-call cost outweighs
+    that work); ``has_items[a]`` says whether area ``a`` still has an eligible item. Ties go to the first area, as
+    ``argmax`` gives them.
+    """
     target, minimum, maximum = blueprint.target.tolist(), blueprint.minimum.tolist(), blueprint.maximum.tolist()
     shortfall = [max(low - count, 0) for low, count in zip(minimum, counts, strict=True)]
     must_fill = sum(shortfall) >= max_items - n_given
@@ -226,10 +224,50 @@ def _area_filter_one(
             deficit = target[area] * (n_given + 1) - count
             if deficit > best:
                 best, chosen = deficit, area
-    if chosen < 0:
-        return eligible
-    result: BoolArray = eligible & pool.area_masks[chosen]
-    return result
+    return chosen
+
+
+def select_one(
+    pool: Pool,
+    config: SelectionConfig,
+    blueprint: ResolvedBlueprint | None,
+    theta: float,
+    blocked: Collection[int],
+    area_counts: Sequence[int],
+    n_given: int,
+    max_items: int,
+    rng: RandomSource,
+    lottery: BoolArray | None = None,
+) -> int:
+    r""":func:`select_items` for one examinee (a live session's step), in a few numpy calls.
+
+    ``blocked`` holds the items administered and their enemies, without repeats (the complement of
+    ``available``); ``area_counts`` the items administered per area; ``lottery`` has shape ``(1, n_items)``.
+    Ineligible items get information :math:`-\infty` in place, so the choice is made on the very values the batch
+    form compares (and equals it: tested on random rows). Returns the item index, -1 when none is eligible.
+    """
+    masked = information(np.full((1, 1), theta), pool.params)[0]  # a new array: written below
+    if blocked:
+        masked[list(blocked)] = -np.inf
+    if blueprint is not None:
+        left = list(pool.area_sizes)
+        area_of = pool.area_of
+        for item in blocked:
+            left[area_of[item]] -= 1
+        area = _next_area(blueprint, area_counts, [n > 0 for n in left], n_given, max_items)
+        if area >= 0:
+            masked[pool.outside_area[area]] = -np.inf
+    if config.exposure_control == "sympson_hetter":
+        if lottery is None:
+            raise ValueError("Sympson-Hetter selection needs the examinee's lottery (draw_lottery)")
+        passed = np.where(lottery[0], masked, -np.inf)
+        if passed.max() > -np.inf:  # else no eligible item passed: the lottery is set aside for this step
+            masked = passed
+    k = config.first_item_randomesque if n_given == 0 else config.randomesque
+    if k == 1:  # the usual step: the most informative item
+        best = int(masked.argmax())
+        return best if math.isfinite(masked[best]) else -1
+    return int(_randomesque(masked[None, :], np.array([k]), rng)[0])
 
 
 def select_items(
@@ -275,6 +313,11 @@ def select_items(
     ndarray of int, shape (N,)
         Item index per examinee, -1 where no item is available.
     """
+    if theta.shape[0] == 1 and considered is None:
+        blocked = np.flatnonzero(~available[0]).tolist()
+        counts = area_counts[0].tolist()
+        given, at = int(n_given[0]), float(theta[0])
+        return np.array([select_one(pool, config, blueprint, at, blocked, counts, given, max_items, rng, lottery)])
     info = information(theta[:, None], pool.params)
     eligible = available  # never written to below: every restriction makes a new array
     if blueprint is not None:
@@ -284,11 +327,8 @@ def select_items(
         if lottery is None:
             raise ValueError("Sympson-Hetter selection needs the examinees' lottery (draw_lottery)")
         passed = eligible & lottery
-        if passed.shape[0] == 1:  # one row (a live session's step): no per-row choice to vectorise
-            candidates = passed if passed.any() else eligible
-        else:
-            nobody = ~np.any(passed, axis=1, keepdims=True)
-            candidates = np.where(nobody, eligible, passed)
+        nobody = ~np.any(passed, axis=1, keepdims=True)
+        candidates = np.where(nobody, eligible, passed)
     masked = np.where(candidates, info, -np.inf)
     k = np.where(n_given == 0, config.first_item_randomesque, config.randomesque)
     chosen = _randomesque(masked, k, rng)
@@ -310,10 +350,6 @@ def draw_lottery(pool: Pool, rng: RandomSource, n_examinees: int) -> BoolArray:
 def _randomesque(masked: FloatArray, k: IntArray, rng: RandomSource) -> IntArray:
     """Per row, one of the ``k`` largest finite entries uniformly at random (-1 when the row has none)."""
     n_rows, n_items = masked.shape
-    if n_rows == 1 and k[0] == 1:  # a live session's usual step: the most informative item
-        best = int(masked[0].argmax())
-        result_one: IntArray = np.array([best if math.isfinite(masked[0, best]) else -1], dtype=np.intp)
-        return result_one
     k_max = int(min(k.max(), n_items))
     if k_max == 1:
         chosen = np.argmax(masked, axis=1)

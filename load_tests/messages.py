@@ -130,7 +130,9 @@ _MESSAGES: dict[str, dict[str, str]] = {
     # progress
     "starting": {"id": "Menyiapkan {what}...", "en": "Starting {what}..."},
     "phase_server": {"id": "{scenario}: server", "en": "{scenario}: server"},
-    "phase_floor": {"id": "{scenario}: lantai gema", "en": "{scenario}: echo floor"},
+    "phase_floor": {"id": "{scenario}: {which}", "en": "{scenario}: {which}"},
+    "floor_before": {"id": "lantai gema (sebelum server)", "en": "echo floor (before the server)"},
+    "floor_after": {"id": "lantai gema (sesudah server)", "en": "echo floor (after the server)"},
     "unit": {"id": "peserta", "en": "examinees"},
     "postfix": {
         "id": "{answers} jawaban, {rate:.0f}/s, p99 {p99:.1f} ms, galat {errors}",
@@ -161,6 +163,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "latency_line": {
         "id": "Latensi jawaban -> butir berikutnya (ms): {stats}",
         "en": "Answer-to-next-item latency (ms): {stats}",
+    },
+    "floor_phases_line": {
+        "id": "  CPU lantai gema per jawaban, sebelum / sesudah fase server: {cpu} us",
+        "en": "  Echo floor CPU per answer, before / after the server phase: {cpu} us",
     },
     "floor_latency_line": {"id": "  lantai gema (ms): {stats}", "en": "  echo floor (ms): {stats}"},
     "connect_line": {"id": "Waktu sambung (ms): {stats}", "en": "Connect time (ms): {stats}"},

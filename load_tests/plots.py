@@ -3,6 +3,7 @@ offered against achieved answer rate, connect and resume times, and server memor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -68,8 +69,9 @@ def _marks(ax: object, marks: list[tuple[float, str]]) -> None:
         )
 
 
-def plot_run(load: PhaseResult, floor: PhaseResult | None, directory: Path, lang: str) -> list[Path]:
-    """Write the plots of a run into ``directory``; returns their paths."""
+def plot_run(load: PhaseResult, floor: Sequence[PhaseResult], directory: Path, lang: str) -> list[Path]:
+    """Write the plots of a run into ``directory`` (``floor``: the echo-floor runs, maybe none); returns their
+    paths."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -91,7 +93,7 @@ def plot_run(load: PhaseResult, floor: PhaseResult | None, directory: Path, lang
 
     # latency histogram, with the floor's for comparison
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    floor_lat = np.asarray(floor.rec.latency_ms) if floor else np.zeros(0)
+    floor_lat = np.asarray([x for f in floor for x in f.rec.latency_ms])
     bins = _log_bins(lat, floor_lat)
     if lat.size:
         ax.hist(lat, bins=bins, alpha=0.7, label=t["server"])

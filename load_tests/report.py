@@ -48,7 +48,7 @@ class Measurements:
     started_at: str
     machine: dict[str, Any]
     load: PhaseResult
-    floor: PhaseResult | None
+    floor: list[PhaseResult]  # the floor runs in the order they ran (before and after the load); empty: none
     floor_redis: bool
     answers: AnswerCheck
     rmse_by_subtest: dict[str, dict[str, Any]]
@@ -77,14 +77,30 @@ def lookup(report: dict[str, Any], path: str) -> Any:
     return value
 
 
+def _floor_phase(f: PhaseResult) -> dict[str, Any]:
+    return {
+        "answers": f.rec.answers,
+        "frame_bytes": f.rec.mean_frame_bytes,
+        "cpu_us_per_answer": f.per_answer_us(f.server_cpu_s),
+        "redis_cpu_us_per_answer": f.per_answer_us(f.redis_cpu_s),
+        "generator_cpu_us_per_answer": f.per_answer_us(f.generator_cpu_s),
+        "duration_s": round(f.seconds, 2),
+    }
+
+
 def build_report(m: Measurements) -> dict[str, Any]:
     """The report as a JSON-ready dict."""
     rec, sc = m.load.rec, m.scenario
     latency = summarise(rec.latency_ms)
     finished = sum(1 for c in m.load.clients if c.outcome == "finished")
     cpu_us = m.load.per_answer_us(m.load.server_cpu_s)
-    floor_cpu_us = m.floor.per_answer_us(m.floor.server_cpu_s) if m.floor else None
-    floor_latency = summarise(m.floor.rec.latency_ms) if m.floor else None
+    floor_answers = sum(f.rec.answers for f in m.floor)
+    # over all floor runs: one before and one after the load phase, so a drift of the machine's speed cancels
+    floor_cpu_s = [f.server_cpu_s for f in m.floor if f.server_cpu_s is not None]
+    floor_cpu_us = (
+        round(sum(floor_cpu_s) / floor_answers * 1e6, 1) if floor_answers and len(floor_cpu_s) == len(m.floor) else None
+    )
+    floor_latency = summarise([x for f in m.floor for x in f.rec.latency_ms]) if m.floor else None
     _, achieved = rate_series(rec.ack_t)
     report: dict[str, Any] = {
         "scenario": sc.name,
@@ -125,17 +141,14 @@ def build_report(m: Measurements) -> dict[str, Any]:
         "server_rss_max_mb": None if not m.load.max_rss else round(m.load.max_rss / 2**20, 1),
         "floor_cpu_us_per_answer": floor_cpu_us,
         "floor": None
-        if m.floor is None
+        if not m.floor
         else {
             "redis_round_trip": m.floor_redis,
-            "answers": m.floor.rec.answers,
-            "errors": sum(m.floor.rec.errors.values()),
-            "frame_bytes": m.floor.rec.mean_frame_bytes,
+            "answers": floor_answers,
+            "errors": sum(sum(f.rec.errors.values()) for f in m.floor),
             "latency_ms": floor_latency,
             "cpu_us_per_answer": floor_cpu_us,
-            "redis_cpu_us_per_answer": m.floor.per_answer_us(m.floor.redis_cpu_s),
-            "generator_cpu_us_per_answer": m.floor.per_answer_us(m.floor.generator_cpu_s),
-            "duration_s": round(m.floor.seconds, 2),
+            "phases": [_floor_phase(f) for f in m.floor],
         },
         "ratio_to_floor": {
             "cpu": _ratio(cpu_us, floor_cpu_us),
@@ -175,6 +188,10 @@ def _stats(s: dict[str, Any] | None, lang: str) -> str:
 
 def _num(value: float | None, fmt: str = ".0f") -> str:
     return "-" if value is None else format(value, fmt)
+
+
+def _floor_phases(floor: dict[str, Any]) -> str:
+    return " / ".join(_num(p["cpu_us_per_answer"]) for p in floor["phases"])
 
 
 def summary_text(r: dict[str, Any], lang: str) -> str:
@@ -251,6 +268,7 @@ def summary_text(r: dict[str, Any], lang: str) -> str:
             redis=_num(r["redis_cpu_us_per_answer"]),
             gen=_num(r["generator_cpu_us_per_answer"]),
         ),
+        *([message("floor_phases_line", lang, cpu=_floor_phases(r["floor"]))] if r["floor"] else []),
         message(
             "ratio_line",
             lang,

@@ -3,13 +3,16 @@
 1. The deployment (:mod:`.deployment`): servers started here, or a running one on loopback.
 2. The cat-sim reference for the same battery and the same true thetas (it also tells how many answers to
    expect, which places the storm and the restarts).
-3. Rooms and rosters through the admin API; Redis memory before.
-4. The load phase (:mod:`.phase`): proctors first, then examinees arriving at a fixed rate, the scenario's
+3. Rooms and rosters through the admin API.
+4. The first floor run (:func:`_floor_run`): the same examinees, arrival rate and pacing against the echo floor,
+   each answering as many items as in the cat-sim reference; Redis memory before.
+5. The load phase (:mod:`.phase`): proctors first, then examinees arriving at a fixed rate, the scenario's
    disruption (:mod:`.disruptions`), CPU of the server, Redis and the generator.
-5. Redis memory after; the exactly-once check, profiles and results rows from the admin API (:mod:`.verify`).
-6. The floor run: the same examinees, arrival rate, pacing and answer counts against the echo floor (no
-   disruption).
-7. The report (:mod:`.report`) and its plots (:mod:`.plots`).
+6. Redis memory after; the exactly-once check, profiles and results rows from the admin API (:mod:`.verify`).
+7. The second floor run, each examinee answering as many items as it did in the load phase (no disruption). The
+   floor's CPU per answer is taken over both floor runs, one before and one after the load phase, so a drift of
+   the shared machine's speed during the run (other tenants, clock changes) moves the floor as it moves the server.
+8. The report (:mod:`.report`) and its plots (:mod:`.plots`).
 """
 
 from __future__ import annotations
@@ -103,12 +106,13 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
     battery = load_battery(opts.battery)
     bank = ItemBank(battery)
     thetas = np.random.default_rng(opts.seed).standard_normal(sc.examinees)
-    ref = reference(battery, thetas, opts.seed)
+    ref, ref_answers = reference(battery, thetas, opts.seed)
     expected = max(sum(row["mean_length"] for row in ref.values()) * sc.examinees, 1.0)
 
-    memory_before = dep.redis_memory()
     rooms, sitters = setup_rooms(dep.admin, battery.id, thetas, sc.rooms)
     pacing = Pacing(sc.mode, ThinkTime.parse(sc.think), sc.time_scale)
+    floor_before = _floor_run(opts, dep, workdir, sitters, ref_answers, None, pacing, "before") if opts.floor else None
+    memory_before = dep.redis_memory()
     candidate_urls = [ws_url(b, "/ws/candidate") for b in dep.base_urls]
     drops = network_drops(sc.examinees, sc.drop_share, opts.seed)
 
@@ -169,7 +173,10 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
         load.rec.errors["client:verify_failed"] += checked.unreadable
     rmse_rows, worst = rmse_comparison(accuracy({s.session_id: s.theta for s in sitters}, checked.profiles), ref)
 
-    floor = _floor_run(opts, dep, workdir, sitters, load, pacing) if opts.floor else None
+    floor: list[PhaseResult] = []
+    if floor_before is not None:
+        answered = [len(c.acked) for c in load.clients]
+        floor = [floor_before, _floor_run(opts, dep, workdir, sitters, answered, load.rec.mean_frame_bytes, pacing)]
     m = Measurements(
         scenario=sc,
         settings={
@@ -232,16 +239,26 @@ def _memory(before: int | None, after: int | None, sessions: int, answers: int) 
 
 
 def _floor_run(
-    opts: RunOptions, dep: Deployment, workdir: Path, sitters: list[Sitter], load: PhaseResult, pacing: Pacing
+    opts: RunOptions,
+    dep: Deployment,
+    workdir: Path,
+    sitters: list[Sitter],
+    answers: list[int],
+    frame_bytes: int | None,
+    pacing: Pacing,
+    when: str = "after",
 ) -> PhaseResult:
-    """The same examinees, arrival rate, pacing and answer counts against the echo floor.
+    """The same examinees, arrival rate and pacing against the echo floor, the ``n``-th answering ``answers[n]``
+    items, with item frames of ``frame_bytes`` (the server's mean; before the load phase has measured it, the
+    floor's default of 800 bytes, about the demo battery's).
 
     The floor gets as many processes as the server had, and a Redis round trip per answer when the server ran on
     Redis: the run's own private Redis, or, against a target, a private one started for the floor (a target's
     Redis is not written to).
     """
     sc = opts.scenario
-    _say(opts, "starting", what="floor")
+    which = message(f"floor_{when}", opts.lang)
+    _say(opts, "starting", what=which)
     own_redis: RedisProcess | None = None
     redis = dep.redis
     if dep.redis_url is not None and redis is None:
@@ -251,11 +268,10 @@ def _floor_run(
         workdir,
         redis_url=None if redis is None else redis.url,
         workers=dep.workers,
-        frame_bytes=load.rec.mean_frame_bytes or 800,
+        frame_bytes=frame_bytes or 800,
     )
     try:
         floor.start()
-        answers = [len(c.acked) for c in load.clients]
         url = ws_url(floor.base_url, "/ws/candidate")
 
         def client(s: Sitter, rec: Recorder) -> Candidate:
@@ -273,7 +289,7 @@ def _floor_run(
 
         floor_meter = CpuMeter(lambda: [] if floor.pid is None else [floor.pid])
         redis_meter = None if redis is None else CpuMeter(lambda: [] if redis.pid is None else [redis.pid])
-        desc = message("phase_floor", opts.lang, scenario=sc.name)
+        desc = message("phase_floor", opts.lang, scenario=sc.name, which=which)
         with progress_bar(opts.progress, sc.examinees, desc, opts.lang) as bar:
             return run_async(
                 run_phase(

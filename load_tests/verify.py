@@ -168,15 +168,18 @@ def _bias_rmse(error: np.ndarray[Any, np.dtype[np.float64]]) -> dict[str, Any]:
 
 def reference(
     battery: Battery, true_theta: Sequence[float] | npt.NDArray[np.float64], seed: int
-) -> dict[str, dict[str, Any]]:
-    """``cat-sim``'s bias, RMSE and mean test length per subtest for the same battery and true thetas."""
+) -> tuple[dict[str, dict[str, Any]], list[int]]:
+    """``cat-sim``'s bias, RMSE and mean test length per subtest for the same battery and true thetas, and each
+    examinee's number of answers over the battery in that simulation (what the run can expect before it has run)."""
     results = simulate_battery(battery, np.asarray(true_theta, dtype=np.float64), seed)
     out = {}
+    answers = np.zeros(len(true_theta), dtype=np.int64)
     for sim in results:
         row = _bias_rmse(sim.theta - sim.true_theta)
         row["mean_length"] = round(float(sim.lengths.mean()), 3)
         out[sim.subtest.id] = row
-    return out
+        answers += sim.lengths
+    return out, answers.tolist()
 
 
 def rmse_comparison(

@@ -55,7 +55,8 @@ def _measurements(floor: bool = True) -> Measurements:
         started_at="2026-01-01T00:00:00+00:00",
         machine={"cores": 2, "load0": 0.5, "load1": 0.7},
         load=_phase(100, 4.0, 0.1),
-        floor=_phase(100, 1.0, 0.02) if floor else None,
+        # a floor run before the load and one after, on a machine that slowed down in between
+        floor=[_phase(100, 1.0, 0.016), _phase(100, 1.0, 0.024)] if floor else [],
         floor_redis=True,
         answers=AnswerCheck(acknowledged=100, applied=100),
         rmse_by_subtest={"s": {**ref_row, "reference_mean_length": 10.0, "ratio": 1.0714}},
@@ -75,7 +76,9 @@ def test_the_report_has_the_interface_keys() -> None:
     assert report["answers"] == 100 and report["errors"] == 0
     assert report["latency_ms"]["p50"] == pytest.approx(4.0)
     assert report["cpu_us_per_answer"] == pytest.approx(1000.0)
-    assert report["floor_cpu_us_per_answer"] == pytest.approx(200.0)
+    assert report["floor_cpu_us_per_answer"] == pytest.approx(200.0)  # over both floor runs
+    assert [p["cpu_us_per_answer"] for p in report["floor"]["phases"]] == pytest.approx([160.0, 240.0])
+    assert report["floor"]["answers"] == 200
     assert report["ratio_to_floor"]["cpu"] == pytest.approx(5.0)
     assert report["ratio_to_floor"]["latency_p50"] == pytest.approx(4.0)
     assert report["rmse_by_subtest"]["s"]["rmse"] == 0.3
@@ -107,6 +110,7 @@ def test_report_and_summary_are_written(tmp_path: Path, lang: str, word: str) ->
     path, text = write_report(report, tmp_path, lang)
     assert json.loads(path.read_text())["scenario"] == "peak"
     assert word in text and (tmp_path / "summary.txt").read_text() == text
+    assert "160 / 240 us" in text  # each floor run's CPU per answer
 
 
 def test_plots_are_written(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """End to end: ``python -m load_tests`` runs a tiny storm (5 examinees, some of them also dropping with an answer in
-flight) against a server and a private Redis it starts itself, then the echo floor, and writes a complete report.
+flight) against a server and a private Redis it starts itself, with the echo floor before and after it, and writes
+a complete report.
 
 No speed is asserted: timings on a shared CI machine say nothing about the server. What must hold whatever the
 machine: every examinee finishes, nothing is lost or duplicated, no error, the report has its fields.
@@ -41,7 +42,9 @@ def test_tiny_storm_end_to_end(tmp_path: Path) -> None:
     assert report["profile_mismatch"] == 0 and report["results"]["finished_sessions"] == 5
     assert set(report["latency_ms"]) >= {"p50", "p95", "p99", "max"}
     assert report["cpu_us_per_answer"] > 0 and report["floor_cpu_us_per_answer"] > 0
-    assert report["floor"]["answers"] == report["answers"]
+    before, after = report["floor"]["phases"]  # one floor run before the load phase, one after
+    assert after["answers"] == report["answers"] and before["answers"] > 5 * 20
+    assert report["floor"]["answers"] == before["answers"] + after["answers"]
     assert set(report["rmse_by_subtest"]) == {"manajerial-sosiokultural", "literasi-digital", "emerging-skills"}
     assert report["redis_memory"]["per_session_bytes"] > 0
     assert report["storm"]["dropped"] >= 1 and report["storm"]["not_resumed"] == 0

@@ -491,12 +491,18 @@ def test_enemies_of_lists_the_rows_of_the_enemy_matrix() -> None:
         np.testing.assert_array_equal(blocked, pool.enemy_matrix[items].any(axis=0))
 
 
-def test_area_masks_mark_each_areas_items() -> None:
+def test_area_helpers_of_the_one_examinee_step() -> None:
     pool = _area_pool()
-    masks = pool.area_masks
-    assert masks.shape == (len(pool.content_areas), pool.n_items) and not masks.flags.writeable
-    for a in range(len(pool.content_areas)):
-        np.testing.assert_array_equal(masks[a], pool.area_index == a)
+    n_areas = len(pool.content_areas)
+    assert pool.area_of == tuple(pool.area_index.tolist())
+    assert pool.area_sizes == tuple(int((pool.area_index == a).sum()) for a in range(n_areas))
+    items = [0, 3, 4, pool.n_items - 1]
+    assert pool.area_counts(items) == np.bincount(pool.area_index[items], minlength=n_areas).tolist()
+    assert pool.area_counts([]) == [0] * n_areas
+    for a in range(n_areas):
+        outside = pool.outside_area[a]
+        assert not outside.flags.writeable
+        np.testing.assert_array_equal(outside, np.flatnonzero(pool.area_index != a))
 
 
 def test_block_items_removes_chosen_and_enemies() -> None:
