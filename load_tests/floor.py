@@ -33,7 +33,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-__all__ = ["create_app", "item_frame_parts", "main"]
+__all__ = ["KEY_PATTERN", "create_app", "item_frame_parts", "main"]
+
+#: The keys the floor writes (one per connection), for cleaning them out of a Redis the server also uses.
+KEY_PATTERN = "floor:*"
 
 
 def item_frame_parts(size: int) -> tuple[bytes, bytes]:

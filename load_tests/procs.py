@@ -210,11 +210,14 @@ def install_signal_handlers() -> None:
 class Managed:
     """A child process in a session of its own, its output in ``log``."""
 
-    def __init__(self, name: str, argv: list[str], env: Mapping[str, str], workdir: Path) -> None:
+    def __init__(
+        self, name: str, argv: list[str], env: Mapping[str, str], workdir: Path, cwd: Path = REPO_ROOT
+    ) -> None:
         self.name = name
         self.argv = argv
         self.env = dict(env)
         self.workdir = workdir
+        self.cwd = cwd
         self.log = workdir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -231,7 +234,7 @@ class Managed:
             out.flush()
             self.proc = subprocess.Popen(
                 self.argv,
-                cwd=REPO_ROOT,
+                cwd=self.cwd,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
@@ -317,11 +320,31 @@ def redis_info(url: str, section: str) -> dict[str, Any]:
         client.close()
 
 
+def delete_keys(url: str, pattern: str) -> int:
+    """Delete the keys matching ``pattern`` from the Redis at ``url`` (a loopback URL); returns how many."""
+    client = redis.Redis.from_url(loopback_url(url, ("redis",)), socket_timeout=5)
+    try:
+        deleted = 0
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                deleted += int(client.unlink(*batch))
+                batch.clear()
+        if batch:
+            deleted += int(client.unlink(*batch))
+        return deleted
+    finally:
+        client.close()
+
+
 class _HttpProcess(Managed):
     """A child serving HTTP on 127.0.0.1:``port``, ready when ``GET /healthz`` answers 200."""
 
-    def __init__(self, name: str, argv: list[str], env: Mapping[str, str], workdir: Path, port: int) -> None:
-        super().__init__(name, argv, env, workdir)
+    def __init__(
+        self, name: str, argv: list[str], env: Mapping[str, str], workdir: Path, port: int, cwd: Path = REPO_ROOT
+    ) -> None:
+        super().__init__(name, argv, env, workdir, cwd)
         self.port = port
 
     @property
@@ -357,6 +380,7 @@ class ServerProcess(_HttpProcess):
         key_prefix: str = "cat",
         battery: Path | None = None,
         index: int = 0,
+        tree: Path = REPO_ROOT,
     ) -> None:
         port = free_port()
         env = _clean_env()
@@ -374,7 +398,9 @@ class ServerProcess(_HttpProcess):
             env["REDIS_URL"] = redis_url
         if battery is not None:
             env["CAT_BATTERIES"] = str(battery)
-        super().__init__(f"server{index}", [sys.executable, "server.py"], env, workdir, port)
+        # ``tree``: the checkout whose server.py runs; it imports cat_engine from there (the script's directory
+        # comes first on sys.path), with this interpreter's packages
+        super().__init__(f"server{index}", [sys.executable, "server.py"], env, workdir, port, tree)
 
 
 class FloorProcess(_HttpProcess):

@@ -3,9 +3,9 @@
 1. The deployment (:mod:`.deployment`): servers started here, or a running one on loopback.
 2. The cat-sim reference for the same battery and the same true thetas (it also tells how many answers to
    expect, which places the storm and the restarts).
-3. Rooms and rosters through the admin API.
+3. Redis memory before; rooms and rosters through the admin API.
 4. The first floor run (:func:`_floor_run`): the same examinees, arrival rate and pacing against the echo floor,
-   each answering as many items as in the cat-sim reference; Redis memory before.
+   each answering as many items as in the cat-sim reference.
 5. The load phase (:mod:`.phase`): proctors first, then examinees arriving at a fixed rate, the scenario's
    disruption (:mod:`.disruptions`), CPU of the server, Redis and the generator.
 6. Redis memory after; the exactly-once check, profiles and results rows from the admin API (:mod:`.verify`).
@@ -33,9 +33,10 @@ from .candidate import Candidate, Pacing
 from .deployment import Deployment, Sitter, setup_rooms
 from .disruptions import network_drops, restart_controller, storm_controller, storm_summary
 from .examinee import ItemBank, RandomResponder, SimulatedExaminee, ThinkTime
+from .floor import KEY_PATTERN as FLOOR_KEYS
 from .messages import message
 from .phase import Controller, PhaseResult, progress_bar, run_async, run_phase
-from .procs import REPO_ROOT, CpuMeter, FloorProcess, RedisProcess, raise_open_files_limit
+from .procs import REPO_ROOT, CpuMeter, FloorProcess, RedisProcess, delete_keys, raise_open_files_limit
 from .proctor import Proctor
 from .recorder import Recorder
 from .report import Measurements, build_report, write_report
@@ -109,10 +110,10 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
     ref, ref_answers = reference(battery, thetas, opts.seed)
     expected = max(sum(row["mean_length"] for row in ref.values()) * sc.examinees, 1.0)
 
+    memory_before = dep.redis_memory()
     rooms, sitters = setup_rooms(dep.admin, battery.id, thetas, sc.rooms)
     pacing = Pacing(sc.mode, ThinkTime.parse(sc.think), sc.time_scale)
     floor_before = _floor_run(opts, dep, workdir, sitters, ref_answers, None, pacing, "before") if opts.floor else None
-    memory_before = dep.redis_memory()
     candidate_urls = [ws_url(b, "/ws/candidate") for b in dep.base_urls]
     drops = network_drops(sc.examinees, sc.drop_share, opts.seed)
 
@@ -307,3 +308,5 @@ def _floor_run(
         floor.stop()
         if own_redis is not None:
             own_redis.stop()
+        elif redis is not None:  # the run's own Redis: its memory figures count the server's keys only
+            delete_keys(redis.url, FLOOR_KEYS)
