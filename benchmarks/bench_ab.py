@@ -75,6 +75,8 @@ def _round(
         per_server = []
         for k, server in enumerate(servers):
             made, sitters = setup_rooms(AdminApi(server.base_url, token), battery.id, thetas[k::2], rooms)
+            for sitter in sitters:  # rooms numbered across both servers, as the proctors are listed
+                sitter.room += k * rooms
             per_server.append(sitters)
             for room in made:
                 url = ws_url(server.base_url, "/ws/proctor")
