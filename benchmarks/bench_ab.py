@@ -6,8 +6,8 @@ private ``redis-server`` and one ``python server.py`` from each tree (a checkout
 /tmp/before HEAD~1``), each with its own key prefix; the same number of simulated examinees is registered on each
 (true theta from N(0, 1), answering by the IRT model of :mod:`load_tests.examinee`, one proctor per room in batch
 mode), and one load phase drives them all with examinees alternating between the two servers. Both see the same
-machine at the same moments, so its drift cancels in the ratio B/A. Each round swaps which server is A's
-neighbour in the arrival order; the rounds' ratios and their geometric mean are printed.
+machine at the same moments, so its drift cancels in the ratio B/A. Each round swaps which server's examinee
+arrives first; the rounds' ratios and their geometric mean are printed.
 
 Both servers run on this interpreter's packages; each imports ``cat_engine`` from its own tree (``server.py``'s
 directory comes first on ``sys.path``). Traffic stays on loopback; every round is bounded in time.
