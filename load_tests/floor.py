@@ -33,10 +33,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-__all__ = ["KEY_PATTERN", "create_app", "item_frame_parts", "main"]
+__all__ = ["KEY_PATTERN", "KEY_PREFIX", "create_app", "item_frame_parts", "main"]
 
-#: The keys the floor writes (one per connection), for cleaning them out of a Redis the server also uses.
-KEY_PATTERN = "floor:*"
+#: The keys the floor writes (one per connection), and their pattern for cleaning them out of a Redis the server
+#: also uses.
+KEY_PREFIX = "floor:"
+KEY_PATTERN = KEY_PREFIX + "*"
 
 
 def item_frame_parts(size: int) -> tuple[bytes, bytes]:
@@ -73,7 +75,7 @@ def create_app() -> Starlette:
 
     async def echo(ws: WebSocket) -> None:
         await ws.accept()
-        key = f"floor:{os.getpid()}:{next(numbers)}"
+        key = f"{KEY_PREFIX}{os.getpid()}:{next(numbers)}"
         r = store.get("r")
         while True:
             message = await ws.receive()

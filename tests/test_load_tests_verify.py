@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from load_tests.verify import accuracy, answered_events, check_answers, profile_items, rmse_comparison
+from cat_engine.battery import load_battery
+from load_tests.runner import DEFAULT_BATTERY
+from load_tests.verify import (
+    accuracy,
+    answered_events,
+    check_answers,
+    profile_items,
+    reference,
+    rmse_comparison,
+)
 
 
 def _applied(seq: int, item: str, response: int) -> dict[str, Any]:
@@ -89,3 +98,14 @@ def test_answered_events_against_applied_answers() -> None:
         (Counter({"s1": 2, "s2": 3, "other": 1}), {"s1": 3, "s2": 2}),
     ]
     assert answered_events(watched) == {"missing": 1, "extra": 2}
+
+
+def test_reference_gives_each_examinees_answer_count() -> None:
+    # the floor run before the load phase asks each examinee for as many answers as cat-sim gave it
+    battery = load_battery(DEFAULT_BATTERY)
+    rows, answers = reference(battery, [-2.0, 0.0, 0.5, 2.5], seed=3)
+    assert set(rows) == {s.id for s in battery.subtests} and len(answers) == 4
+    minimum = sum(s.stopping.min_items for s in battery.subtests)
+    maximum = sum(s.stopping.max_items for s in battery.subtests)
+    assert all(minimum <= n <= maximum for n in answers)
+    assert sum(answers) / 4 == pytest.approx(sum(r["mean_length"] for r in rows.values()), abs=0.01)
