@@ -195,14 +195,29 @@ class _Gathered:
     n_out: int  # categories in the output's last axis
 
     @cached_property
+    def gpcm_layout(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``(slope, intercept, k)`` for :func:`_gpcm_information`, categories on the leading axis, shape
+        ``(m + 1,) + items``: category ``k``'s logit is :math:`Da(k\\theta - B_k) = ` ``slope * theta - intercept``
+        with :math:`B_k = \\sum_{v \\le k} b_v` (:math:`B_0 = 0`); a category the item does not have gets an
+        intercept of :math:`+\\infty`, so its logit is :math:`-\\infty`. ``k`` holds the category numbers 0..m."""
+        steps = np.moveaxis(self.steps, -1, 0)
+        m = steps.shape[0]
+        cumulative = np.concatenate([np.zeros((1, *self.a.shape)), np.cumsum(steps, axis=0)])  # NaN past a gap
+        categories = np.arange(m + 1, dtype=np.float64)
+        slope = categories.reshape((m + 1,) + (1,) * self.a.ndim) * self.a
+        return slope, np.where(np.isnan(cumulative), np.inf, self.a * cumulative), categories
+
+    @cached_property
     def grm_layout(self) -> tuple[FloatArray, FloatArray]:
-        """``(b, F)`` for :func:`_grm_information`: thresholds on the leading axis, shape ``(m,) + items``, with
-        a missing one at ``+inf``; and the theta-free factor of each category, shape ``(m + 1,) + items``."""
+        """``(b, F)`` for :func:`_grm_information`, on the leading axis: the thresholds with :math:`-\\infty`
+        before the first and :math:`+\\infty` after the last, shape ``(m + 2,) + items`` (a missing threshold also
+        at :math:`+\\infty`); and the theta-free factor of each category, shape ``(m + 1,) + items``."""
         b = np.moveaxis(np.where(np.isnan(self.steps), np.inf, self.steps), -1, 0)
         with np.errstate(invalid="ignore"):  # inf - inf between two missing thresholds: that category is 0 anyway
             inner = -np.expm1(-self.a * np.diff(b, axis=0))
         ends = np.ones((1, *self.a.shape))
-        return b, np.concatenate([ends, np.where(np.isnan(inner), 1.0, inner), ends])
+        padded = np.concatenate([np.full((1, *self.a.shape), -np.inf), b, np.full((1, *self.a.shape), np.inf)])
+        return padded, np.concatenate([ends, np.where(np.isnan(inner), 1.0, inner), ends])
 
 
 @dataclass(frozen=True)
@@ -479,39 +494,51 @@ def information(theta: npt.ArrayLike, params: ItemParams, items: npt.ArrayLike |
 
 
 def _polytomous_information(theta: FloatArray, g: _Gathered, code: int) -> FloatArray:
-    """Information of items that all follow one polytomous model, categories on the leading axis.
+    """Information of items that all follow one polytomous model (:func:`_gpcm_information`,
+    :func:`_grm_information`).
 
-    GPCM: :math:`I = D^2a^2 \\operatorname{Var}(k)` under the category probabilities (Muraki, 1993). GRM:
-    :math:`I = \\sum_k P_k s_k^2` with :math:`\\log P_k` and :math:`s_k` from :func:`_grm` (Samejima, 1969).
-    The arrays are laid out ``(K,) + shape`` so that every sum over categories adds K contiguous rows: a reduction
-    over a short last axis costs numpy several times more, and this is the live selection step's hot path.
+    Both lay categories on the leading axis, so that every sum over categories adds K contiguous rows (a reduction
+    over a short last axis costs numpy several times more), and both read theta-free layouts computed once per
+    pool: this is the live selection step's hot path, whose cost is the number of numpy calls.
     """
-    if code == GPCM:
-        shape, _, z = _leading_steps(theta, g)
-        m = z.shape[0]
-        cumulative = np.zeros((m + 1, *shape))
-        np.cumsum(z, axis=0, out=cumulative[1:])
-        cumulative[np.isnan(cumulative)] = -np.inf  # categories the item does not have
-        cumulative -= cumulative.max(axis=0)
-        p = np.exp(cumulative)
-        p /= p.sum(axis=0)
-        # Var(k) about the modal category: E[(k-c)^2] - E[k-c]^2 keeps its digits when one category holds almost
-        # all the probability (far from the item), where k - E[k] would lose them to rounding of E[k]
-        categories = np.arange(m + 1, dtype=np.float64).reshape((m + 1,) + (1,) * len(shape))
-        offset = categories - np.argmax(p, axis=0)
-        first = (p * offset).sum(axis=0)
-        gpcm: FloatArray = g.a * g.a * np.maximum((p * offset * offset).sum(axis=0) - first * first, 0.0)
-        return gpcm
-    return _grm_information(theta, g)
+    return _gpcm_information(theta, g) if code == GPCM else _grm_information(theta, g)
+
+
+def _leading(layout: FloatArray, shape: tuple[int, ...], g: _Gathered) -> FloatArray:
+    """A ``(K,) + items`` layout reshaped to broadcast against theta's extra leading axes in ``shape``."""
+    extra = len(shape) - g.a.ndim
+    return layout if extra == 0 else layout.reshape((layout.shape[0], *(1,) * extra, *g.a.shape))
+
+
+def _gpcm_information(theta: FloatArray, g: _Gathered) -> FloatArray:
+    r"""GPCM information :math:`I = D^2a^2 \operatorname{Var}(k)` under the category probabilities (Muraki, 1993).
+
+    Category ``k``'s logit is :math:`Da(k\theta - B_k)` (:attr:`_Gathered.gpcm_layout`). The variance is taken
+    about the modal category :math:`c`: :math:`E[(k-c)^2] - E[k-c]^2` keeps its digits when one category holds almost
+    all the probability (far from the item), where :math:`k - E[k]` would lose them to rounding of :math:`E[k]`.
+    """
+    shape = tuple(np.broadcast_shapes(theta.shape, g.a.shape))
+    slope, intercept, categories = g.gpcm_layout
+    logits = _leading(slope, shape, g) * theta - _leading(intercept, shape, g)
+    offset = categories.reshape((categories.shape[0],) + (1,) * len(shape)) - logits.argmax(axis=0)
+    logits -= logits.max(axis=0)
+    p = np.exp(logits, out=logits)
+    total = p.sum(axis=0)
+    weighted = p * offset
+    first = weighted.sum(axis=0) / total
+    weighted *= offset
+    gpcm: FloatArray = g.a * g.a * np.maximum(weighted.sum(axis=0) / total - first * first, 0.0)
+    return gpcm
 
 
 def _grm_information(theta: FloatArray, g: _Gathered) -> FloatArray:
-    r"""GRM information without logarithms: the live selection step's dearest computation, kept lean.
+    r"""GRM information without logarithms (Samejima, 1969).
 
     With :math:`u_k = \sigma(z_k)`, :math:`v_k = \sigma(-z_k)`, :math:`z_k = Da(\theta - b_k)` (:math:`u_0 = 1,
-    v_0 = 0` and :math:`u_{m+1} = 0, v_{m+1} = 1` at the ends), each category's probability is the product
-    :math:`P_k = u_k\,v_{k+1}\,F_k` with the theta-free factor :math:`F_k = 1 - e^{-Da(b_{k+1} - b_k)}` (1 for the
-    end categories), and its score is :math:`s_k = Da(v_k - u_{k+1})` (see :func:`_grm`), so
+    v_0 = 0` and :math:`u_{m+1} = 0, v_{m+1} = 1` at the ends, from thresholds at :math:`\mp\infty` in
+    :attr:`_Gathered.grm_layout`), each category's probability is the product :math:`P_k = u_k\,v_{k+1}\,F_k` with
+    the theta-free factor :math:`F_k = 1 - e^{-Da(b_{k+1} - b_k)}` (1 for the end categories), and its score is
+    :math:`s_k = Da(v_k - u_{k+1})` (see :func:`_grm`), so
 
     .. math:: I(\theta) = D^2a^2 \sum_k u_k v_{k+1} F_k (v_k - u_{k+1})^2 .
 
@@ -519,21 +546,19 @@ def _grm_information(theta: FloatArray, g: _Gathered) -> FloatArray:
     so far from the item it keeps its digits as the log-space :func:`_grm` does. A missing threshold stands at
     :math:`+\infty` (:math:`u = 0, v = 1`), which gives its categories probability 0.
     """
-    b, factor = g.grm_layout
     shape = tuple(np.broadcast_shapes(theta.shape, g.a.shape))
-    extra = (1,) * (len(shape) - g.a.ndim)
-    m = b.shape[0]
-    b = b.reshape((m, *extra, *g.a.shape))
-    z = g.a * (theta - b)
+    b, factor = g.grm_layout
+    z = g.a * (theta - _leading(b, shape, g))
     e = np.exp(-np.abs(z))
     r = 1.0 / (1.0 + e)
     er = e * r
     above = z >= 0
     u, v = np.where(above, r, er), np.where(above, er, r)
-    one, zero = np.ones((1, *shape)), np.zeros((1, *shape))
-    p = np.concatenate([one, u]) * np.concatenate([v, one]) * factor.reshape((m + 1, *extra, *g.a.shape))
-    s = np.concatenate([zero, v]) - np.concatenate([u, zero])
-    grm: FloatArray = g.a * g.a * (p * s * s).sum(axis=0)
+    s = v[:-1] - u[1:]
+    p = u[:-1] * v[1:] * _leading(factor, shape, g)
+    p *= s
+    p *= s
+    grm: FloatArray = g.a * g.a * p.sum(axis=0)
     return grm
 
 

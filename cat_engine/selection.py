@@ -246,7 +246,7 @@ def select_one(
     Ineligible items get information :math:`-\infty` in place, so the choice is made on the very values the batch
     form compares (and equals it: tested on random rows). Returns the item index, -1 when none is eligible.
     """
-    masked = information(np.full((1, 1), theta), pool.params)[0]  # a new array: written below
+    masked = information(theta, pool.params)  # a new array, shape (n_items,): written below
     if blocked:
         masked[list(blocked)] = -np.inf
     if blueprint is not None:
