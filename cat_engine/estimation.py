@@ -126,6 +126,14 @@ class EstimatorConfig:
         return result
 
     @cached_property
+    def node_powers(self) -> FloatArray:
+        """``[1, q_j, q_j^2]`` per node, shape (quadrature_points, 3): one product with the posterior weights gives
+        their sum and the first two raw moments."""
+        result: FloatArray = np.stack([np.ones_like(self.nodes), self.nodes, self.nodes_squared], axis=1)
+        result.setflags(write=False)
+        return result
+
+    @cached_property
     def log_prior(self) -> FloatArray:
         """Log of the normal prior density at the nodes (up to a constant)."""
         z = (self.nodes - self.prior_mean) / self.prior_sd
@@ -296,13 +304,18 @@ def _eap(config: EstimatorConfig, loglik: FloatArray) -> tuple[FloatArray, Float
 
 
 def _eap_one(config: EstimatorConfig, loglik: FloatArray) -> tuple[float, float]:
-    """:func:`_eap` for one examinee, in fewer numpy calls (the per-answer path of a live session)."""
-    log_post = loglik + config.log_eap_weights
-    weights = np.exp(log_post - log_post.max())
-    total = float(weights.sum())
-    theta = float(weights @ config.nodes) / total
-    var = float(weights @ config.nodes_squared) / total - theta * theta
-    return theta, max(var, 0.0) ** 0.5
+    """:func:`_eap` for one examinee, in fewer numpy calls (the per-answer path of a live session).
+
+    With :math:`w_j` the posterior weights at the nodes, scaled so the largest is 1, one product with
+    :attr:`EstimatorConfig.node_powers` gives :math:`(\\sum w_j, \\sum w_j q_j, \\sum w_j q_j^2)`; then
+    :math:`\\hat\\theta = \\sum w_j q_j / \\sum w_j` and :math:`SE^2 = \\sum w_j q_j^2 / \\sum w_j - \\hat\\theta^2`.
+    """
+    weights = loglik + config.log_eap_weights
+    weights -= weights.max()
+    np.exp(weights, out=weights)
+    total, first, second = (weights @ config.node_powers).tolist()
+    theta = first / total
+    return theta, max(second / total - theta * theta, 0.0) ** 0.5
 
 
 def _test_info(theta: FloatArray, params: ItemParams, items: IntArray, mask: npt.NDArray[np.bool_]) -> FloatArray:

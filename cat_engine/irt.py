@@ -126,6 +126,20 @@ class ItemParams:
         return result
 
     @cached_property
+    def neg_da(self) -> FloatArray:
+        """``-D * a`` of every item (3PL information computes :math:`-z = Da\\,b - Da\\,\\theta` in two steps)."""
+        result: FloatArray = -self.da
+        result.setflags(write=False)
+        return result
+
+    @cached_property
+    def da_b(self) -> FloatArray:
+        """``D * a * b`` of every item."""
+        result: FloatArray = self.da * self.b
+        result.setflags(write=False)
+        return result
+
+    @cached_property
     def info_scale(self) -> FloatArray:
         """:math:`D^2a^2(1-c)`, the theta-free factor of 3PL information (:func:`_dichotomous_information`)."""
         result: FloatArray = self.da * self.da * (1.0 - self.c)
@@ -294,14 +308,13 @@ def _dichotomous_information(theta: FloatArray, params: ItemParams, idx: IntArra
     position, and temporary arrays of that size cost more than the arithmetic.
     """
     if idx is None:
-        da, b, c, d = params.da, params.b, params.c, params.d
+        neg_da, da_b, c, d = params.neg_da, params.da_b, params.c, params.d
     else:
-        da, b, c, d = params.da[idx], params.b[idx], params.c[idx], params.d[idx]
-    e = np.asarray(np.subtract(theta, b))  # 0-d stays an array, so the in-place steps below work
-    e *= da
+        neg_da, da_b, c, d = params.neg_da[idx], params.da_b[idx], params.c[idx], params.d[idx]
+    e = np.asarray(np.multiply(theta, neg_da))  # 0-d stays an array, so the in-place steps below work
+    e += da_b  # -z = Da b - Da theta
     np.minimum(e, 30.0, out=e)
     np.maximum(e, -30.0, out=e)
-    np.negative(e, out=e)
     np.exp(e, out=e)
     denominator = e + 1.0
     denominator *= denominator
@@ -315,7 +328,7 @@ def _dichotomous_information(theta: FloatArray, params: ItemParams, idx: IntArra
         term += 1.0 - d
         denominator *= term
         e *= e
-        e *= da * da * (d - c) ** 2
+        e *= neg_da * neg_da * (d - c) ** 2
     e /= denominator
     return e
 

@@ -178,7 +178,13 @@ class Pool:
 
     def categories(self, items: Sequence[int], responses: Sequence[int]) -> list[int]:
         """Categories scored by already validated option indices ``responses`` on ``items``."""
-        return [int(self.scoring[i, r]) for i, r in zip(items, responses, strict=True)]
+        scoring = self._scoring_rows
+        return [scoring[i][r] for i, r in zip(items, responses, strict=True)]
+
+    @cached_property
+    def _scoring_rows(self) -> tuple[tuple[int, ...], ...]:
+        """:attr:`scoring` as Python ints (each answer scores all the subtest's responses again)."""
+        return tuple(tuple(row) for row in self.scoring.tolist())
 
     def index_of(self, item_id: str) -> int:
         """Item index of an item id (KeyError when absent)."""
@@ -199,7 +205,7 @@ class Pool:
         n = len(self.items[item_index].options)
         if isinstance(response, bool) or not isinstance(response, int) or not 0 <= response < n:
             raise ResponseOutOfRange(f"response must be an option index 0..{n - 1}, got {response!r}")
-        return int(self.scoring[item_index, response])
+        return self._scoring_rows[item_index][response]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "<memory>") -> Pool:

@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -140,9 +141,14 @@ class ResolvedBlueprint:
     minimum: IntArray
     maximum: IntArray
 
+    @cached_property
+    def as_lists(self) -> tuple[list[float], list[int], list[int]]:
+        """``(target, minimum, maximum)`` as Python lists, for the one-examinee step's plain-Python counting."""
+        return self.target.tolist(), self.minimum.tolist(), self.maximum.tolist()
+
     def minimums_met(self, counts: Sequence[int]) -> bool:
         """Whether one examinee's items per area (``counts``) reach every area's minimum."""
-        return all(count >= low for count, low in zip(counts, self.minimum.tolist(), strict=True))
+        return all(count >= low for count, low in zip(counts, self.as_lists[1], strict=True))
 
     @classmethod
     def resolve(cls, blueprint: Mapping[str, BlueprintArea], pool: Pool) -> ResolvedBlueprint | None:
@@ -215,7 +221,7 @@ def _next_area(
     that work); ``has_items[a]`` says whether area ``a`` still has an eligible item. Ties go to the first area, as
     ``argmax`` gives them.
     """
-    target, minimum, maximum = blueprint.target.tolist(), blueprint.minimum.tolist(), blueprint.maximum.tolist()
+    target, minimum, maximum = blueprint.as_lists
     shortfall = [max(low - count, 0) for low, count in zip(minimum, counts, strict=True)]
     must_fill = sum(shortfall) >= max_items - n_given
     best, chosen = -math.inf, -1
@@ -257,13 +263,16 @@ def select_one(
         area = _next_area(blueprint, area_counts, [n > 0 for n in left], n_given, max_items)
         if area >= 0:
             masked[pool.outside_area[area]] = -np.inf
+    k = config.first_item_randomesque if n_given == 0 else config.randomesque
     if config.exposure_control == "sympson_hetter":
         if lottery is None:
             raise ValueError("Sympson-Hetter selection needs the examinee's lottery (draw_lottery)")
         passed = np.where(lottery[0], masked, -np.inf)
-        if passed.max() > -np.inf:  # else no eligible item passed: the lottery is set aside for this step
+        best = int(passed.argmax())
+        if math.isfinite(passed[best]):  # else no eligible item passed: the lottery is set aside for this step
+            if k == 1:
+                return best
             masked = passed
-    k = config.first_item_randomesque if n_given == 0 else config.randomesque
     if k == 1:  # the usual step: the most informative item
         best = int(masked.argmax())
         return best if math.isfinite(masked[best]) else -1
