@@ -142,13 +142,14 @@ class ResolvedBlueprint:
     maximum: IntArray
 
     @cached_property
-    def as_lists(self) -> tuple[list[float], list[int], list[int]]:
-        """``(target, minimum, maximum)`` as Python lists, for the one-examinee step's plain-Python counting."""
-        return self.target.tolist(), self.minimum.tolist(), self.maximum.tolist()
+    def as_tuples(self) -> tuple[tuple[float, ...], tuple[int, ...], tuple[int, ...]]:
+        """``(target, minimum, maximum)`` as tuples of Python numbers, for the one-examinee step's plain-Python
+        counting."""
+        return tuple(self.target.tolist()), tuple(self.minimum.tolist()), tuple(self.maximum.tolist())
 
     def minimums_met(self, counts: Sequence[int]) -> bool:
         """Whether one examinee's items per area (``counts``) reach every area's minimum."""
-        return all(count >= low for count, low in zip(counts, self.as_lists[1], strict=True))
+        return all(count >= low for count, low in zip(counts, self.as_tuples[1], strict=True))
 
     @classmethod
     def resolve(cls, blueprint: Mapping[str, BlueprintArea], pool: Pool) -> ResolvedBlueprint | None:
@@ -221,7 +222,7 @@ def _next_area(
     that work); ``has_items[a]`` says whether area ``a`` still has an eligible item. Ties go to the first area, as
     ``argmax`` gives them.
     """
-    target, minimum, maximum = blueprint.as_lists
+    target, minimum, maximum = blueprint.as_tuples
     shortfall = [max(low - count, 0) for low, count in zip(minimum, counts, strict=True)]
     must_fill = sum(shortfall) >= max_items - n_given
     best, chosen = -math.inf, -1
