@@ -14,7 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize
 
-from cat_engine.estimation import METHODS, EstimatorConfig, estimate, estimate_batch, node_information, node_loglik
+from cat_engine.estimation import (
+    METHODS,
+    EstimatorConfig,
+    LogLikTable,
+    estimate,
+    estimate_batch,
+    node_information,
+    node_loglik,
+)
 from cat_engine.irt import ItemParams
 
 # --- independent reference model --------------------------------------------------------------------------------
@@ -243,6 +251,23 @@ def test_eap_matches_quadrature(kind, points, tol):
         got, se = estimate(config, params, items, cats)
         assert got == pytest.approx(mean, abs=tol)
         assert se == pytest.approx(sd, abs=tol)
+
+
+@pytest.mark.parametrize("kind", ["dich", "gpcm", "grm", "mixed"])
+def test_eap_with_a_table_equals_the_quadrature_sum(kind):
+    # the live step's path (rows of a LogLikTable summed, the moments in one product) against adaptive quadrature
+    # of the model formulas (scipy), and against the path without a table
+    params, specs, patterns = random_patterns(seed=7 + sum(map(ord, kind)), kind=kind, n_patterns=8)
+    config = EstimatorConfig(method="eap", quadrature_points=61)
+    table = LogLikTable.build(config, params)
+    for items, cats in patterns:
+        mean, sd = brute_eap(config, [specs[i] for i in items], cats)
+        got, se = estimate(config, params, items, cats, table)
+        assert got == pytest.approx(mean, abs=2e-3)
+        assert se == pytest.approx(sd, abs=2e-3)
+        plain, plain_se = estimate(config, params, items, cats)
+        assert got == pytest.approx(plain, rel=1e-12, abs=1e-12)
+        assert se == pytest.approx(plain_se, rel=1e-12, abs=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["dich", "mixed"])
