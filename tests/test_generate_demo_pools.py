@@ -1,9 +1,12 @@
-"""Tests of ``item_pools/generate_demo_pools.py`` and of the demo pools and battery it backs.
+"""Tests of ``item_pools/generate_demo_pools.py``, its text in ``item_pools/content/``, and the demo pools and battery.
 
-The generator runs into a temporary directory; its output must match the committed files in ``item_pools/`` in
-everything but what ``cat-exposure`` adds to them afterwards (each item's ``exposure_k``, the ``+sh`` suffix of the
-pool version and ``calibration.exposure_control``), and every pool must respect ``docs/pool-format.md`` and the
-distributions the generator documents. Two runs of the generator agree byte for byte.
+The generator runs into a temporary directory, reading its text from the TOML files in ``item_pools/content/``. Its
+output must be byte for byte what the committed files in ``item_pools/`` hold once what ``cat-exposure`` adds to
+them afterwards (each item's ``exposure_k``, the ``+sh`` suffix of the pool version and
+``calibration.exposure_control``, and its own indentation) is taken out again; every pool must respect
+``docs/pool-format.md`` and the distributions the generator documents. Two runs of the generator agree byte for byte.
+The content files load with every template, slot and list used, and a typo in them is reported with the file and
+the key.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -78,9 +83,14 @@ def _load_generator() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def generator() -> ModuleType:
+    return _load_generator()
+
+
+@pytest.fixture(scope="module")
+def generated(generator: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("pools")
-    paths = _load_generator().write_pools(out)
+    paths = generator.write_pools(out)
     assert sorted(p.name for p in paths) == sorted(EXPECTED)
     return out
 
@@ -90,22 +100,152 @@ def pools(generated: Path) -> dict[str, dict[str, Any]]:
     return {name: json.loads((generated / name).read_text(encoding="utf-8")) for name in EXPECTED}
 
 
-def _without_exposure_calibration(pool: dict[str, Any]) -> dict[str, Any]:
-    """The pool as the generator wrote it: what cat-exposure adds taken out again."""
-    out = json.loads(json.dumps(pool))
-    out["pool_version"] = out["pool_version"].split("+sh", 1)[0]
-    out["calibration"].pop("exposure_control", None)
-    for item in out["items"]:
+def _as_generated(committed: bytes) -> bytes:
+    """A committed pool file as the generator wrote it, before cat-exposure.
+
+    cat-exposure adds each item's ``exposure_k``, the ``+sh`` suffix of the pool version and
+    ``calibration.exposure_control``, and writes the file with two-space indentation; all else (key order, numbers,
+    text) it keeps. This takes its additions out and writes the rest as the generator does: UTF-8 JSON with a
+    one-space indent and a trailing newline.
+    """
+    pool = json.loads(committed)
+    pool["pool_version"] = pool["pool_version"].split("+sh", 1)[0]
+    pool["calibration"].pop("exposure_control", None)
+    for item in pool["items"]:
         item.pop("exposure_k", None)
-    return out
+    return (json.dumps(pool, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_output_matches_committed_files(pools: dict[str, dict[str, Any]], name: str) -> None:
-    committed = json.loads((POOLS_DIR / name).read_text(encoding="utf-8"))
-    assert _without_exposure_calibration(committed) == pools[name], (
+def test_output_is_byte_identical_to_committed_files(generated: Path, name: str) -> None:
+    assert (generated / name).read_bytes() == _as_generated((POOLS_DIR / name).read_bytes()), (
         f"item_pools/{name} is stale: rerun python item_pools/generate_demo_pools.py, then cat-exposure"
     )
+
+
+def test_text_comes_from_the_content_files(generator: ModuleType, pools: dict[str, dict[str, Any]]) -> None:
+    """The generator holds no item text: no stem or option of the pools is in its source."""
+    source = GENERATOR.read_text(encoding="utf-8")
+    texts = {text for pool in pools.values() for it in pool["items"] for text in [it["stem"], *it["options"]]}
+    assert [text for text in texts if len(text) >= 20 and text in source] == []
+    assert generator.CONTENT_DIR == POOLS_DIR / "content"
+
+
+def test_an_edit_of_a_content_file_shows_in_the_pool(generator: ModuleType, tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(generator.CONTENT_DIR, content)
+    pool_toml = content / "manajerial_sosiokultural" / "pool.toml"
+    text = pool_toml.read_text(encoding="utf-8")
+    pool_toml.write_text(text.replace('"Apa yang Anda lakukan?"', '"Apa langkah Anda?"'), encoding="utf-8")
+    spec = generator.POOL_SPECS[0]
+    pool = generator.build_pool(spec, generator.load_pool_content(content / spec.content))
+    stems = [it["stem"] for it in pool["items"]]
+    assert any(stem.endswith("Apa langkah Anda?") for stem in stems)
+    assert not any("Apa yang Anda lakukan?" in stem for stem in stems)
+
+
+def test_content_files_load_with_every_template_slot_and_list_used(generator: ModuleType) -> None:
+    """The loader refuses a slot, named list or text table that nothing uses; the committed text passes."""
+    contents = generator.load_all_content()
+    for spec in generator.POOL_SPECS:
+        areas = contents[spec.pool_id].areas
+        assert [area.name for area in areas] == EXPECTED[spec.filename]["areas"]
+        assert all(area.templates for area in areas)
+
+
+def _stem_pattern(stem: str) -> re.Pattern[str]:
+    """A pattern that the stems a template makes match: its text, with anything in place of each placeholder."""
+    return re.compile(".+?".join(re.escape(piece) for piece in re.split(r"\{\w+(?:\[\w+\])?\}", stem)))
+
+
+def test_every_template_makes_items(generator: ModuleType, pools: dict[str, dict[str, Any]]) -> None:
+    contents = generator.load_all_content()
+    for spec in generator.POOL_SPECS:
+        items = pools[spec.filename]["items"]
+        for area in contents[spec.pool_id].areas:
+            stems = [it["stem"] for it in items if it["content_area"] == area.name]
+            for number, template in enumerate(area.templates, start=1):
+                pattern = _stem_pattern(template.stem)
+                assert any(pattern.fullmatch(stem) for stem in stems), f"{area.name}: template {number} makes no item"
+
+
+# An expert's typos in a copy of item_pools/content/: (file, text, its replacement, what the error must say).
+TYPOS = [
+    (
+        "manajerial_sosiokultural/integritas.toml",
+        "bagian yang sama. {tanya}",
+        "bagian yang sama. {tanyaa}",
+        "integritas.toml: template 1 ('Rekan satu tim Anda di {unit} menyerahka'...), stem: {tanyaa} names no slot",
+    ),
+    (
+        "manajerial_sosiokultural/integritas.toml",
+        "scenario_slots = 2",
+        "scenario_slot = 2",
+        "integritas.toml: template 3: unknown key 'scenario_slot'",
+    ),
+    (
+        "manajerial_sosiokultural/integritas.toml",
+        'unit = ["Bagian Pengadaan Barang/Jasa"',
+        'kota = ["Medan"]\nunit = ["Bagian Pengadaan Barang/Jasa"',
+        "integritas.toml: template 1 ('Rekan satu tim Anda di {unit} menyerahka'...): the slot 'kota' is never used",
+    ),
+    (
+        "literasi_digital/kecakapan_digital.toml",
+        'aktor = "@actors"\nf = "@f"',
+        'aktor = "@actor"\nf = "@f"',
+        "kecakapan_digital.toml: template 1 ('{aktor} perlu mengirim {f[dok]} kepada {'...), slots.aktor: "
+        "there is no list named 'actor'",
+    ),
+    (
+        "literasi_digital/kecakapan_digital.toml",
+        "Rumus untuk {goal}",
+        "Rumus untuk {gol}",
+        "kecakapan_digital.toml [text.sheet_function]: no 'gol'",
+    ),
+    (
+        "literasi_digital/kecakapan_digital.toml",
+        'wrong = ["DOCX", "XLSX", "TXT", "PPTX", "HTML"]',
+        'wrong = ["DOCX", "XLSX", "TXT", "PPTX"]',
+        "kecakapan_digital.toml: template 1 ('{aktor} perlu mengirim {f[dok]} kepada {'...): every value of the slot "
+        "'f' needs as many wrong answers",
+    ),
+    (
+        "emerging_skills/kreativitas.toml",
+        "{r[aset]}",
+        "{r[asset]}",
+        "kreativitas.toml: template 1 ('{tempat} memiliki {r[asset]}. {detail} I'...), stem: {r[asset]} names a part "
+        "that value 1 of slots.r does not have",
+    ),
+    ("shared.toml", "units = [", 'spare = ["x"]\nunits = [', "shared.toml [lists]: the list 'spare' is never used"),
+]
+
+
+TYPO_IDS = [
+    "placeholder-naming-no-slot",
+    "unknown-key",
+    "slot-never-used",
+    "unknown-list",
+    "generator-text-placeholder",
+    "uneven-wrong-answers",
+    "part-missing",
+    "shared-list-never-used",
+]
+
+
+@pytest.mark.parametrize(("file", "text", "typo", "error"), TYPOS, ids=TYPO_IDS)
+def test_a_typo_in_the_content_names_its_file_and_key(
+    generator: ModuleType, tmp_path: Path, file: str, text: str, typo: str, error: str
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(generator.CONTENT_DIR, content)
+    path = content / file
+    original = path.read_text(encoding="utf-8")
+    assert original.count(text) == 1, text
+    path.write_text(original.replace(text, typo), encoding="utf-8")
+    with pytest.raises(generator.ContentError) as raised:
+        generator.build_pools(content)
+    message = str(raised.value)
+    assert message.startswith(str(path)) and error in message, message
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -183,14 +323,13 @@ def test_key_positions_are_spread(pools: dict[str, dict[str, Any]]) -> None:
 
 
 @pytest.mark.parametrize("pool_id", ["literasi-digital", "emerging-skills"])
-def test_multiple_choice_areas_have_headroom(pool_id: str) -> None:
+def test_multiple_choice_areas_have_headroom(generator: ModuleType, pool_id: str) -> None:
     """Each area can draft well over its items: 150 template scenarios, or 80 next to computed generators."""
-    module = _load_generator()
-    spec = next(s for s in module.POOL_SPECS if s.pool_id == pool_id)
+    spec = next(s for s in generator.POOL_SPECS if s.pool_id == pool_id)
     assert spec.items_per_area == EXPECTED[spec.filename]["per_area"]
     for area, sources in spec.make_sources(np.random.default_rng(0)).items():
-        scenarios = sum(s.capacity for s in sources if isinstance(s, module.TemplateSource))
-        computed = [s for s in sources if isinstance(s, module.ComputedSource)]
+        scenarios = sum(s.capacity for s in sources if isinstance(s, generator.TemplateSource))
+        computed = [s for s in sources if isinstance(s, generator.ComputedSource)]
         assert scenarios >= (80 if computed else 150), (area, scenarios)
 
 
@@ -231,7 +370,7 @@ def test_parameter_ranges(pools: dict[str, dict[str, Any]], name: str) -> None:
 def test_loads_with_the_pool_loader(generated: Path, name: str) -> None:
     pool = load_pool(generated / name)
     assert pool.pool_id == EXPECTED[name]["pool_id"]
-    assert pool.n_items == EXPECTED[name]["per_area"] * len(EXPECTED[name]["areas"])
+    assert pool.size == EXPECTED[name]["per_area"] * len(EXPECTED[name]["areas"])
     assert pool.has_enemies
 
 
