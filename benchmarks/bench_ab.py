@@ -35,7 +35,7 @@ from load_tests.candidate import Candidate, Pacing
 from load_tests.deployment import Sitter, setup_rooms
 from load_tests.examinee import ItemBank, SimulatedExaminee, ThinkTime
 from load_tests.phase import progress_bar, run_async, run_phase
-from load_tests.procs import CpuMeter, RedisProcess, ServerProcess, raise_open_files_limit
+from load_tests.procs import CpuMeter, RedisServer, ServerProcess, raise_open_files_limit
 from load_tests.proctor import Proctor
 from load_tests.recorder import Recorder
 from load_tests.runner import DEFAULT_BATTERY
@@ -54,13 +54,20 @@ def _round(
 ) -> tuple[list[int], list[float]]:
     """One paired phase: answers and server CPU microseconds per answer of tree A and tree B."""
     token = secrets.token_urlsafe(16)
-    redis = RedisProcess(workdir / f"redis{seed}")
+    redis = RedisServer(workdir / f"redis{seed}")
     servers: list[ServerProcess] = []
     try:
         redis.start()
         for k, tree in enumerate(trees):
             server = ServerProcess(
-                workdir, token, redis_url=redis.url, workers=args.workers, key_prefix=f"ab{k}", index=k, tree=tree
+                workdir,
+                token,
+                redis_url=redis.url,
+                workers=args.workers,
+                key_prefix=f"ab{k}",
+                demo_room=False,
+                index=k,
+                tree=tree,
             )
             servers.append(server)
             server.start()

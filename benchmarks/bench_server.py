@@ -28,7 +28,7 @@ from load_tests.candidate import Candidate, Pacing
 from load_tests.deployment import Sitter
 from load_tests.examinee import RandomResponder, ThinkTime
 from load_tests.phase import PhaseResult, run_async, run_phase
-from load_tests.procs import CpuMeter, FloorProcess, RedisProcess, ServerProcess
+from load_tests.procs import CpuMeter, FloorProcess, RedisServer, ServerProcess
 from load_tests.recorder import Recorder
 from load_tests.stats import summarise
 from load_tests.target import AdminApi, ws_url
@@ -66,14 +66,14 @@ def main() -> int:
     args = parser.parse_args()
     pacing = Pacing("closed", ThinkTime.parse(f"uniform:{args.think[0]}:{args.think[1]}"), 1.0)
     workdir = Path(tempfile.mkdtemp(prefix="bench-server-"))
-    redis = RedisProcess(workdir) if args.store == "redis" else None
+    redis = RedisServer(workdir) if args.store == "redis" else None
     token = secrets.token_urlsafe(16)
     server: ServerProcess | None = None
     floor: FloorProcess | None = None
     try:
         if redis is not None:
             redis.start()
-        server = ServerProcess(workdir, token, redis_url=None if redis is None else redis.url)
+        server = ServerProcess(workdir, token, redis_url=None if redis is None else redis.url, demo_room=False)
         server.start()
         admin = AdminApi(server.base_url, token)
         room = admin.create_room("bench", "cact-demo")

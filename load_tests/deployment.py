@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .procs import RedisProcess, ServerProcess, listening_pids, redis_info
+from .procs import RedisServer, ServerProcess, listening_pids, redis_info
 from .scenarios import Scenario
 from .target import AdminApi, loopback_url
 
@@ -74,7 +74,7 @@ class Deployment:
         self.workdir = workdir
         self.battery = battery
         self.target = target
-        self.redis: RedisProcess | None = None
+        self.redis: RedisServer | None = None
         self.servers: list[ServerProcess] = []
         self.redis_url = redis_url
         self.base_urls: list[str] = []
@@ -102,7 +102,7 @@ class Deployment:
         sc = self.scenario
         token = secrets.token_urlsafe(24)
         if sc.store == "redis":
-            self.redis = RedisProcess(self.workdir)
+            self.redis = RedisServer(self.workdir)
             self.redis.start()
             self.redis_url = self.redis.url
         for i in range(sc.instances):
@@ -113,6 +113,7 @@ class Deployment:
                 workers=sc.workers,
                 key_prefix="lt",
                 battery=self.battery,
+                demo_room=False,
                 index=i,
             )
             server.start()

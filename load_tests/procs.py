@@ -1,15 +1,25 @@
-"""The processes of a run, and what they cost.
+"""The child processes of the tests, the load tests and the benchmarks, and what they cost: the one process harness.
 
-* :class:`RedisProcess` - a private ``redis-server`` on a free loopback port (never the shared one on 6379), with
-  the persistence ``docs/operations.md`` asks for (AOF, ``everysec``, ``noeviction``), data in a directory of its
-  own.
-* :class:`ServerProcess` - ``python server.py`` with ``CAT_WORKERS`` processes; :class:`FloorProcess` - the echo
-  floor (:mod:`load_tests.floor`) with as many.
+* :class:`RedisServer` - a private ``redis-server`` on a free loopback port with the production settings of
+  ``docs/operations.md`` (:data:`REDIS_SETTINGS`: AOF, ``everysec``, ``noeviction``), its data in a directory of
+  its own; it can be stopped (SIGTERM), killed (SIGKILL) and restarted on the same port and directory.
+* :class:`ServerProcess` - ``python server.py`` from a given tree, with the environment a caller gives it;
+  :class:`FloorProcess` - the echo floor (:mod:`load_tests.floor`). Both are ready when ``GET /healthz`` answers
+  200, and can be killed and restarted on the same port.
+* :class:`Managed` - what they share: a child in a session (process group) of its own, its stdout and stderr
+  appended to ``<workdir>/<name>.log``, whose tail every start-up error carries.
 * :class:`CpuMeter` - CPU seconds and resident memory of process trees, sampled from ``/proc``; a process that dies
   (a killed worker) keeps the CPU of its last sample.
 
-Every child runs in a session of its own and is killed, with its whole process group, when the run ends, on
-``SIGTERM``, or at interpreter exit.
+Invariants:
+
+* Never the shared Redis on 127.0.0.1:6379: :class:`RedisServer` always starts its own, on a port it is given or
+  a free one, and refuses 6379. Every child listens on 127.0.0.1 only.
+* Every child started here is killed with its whole process group by :meth:`Managed.stop` or :meth:`Managed.kill`,
+  and otherwise at interpreter exit, or on SIGTERM or SIGHUP of this process (the handlers are installed at import
+  where those signals still have their default action; a SIGKILL of this process cannot be caught).
+* Every wait is bounded: start-up by its ``timeout`` (plus one probe's own timeout), stop by its ``timeout`` then
+  SIGKILL, and the wait after a SIGKILL by 5 s.
 """
 
 from __future__ import annotations
@@ -24,34 +34,55 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import redis
 
-from .target import AdminApi, loopback_url
+from .target import loopback_url
 
 __all__ = [
+    "REDIS_SETTINGS",
     "REPO_ROOT",
     "CpuMeter",
     "FloorProcess",
     "Managed",
-    "RedisProcess",
+    "RedisServer",
     "ServerProcess",
     "cpu_seconds",
+    "delete_keys",
     "free_port",
+    "healthz",
+    "install_signal_handlers",
     "listening_pids",
     "process_tree",
     "raise_open_files_limit",
     "redis_info",
+    "wait_healthz",
+    "wait_until",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: The Redis settings ``docs/operations.md`` requires in production ("Redis settings an operator must use"); every
+#: Redis started here runs with them, so the tests and load tests see what a test day sees.
+REDIS_SETTINGS: Mapping[str, str] = MappingProxyType(
+    {"appendonly": "yes", "appendfsync": "everysec", "maxmemory-policy": "noeviction", "save": ""}
+)
+SHARED_REDIS_PORT = 6379
+
 _TICK = os.sysconf("SC_CLK_TCK")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _LIVE: set[Managed] = set()
+_LIVE_LOCK = threading.RLock()  # re-entrant: the signal handler may interrupt a holder
+_KILL_WAIT_S = 5.0
 
 
 def free_port() -> int:
@@ -69,6 +100,61 @@ def raise_open_files_limit(wanted: int = 16384) -> int:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
         return target
     return soft
+
+
+# --- readiness ---------------------------------------------------------------------------------------------------
+
+
+def wait_until(
+    check: Callable[[], str | None],
+    timeout: float,
+    what: str,
+    proc: subprocess.Popen[bytes] | None = None,
+    interval: float = 0.05,
+) -> None:
+    """Call ``check`` until it returns None (ready); it returns why not otherwise.
+
+    RuntimeError when ``timeout`` seconds pass (naming the last reason) or when ``proc`` exits first.
+    """
+    deadline = time.monotonic() + timeout
+    why = "not checked"
+    while True:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode} before it was ready (last: {why})")
+        found = check()
+        if found is None:
+            return
+        why = found
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"{what} was not ready within {timeout} s (last: {why})")
+        time.sleep(interval)
+
+
+def healthz(base_url: str, timeout: float = 2.0) -> str | None:
+    """None when ``GET base_url/healthz`` answers 200 (never through a proxy), else what happened instead."""
+    try:
+        with _OPENER.open(base_url + "/healthz", timeout=timeout) as resp:
+            return None if resp.status == 200 else f"status {resp.status}"
+    except urllib.error.HTTPError as err:
+        return f"status {err.code}"
+    except OSError as err:
+        return repr(err)
+
+
+def wait_healthz(base_url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll ``GET /healthz`` until it answers 200; RuntimeError on timeout or if ``proc`` exits first."""
+    wait_until(lambda: healthz(base_url), timeout, f"{base_url}/healthz", proc, interval=0.1)
+
+
+def _redis_ping(port: int) -> str | None:
+    """None when the Redis on ``port`` answers PING with PONG (not while it still loads its AOF: ``-LOADING``)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            reply = sock.recv(64)
+    except OSError as err:
+        return repr(err)
+    return None if reply.startswith(b"+PONG") else repr(reply)
 
 
 # --- /proc ---------------------------------------------------------------------------------------------------
@@ -184,31 +270,55 @@ class CpuMeter:
             await asyncio.sleep(interval)
 
 
-# --- child processes -----------------------------------------------------------------------------------------
+# --- killing every child, whatever happens ----------------------------------------------------------------------
 
 
 def _kill_all() -> None:
-    for proc in list(_LIVE):
-        proc.kill()
+    """SIGKILL every live child's process group (at exit, on SIGTERM/SIGHUP)."""
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for child in live:
+        child.kill()
 
 
 def _on_signal(signum: int, frame: object) -> None:
+    """SIGTERM/SIGHUP skip atexit: kill the children, then die of the same signal."""
     _kill_all()
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
 
 
-atexit.register(_kill_all)
-
-
 def install_signal_handlers() -> None:
-    """Kill every child on SIGTERM or SIGHUP of this process (atexit does not run then)."""
+    """Kill every child on SIGTERM or SIGHUP of this process (atexit does not run then).
+
+    Only a signal that still has its default action gets the handler (``nohup`` keeps ignoring SIGHUP, a handler
+    of the caller's own stays); a no-op outside the main thread. Called at import, so every user of this module is
+    covered; calling it again is harmless.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
     for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _on_signal)
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            signal.signal(sig, _on_signal)
+
+
+atexit.register(_kill_all)
+install_signal_handlers()
+
+
+# --- child processes -----------------------------------------------------------------------------------------
+
+
+def _clean_env() -> dict[str, str]:
+    """This process's environment without the server's own settings (a test's ``CAT_*`` must not leak in)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("CAT_") and k not in ("REDIS_URL", "HOST", "PORT")}
 
 
 class Managed:
-    """A child process in a session of its own, its output in ``log``."""
+    """A child process in a session (process group) of its own, its stdout and stderr appended to ``log``.
+
+    Subclasses define readiness in :meth:`start`; :meth:`spawn` only starts the process.
+    """
 
     def __init__(
         self, name: str, argv: list[str], env: Mapping[str, str], workdir: Path, cwd: Path = REPO_ROOT
@@ -224,9 +334,17 @@ class Managed:
 
     @property
     def pid(self) -> int | None:
-        return self.proc.pid if self.proc is not None and self.proc.poll() is None else None
+        """The child's pid while it runs, else None."""
+        return self.proc.pid if self.running and self.proc is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     def spawn(self) -> None:
+        """Start the process (RuntimeError when it already runs); each start is marked in the log."""
+        if self.running:
+            raise RuntimeError(f"{self.name} is already running")
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.starts += 1
         with self.log.open("ab") as out:
@@ -241,71 +359,110 @@ class Managed:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _LIVE.add(self)
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Start the process; ready at once (subclasses wait for their service)."""
+        self.spawn()
 
     def _signal(self, sig: signal.Signals) -> None:
+        """Signal the child's whole process group (its workers too)."""
         if self.proc is None or self.proc.poll() is not None:
             return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
+        try:
             os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            self.proc.send_signal(sig)
 
     def kill(self) -> None:
         """SIGKILL to the whole process group, as a crash would."""
         self._signal(signal.SIGKILL)
         if self.proc is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(5)
-        _LIVE.discard(self)
+                self.proc.wait(_KILL_WAIT_S)
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM, then SIGKILL after ``timeout``."""
+        """SIGTERM to the whole process group (a graceful shutdown), then SIGKILL after ``timeout`` seconds."""
         self._signal(signal.SIGTERM)
         if self.proc is not None:
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
-        _LIVE.discard(self)
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
 
-    def tail(self, n: int = 3000) -> str:
+    def restart(self, *, hard: bool = True, down_for: float = 0.0) -> None:
+        """Kill (``hard``: SIGKILL) or stop (SIGTERM), stay down ``down_for`` seconds, start again on the same
+        port and directory."""
+        if hard:
+            self.kill()
+        else:
+            self.stop()
+        time.sleep(down_for)
+        self.start()
+
+    def tail(self, n: int = 4000) -> str:
+        """The last ``n`` characters of the log."""
         try:
             return self.log.read_text(errors="replace")[-n:]
         except OSError:
-            return ""
+            return "<no output>"
 
-    def _wait(self, ready: Callable[[], bool], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is None or self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited during start-up:\n{self.tail()}")
-            if ready():
-                return
-            time.sleep(0.05)
-        self.kill()
-        raise RuntimeError(f"{self.name} was not ready within {timeout} s:\n{self.tail()}")
+    def _wait(self, check: Callable[[], str | None], timeout: float) -> None:
+        """:func:`wait_until` ``check``; on failure kill the child and raise with the tail of its log."""
+        try:
+            wait_until(check, timeout, self.name, self.proc)
+        except RuntimeError as exc:
+            self.kill()
+            raise RuntimeError(f"{exc}\n--- {self.log} ---\n{self.tail()}") from None
 
 
-class RedisProcess(Managed):
-    """A private ``redis-server`` on a free loopback port."""
+class RedisServer(Managed):
+    """A private ``redis-server`` on 127.0.0.1:``port`` (a free one by default, never 6379) with
+    :data:`REDIS_SETTINGS`; data in ``workdir/redis``, log in ``workdir/redis.log``.
+
+    :meth:`stop` is a graceful shutdown (Redis fsyncs its AOF first), :meth:`kill` a crash (what the AOF did not
+    fsync yet may be lost, up to about a second with ``everysec``); :meth:`start` after either, or
+    :meth:`restart`, brings the same server back on the same port and data.
+    """
 
     def __init__(self, workdir: Path, port: int | None = None) -> None:
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         if not Path(binary).exists():
             raise RuntimeError("redis-server not found (Debian: apt-get install redis-server)")
         self.port = port if port is not None else free_port()
-        data = workdir / "redis"
-        argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(data), "--daemonize", "no"]
-        argv += ["--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxmemory-policy", "noeviction"]
-        super().__init__("redis", argv, os.environ, workdir)
-        data.mkdir(parents=True, exist_ok=True)
+        if self.port == SHARED_REDIS_PORT:
+            raise ValueError(f"port {SHARED_REDIS_PORT} is the shared Redis: the harness starts its own elsewhere")
+        self.data_dir = workdir / "redis"
+        argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--protected-mode", "yes"]
+        argv += ["--dir", str(self.data_dir), "--daemonize", "no"]
+        for key, value in REDIS_SETTINGS.items():
+            argv += [f"--{key}", value]
+        super().__init__("redis", argv, os.environ, workdir, cwd=workdir)
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> None:
+        """Start, and wait until PING answers PONG (after the AOF is loaded)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         self.spawn()
-        self._wait(lambda: redis_info(self.url, "server") != {}, timeout)
+        self._wait(lambda: _redis_ping(self.port), timeout)
+
+    def ping(self) -> bool:
+        """Whether the server answers PING with PONG now."""
+        return _redis_ping(self.port) is None
+
+    def restart(self, *, hard: bool = False, down_for: float = 0.0) -> None:
+        """Stop (SIGTERM, or SIGKILL when ``hard``), stay down ``down_for`` seconds, start on the same port/dir."""
+        super().restart(hard=hard, down_for=down_for)
 
 
 def redis_info(url: str, section: str) -> dict[str, Any]:
@@ -351,24 +508,24 @@ class _HttpProcess(Managed):
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
     def start(self, timeout: float = 30.0) -> None:
+        """Start, and wait until ``GET /healthz`` answers 200."""
         self.spawn()
-        probe = AdminApi(self.base_url, "", timeout=2.0)
-        self._wait(probe.healthy, timeout)
-
-    def restart(self, down_for: float = 0.0) -> None:
-        """SIGKILL, stay down ``down_for`` seconds, start again on the same port."""
-        self.kill()
-        time.sleep(down_for)
-        self.start()
-
-
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("CAT_") and k not in ("REDIS_URL", "HOST", "PORT")}
+        self._wait(lambda: healthz(self.base_url), timeout)
 
 
 class ServerProcess(_HttpProcess):
-    """``python server.py`` on a free loopback port: memory store (one process) or Redis (``workers`` processes)."""
+    """``python server.py`` from ``tree`` on 127.0.0.1:``port`` (a free one by default).
+
+    The environment is this process's without ``CAT_*``, ``REDIS_URL``, ``HOST`` and ``PORT``, then ``HOST``,
+    ``PORT``, ``CAT_ADMIN_TOKEN``, then each setting given here (None leaves the server's default:
+    ``CAT_WORKERS``, ``CAT_KEY_PREFIX``, ``CAT_BATTERIES``, ``CAT_DEMO_ROOM``, ``REDIS_URL``), then ``env``.
+    The log is ``workdir/server<index>.log``.
+    """
 
     def __init__(
         self,
@@ -376,31 +533,41 @@ class ServerProcess(_HttpProcess):
         admin_token: str,
         *,
         redis_url: str | None = None,
-        workers: int = 1,
-        key_prefix: str = "cat",
+        key_prefix: str | None = None,
+        workers: int | None = None,
         battery: Path | None = None,
+        demo_room: bool | None = None,
+        env: Mapping[str, str] | None = None,
+        port: int | None = None,
         index: int = 0,
         tree: Path = REPO_ROOT,
     ) -> None:
-        port = free_port()
-        env = _clean_env()
-        env.update(
+        port = port if port is not None else free_port()
+        self.admin_token = admin_token
+        self.redis_url = redis_url
+        self.key_prefix = key_prefix
+        full = _clean_env()
+        full.update(
             HOST="127.0.0.1",
             PORT=str(port),
             CAT_ADMIN_TOKEN=admin_token,
-            CAT_WORKERS=str(workers),
-            CAT_DEMO_ROOM="0",
-            CAT_KEY_PREFIX=key_prefix,
             PYTHONUNBUFFERED="1",
             NO_PROXY="127.0.0.1,localhost",
         )
         if redis_url is not None:
-            env["REDIS_URL"] = redis_url
+            full["REDIS_URL"] = redis_url
+        if key_prefix is not None:
+            full["CAT_KEY_PREFIX"] = key_prefix
+        if workers is not None:
+            full["CAT_WORKERS"] = str(workers)
         if battery is not None:
-            env["CAT_BATTERIES"] = str(battery)
+            full["CAT_BATTERIES"] = str(battery)
+        if demo_room is not None:
+            full["CAT_DEMO_ROOM"] = "1" if demo_room else "0"
+        full.update(env or {})
         # ``tree``: the checkout whose server.py runs; it imports cat_engine from there (the script's directory
         # comes first on sys.path), with this interpreter's packages
-        super().__init__(f"server{index}", [sys.executable, "server.py"], env, workdir, port, tree)
+        super().__init__(f"server{index}", [sys.executable, "server.py"], full, workdir, port, tree)
 
 
 class FloorProcess(_HttpProcess):

@@ -36,7 +36,7 @@ from .examinee import ItemBank, RandomResponder, SimulatedExaminee, ThinkTime
 from .floor import KEY_PATTERN as FLOOR_KEYS
 from .messages import message
 from .phase import Controller, PhaseResult, progress_bar, run_async, run_phase
-from .procs import REPO_ROOT, CpuMeter, FloorProcess, RedisProcess, delete_keys, raise_open_files_limit
+from .procs import REPO_ROOT, CpuMeter, FloorProcess, RedisServer, delete_keys, raise_open_files_limit
 from .proctor import Proctor
 from .recorder import Recorder
 from .report import Measurements, build_report, write_report
@@ -260,10 +260,10 @@ def _floor_run(
     sc = opts.scenario
     which = message(f"floor_{when}", opts.lang)
     _say(opts, "starting", what=which)
-    own_redis: RedisProcess | None = None
+    own_redis: RedisServer | None = None
     redis = dep.redis
     if dep.redis_url is not None and redis is None:
-        redis = own_redis = RedisProcess(workdir / "floor")
+        redis = own_redis = RedisServer(workdir / "floor")
         own_redis.start()
     floor = FloorProcess(
         workdir,
