@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING, TypedDict
 
 # A server process computes one examinee's step at a time on arrays of a few hundred numbers: BLAS threads would
 # only spin beside it (about 2 % of a process's CPU measured) and crowd the other worker processes. Set before numpy
@@ -23,7 +24,24 @@ from cat_engine.server.auth import new_admin_token  # noqa: E402
 from cat_engine.server.demo import demo_banner  # noqa: E402
 from cat_engine.server.settings import Settings  # noqa: E402
 
-UVICORN_OPTIONS = {
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+
+class UvicornOptions(TypedDict):
+    """The keyword arguments of ``uvicorn.run`` that every server process shares (load_tests' echo floor too)."""
+
+    loop: str
+    http: str
+    ws: str
+    ws_per_message_deflate: bool
+    ws_ping_interval: float
+    ws_ping_timeout: float
+    timeout_graceful_shutdown: int
+    log_level: str
+
+
+UVICORN_OPTIONS: UvicornOptions = {
     "loop": "uvloop",
     "http": "httptools",
     "ws": "websockets-sansio",
@@ -40,7 +58,7 @@ def ws_max_size(settings: Settings) -> int:
     return max(4 * settings.max_frame_bytes, 16 * 1024)
 
 
-def _app():  # type: ignore[no-untyped-def]
+def _app() -> Starlette:
     return create_app(announce=os.environ.get("CAT_ANNOUNCE") == "1")
 
 

@@ -193,7 +193,7 @@ def _row(task: str, ours_s: float, catsim_s: float | None, note: str = "", ratio
 def bench_step(problem: Problem, repeat: int = 7, min_time: float = 0.2) -> dict[str, Any]:
     """Time one adaptive step (and its two halves) of both engines on the same inputs."""
     pool, items, cats, responses = problem.pool, problem.items, problem.categories, problem.responses
-    n_items, n_areas = pool.n_items, len(pool.content_areas)
+    n_items, n_areas = pool.size, len(pool.content_areas)
     n_given = np.array([len(items)], dtype=np.intp)
     rng = np.random.default_rng(problem.seed)
 
@@ -239,7 +239,7 @@ def bench_step(problem: Problem, repeat: int = 7, min_time: float = 0.2) -> dict
         return theta, catsim_select(theta)
 
     for sub in (sub_eap, sub_mle):
-        if sub.step(items, cats, seed_key).stop != StopReason.CONTINUE:
+        if sub.step(items, cats, seed_key).stop_reason != StopReason.CONTINUE:
             raise RuntimeError("the benchmark pattern already meets the stopping rule; use more items or fewer answers")
 
     theta_mle, item_mle = ours_step(sub_mle)

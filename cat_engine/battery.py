@@ -38,7 +38,7 @@ from .selection import (
     draw_lottery,
     select_one,
 )
-from .stopping import StoppingConfig, StopReason, stop_reason
+from .stopping import StoppingConfig, StopReason, decide_stop
 
 __all__ = [
     "FORMAT_VERSION",
@@ -84,12 +84,12 @@ class ReportingScale:
 class StepResult:
     """What the adaptive step decided after the responses so far.
 
-    ``next_item`` is the item to present, or -1 when ``stop`` is not ``CONTINUE``.
+    ``next_item`` is the item to present, or -1 when ``stop_reason`` is not ``CONTINUE``.
     """
 
     theta: float
     se: float
-    stop: StopReason
+    stop_reason: StopReason
     next_item: int
 
 
@@ -155,13 +155,13 @@ class Subtest:
         if pool.has_enemies:
             blocked.update(pool.enemies_of(items))
         area_counts = pool.area_counts(items)
-        reason = stop_reason(
+        reason = decide_stop(
             self.stopping,
             n_given,
             theta,
             se,
             self.blueprint is None or self.blueprint.minimums_met(area_counts),
-            n_given >= pool.n_items or len(blocked) >= pool.n_items,
+            n_given >= pool.size or len(blocked) >= pool.size,
             time_up,
         )
         if reason is not StopReason.CONTINUE:
@@ -187,7 +187,11 @@ class Subtest:
 
 @dataclass(frozen=True)
 class SubtestResult:
-    """One row of the competency profile."""
+    """One row of the competency profile (a finished subtest as reported; the raw record of its answers is the
+    session's :class:`~cat_engine.session.SubtestRecord`).
+
+    ``n_items`` is the number of items given; on the wire it keeps its documented name ``items_administered``.
+    """
 
     subtest_id: str
     name: str
@@ -195,7 +199,7 @@ class SubtestResult:
     se: float
     level: int | None  # None when no item was answered: the estimate is only the prior
     scaled_score: int | None
-    items_administered: int
+    n_items: int
     time_used_s: float
     stop_reason: str
     pool_id: str
@@ -210,7 +214,7 @@ class SubtestResult:
             "se": round(self.se, 4),
             "level": self.level,
             "scaled_score": self.scaled_score,
-            "items_administered": self.items_administered,
+            "items_administered": self.n_items,
             "time_used_s": round(self.time_used_s, 3),
             "stop_reason": self.stop_reason,
             "pool_id": self.pool_id,
@@ -255,7 +259,7 @@ class Battery:
         return tuple(f"{s.pool.pool_id}@{s.pool.pool_version}" for s in self.subtests)
 
     def result(
-        self, index: int, theta: float, se: float, n_items: int, time_used_s: float, reason: StopReason
+        self, index: int, theta: float, se: float, n_items: int, time_used_s: float, stop_reason: StopReason
     ) -> SubtestResult:
         """The profile row of subtest ``index``."""
         sub = self.subtests[index]
@@ -267,9 +271,9 @@ class Battery:
             se=se,
             level=sub.level(theta) if answered else None,
             scaled_score=self.reporting.scaled(theta) if answered else None,
-            items_administered=n_items,
+            n_items=n_items,
             time_used_s=time_used_s,
-            stop_reason=reason.label,
+            stop_reason=stop_reason.label,
             pool_id=sub.pool.pool_id,
             pool_version=sub.pool.pool_version,
         )

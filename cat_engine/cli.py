@@ -285,9 +285,7 @@ def validate_main(argv: Sequence[str] | None = None) -> int:
                 )
             else:
                 pool = load_pool(path)
-                what = message(
-                    "pool_summary", args.lang, pool_id=pool.pool_id, version=pool.pool_version, n=pool.n_items
-                )
+                what = message("pool_summary", args.lang, pool_id=pool.pool_id, version=pool.pool_version, n=pool.size)
             print(message("valid", args.lang, path=path, what=what))
         except ConfigError as exc:
             failed = True

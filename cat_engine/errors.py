@@ -158,7 +158,7 @@ class BatteryConfigError(ConfigError):
     ----------
     source : str
         The battery file.
-    subtest : str or None
+    subtest_id : str or None
         The offending subtest's id, or None for a battery-level field.
     field : str
         The offending field, e.g. ``"stopping.max_items"``.
@@ -168,12 +168,12 @@ class BatteryConfigError(ConfigError):
 
     code = "bad_battery"
 
-    def __init__(self, source: str, subtest: str | None, field: str, problem: str) -> None:
+    def __init__(self, source: str, subtest_id: str | None, field: str, problem: str) -> None:
         self.source = source
-        self.subtest = subtest
+        self.subtest_id = subtest_id
         self.field = field
         self.problem = problem
-        where = f"subtest {subtest!r}, " if subtest is not None else ""
+        where = f"subtest {subtest_id!r}, " if subtest_id is not None else ""
         super().__init__(f"{source}: {where}field {field!r}: {problem}")
 
 

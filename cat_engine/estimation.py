@@ -169,7 +169,7 @@ class LogLikTable:
     @classmethod
     def build(cls, config: EstimatorConfig, params: ItemParams) -> LogLikTable:
         """Tabulate ``params`` at ``config``'s nodes."""
-        items = np.arange(params.n_items)[:, None, None]
+        items = np.arange(params.size)[:, None, None]
         categories = np.arange(params.max_categories)[None, :, None]
         values = log_probability(config.nodes[None, None, :], params, items, categories)
         values.setflags(write=False)

@@ -3,6 +3,9 @@
 Each event has a ``type`` (the wire name used in room event streams) and :meth:`Event.to_dict`. Events are for
 the server, proctors and the audit log; some carry theta and SE, so the server must never forward an event to a
 candidate as it is.
+
+Inside the code a subtest's position in the battery is ``subtest_index``; on the wire (docs/protocol.md, browsers in
+the field) the field keeps its documented name ``subtest``: :meth:`Event.to_dict` renames it.
 """
 
 from __future__ import annotations
@@ -35,8 +38,11 @@ class Event:
     at_ms: int
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict with ``type`` first (events holding a dataclass flatten it in their own ``to_dict``)."""
-        return {"type": self.type, **self.__dict__}
+        """Plain dict with ``type`` first and wire field names (events holding a dataclass flatten it themselves)."""
+        return {"type": self.type, **{_WIRE_NAMES.get(k, k): v for k, v in self.__dict__.items()}}
+
+
+_WIRE_NAMES = {"subtest_index": "subtest"}
 
 
 @dataclass(frozen=True)
@@ -55,11 +61,12 @@ class Disconnected(Event):
 
 @dataclass(frozen=True)
 class ItemPresented(Event):
-    """Item ``item_index`` of subtest ``subtest`` is presented as ``seq``; ``position`` counts from 1 in the subtest."""
+    """Item ``item_index`` of subtest ``subtest_index`` is presented as ``seq``; ``position`` counts from 1 in the
+    subtest."""
 
     type: ClassVar[str] = "item_presented"
     seq: int
-    subtest: int
+    subtest_index: int
     item_index: int
     position: int
 
@@ -70,7 +77,7 @@ class Answered(Event):
 
     type: ClassVar[str] = "answered"
     seq: int
-    subtest: int
+    subtest_index: int
     item_index: int
     response: int
     category: int
@@ -84,12 +91,12 @@ class SubtestDone(Event):
     """A subtest ended; ``result`` is its profile row."""
 
     type: ClassVar[str] = "subtest_done"
-    subtest: int
+    subtest_index: int
     result: SubtestResult
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict with the result flattened to its own dict."""
-        return {"type": self.type, "at_ms": self.at_ms, "subtest": self.subtest, "result": self.result.to_dict()}
+        return {"type": self.type, "at_ms": self.at_ms, "subtest": self.subtest_index, "result": self.result.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -121,10 +128,10 @@ class Resumed(Event):
 
 @dataclass(frozen=True)
 class TimeExtended(Event):
-    """A proctor gave subtest ``subtest`` ``extra_ms`` more."""
+    """A proctor gave subtest ``subtest_index`` ``extra_ms`` more."""
 
     type: ClassVar[str] = "time_extended"
-    subtest: int
+    subtest_index: int
     extra_ms: int
 
 

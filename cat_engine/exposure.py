@@ -83,7 +83,7 @@ def calibrate_sympson_hetter(
     """
     if not 0 < target < 1:
         raise ValueError("target must be in (0, 1)")
-    k: FloatArray = np.ones(subtest.pool.n_items)
+    k: FloatArray = np.ones(subtest.pool.size)
     history = []
     for round_ in range(1, rounds + 1):
         controlled = with_exposure_control(subtest, k)

@@ -114,8 +114,8 @@ class ItemParams:
             array.setflags(write=False)
 
     @property
-    def n_items(self) -> int:
-        """Number of items."""
+    def size(self) -> int:
+        """Number of items (``n_items`` is kept for a count of items given)."""
         return int(self.a.shape[0])
 
     @cached_property
@@ -488,7 +488,7 @@ def information(theta: npt.ArrayLike, params: ItemParams, items: npt.ArrayLike |
     if idx is None:
         families = params.families
         if len(families) > 1:  # one vectorised pass per model family, scattered into place
-            out = np.empty(np.broadcast_shapes(theta_arr.shape, (params.n_items,)))
+            out = np.empty(np.broadcast_shapes(theta_arr.shape, (params.size,)))
             for code, family in families.items():
                 if code == DICHOTOMOUS:
                     out[..., family] = _dichotomous_information(theta_arr, params, family)

@@ -111,8 +111,8 @@ class Pool:
             array.setflags(write=False)
 
     @property
-    def n_items(self) -> int:
-        """Number of items."""
+    def size(self) -> int:
+        """Number of items in the pool (``n_items`` is kept for a count of items given)."""
         return len(self.items)
 
     @cached_property

@@ -353,7 +353,7 @@ def select_items(
 
 def draw_lottery(pool: Pool, rng: RandomSource, n_examinees: int) -> BoolArray:
     """Sympson-Hetter lottery outcomes of ``n_examinees`` for one subtest: item i passes with probability K_i."""
-    result: BoolArray = rng.random((n_examinees, pool.n_items)) < pool.exposure_k
+    result: BoolArray = rng.random((n_examinees, pool.size)) < pool.exposure_k
     return result
 
 

@@ -4,7 +4,7 @@ The state is a frozen :class:`SessionState`; every transition is a pure function
 :mod:`events <cat_engine.events>` that happened, and never reads a clock, a socket or a global random generator.
 Time comes in as ``now_ms`` (milliseconds, any monotone epoch the caller keeps), randomness from the session's
 ``seed``: subtest s draws with the seed key ``(seed, s)`` (see :meth:`cat_engine.battery.Subtest.step`), so a state
-restored from :func:`encode` bytes continues exactly as the original would have.
+restored from :func:`cat_engine.codec.encode` bytes continues exactly as the original would have.
 
 Phases::
 
@@ -14,6 +14,12 @@ Phases::
                       v  |
                      PAUSED
     any phase but FINISHED --terminate--> TERMINATED
+
+Proctor commands
+----------------
+:func:`allowed_commands` says which :class:`Command` the state allows now; :func:`pause`, :func:`resume`,
+:func:`extend_time` and :func:`terminate` refuse exactly the others (one guard per command, :func:`_refusal`), so a
+console that offers what :func:`allowed_commands` lists never offers a command the session would refuse.
 
 Clock
 -----
@@ -26,8 +32,11 @@ ran out raises :class:`~cat_engine.errors.TimeUp`, and the caller then applies :
 Invariants
 ----------
 * ``seq`` numbers presented items across the whole battery, from 1; an answer must name the current ``seq``.
-* Phase ACTIVE or PAUSED implies a current item (``item >= 0``).
+* Phase ACTIVE or PAUSED implies a current item (``item_index >= 0``).
 * ``running_since_ms`` is set exactly when the clock runs (ACTIVE and connected).
+* ``theta`` and ``se`` are the estimate after the current subtest's last answer (None before its first); once the
+  sitting is over they keep the last answer's.
+* ``pause_reason`` is non-empty only while PAUSED (and then only if the proctor gave one).
 """
 
 from __future__ import annotations
@@ -36,17 +45,13 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-import orjson
-
 from .battery import Battery, Profile, SubtestResult
 from .errors import (
-    CatError,
     IllegalCommand,
     SessionFinished,
     SessionNotStarted,
     SessionPaused,
     SessionTerminated,
-    StateCorrupted,
     TimeUp,
     WrongSequence,
 )
@@ -64,18 +69,17 @@ from .events import (
     Terminated,
     TimeExtended,
 )
-from .pool import Pool
 from .stopping import StopReason
 
 __all__ = [
-    "DoneSubtest",
+    "Command",
     "Phase",
     "SessionState",
+    "SubtestRecord",
+    "allowed_commands",
     "answer",
     "connect",
-    "decode",
     "disconnect",
-    "encode",
     "extend_time",
     "new_session",
     "pause",
@@ -89,8 +93,6 @@ __all__ = [
     "trajectory",
 ]
 
-_ENCODING_VERSION = 1  # bump when the layout of encode() changes
-
 
 class Phase(StrEnum):
     """Where a sitting is."""
@@ -102,17 +104,29 @@ class Phase(StrEnum):
     TERMINATED = "terminated"
 
 
+class Command(StrEnum):
+    """A proctor's command to one session (the wire names of docs/protocol.md)."""
+
+    PAUSE = "pause"
+    RESUME = "resume"
+    EXTEND = "extend"
+    TERMINATE = "terminate"
+
+
 @dataclass(frozen=True)
-class DoneSubtest:
-    """What a finished subtest leaves behind."""
+class SubtestRecord:
+    """The record a finished subtest leaves in the state: its answers, final estimate, stop reason and time.
+
+    Its reported form, with level and scaled score, is the profile row :class:`~cat_engine.battery.SubtestResult`.
+    """
 
     items: tuple[int, ...]
     responses: tuple[int, ...]
     response_ms: tuple[int, ...]
     theta: float
     se: float
-    reason: StopReason
-    used_ms: int
+    stop_reason: StopReason
+    time_used_ms: int
 
 
 @dataclass(frozen=True)
@@ -123,14 +137,16 @@ class SessionState:
     ----------
     seed : int
         The session's random seed (non-negative).
-    subtest : int
+    subtest_index : int
         Index of the current subtest (equals the number of subtests when finished).
     seq : int
         Sequence number of the item being presented (0 before the first).
-    item : int
-        Item index of the item being presented in the current subtest's pool, or -1.
+    item_index : int
+        Index of the item being presented in the current subtest's pool, or -1.
     items, responses, response_ms : tuple of int
         The current subtest's answered items, option indices chosen and clock milliseconds each answer took.
+    theta, se : float or None
+        The estimate after the current subtest's last answer (None before its first answer).
     used_ms : int
         Clock time used by the current subtest, not counting a running stretch.
     running_since_ms : int or None
@@ -139,6 +155,15 @@ class SessionState:
         Time added to the current subtest by proctors.
     item_shown_at_ms : int
         ``used`` clock reading when the current item was presented (its response time is measured from there).
+    done : tuple of SubtestRecord
+        The subtests that ended, in order.
+    pause_reason : str
+        The proctor's reason while PAUSED ("" otherwise, or when none was given).
+    terminated_reason : str
+        The proctor's reason once TERMINATED.
+    last_seen_ms : int or None
+        When the candidate's side last moved the sitting: connected, disconnected, answered, or reached the next
+        subtest when the time ran out (None before the first connection).
     """
 
     battery_id: str
@@ -147,18 +172,22 @@ class SessionState:
     pools: tuple[str, ...] = ()  # Battery.pool_versions when the sitting began
     phase: Phase = Phase.READY
     connected: bool = False
-    subtest: int = 0
+    subtest_index: int = 0
     seq: int = 0
-    item: int = -1
+    item_index: int = -1
     items: tuple[int, ...] = ()
     responses: tuple[int, ...] = ()
     response_ms: tuple[int, ...] = ()
+    theta: float | None = None
+    se: float | None = None
     used_ms: int = 0
     running_since_ms: int | None = None
     extra_ms: int = 0
     item_shown_at_ms: int = 0
-    done: tuple[DoneSubtest, ...] = ()
+    done: tuple[SubtestRecord, ...] = ()
+    pause_reason: str = ""
     terminated_reason: str = ""
+    last_seen_ms: int | None = None
 
 
 Transition = tuple[SessionState, list[Event]]
@@ -184,7 +213,7 @@ def time_left_ms(battery: Battery, state: SessionState, now_ms: int) -> int | No
     """Clock time left in the current subtest (None when it has no limit or the sitting is over)."""
     if state.phase in (Phase.READY, Phase.FINISHED, Phase.TERMINATED):
         return None
-    limit = battery.subtests[state.subtest].time_limit_s
+    limit = battery.subtests[state.subtest_index].time_limit_s
     if limit is None:
         return None
     return max(round(limit * 1000) + state.extra_ms - time_used_ms(state, now_ms), 0)
@@ -205,12 +234,12 @@ def _with_clock(state: SessionState, now_ms: int, **changes: Any) -> SessionStat
 def connect(battery: Battery, state: SessionState, now_ms: int) -> Transition:
     """The candidate's connection is up: the clock may run."""
     _require_open(state)
-    return _with_clock(state, now_ms, connected=True), [Connected(now_ms)]
+    return _with_clock(state, now_ms, connected=True, last_seen_ms=now_ms), [Connected(now_ms)]
 
 
 def disconnect(battery: Battery, state: SessionState, now_ms: int) -> Transition:
     """The candidate's connection dropped: the clock stops. Allowed in every phase."""
-    return _with_clock(state, now_ms, connected=False), [Disconnected(now_ms)]
+    return _with_clock(state, now_ms, connected=False, last_seen_ms=now_ms), [Disconnected(now_ms)]
 
 
 def start(battery: Battery, state: SessionState, now_ms: int) -> Transition:
@@ -238,35 +267,47 @@ def answer(battery: Battery, state: SessionState, seq: int, response: int, now_m
     _require_answerable(state)
     if isinstance(seq, bool) or not isinstance(seq, int) or seq != state.seq:
         raise WrongSequence(f"the item being presented is seq {state.seq}, not {seq!r}")
-    sub = battery.subtests[state.subtest]
-    category = sub.pool.score(state.item, response)  # raises ResponseOutOfRange
+    sub = battery.subtests[state.subtest_index]
+    category = sub.pool.score(state.item_index, response)  # raises ResponseOutOfRange
     left = time_left_ms(battery, state, now_ms)
     if left is not None and left <= 0:
         raise TimeUp("the time for this subtest has run out")
     used = time_used_ms(state, now_ms)
     took = used - state.item_shown_at_ms
-    items = (*state.items, state.item)
+    items = (*state.items, state.item_index)
     responses = (*state.responses, response)
     response_ms = (*state.response_ms, took)
     categories = sub.pool.categories(items, responses)
-    step = sub.step(list(items), categories, (state.seed, state.subtest))
+    index = state.subtest_index
+    step = sub.step(list(items), categories, (state.seed, index))
     events: list[Event] = [
-        Answered(now_ms, state.seq, state.subtest, state.item, response, category, took, step.theta, step.se)
+        Answered(now_ms, state.seq, index, state.item_index, response, category, took, step.theta, step.se)
     ]
-    if step.stop is StopReason.CONTINUE:  # the answer and the next item in one copy of the state
+    if step.stop_reason is StopReason.CONTINUE:  # the answer and the next item in one copy of the state
         new = replace(
             state,
             items=items,
             responses=responses,
             response_ms=response_ms,
+            theta=step.theta,
+            se=step.se,
             seq=state.seq + 1,
-            item=step.next_item,
+            item_index=step.next_item,
             item_shown_at_ms=used,
+            last_seen_ms=now_ms,
         )
-        events.append(ItemPresented(now_ms, new.seq, new.subtest, new.item, len(items) + 1))
+        events.append(ItemPresented(now_ms, new.seq, index, new.item_index, len(items) + 1))
         return new, events
-    answered = replace(state, items=items, responses=responses, response_ms=response_ms)
-    return _end_subtest(battery, answered, step.theta, step.se, step.stop, now_ms, events)
+    answered = replace(
+        state,
+        items=items,
+        responses=responses,
+        response_ms=response_ms,
+        theta=step.theta,
+        se=step.se,
+        last_seen_ms=now_ms,
+    )
+    return _end_subtest(battery, answered, step.theta, step.se, step.stop_reason, now_ms, events)
 
 
 def tick(battery: Battery, state: SessionState, now_ms: int) -> Transition:
@@ -274,45 +315,44 @@ def tick(battery: Battery, state: SessionState, now_ms: int) -> Transition:
     left = time_left_ms(battery, state, now_ms)
     if left is None or left > 0 or state.phase is not Phase.ACTIVE:
         return state, []
-    return _end_on(battery, state, StopReason.TIME_UP, now_ms, [])
+    return _end_on(battery, replace(state, last_seen_ms=now_ms), StopReason.TIME_UP, now_ms, [])
+
+
+def allowed_commands(battery: Battery, state: SessionState) -> tuple[Command, ...]:
+    """The proctor commands the state allows now, in :class:`Command` order (what a console may offer)."""
+    return tuple(c for c in Command if _refusal(battery, state, c) is None)
 
 
 def pause(battery: Battery, state: SessionState, now_ms: int, reason: str = "") -> Transition:
     """ACTIVE -> PAUSED (a proctor's command); the clock stops."""
-    if state.phase is not Phase.ACTIVE:
-        raise IllegalCommand(f"only an active session can be paused (it is {state.phase})")
-    return _with_clock(state, now_ms, phase=Phase.PAUSED), [Paused(now_ms, reason)]
+    _require_allowed(battery, state, Command.PAUSE)
+    return _with_clock(state, now_ms, phase=Phase.PAUSED, pause_reason=reason), [Paused(now_ms, reason)]
 
 
 def resume(battery: Battery, state: SessionState, now_ms: int) -> Transition:
     """PAUSED -> ACTIVE; the clock runs again if the candidate is connected."""
-    if state.phase is not Phase.PAUSED:
-        raise IllegalCommand(f"only a paused session can be resumed (it is {state.phase})")
-    return _with_clock(state, now_ms, phase=Phase.ACTIVE), [Resumed(now_ms)]
+    _require_allowed(battery, state, Command.RESUME)
+    return _with_clock(state, now_ms, phase=Phase.ACTIVE, pause_reason=""), [Resumed(now_ms)]
 
 
 def extend_time(battery: Battery, state: SessionState, seconds: float, now_ms: int) -> Transition:
     """Give the current subtest ``seconds`` more (a proctor's command)."""
-    if state.phase not in (Phase.ACTIVE, Phase.PAUSED):
-        raise IllegalCommand(f"time can only be extended during a subtest (the session is {state.phase})")
+    _require_allowed(battery, state, Command.EXTEND)
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 1 <= seconds <= 24 * 3600:
         raise IllegalCommand(f"an extension must be between 1 and 86400 seconds, got {seconds!r}")
-    if battery.subtests[state.subtest].time_limit_s is None:
-        raise IllegalCommand("this subtest has no time limit to extend")
     extra = round(seconds * 1000)
-    return replace(state, extra_ms=state.extra_ms + extra), [TimeExtended(now_ms, state.subtest, extra)]
+    return replace(state, extra_ms=state.extra_ms + extra), [TimeExtended(now_ms, state.subtest_index, extra)]
 
 
 def terminate(battery: Battery, state: SessionState, reason: str, now_ms: int) -> Transition:
     """End the sitting for good, keeping what was answered (a proctor's command, with a recorded reason)."""
-    if state.phase in (Phase.FINISHED, Phase.TERMINATED):
-        raise IllegalCommand(f"the session is already {state.phase}")
+    _require_allowed(battery, state, Command.TERMINATE)
     if not isinstance(reason, str) or not reason.strip():
         raise IllegalCommand("terminating a session needs a reason")
     new = state
     if state.phase in (Phase.ACTIVE, Phase.PAUSED):
         theta, se = _estimate(battery, state)
-        done = DoneSubtest(
+        record = SubtestRecord(
             state.items,
             state.responses,
             state.response_ms,
@@ -321,15 +361,17 @@ def terminate(battery: Battery, state: SessionState, reason: str, now_ms: int) -
             StopReason.TERMINATED,
             time_used_ms(state, now_ms),
         )
-        new = replace(state, done=(*state.done, done))
-    new = _with_clock(new, now_ms, phase=Phase.TERMINATED, item=-1, terminated_reason=reason.strip())
-    return new, [Terminated(now_ms, reason.strip())]
+        new = replace(state, done=(*state.done, record))
+    reason = reason.strip()
+    new = _with_clock(new, now_ms, phase=Phase.TERMINATED, item_index=-1, pause_reason="", terminated_reason=reason)
+    return new, [Terminated(now_ms, reason)]
 
 
 def profile(battery: Battery, state: SessionState) -> Profile:
     """The competency profile of the subtests done so far (``complete`` once the battery is finished)."""
     rows: list[SubtestResult] = [
-        battery.result(i, d.theta, d.se, len(d.items), d.used_ms / 1000, d.reason) for i, d in enumerate(state.done)
+        battery.result(i, d.theta, d.se, len(d.items), d.time_used_ms / 1000, d.stop_reason)
+        for i, d in enumerate(state.done)
     ]
     return Profile(battery.id, battery.version, tuple(rows), state.phase is Phase.FINISHED)
 
@@ -345,8 +387,8 @@ def trajectory(battery: Battery, state: SessionState) -> list[list[tuple[float, 
     before any answer has an empty list; a session not started yet has none.
     """
     out = [_trajectory(battery, i, d.items, d.responses) for i, d in enumerate(state.done)]
-    if state.phase in (Phase.ACTIVE, Phase.PAUSED) and len(state.done) == state.subtest:
-        out.append(_trajectory(battery, state.subtest, state.items, state.responses))
+    if state.phase in (Phase.ACTIVE, Phase.PAUSED) and len(state.done) == state.subtest_index:
+        out.append(_trajectory(battery, state.subtest_index, state.items, state.responses))
     return out
 
 
@@ -371,6 +413,28 @@ def _require_open(state: SessionState) -> None:
         raise SessionTerminated(f"the session was terminated: {state.terminated_reason}")
 
 
+def _refusal(battery: Battery, state: SessionState, command: Command) -> str | None:
+    """Why the state refuses ``command`` now (None: it allows it). The one guard of each proctor command."""
+    phase = state.phase
+    if command is Command.PAUSE:
+        return None if phase is Phase.ACTIVE else f"only an active session can be paused (it is {phase})"
+    if command is Command.RESUME:
+        return None if phase is Phase.PAUSED else f"only a paused session can be resumed (it is {phase})"
+    if command is Command.EXTEND:
+        if phase not in (Phase.ACTIVE, Phase.PAUSED):
+            return f"time can only be extended during a subtest (the session is {phase})"
+        if battery.subtests[state.subtest_index].time_limit_s is None:
+            return "this subtest has no time limit to extend"
+        return None
+    return f"the session is already {phase}" if phase in (Phase.FINISHED, Phase.TERMINATED) else None
+
+
+def _require_allowed(battery: Battery, state: SessionState, command: Command) -> None:
+    refusal = _refusal(battery, state, command)
+    if refusal is not None:
+        raise IllegalCommand(refusal)
+
+
 def _require_answerable(state: SessionState) -> None:
     _require_open(state)
     if state.phase is Phase.READY:
@@ -380,37 +444,48 @@ def _require_answerable(state: SessionState) -> None:
 
 
 def _estimate(battery: Battery, state: SessionState) -> tuple[float, float]:
-    sub = battery.subtests[state.subtest]
+    sub = battery.subtests[state.subtest_index]
     categories = sub.pool.categories(state.items, state.responses)
     return estimate(sub.estimator, sub.pool.params, list(state.items), categories, sub.log_table)
 
 
-def _present(state: SessionState, item: int, used_ms: int) -> SessionState:
-    return replace(state, seq=state.seq + 1, item=item, item_shown_at_ms=used_ms)
+def _present(state: SessionState, item_index: int, used_ms: int) -> SessionState:
+    return replace(state, seq=state.seq + 1, item_index=item_index, item_shown_at_ms=used_ms)
 
 
 def _begin_subtest(battery: Battery, state: SessionState, index: int, now_ms: int, events: list[Event]) -> Transition:
     """Reset the clock and present the first item of subtest ``index``, or finish when there is none left."""
-    if index >= len(battery.subtests):
-        new = _with_clock(state, now_ms, phase=Phase.FINISHED, subtest=index, item=-1)
+    if index >= len(battery.subtests):  # theta and se keep the last answer's
+        new = _with_clock(state, now_ms, phase=Phase.FINISHED, subtest_index=index, item_index=-1)
         new = replace(new, used_ms=0, running_since_ms=None)
         events.append(Finished(now_ms, profile(battery, new)))
         return new, events
     fresh = replace(
-        state, subtest=index, items=(), responses=(), response_ms=(), used_ms=0, running_since_ms=None, extra_ms=0
+        state,
+        subtest_index=index,
+        items=(),
+        responses=(),
+        response_ms=(),
+        theta=None,
+        se=None,
+        used_ms=0,
+        running_since_ms=None,
+        extra_ms=0,
     )
     fresh = _with_clock(fresh, now_ms, phase=Phase.ACTIVE)
     step = battery.subtests[index].step([], [], (state.seed, index))
-    if step.stop is not StopReason.CONTINUE:  # a pool with nothing to give: record an empty subtest
-        return _end_subtest(battery, fresh, step.theta, step.se, step.stop, now_ms, events)
+    if step.stop_reason is not StopReason.CONTINUE:  # a pool with nothing to give: record an empty subtest
+        return _end_subtest(battery, fresh, step.theta, step.se, step.stop_reason, now_ms, events)
     new = _present(fresh, step.next_item, 0)
-    events.append(ItemPresented(now_ms, new.seq, index, new.item, 1))
+    events.append(ItemPresented(now_ms, new.seq, index, new.item_index, 1))
     return new, events
 
 
-def _end_on(battery: Battery, state: SessionState, reason: StopReason, now_ms: int, events: list[Event]) -> Transition:
+def _end_on(
+    battery: Battery, state: SessionState, stop_reason: StopReason, now_ms: int, events: list[Event]
+) -> Transition:
     theta, se = _estimate(battery, state)
-    return _end_subtest(battery, state, theta, se, reason, now_ms, events)
+    return _end_subtest(battery, state, theta, se, stop_reason, now_ms, events)
 
 
 def _end_subtest(
@@ -418,153 +493,17 @@ def _end_subtest(
     state: SessionState,
     theta: float,
     se: float,
-    reason: StopReason,
+    stop_reason: StopReason,
     now_ms: int,
     events: list[Event],
 ) -> Transition:
+    index = state.subtest_index
     used = time_used_ms(state, now_ms)
-    limit = battery.subtests[state.subtest].time_limit_s
-    if reason is StopReason.TIME_UP and limit is not None:
+    limit = battery.subtests[index].time_limit_s
+    if stop_reason is StopReason.TIME_UP and limit is not None:
         used = min(used, round(limit * 1000) + state.extra_ms)  # noticed late (a timer's lag): record the limit
-    done = DoneSubtest(state.items, state.responses, state.response_ms, theta, se, reason, used)
-    ended = replace(state, done=(*state.done, done), item=-1)
-    result = battery.result(state.subtest, theta, se, len(state.items), used / 1000, reason)
-    events.append(SubtestDone(now_ms, state.subtest, result))
-    return _begin_subtest(battery, ended, state.subtest + 1, now_ms, events)
-
-
-# --- encoding --------------------------------------------------------------------------------------------------
-
-
-def encode(state: SessionState) -> bytes:
-    """Compact bytes of a state (orjson of a positional list; a finished 40-item subtest takes well under 1 KB)."""
-    done = [
-        [list(d.items), list(d.responses), list(d.response_ms), d.theta, d.se, int(d.reason), d.used_ms]
-        for d in state.done
-    ]
-    return orjson.dumps(
-        [
-            _ENCODING_VERSION,
-            state.battery_id,
-            state.battery_version,
-            state.seed,
-            list(state.pools),
-            state.phase.value,
-            state.connected,
-            state.subtest,
-            state.seq,
-            state.item,
-            list(state.items),
-            list(state.responses),
-            list(state.response_ms),
-            state.used_ms,
-            state.running_since_ms,
-            state.extra_ms,
-            state.item_shown_at_ms,
-            done,
-            state.terminated_reason,
-        ]
-    )
-
-
-def decode(battery: Battery, data: bytes) -> SessionState:
-    """Restore a state from :func:`encode` bytes, checking it fits ``battery``.
-
-    Raises
-    ------
-    StateCorrupted
-        When the bytes are not a state of this battery (wrong battery or version, bad indices, bad shape).
-    """
-    try:
-        raw = orjson.loads(data)
-        (
-            version,
-            battery_id,
-            battery_version,
-            seed,
-            pools,
-            phase,
-            connected,
-            subtest,
-            seq,
-            item,
-            items,
-            responses,
-            response_ms,
-            used_ms,
-            running_since,
-            extra_ms,
-            shown_at,
-            done_raw,
-            reason,
-        ) = raw
-        if version != _ENCODING_VERSION:
-            raise StateCorrupted(f"unknown state encoding version {version!r}")
-        done = tuple(
-            DoneSubtest(tuple(d[0]), tuple(d[1]), tuple(d[2]), float(d[3]), float(d[4]), StopReason(d[5]), int(d[6]))
-            for d in done_raw
-        )
-        state = SessionState(
-            battery_id=battery_id,
-            battery_version=battery_version,
-            seed=int(seed),
-            pools=tuple(str(p) for p in pools),
-            phase=Phase(phase),
-            connected=bool(connected),
-            subtest=int(subtest),
-            seq=int(seq),
-            item=int(item),
-            items=tuple(int(i) for i in items),
-            responses=tuple(int(r) for r in responses),
-            response_ms=tuple(int(t) for t in response_ms),
-            used_ms=int(used_ms),
-            running_since_ms=None if running_since is None else int(running_since),
-            extra_ms=int(extra_ms),
-            item_shown_at_ms=int(shown_at),
-            done=done,
-            terminated_reason=str(reason),
-        )
-    except CatError:
-        raise
-    except (ValueError, TypeError, IndexError, KeyError, orjson.JSONDecodeError) as exc:
-        raise StateCorrupted(f"stored session state does not decode: {exc}") from exc
-    _check_fits(battery, state)
-    return state
-
-
-def _check_fits(battery: Battery, state: SessionState) -> None:
-    if state.seed < 0:
-        raise StateCorrupted("the seed must be non-negative")
-    if (state.battery_id, state.battery_version) != (battery.id, battery.version):
-        raise StateCorrupted(
-            f"state belongs to battery {state.battery_id} {state.battery_version}, not {battery.id} {battery.version}"
-        )
-    if state.pools != battery.pool_versions:
-        # New parameters (a recalibration, new exposure parameters) would change how the sitting continues.
-        raise StateCorrupted(
-            f"state was made with pools {', '.join(state.pools)}, "
-            f"the battery now has {', '.join(battery.pool_versions)}"
-        )
-    n_sub = len(battery.subtests)
-    # Each ended subtest leaves one DoneSubtest; termination also records the interrupted one.
-    allowed_done = {state.subtest, state.subtest + 1} if state.phase is Phase.TERMINATED else {state.subtest}
-    if not 0 <= state.subtest <= n_sub or len(state.done) not in allowed_done or len(state.done) > n_sub:
-        raise StateCorrupted("subtest index and finished subtests disagree")
-    live = state.phase in (Phase.ACTIVE, Phase.PAUSED)
-    if live and not (state.subtest < n_sub and 0 <= state.item < battery.subtests[state.subtest].pool.n_items):
-        raise StateCorrupted("an active session must present an item of its subtest's pool")
-    if not len(state.items) == len(state.responses) == len(state.response_ms):
-        raise StateCorrupted("items, responses and response times differ in length")
-    for sub, d in zip(battery.subtests, state.done, strict=False):
-        _check_answers(sub.pool, d.items, d.responses)
-    if state.subtest < n_sub:
-        _check_answers(battery.subtests[state.subtest].pool, state.items, state.responses)
-
-
-def _check_answers(pool: Pool, items: tuple[int, ...], responses: tuple[int, ...]) -> None:
-    if len(items) != len(responses):
-        raise StateCorrupted("items and responses differ in length")
-    n_items, counts = pool.n_items, pool.option_counts
-    for i, r in zip(items, responses, strict=True):
-        if not 0 <= i < n_items or not 0 <= r < counts[i]:
-            raise StateCorrupted(f"answer ({i}, {r}) does not fit pool {pool.pool_id}")
+    record = SubtestRecord(state.items, state.responses, state.response_ms, theta, se, stop_reason, used)
+    ended = replace(state, done=(*state.done, record), item_index=-1)
+    result = battery.result(index, theta, se, len(state.items), used / 1000, stop_reason)
+    events.append(SubtestDone(now_ms, index, result))
+    return _begin_subtest(battery, ended, index + 1, now_ms, events)

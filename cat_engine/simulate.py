@@ -36,7 +36,7 @@ from .battery import Battery, Subtest
 from .estimation import estimate_batch
 from .irt import category_probabilities
 from .selection import block_items, content_minimums_met, draw_lottery, select_items
-from .stopping import StopReason, stop_reasons
+from .stopping import StopReason, decide_stops
 
 __all__ = ["THETA_BANDS", "SubtestSimulation", "simulate_battery", "simulate_subtest"]
 
@@ -75,7 +75,7 @@ class SubtestSimulation:
     @property
     def exposure(self) -> FloatArray:
         """Exposure rate of each item of the pool."""
-        counts = np.bincount(self.items[self.items >= 0], minlength=self.subtest.pool.n_items)
+        counts = np.bincount(self.items[self.items >= 0], minlength=self.subtest.pool.size)
         result: FloatArray = counts / self.true_theta.shape[0]
         return result
 
@@ -87,7 +87,7 @@ class SubtestSimulation:
             rows = (rng or np.random.default_rng(0)).choice(n, _OVERLAP_SAMPLE, replace=False)
         if rows.size < 2:
             return 0.0
-        taken = np.zeros((rows.size, self.subtest.pool.n_items), dtype=np.float32)
+        taken = np.zeros((rows.size, self.subtest.pool.size), dtype=np.float32)
         sub_items = self.items[rows]
         r, c = np.nonzero(sub_items >= 0)
         taken[r, sub_items[r, c]] = 1.0
@@ -126,7 +126,7 @@ class SubtestSimulation:
             "name": self.subtest.name,
             "subtest_id": self.subtest.id,
             "pool_id": self.subtest.pool.pool_id,
-            "pool_items": self.subtest.pool.n_items,
+            "pool_items": self.subtest.pool.size,
             "examinees": int(self.true_theta.shape[0]),
             "mean_length": float(self.lengths.mean()),
             "length_percentiles": {str(p): float(np.percentile(self.lengths, p)) for p in (5, 25, 50, 75, 95)},
@@ -167,7 +167,7 @@ def simulate_subtest(
     max_items = stopping.max_items
     n_areas = len(pool.content_areas)
 
-    available = np.ones((n, pool.n_items), dtype=bool)
+    available = np.ones((n, pool.size), dtype=bool)
     area_counts = np.zeros((n, n_areas), dtype=np.intp)
     n_given = np.zeros(n, dtype=np.intp)
     items = np.full((n, max_items), -1, dtype=np.intp)
@@ -178,7 +178,7 @@ def simulate_subtest(
     reasons = np.zeros(n, dtype=np.intp)
     controlled = subtest.selection.exposure_control == "sympson_hetter"
     lottery = draw_lottery(pool, rng, n) if controlled else None
-    considered = np.zeros((n, pool.n_items), dtype=bool) if controlled else None
+    considered = np.zeros((n, pool.size), dtype=bool) if controlled else None
 
     for position in range(max_items):
         rows = np.flatnonzero(reasons == StopReason.CONTINUE)
@@ -221,7 +221,7 @@ def simulate_subtest(
         theta[rows], se[rows] = estimate_batch(
             est, pool.params, loglik[rows], np.maximum(sub_items, 0), cats[rows, :width], sub_items >= 0
         )
-        reasons[rows] = stop_reasons(
+        reasons[rows] = decide_stops(
             stopping,
             n_given[rows],
             theta[rows],
@@ -243,7 +243,7 @@ def simulate_subtest(
         lengths=n_given,
         reasons=reasons,
         items=items,
-        considered=np.zeros(pool.n_items, dtype=np.intp) if considered is None else considered.sum(axis=0),
+        considered=np.zeros(pool.size, dtype=np.intp) if considered is None else considered.sum(axis=0),
         seconds=time.perf_counter() - started,
     )
 

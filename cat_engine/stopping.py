@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["StopReason", "StoppingConfig", "stop_reason", "stop_reasons"]
+__all__ = ["StopReason", "StoppingConfig", "decide_stop", "decide_stops"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -106,7 +106,7 @@ def _rules(
     return rules
 
 
-def stop_reason(
+def decide_stop(
     config: StoppingConfig,
     n_given: int,
     theta: float,
@@ -115,14 +115,14 @@ def stop_reason(
     exhausted: bool,
     time_up: bool,
 ) -> StopReason:
-    """Why one examinee's subtest stops now (``CONTINUE`` if it goes on); see :func:`stop_reasons`."""
+    """Why one examinee's subtest stops now (``CONTINUE`` if it goes on); see :func:`decide_stops`."""
     for reason, condition in _rules(config, n_given, theta, se, content_ok, exhausted, time_up):
         if condition:
             return reason
     return StopReason.CONTINUE
 
 
-def stop_reasons(
+def decide_stops(
     config: StoppingConfig,
     n_given: IntArray,
     theta: FloatArray,

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/ensure_redis.sh
 ./scripts/ensure_chromium.sh
+./scripts/ensure_node.sh
 echo "== ruff check" && .venv/bin/ruff check .
 echo "== ruff format --check" && .venv/bin/ruff format --check .
-echo "== mypy (strict, core)" && .venv/bin/mypy
+echo "== mypy (strict: cat_engine, load_tests, tests, benchmarks, item_pools, server.py)" && .venv/bin/mypy
 echo "== pytest" && .venv/bin/pytest -q "$@"

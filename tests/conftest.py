@@ -319,7 +319,8 @@ def load(
 from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
-from server_harness import RedisServer  # noqa: E402
+
+from load_tests.procs import RedisServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,9 @@ Nothing here imports ``cat_engine.server``: the point is to check the server aga
   receives (every one, duplicates included, so a test can look for gaps and duplicates) and commands with their
   acknowledgement.
 
-Every wait is bounded by a timeout. Client frames are paced under the documented flood limit (bursts of 20, then
-10 frames per second) by one :class:`RateLimiter` per client, which outlives reconnects.
+Every wait is bounded by a timeout. Client frames are paced a little under the documented flood limit (bursts of
+200, then 20 frames per second; the client keeps to 180 and 18) by one :class:`RateLimiter` per client, which
+outlives reconnects.
 """
 
 from __future__ import annotations

@@ -147,7 +147,7 @@ def test_battery_result_uses_reporting_scale_and_levels(tmp_path: Path) -> None:
     row = battery.result(0, 1.5, 0.25, 12, 300.5, StopReason.SE_TARGET)
     assert row.level == 5
     assert row.scaled_score == 65  # 50 + 10 * 1.5
-    assert (row.subtest_id, row.name, row.items_administered) == ("lit", "Subtest lit", 12)
+    assert (row.subtest_id, row.name, row.n_items) == ("lit", "Subtest lit", 12)
     assert row.stop_reason == "se_target"
     assert (row.pool_id, row.pool_version) == ("lit_pool", "1.0")
     assert battery.result(1, 9.0, 0.2, 3, 1.0, StopReason.MAX_ITEMS).scaled_score == 80
@@ -256,7 +256,7 @@ def test_battery_config_errors(tmp_path: Path, mutate: Mutator, subtest: str | N
     with pytest.raises(BatteryConfigError) as info:
         load_battery(path)
     err = info.value
-    assert (err.source, err.subtest, err.field) == (str(path), subtest, field)
+    assert (err.source, err.subtest_id, err.field) == (str(path), subtest, field)
     assert err.code == "bad_battery"
     assert isinstance(err, ConfigError)
     assert str(path) in str(err) and field in str(err)
@@ -269,7 +269,7 @@ def test_error_in_second_subtest_names_it(tmp_path: Path) -> None:
     path = write_battery(tmp_path, data)
     with pytest.raises(BatteryConfigError) as info:
         load_battery(path)
-    assert (info.value.subtest, info.value.field) == ("s2", "stopping.max_item")
+    assert (info.value.subtest_id, info.value.field) == ("s2", "stopping.max_item")
 
 
 def test_invalid_toml(tmp_path: Path) -> None:
@@ -277,14 +277,14 @@ def test_invalid_toml(tmp_path: Path) -> None:
     path.write_text('format_version = 1\nid = "unterminated\n', encoding="utf-8")
     with pytest.raises(BatteryConfigError) as info:
         load_battery(path)
-    assert (info.value.source, info.value.subtest, info.value.field) == (str(path), None, "<file>")
+    assert (info.value.source, info.value.subtest_id, info.value.field) == (str(path), None, "<file>")
 
 
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.toml"
     with pytest.raises(BatteryConfigError) as info:
         load_battery(path)
-    assert (info.value.source, info.value.subtest, info.value.field) == (str(path), None, "<file>")
+    assert (info.value.source, info.value.subtest_id, info.value.field) == (str(path), None, "<file>")
 
 
 def test_invalid_pool_raises_pool_error_naming_the_pool_file(tmp_path: Path) -> None:
@@ -323,7 +323,7 @@ def test_blueprint_minimum_above_items_in_area(tmp_path: Path) -> None:
     path = write_battery(tmp_path, data, pools={"s1.json": make_pool_dict(items=items)})
     with pytest.raises(BatteryConfigError) as info:
         load_battery(path)
-    assert (info.value.subtest, info.value.field) == ("s1", "blueprint.B")
+    assert (info.value.subtest_id, info.value.field) == ("s1", "blueprint.B")
 
 
 # --- Subtest.step ------------------------------------------------------------------------------------------------
@@ -342,7 +342,7 @@ def _step_battery(tmp_path: Path, **stopping: Any) -> Any:
 def test_step_first_item_is_most_informative_at_start_theta(tmp_path: Path) -> None:
     sub = _step_battery(tmp_path).subtests[0]
     result = sub.step([], [], KEY)
-    assert result.stop is StopReason.CONTINUE
+    assert result.stop_reason is StopReason.CONTINUE
     assert result.theta == pytest.approx(0.0, abs=1e-9)  # EAP with no responses: the prior mean
     assert result.se == pytest.approx(1.0, abs=1e-3)
     info = information(np.array([[0.0]]), sub.pool.params)[0]
@@ -356,39 +356,39 @@ def test_step_returns_valid_next_items_and_avoids_enemies(tmp_path: Path) -> Non
     key = (3, 0)
     while True:
         result = sub.step(items, categories, key)
-        if result.stop is not StopReason.CONTINUE:
+        if result.stop_reason is not StopReason.CONTINUE:
             break
-        assert 0 <= result.next_item < sub.pool.n_items
+        assert 0 <= result.next_item < sub.pool.size
         assert result.next_item not in items
         assert not any(sub.pool.enemy_matrix[result.next_item, i] for i in items)
         items.append(result.next_item)
         categories.append(len(items) % 2)
     assert result.next_item == -1
-    assert result.stop is StopReason.POOL_EXHAUSTED  # 12 items with one enemy pair: 11 can be given
+    assert result.stop_reason is StopReason.POOL_EXHAUSTED  # 12 items with one enemy pair: 11 can be given
     assert len(items) == 11
     assert np.isfinite(result.theta) and np.isfinite(result.se)
 
 
 def test_step_stops_at_max_items(tmp_path: Path) -> None:
     sub = _step_battery(tmp_path, max_items=3, se_target=None).subtests[0]
-    assert sub.step([0, 1], [1, 0], KEY).stop is StopReason.CONTINUE
+    assert sub.step([0, 1], [1, 0], KEY).stop_reason is StopReason.CONTINUE
     result = sub.step([0, 1, 2], [1, 0, 1], KEY)
-    assert (result.stop, result.next_item) == (StopReason.MAX_ITEMS, -1)
+    assert (result.stop_reason, result.next_item) == (StopReason.MAX_ITEMS, -1)
 
 
 def test_step_se_target_waits_for_min_items(tmp_path: Path) -> None:
     sub = _step_battery(tmp_path, max_items=8, se_target=0.99, min_items=2).subtests[0]
     one = sub.step([0], [1], KEY)
     assert one.se <= 0.99
-    assert one.stop is StopReason.CONTINUE
+    assert one.stop_reason is StopReason.CONTINUE
     two = sub.step([0, 1], [1, 0], KEY)
-    assert (two.stop, two.next_item) == (StopReason.SE_TARGET, -1)
+    assert (two.stop_reason, two.next_item) == (StopReason.SE_TARGET, -1)
 
 
 def test_step_time_up(tmp_path: Path) -> None:
     sub = _step_battery(tmp_path).subtests[0]
-    assert sub.step([0], [1], KEY, time_up=True).stop is StopReason.TIME_UP
-    assert sub.step([], [], KEY, time_up=True).stop is StopReason.TIME_UP
+    assert sub.step([0], [1], KEY, time_up=True).stop_reason is StopReason.TIME_UP
+    assert sub.step([], [], KEY, time_up=True).stop_reason is StopReason.TIME_UP
 
 
 def test_step_is_deterministic_for_a_seed(tmp_path: Path) -> None:
@@ -421,9 +421,9 @@ def test_step_respects_blueprint(tmp_path: Path) -> None:
     data["subtests"][0]["blueprint"] = {"A": {"target": 0.5, "min": 5}, "B": {"target": 0.5, "min": 5}}
     sub = load(tmp_path, data).subtests[0]
     items: list[int] = []
-    while (result := sub.step(items, [i % 2 for i in range(len(items))], KEY)).stop is StopReason.CONTINUE:
+    while (result := sub.step(items, [i % 2 for i in range(len(items))], KEY)).stop_reason is StopReason.CONTINUE:
         items.append(result.next_item)
-    assert result.stop is StopReason.MAX_ITEMS
+    assert result.stop_reason is StopReason.MAX_ITEMS
     areas = np.bincount(sub.pool.area_index[items], minlength=2)
     assert areas.tolist() == [5, 5]
 

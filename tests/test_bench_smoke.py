@@ -38,7 +38,7 @@ def _check_rows(rows: list[dict[str, object]]) -> None:
 
 def test_step_and_simulation_tiny(bench: ModuleType) -> None:
     problem = bench.build_problem(n_items=60, n_answered=5, seed=3)
-    assert problem.pool.n_items == 60 and len(problem.items) == 5
+    assert problem.pool.size == 60 and len(problem.items) == 5
     assert 0 < sum(problem.categories) < 5  # a mixed pattern
 
     step = bench.bench_step(problem, repeat=2, min_time=0.001)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import orjson
 import pytest
@@ -26,7 +28,7 @@ REQUIRED = {
 }
 
 
-def test_cat_sim_json_interface(tmp_path, capsys):
+def test_cat_sim_json_interface(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_battery(tmp_path)
     assert cli.sim_main(["--battery", str(path), "--examinees", "60", "--seed", "3", "--json"]) == 0
     out = capsys.readouterr()
@@ -39,7 +41,7 @@ def test_cat_sim_json_interface(tmp_path, capsys):
     assert "[" in out.err  # the progress bar went to stderr
 
 
-def test_cat_sim_is_reproducible_from_its_seed(tmp_path, capsys):
+def test_cat_sim_is_reproducible_from_its_seed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_battery(tmp_path)
     runs = []
     for _ in range(2):
@@ -49,7 +51,7 @@ def test_cat_sim_is_reproducible_from_its_seed(tmp_path, capsys):
     assert runs[0] == runs[1]
 
 
-def test_cat_sim_console_script_runs_as_a_process(tmp_path):
+def test_cat_sim_console_script_runs_as_a_process(tmp_path: Path) -> None:
     path = write_battery(tmp_path)
     done = subprocess.run(
         [
@@ -72,7 +74,7 @@ def test_cat_sim_console_script_runs_as_a_process(tmp_path):
     assert [s["subtest_id"] for s in report["subtests"]] == ["s2"]
 
 
-def test_cat_sim_report_in_both_languages(tmp_path, capsys):
+def test_cat_sim_report_in_both_languages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_battery(tmp_path)
     cli.sim_main(["--battery", str(path), "--examinees", "30", "--lang", "id"])
     indonesian = capsys.readouterr().out
@@ -82,7 +84,7 @@ def test_cat_sim_report_in_both_languages(tmp_path, capsys):
     assert "Mean test length" in english and "95% interval coverage" in english
 
 
-def test_cat_sim_single_pool_and_plots(tmp_path, capsys):
+def test_cat_sim_single_pool_and_plots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pool = write_pool(tmp_path / "p.json", make_pool_dict(80, pool_id="p"))
     plots = tmp_path / "plots"
     args = [
@@ -105,7 +107,7 @@ def test_cat_sim_single_pool_and_plots(tmp_path, capsys):
     assert sorted(p.name for p in plots.iterdir()) == ["conditional_se.png", "exposure.png", "information.png"]
 
 
-def test_cat_sim_bad_battery_is_a_clear_error(tmp_path, capsys):
+def test_cat_sim_bad_battery_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('format_version = 1\nid = "x"\n', encoding="utf-8")
     assert cli.sim_main(["--battery", str(bad), "--json"]) == 2
@@ -113,7 +115,7 @@ def test_cat_sim_bad_battery_is_a_clear_error(tmp_path, capsys):
     assert "bad.toml" in err and "version" in err
 
 
-def test_cat_validate_names_the_bad_item_and_field(tmp_path, capsys):
+def test_cat_validate_names_the_bad_item_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = write_pool(tmp_path / "good.json", make_pool_dict(10, pool_id="good"))
     data = make_pool_dict(10, pool_id="bad")
     data["items"][4]["params"]["a"] = -1.0
@@ -126,7 +128,9 @@ def test_cat_validate_names_the_bad_item_and_field(tmp_path, capsys):
     assert "SAH" in capsys.readouterr().out
 
 
-def test_cat_exposure_writes_parameters_and_a_new_pool_version(tmp_path, capsys):
+def test_cat_exposure_writes_parameters_and_a_new_pool_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pools = {"p.json": make_pool_dict(60, pool_id="p")}
     sub = subtest_dict(
         "s1",
@@ -153,7 +157,7 @@ def test_cat_exposure_writes_parameters_and_a_new_pool_version(tmp_path, capsys)
     assert pool.calibration["exposure_control"]["target"] == 0.3
 
 
-def test_progress_bar_draws_and_finishes():
+def test_progress_bar_draws_and_finishes() -> None:
     stream = io.StringIO()
     bar = cli.ProgressBar("Simulasi", stream=stream, width=10)
     bar(1, 4)
@@ -164,7 +168,7 @@ def test_progress_bar_draws_and_finishes():
 
 
 @pytest.mark.parametrize("main", [cli.sim_main, cli.exposure_main])
-def test_missing_required_arguments_exit_with_usage(main):
+def test_missing_required_arguments_exit_with_usage(main: Callable[[Sequence[str] | None], int]) -> None:
     with pytest.raises(SystemExit) as exc:
         main([])
     assert exc.value.code == 2

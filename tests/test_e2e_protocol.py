@@ -1,7 +1,7 @@
 """End-to-end checks of ``python server.py`` against ``docs/protocol.md``, through an independent client.
 
 The client (tests/protocol_client.py) and these tests are written from the documentation only; nothing here imports
-``cat_engine.server``. Each test starts real processes (tests/server_harness.py): one memory-mode server shared by
+``cat_engine.server``. Each test starts real processes (load_tests/procs.py): one memory-mode server shared by
 the module, and for the Redis tests a private ``redis-server`` (never the shared one on 6379) with one or two
 servers on it. Tests are plain sync functions running one coroutine under ``asyncio.wait_for``.
 """
@@ -32,7 +32,8 @@ from protocol_client import (
     find_keys,
     parse_event_id,
 )
-from server_harness import RedisServer, ServerProcess
+
+from load_tests.procs import RedisServer, ServerProcess
 
 ADMIN_TOKEN = "e2e-admin-" + secrets.token_hex(12)
 BATTERY_ID = "cact-demo"
@@ -56,7 +57,9 @@ SESSION_SUMMARY_KEYS = {
     "se_target",
     "time_left_s",
     "last_seen_ms",
+    "pause_reason",
     "terminated_reason",
+    "allowed",
 }
 EVENT_FIELDS = {
     "connected": set(),
@@ -561,12 +564,12 @@ def test_admin_api_errors(memory_server: ServerProcess) -> None:
         payload = {"candidates": [{"employee_id": "200001012020121999", "name": "Baru"}, {"employee_id": dup}]}
         payload["candidates"][1]["name"] = "Lagi"
         response = await admin.request("POST", f"/api/rooms/{room_id}/candidates", json_body=payload)
-        assert response.status == 400 and response.json()["error"]["code"] == "bad_request", response
-        assert dup in response.json()["error"]["message"], response.json()
+        assert response.status == 409 and response.json()["error"]["code"] == "duplicate_employee", response
+        assert response.json()["error"]["employee_id"] == dup, response.json()
         assert len(await admin.candidates(room_id)) == 2, "part of a rejected roster was stored"
         twice = {"candidates": [{"employee_id": "300001", "name": "A"}, {"employee_id": "300001", "name": "B"}]}
         response = await admin.request("POST", f"/api/rooms/{room_id}/candidates", json_body=twice)
-        assert response.status == 400 and "300001" in response.json()["error"]["message"], response
+        assert response.status == 409 and response.json()["error"]["employee_id"] == "300001", response
         assert len(await admin.candidates(room_id)) == 2
 
         big = "employee_id,name\n" + "".join(f"{400000 + i},Peserta {i:06d} {'x' * 40}\n" for i in range(20000))
@@ -778,7 +781,8 @@ def test_proctor_snapshot_events_and_commands(memory_server: ServerProcess) -> N
 
         proctor = ProctorClient(memory_server.ws_url, room["proctor_token"])
         snap = await proctor.connect()
-        assert snap.type == "snapshot" and set(snap.data) == {"type", "room", "sessions", "last_event_id"}, snap.raw
+        assert snap.type == "snapshot", snap.raw
+        assert set(snap.data) == {"type", "room", "sessions", "last_event_id", "at_ms"}, snap.raw
         assert snap["room"]["room_id"] == room["room_id"] and snap["room"]["battery"]["id"] == BATTERY_ID, snap.raw
         subtests = snap["room"]["subtests"]
         assert [s["id"] for s in subtests] == list(SUBTESTS), snap.raw
@@ -787,7 +791,7 @@ def test_proctor_snapshot_events_and_commands(memory_server: ServerProcess) -> N
         assert sorted(s["session_id"] for s in snap["sessions"]) == sorted([s1, s2]), snap.raw
         for s in snap["sessions"]:
             assert set(s) >= SESSION_SUMMARY_KEYS, SESSION_SUMMARY_KEYS - set(s)
-            assert s["phase"] == "ready" and s["connected"] is False, s
+            assert s["phase"] == "ready" and s["connected"] is False and s["allowed"] == ["terminate"], s
         parse_event_id(snap["last_event_id"])
 
         # Live events while a candidate answers.
@@ -802,9 +806,17 @@ def test_proctor_snapshot_events_and_commands(memory_server: ServerProcess) -> N
         assert sorted(kinds[:2]) == ["connected", "item_presented"], kinds
         assert kinds[2:] == ["answered", "item_presented"] * 3, kinds
         for e in proctor.events:
-            assert set(e) == {"type", "id", "session_id", "event"}, e
+            assert set(e) - {"view"} == {"type", "id", "session_id", "event"}, e
             fields = EVENT_FIELDS[e["event"]["type"]] | {"type", "at_ms"}
             assert fields <= set(e["event"]), e
+        # the last event of each change carries the session's summary after it: after each answer, the next item
+        views = [e for e in mine if "view" in e]
+        assert [e["event"]["type"] for e in views] == ["item_presented"] * 4, views
+        assert [e["view"]["answered"] for e in views] == [0, 1, 2, 3], views
+        assert all(set(e["view"]) >= SESSION_SUMMARY_KEYS and e["view"]["session_id"] == s1 for e in views)
+        last_answer = [e["event"] for e in mine if e["event"]["type"] == "answered"][-1]
+        assert views[-1]["view"]["theta"] == round(last_answer["theta"], 4), views[-1]
+        assert views[-1]["view"]["allowed"] == ["pause", "extend", "terminate"], views[-1]
         ids = proctor.event_ids()
         assert ids == sorted(ids, key=parse_event_id) and len(set(ids)) == len(ids)
         assert parse_event_id(ids[0]) > parse_event_id(snap["last_event_id"])

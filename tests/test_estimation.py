@@ -4,10 +4,13 @@ The likelihood, information and prior used as references here are coded independ
 """
 
 import math
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import catsim.estimation.numerical
 import catsim.item_bank
 import numpy as np
+import numpy.typing as npt
 import pytest
 from conftest import make_params
 from hypothesis import given, settings
@@ -18,6 +21,7 @@ from cat_engine.estimation import (
     METHODS,
     EstimatorConfig,
     LogLikTable,
+    Method,
     estimate,
     estimate_batch,
     node_information,
@@ -25,10 +29,18 @@ from cat_engine.estimation import (
 )
 from cat_engine.irt import ItemParams
 
+FloatArray = npt.NDArray[np.float64]
+# One item of the reference model: ("dich", a, b, c, d), or ("gpcm" | "grm", a, [steps or thresholds]); the shape of
+# the specs that conftest.make_params takes.
+Spec = tuple[Any, ...]
+# Scored categories of the items of one pattern, in order.
+Cats = Sequence[int] | npt.NDArray[np.integer[Any]]
+Pattern = tuple[npt.NDArray[np.int64], list[int]]
+
 # --- independent reference model --------------------------------------------------------------------------------
 
 
-def ref_probs(theta, spec, D=1.0):
+def ref_probs(theta: npt.ArrayLike, spec: Spec, D: float = 1.0) -> FloatArray:
     """Category probabilities of one item at an array of thetas, shape (T, K)."""
     t = np.atleast_1d(np.asarray(theta, dtype=float))
     kind = spec[0]
@@ -36,7 +48,8 @@ def ref_probs(theta, spec, D=1.0):
         _, a, b, c, d = spec
         p = c + (d - c) / (1.0 + np.exp(-D * a * (t - b)))
         q = (1.0 - d) + (d - c) / (1.0 + np.exp(D * a * (t - b)))  # 1 - p without cancellation
-        return np.stack([q, p], axis=-1)
+        both: FloatArray = np.stack([q, p], axis=-1)
+        return both
     a, steps = spec[1], spec[2]
     if kind == "gpcm":
         z = np.zeros((t.size, len(steps) + 1))
@@ -44,7 +57,8 @@ def ref_probs(theta, spec, D=1.0):
             z[:, k] = z[:, k - 1] + D * a * (t - step)
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        gpcm: FloatArray = e / e.sum(axis=1, keepdims=True)
+        return gpcm
     star = np.ones((t.size, len(steps) + 2))
     star[:, -1] = 0.0
     for k, thr in enumerate(steps, start=1):
@@ -52,29 +66,32 @@ def ref_probs(theta, spec, D=1.0):
     return star[:, :-1] - star[:, 1:]
 
 
-def ref_item_information(theta, spec, D=1.0):
+def ref_item_information(theta: npt.ArrayLike, spec: Spec, D: float = 1.0) -> FloatArray:
     """Closed forms: Magis (2013) for the 4PL, Muraki (1993) for the GPCM, Samejima (1969) for the GRM."""
     t = np.atleast_1d(np.asarray(theta, dtype=float))
     kind = spec[0]
     if kind == "dich":
         _, a, b, c, d = spec
         p = c + (d - c) / (1.0 + np.exp(-D * a * (t - b)))
-        return (D * a) ** 2 * (p - c) ** 2 * (d - p) ** 2 / ((d - c) ** 2 * p * (1.0 - p))
+        dich: FloatArray = (D * a) ** 2 * (p - c) ** 2 * (d - p) ** 2 / ((d - c) ** 2 * p * (1.0 - p))
+        return dich
     a, steps = spec[1], spec[2]
     probs = ref_probs(t, spec, D)
     if kind == "gpcm":
-        k = np.arange(len(steps) + 1)
-        mean = (probs * k).sum(axis=1)
-        return (D * a) ** 2 * ((probs * k * k).sum(axis=1) - mean**2)
+        scores = np.arange(len(steps) + 1)
+        mean = (probs * scores).sum(axis=1)
+        gpcm: FloatArray = (D * a) ** 2 * ((probs * scores * scores).sum(axis=1) - mean**2)
+        return gpcm
     star = np.ones((t.size, len(steps) + 2))
     star[:, -1] = 0.0
     for k, thr in enumerate(steps, start=1):
         star[:, k] = 1.0 / (1.0 + np.exp(-D * a * (t - thr)))
     dstar = D * a * star * (1.0 - star)
-    return ((dstar[:, :-1] - dstar[:, 1:]) ** 2 / probs).sum(axis=1)
+    grm: FloatArray = ((dstar[:, :-1] - dstar[:, 1:]) ** 2 / probs).sum(axis=1)
+    return grm
 
 
-def ref_loglik(theta, specs, cats, D=1.0):
+def ref_loglik(theta: npt.ArrayLike, specs: Sequence[Spec], cats: Cats, D: float = 1.0) -> FloatArray:
     t = np.atleast_1d(np.asarray(theta, dtype=float))
     total = np.zeros(t.size)
     for spec, x in zip(specs, cats, strict=True):
@@ -82,12 +99,12 @@ def ref_loglik(theta, specs, cats, D=1.0):
     return total
 
 
-def ref_information(theta, specs, D=1.0):
+def ref_information(theta: npt.ArrayLike, specs: Sequence[Spec], D: float = 1.0) -> FloatArray:
     t = np.atleast_1d(np.asarray(theta, dtype=float))
     return sum((ref_item_information(t, spec, D) for spec in specs), np.zeros(t.size))
 
 
-def scalar_loglik(theta, specs, cats, D=1.0):
+def scalar_loglik(theta: float, specs: Sequence[Spec], cats: Cats, D: float = 1.0) -> float:
     """The same log-likelihood at one theta in plain Python math (fast enough to integrate with quad)."""
     total = 0.0
     for spec, x in zip(specs, cats, strict=True):
@@ -110,12 +127,12 @@ def scalar_loglik(theta, specs, cats, D=1.0):
     return total
 
 
-def ref_log_prior(theta, mean, sd):
+def ref_log_prior(theta: npt.ArrayLike, mean: float, sd: float) -> FloatArray:
     return -0.5 * ((np.asarray(theta, dtype=float) - mean) / sd) ** 2
 
 
-def random_specs(rng, n, kind):
-    specs = []
+def random_specs(rng: np.random.Generator, n: int, kind: str) -> list[Spec]:
+    specs: list[Spec] = []
     for i in range(n):
         k = ("dich", "gpcm", "grm")[i % 3] if kind == "mixed" else kind
         a = float(rng.lognormal(0.0, 0.3))
@@ -128,7 +145,7 @@ def random_specs(rng, n, kind):
     return specs
 
 
-def simulate(rng, specs, theta, D=1.0):
+def simulate(rng: np.random.Generator, specs: Sequence[Spec], theta: float, D: float = 1.0) -> list[int]:
     cats = []
     for spec in specs:
         p = ref_probs(theta, spec, D)[0]
@@ -136,11 +153,13 @@ def simulate(rng, specs, theta, D=1.0):
     return cats
 
 
-def random_patterns(seed, kind, n_patterns, n_pool=60, lengths=(5, 25)):
+def random_patterns(
+    seed: int, kind: str, n_patterns: int, n_pool: int = 60, lengths: tuple[int, int] = (5, 25)
+) -> tuple[ItemParams, list[Spec], list[Pattern]]:
     """(params, specs, [(items, cats)]) with patterns simulated from random true thetas."""
     rng = np.random.default_rng(seed)
     specs = random_specs(rng, n_pool, kind)
-    patterns = []
+    patterns: list[Pattern] = []
     for _ in range(n_patterns):
         items = rng.choice(n_pool, size=rng.integers(*lengths), replace=False)
         theta = float(rng.uniform(-2.0, 2.0))
@@ -151,7 +170,9 @@ def random_patterns(seed, kind, n_patterns, n_pool=60, lengths=(5, 25)):
 # --- brute-force references -------------------------------------------------------------------------------------
 
 
-def brute_eap(config, specs, cats, D=1.0, widen=0.0):
+def brute_eap(
+    config: EstimatorConfig, specs: Sequence[Spec], cats: Cats, D: float = 1.0, widen: float = 0.0
+) -> tuple[float, float]:
     """Posterior mean and SD by adaptive quadrature (scipy.integrate.quad) over [theta_min, theta_max], widened by
     ``widen`` on each side."""
     lo, hi = config.theta_min - widen, config.theta_max + widen
@@ -160,18 +181,18 @@ def brute_eap(config, specs, cats, D=1.0, widen=0.0):
     top = log_post.max()
     peak = float(grid[np.argmax(log_post)])
 
-    def density(t):
+    def density(t: float) -> float:
         value = scalar_loglik(t, specs, cats, D) - 0.5 * ((t - config.prior_mean) / config.prior_sd) ** 2
         return math.exp(value - top)
 
     kwargs = {"epsabs": 1e-13, "epsrel": 1e-10, "limit": 200, "points": [peak]}  # density peaks at 1
-    z = integrate.quad(density, lo, hi, **kwargs)[0]
-    mean = integrate.quad(lambda t: t * density(t), lo, hi, **kwargs)[0] / z
-    var = integrate.quad(lambda t: (t - mean) ** 2 * density(t), lo, hi, **kwargs)[0] / z
+    z = float(integrate.quad(density, lo, hi, **kwargs)[0])
+    mean = float(integrate.quad(lambda t: t * density(t), lo, hi, **kwargs)[0]) / z
+    var = float(integrate.quad(lambda t: (t - mean) ** 2 * density(t), lo, hi, **kwargs)[0]) / z
     return mean, math.sqrt(var)
 
 
-def brute_argmax(objective, lo, hi):
+def brute_argmax(objective: Callable[[FloatArray], FloatArray], lo: float, hi: float) -> float:
     """Global maximiser of a vectorised objective on [lo, hi]: a fine grid, then minimize_scalar (bounded) around
     the best node."""
     grid = np.linspace(lo, hi, 3001)
@@ -184,14 +205,14 @@ def brute_argmax(objective, lo, hi):
     return float(res.x) if -res.fun >= values[best] else float(grid[best])
 
 
-def config_for(method, **kwargs):
+def config_for(method: Method, **kwargs: Any) -> EstimatorConfig:
     return EstimatorConfig(method=method, **kwargs)
 
 
 # --- MLE against catsim -----------------------------------------------------------------------------------------
 
 
-def test_mle_matches_catsim():
+def test_mle_matches_catsim() -> None:
     rng = np.random.default_rng(2026)
     n = 300
     a = rng.lognormal(0.0, 0.3, n)
@@ -243,7 +264,7 @@ def test_mle_matches_catsim():
         ("mixed", 401, 1e-5),
     ],
 )
-def test_eap_matches_quadrature(kind, points, tol):
+def test_eap_matches_quadrature(kind: str, points: int, tol: float) -> None:
     params, specs, patterns = random_patterns(seed=sum(map(ord, kind)), kind=kind, n_patterns=8)
     config = EstimatorConfig(method="eap", quadrature_points=points)
     for items, cats in patterns:
@@ -254,7 +275,7 @@ def test_eap_matches_quadrature(kind, points, tol):
 
 
 @pytest.mark.parametrize("kind", ["dich", "gpcm", "grm", "mixed"])
-def test_eap_with_a_table_equals_the_quadrature_sum(kind):
+def test_eap_with_a_table_equals_the_quadrature_sum(kind: str) -> None:
     # the live step's path (rows of a LogLikTable summed, the moments in one product) against adaptive quadrature
     # of the model formulas (scipy), and against the path without a table
     params, specs, patterns = random_patterns(seed=7 + sum(map(ord, kind)), kind=kind, n_patterns=8)
@@ -271,7 +292,7 @@ def test_eap_with_a_table_equals_the_quadrature_sum(kind):
 
 
 @pytest.mark.parametrize("kind", ["dich", "mixed"])
-def test_eap_error_shrinks_as_the_square_of_the_spacing(kind):
+def test_eap_error_shrinks_as_the_square_of_the_spacing(kind: str) -> None:
     # trapezoid rule: halving the spacing divides the error by about 4 (a midpoint or rectangle rule on the
     # range, with its O(h) end error, would only halve it)
     params, specs, patterns = random_patterns(seed=sum(map(ord, kind)), kind=kind, n_patterns=8)
@@ -286,7 +307,7 @@ def test_eap_error_shrinks_as_the_square_of_the_spacing(kind):
     assert errors[1] < errors[0] / 3
 
 
-def test_eap_quadrature_error_is_small_with_the_default_grid():
+def test_eap_quadrature_error_is_small_with_the_default_grid() -> None:
     # the bound used above: the 61-point rectangle rule is much better than 2e-3 for patterns of 5-25 items
     params, specs, patterns = random_patterns(seed=4, kind="mixed", n_patterns=10)
     config = EstimatorConfig()
@@ -298,7 +319,7 @@ def test_eap_quadrature_error_is_small_with_the_default_grid():
     assert worst < 2e-3
 
 
-def test_eap_with_other_prior_range_and_d():
+def test_eap_with_other_prior_range_and_d() -> None:
     _, specs, patterns = random_patterns(seed=5, kind="mixed", n_patterns=5)
     scaled = make_params(specs, D=1.702)
     config = EstimatorConfig(
@@ -315,13 +336,13 @@ def test_eap_with_other_prior_range_and_d():
 
 
 @pytest.mark.parametrize("kind", ["dich", "gpcm", "grm", "mixed"])
-def test_map_matches_bounded_maximisation(kind):
+def test_map_matches_bounded_maximisation(kind: str) -> None:
     params, specs, patterns = random_patterns(seed=10 + len(kind), kind=kind, n_patterns=6)
     config = EstimatorConfig(method="map", prior_mean=0.2, prior_sd=1.3)
     for items, cats in patterns:
         sub = [specs[i] for i in items]
 
-        def objective(t, sub=sub, cats=cats):
+        def objective(t: FloatArray, sub: list[Spec] = sub, cats: list[int] = cats) -> FloatArray:
             return ref_loglik(t, sub, cats) + ref_log_prior(t, config.prior_mean, config.prior_sd)
 
         expected = brute_argmax(objective, config.theta_min, config.theta_max)
@@ -331,7 +352,7 @@ def test_map_matches_bounded_maximisation(kind):
         assert se == pytest.approx((info + 1.0 / config.prior_sd**2) ** -0.5, rel=1e-8)
 
 
-def ref_warm_equation(theta, specs, cats, D=1.0, h=1e-4):
+def ref_warm_equation(theta: float, specs: Sequence[Spec], cats: Cats, D: float = 1.0, h: float = 1e-4) -> float:
     """Warm's estimating function l'(t) + J(t) / (2 I(t)), with J = sum_k P_k' P_k'' / P_k, by finite differences
     of the reference probabilities (independent of the engine's analytic derivatives)."""
     total = 0.0
@@ -348,7 +369,7 @@ def ref_warm_equation(theta, specs, cats, D=1.0, h=1e-4):
 
 
 @pytest.mark.parametrize("kind", ["dich", "gpcm", "grm", "mixed"])
-def test_wle_solves_warms_equation(kind):
+def test_wle_solves_warms_equation(kind: str) -> None:
     params, specs, patterns = random_patterns(seed=20 + len(kind), kind=kind, n_patterns=6)
     config = EstimatorConfig(method="wle")
     for items, cats in patterns:
@@ -364,7 +385,7 @@ def test_wle_solves_warms_equation(kind):
             assert se == pytest.approx(ref_information(got, sub)[0] ** -0.5, rel=1e-8)
 
 
-def test_wle_differs_from_the_jeffreys_mode_for_3pl():
+def test_wle_differs_from_the_jeffreys_mode_for_3pl() -> None:
     # For 3PL items Warm's correction J/(2I) is not d/dtheta (1/2 log I): one item a=1.5, b=0, c=0.2 at theta 0
     # has J = 0 but a non-zero derivative of 1/2 log I, so the two estimators must give different answers.
     spec = ("dich", 1.5, 0.0, 0.2, 1.0)
@@ -373,7 +394,7 @@ def test_wle_differs_from_the_jeffreys_mode_for_3pl():
     params = make_params(specs)
     wle, _ = estimate(EstimatorConfig(method="wle"), params, [0, 1, 2], [1, 0, 1])
 
-    def jeffreys(t):
+    def jeffreys(t: FloatArray) -> FloatArray:
         return ref_loglik(t, specs, [1, 0, 1]) + 0.5 * np.log(ref_information(t, specs))
 
     mode = brute_argmax(jeffreys, -4, 4)
@@ -382,18 +403,22 @@ def test_wle_differs_from_the_jeffreys_mode_for_3pl():
 
 
 @pytest.mark.parametrize("kind", ["dich", "gpcm", "grm", "mixed"])
-def test_mle_matches_bounded_maximisation(kind):
+def test_mle_matches_bounded_maximisation(kind: str) -> None:
     params, specs, patterns = random_patterns(seed=30 + len(kind), kind=kind, n_patterns=6, lengths=(10, 25))
     config = EstimatorConfig(method="mle")
     for items, cats in patterns:
         sub = [specs[i] for i in items]
-        expected = brute_argmax(lambda t, sub=sub, cats=cats: ref_loglik(t, sub, cats), -4.0, 4.0)
+
+        def loglik(t: FloatArray, sub: list[Spec] = sub, cats: list[int] = cats) -> FloatArray:
+            return ref_loglik(t, sub, cats)
+
+        expected = brute_argmax(loglik, -4.0, 4.0)
         got, se = estimate(config, params, items, cats)
         assert got == pytest.approx(expected, abs=1e-5)
         assert se == pytest.approx(min(ref_information(got, sub)[0] ** -0.5, config.se_cap), rel=1e-8)
 
 
-def test_wle_of_all_correct_2pl_is_finite_and_interior():
+def test_wle_of_all_correct_2pl_is_finite_and_interior() -> None:
     # Warm's estimator exists for perfect 1PL/2PL patterns
     specs = [("dich", 1.0, b, 0.0, 1.0) for b in (-1.0, 0.0, 1.0)]
     params = make_params(specs)
@@ -411,7 +436,7 @@ extreme_b = st.floats(-4.0, 4.0)
 
 
 @st.composite
-def extreme_specs(draw):
+def extreme_specs(draw: st.DrawFn) -> Spec:
     kind = draw(st.sampled_from(["dich", "gpcm", "grm"]))
     a = draw(extreme_a)
     if kind == "dich":
@@ -425,7 +450,7 @@ def extreme_specs(draw):
 
 
 @st.composite
-def extreme_patterns(draw):
+def extreme_patterns(draw: st.DrawFn) -> tuple[list[Spec], list[int], str]:
     specs = draw(st.lists(extreme_specs(), min_size=1, max_size=12))
     kind = draw(st.sampled_from(["top", "bottom", "random"]))
     n_cat = [2 if s[0] == "dich" else len(s[2]) + 1 for s in specs]
@@ -440,7 +465,9 @@ def extreme_patterns(draw):
 
 @settings(max_examples=60, deadline=None)
 @given(pattern=extreme_patterns(), method=st.sampled_from(METHODS), D=st.sampled_from([1.0, 1.702]))
-def test_every_method_is_finite_and_in_range(pattern, method, D):
+def test_every_method_is_finite_and_in_range(
+    pattern: tuple[list[Spec], list[int], str], method: Method, D: float
+) -> None:
     specs, cats, kind = pattern
     params = make_params(specs, D=D)
     config = EstimatorConfig(method=method)
@@ -461,7 +488,7 @@ def test_every_method_is_finite_and_in_range(pattern, method, D):
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("kind", ["dich", "gpcm", "grm"])
-def test_single_item(method, kind):
+def test_single_item(method: Method, kind: str) -> None:
     spec = {"dich": ("dich", 1.2, 0.3, 0.2, 1.0), "gpcm": ("gpcm", 1.0, [-1.0, 0.5]), "grm": ("grm", 1.0, [-1, 1])}[
         kind
     ]
@@ -479,7 +506,7 @@ def test_single_item(method, kind):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_all_correct_and_all_wrong(method):
+def test_all_correct_and_all_wrong(method: Method) -> None:
     specs = [("dich", 1.0 + 0.1 * i, -1.0 + 0.2 * i, 0.15, 1.0) for i in range(10)]
     params = make_params(specs)
     config = EstimatorConfig(method=method)
@@ -494,7 +521,7 @@ def test_all_correct_and_all_wrong(method):
 
 
 @pytest.mark.parametrize("kind", ["gpcm", "grm"])
-def test_all_top_category_mle(kind):
+def test_all_top_category_mle(kind: str) -> None:
     params, _, _ = random_patterns(seed=7, kind=kind, n_patterns=0, n_pool=10)
     top = [int(k) - 1 for k in params.n_categories]
     config = EstimatorConfig(method="mle")
@@ -503,7 +530,7 @@ def test_all_top_category_mle(kind):
 
 
 @pytest.mark.parametrize(("a", "b", "D"), [(4.0, -2.0, 1.702), (10.0, 0.0, 1.0)])
-def test_mle_all_correct_with_saturated_probability_returns_theta_max(a, b, D):
+def test_mle_all_correct_with_saturated_probability_returns_theta_max(a: float, b: float, D: float) -> None:
     # BUG: P = c + (d - c) / (1 + exp(-D a (theta - b))) rounds to exactly 1.0 (or d) once D a (theta - b) > ~37,
     # so the log-likelihood of an all-correct pattern is exactly flat near theta_max; np.argmax picks the first
     # node of the flat stretch as the start and Fisher scoring stops there because the score dP/P is exactly 0.
@@ -515,7 +542,7 @@ def test_mle_all_correct_with_saturated_probability_returns_theta_max(a, b, D):
     assert se == config.se_cap
 
 
-def test_mle_and_wle_se_capped_at_range_width():
+def test_mle_and_wle_se_capped_at_range_width() -> None:
     # one item with almost no information: 1/sqrt(I) would far exceed the width of the range
     params = make_params([("dich", 0.01, 0.0, 0.0, 1.0), ("dich", 0.01, 0.5, 0.0, 1.0)])
     for method in ("mle", "wle"):
@@ -525,7 +552,7 @@ def test_mle_and_wle_se_capped_at_range_width():
 
 
 @pytest.mark.parametrize(("mean", "sd"), [(0.0, 1.0), (0.5, 0.8), (-0.5, 0.7)])
-def test_no_responses(mean, sd):
+def test_no_responses(mean: float, sd: float) -> None:
     params = make_params([("dich", 1.0, 0.0, 0.0, 1.0)])
     eap = estimate(EstimatorConfig(method="eap", prior_mean=mean, prior_sd=sd), params, [], [])
     # the prior restricted to [-4, 4] (at least 3.5 SD each side here) and discretised
@@ -540,7 +567,7 @@ def test_no_responses(mean, sd):
 
 
 @pytest.mark.parametrize(("mean", "sd"), [(0.0, 1.0), (-1.0, 1.2), (2.5, 2.0)])
-def test_no_responses_eap_matches_truncated_prior(mean, sd):
+def test_no_responses_eap_matches_truncated_prior(mean: float, sd: float) -> None:
     # far from the prior when the range truncates it, but the prior restricted to the range up to the
     # trapezoid rule's O(h^2) error
     params = make_params([("dich", 1.0, 0.0, 0.0, 1.0)])
@@ -551,7 +578,7 @@ def test_no_responses_eap_matches_truncated_prior(mean, sd):
     assert got[1] == pytest.approx(expected[1], abs=1e-5)
 
 
-def test_eap_se_stays_positive_for_a_sharp_posterior():
+def test_eap_se_stays_positive_for_a_sharp_posterior() -> None:
     # many highly discriminating items at one location: the posterior is narrower than the node spacing
     specs = [("dich", 4.0, 2.0, 0.0, 1.0)] * 60
     params = make_params(specs)
@@ -562,7 +589,7 @@ def test_eap_se_stays_positive_for_a_sharp_posterior():
         assert math.isfinite(se) and se > 0, method
 
 
-def test_extremely_improbable_responses_are_not_floored():
+def test_extremely_improbable_responses_are_not_floored() -> None:
     # BUG: log_probability floors every probability at 1e-12 (log = -27.6). Here a 2PL item with a=5, b=4 answered
     # correctly and one with a=5, b=-4 answered wrongly give log-likelihood about -40 everywhere in [-4, 4] (it is
     # flat in the middle, so the posterior is the prior), but after flooring the ends of the range look 12 nats
@@ -583,7 +610,7 @@ def test_extremely_improbable_responses_are_not_floored():
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_estimate_batch_with_padding_matches_estimate(method):
+def test_estimate_batch_with_padding_matches_estimate(method: Method) -> None:
     rng = np.random.default_rng(99)
     specs = random_specs(rng, 40, "mixed")
     params = make_params(specs)
@@ -619,7 +646,7 @@ def test_estimate_batch_with_padding_matches_estimate(method):
         np.testing.assert_allclose(again[1], se, rtol=1e-12)
 
 
-def test_node_loglik_and_information_match_references():
+def test_node_loglik_and_information_match_references() -> None:
     rng = np.random.default_rng(12)
     specs = random_specs(rng, 15, "mixed")
     params = make_params(specs)
@@ -657,12 +684,12 @@ def test_node_loglik_and_information_match_references():
         {"prior_mean": math.nan},
     ],
 )
-def test_config_rejects_bad_settings(kwargs):
+def test_config_rejects_bad_settings(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         EstimatorConfig(**kwargs)
 
 
-def test_config_accepts_good_settings():
+def test_config_accepts_good_settings() -> None:
     config = EstimatorConfig(method="wle", prior_mean=0.5, prior_sd=2.0, quadrature_points=11, theta_min=-3)
     assert config.nodes.shape == (11,)
     assert config.nodes[0] == -3.0 and config.nodes[-1] == 4.0
@@ -673,7 +700,7 @@ def test_config_accepts_good_settings():
 
 
 @pytest.mark.parametrize("n_items", [1, 2, 3, 5])
-def test_wle_converges_on_short_3pl_tests(n_items):
+def test_wle_converges_on_short_3pl_tests(n_items: int) -> None:
     # Short 3PL tests are where Newton on Warm's equation swings around the root unless it uses the derivative of
     # the correction too: the result must be a root of the independently computed equation.
     rng = np.random.default_rng(100 + n_items)

@@ -8,11 +8,11 @@ from cat_engine.battery import Profile, SubtestResult
 from cat_engine.events import Answered, Finished, ItemPresented, Paused, SubtestDone, Terminated, TimeExtended
 
 
-def _result():
+def _result() -> SubtestResult:
     return SubtestResult("s1", "S1", 0.5, 0.3, 4, 550, 12, 60.0, "se_target", "p", "1")
 
 
-def test_event_types_and_fields():
+def test_event_types_and_fields() -> None:
     event = Answered(10, 3, 0, 17, 2, 1, 4500, 0.25, 0.41)
     d = event.to_dict()
     assert next(iter(d)) == "type" and d["type"] == "answered"
@@ -34,7 +34,7 @@ def test_event_types_and_fields():
     assert Terminated(7, "cheating").to_dict()["reason"] == "cheating"
 
 
-def test_nested_results_serialise_to_json():
+def test_nested_results_serialise_to_json() -> None:
     done = SubtestDone(1, 0, _result()).to_dict()
     assert done["result"]["level"] == 4 and done["result"]["pool_version"] == "1"
     finished = Finished(2, Profile("b", "v", (_result(),), True)).to_dict()

@@ -213,7 +213,7 @@ def test_catsim_4pl_bank_round_trips_information(item_bank: Any) -> None:
     bank = item_bank.generate_item_bank(50, "4PL", seed=7)
     data = from_catsim_matrix(bank.items[:, :4], pool_id="cs", pool_version="1", name="catsim")
     pool = Pool.from_dict(data)
-    assert pool.n_items == 50
+    assert pool.size == 50
     assert {it.model for it in pool.items} == {"4PL"}
     assert pool.items[0].id == "cs-0001"
     np.testing.assert_array_equal(pool.params.catsim_matrix(), bank.items[:, :4])

@@ -1,7 +1,9 @@
 """Tests of cat_engine.irt against independent scalar formulas, numerical derivatives and catsim."""
 
 import math
+from collections.abc import Sequence
 from decimal import Decimal, getcontext
+from typing import Any
 
 import catsim.irt
 import numpy as np
@@ -19,16 +21,19 @@ from cat_engine.irt import (
 )
 
 SETTINGS = settings(max_examples=40, deadline=None)
+# One item of the reference formulas: ("dich", a, b, c, d), or ("gpcm" | "grm", a, [steps or thresholds]); the shape
+# of the specs that conftest.make_params takes.
+Spec = tuple[Any, ...]
 
 # --- independent reference formulas (plain Python math) -------------------------------------------------------
 
 
-def ref_4pl(theta, a, b, c=0.0, d=1.0, D=1.0):
+def ref_4pl(theta: float, a: float, b: float, c: float = 0.0, d: float = 1.0, D: float = 1.0) -> float:
     """P(correct) of the 4PL, Barton & Lord (1981)."""
     return c + (d - c) / (1.0 + math.exp(-D * a * (theta - b)))
 
 
-def ref_gpcm(theta, a, steps, D=1.0):
+def ref_gpcm(theta: float, a: float, steps: Sequence[float], D: float = 1.0) -> list[float]:
     """Category probabilities of the GPCM, Muraki (1992)."""
     z = [0.0]
     for step in steps:
@@ -39,13 +44,13 @@ def ref_gpcm(theta, a, steps, D=1.0):
     return [v / total for v in e]
 
 
-def ref_grm(theta, a, thresholds, D=1.0):
+def ref_grm(theta: float, a: float, thresholds: Sequence[float], D: float = 1.0) -> list[float]:
     """Category probabilities of the GRM, Samejima (1969)."""
     star = [1.0] + [1.0 / (1.0 + math.exp(-D * a * (theta - t))) for t in thresholds] + [0.0]
     return [star[k] - star[k + 1] for k in range(len(thresholds) + 1)]
 
 
-def ref_probs(theta, spec, D=1.0):
+def ref_probs(theta: float, spec: Spec, D: float = 1.0) -> list[float]:
     """Category probabilities of one item described by a spec tuple."""
     kind = spec[0]
     if kind == "dich":
@@ -57,7 +62,7 @@ def ref_probs(theta, spec, D=1.0):
     return ref_grm(theta, spec[1], spec[2], D)
 
 
-def ref_information(theta, spec, D=1.0, h=1e-5):
+def ref_information(theta: float, spec: Spec, D: float = 1.0, h: float = 1e-5) -> float:
     """sum_k P_k'^2 / P_k with P_k' by central difference of the reference formulas."""
     up = ref_probs(theta + h, spec, D)
     down = ref_probs(theta - h, spec, D)
@@ -77,7 +82,7 @@ locations = st.floats(-3.0, 3.0, allow_nan=False)
 
 
 @st.composite
-def dichotomous_specs(draw):
+def dichotomous_specs(draw: st.DrawFn) -> Spec:
     kind = draw(st.sampled_from(["1PL", "2PL", "3PL", "4PL"]))
     a = 1.0 if kind == "1PL" else draw(discriminations)
     b = draw(locations)
@@ -87,13 +92,13 @@ def dichotomous_specs(draw):
 
 
 @st.composite
-def gpcm_specs(draw):
+def gpcm_specs(draw: st.DrawFn) -> Spec:
     steps = draw(st.lists(locations, min_size=1, max_size=5))
     return ("gpcm", draw(discriminations), steps)
 
 
 @st.composite
-def grm_specs(draw):
+def grm_specs(draw: st.DrawFn) -> Spec:
     start = draw(st.floats(-3.0, 0.0))
     gaps = draw(st.lists(st.floats(0.05, 1.5), min_size=0, max_size=4))
     thresholds = [start]
@@ -106,8 +111,8 @@ any_spec = st.one_of(dichotomous_specs(), gpcm_specs(), grm_specs())
 mixed_pools = st.lists(any_spec, min_size=1, max_size=8)
 
 
-def random_mixed_specs(rng, n):
-    specs = []
+def random_mixed_specs(rng: np.random.Generator, n: int) -> list[Spec]:
+    specs: list[Spec] = []
     for i in range(n):
         kind = i % 3
         if kind == 0:
@@ -125,7 +130,7 @@ def random_mixed_specs(rng, n):
 @pytest.mark.parametrize("model", ["1PL", "2PL", "3PL", "4PL"])
 @SETTINGS
 @given(data=st.data(), theta=thetas)
-def test_dichotomous_probability_matches_formula(model, data, theta):
+def test_dichotomous_probability_matches_formula(model: str, data: st.DataObject, theta: float) -> None:
     a = 1.0 if model == "1PL" else data.draw(discriminations)
     b = data.draw(locations)
     c = data.draw(st.floats(0.0, 0.35)) if model in ("3PL", "4PL") else 0.0
@@ -145,7 +150,7 @@ def test_dichotomous_probability_matches_formula(model, data, theta):
     assert probs[0, 0] == pytest.approx(1.0 - expected, rel=1e-12, abs=1e-14)
 
 
-def test_dichotomous_known_values():
+def test_dichotomous_known_values() -> None:
     params = ItemParams.dichotomous([1.5, 1.0, 2.0], [0.0, 1.0, -1.0], [0.2, 0.0, 0.25], [1.0, 1.0, 0.9])
     probs = category_probabilities(np.array([0.0, 1.0, -1.0]), params, [0, 1, 2])
     # at theta == b the logistic is 1/2, so P = (c + d) / 2
@@ -154,7 +159,7 @@ def test_dichotomous_known_values():
 
 @SETTINGS
 @given(spec=gpcm_specs(), theta=thetas, D=st.sampled_from([1.0, 1.702]))
-def test_gpcm_probabilities_match_formula(spec, theta, D):
+def test_gpcm_probabilities_match_formula(spec: Spec, theta: float, D: float) -> None:
     params = make_params([spec], D=D)
     probs = category_probabilities(theta, params)
     np.testing.assert_allclose(probs[0], ref_gpcm(theta, spec[1], spec[2], D), rtol=1e-10, atol=1e-14)
@@ -162,13 +167,13 @@ def test_gpcm_probabilities_match_formula(spec, theta, D):
 
 @SETTINGS
 @given(spec=grm_specs(), theta=thetas, D=st.sampled_from([1.0, 1.702]))
-def test_grm_probabilities_match_formula(spec, theta, D):
+def test_grm_probabilities_match_formula(spec: Spec, theta: float, D: float) -> None:
     params = make_params([spec], D=D)
     probs = category_probabilities(theta, params)
     np.testing.assert_allclose(probs[0], ref_grm(theta, spec[1], spec[2], D), rtol=1e-10, atol=1e-14)
 
 
-def test_gpcm_known_value():
+def test_gpcm_known_value() -> None:
     # two steps at 0: z = [0, theta, 2 theta]; at theta = 0 every category is equally likely
     params = make_params([("gpcm", 1.3, [0.0, 0.0])])
     np.testing.assert_allclose(category_probabilities(0.0, params)[0], [1 / 3, 1 / 3, 1 / 3], rtol=1e-14)
@@ -176,7 +181,7 @@ def test_gpcm_known_value():
 
 @SETTINGS
 @given(specs=mixed_pools, theta=thetas, D=st.sampled_from([1.0, 1.702]))
-def test_mixed_pool_probabilities_match_formulas_and_sum_to_one(specs, theta, D):
+def test_mixed_pool_probabilities_match_formulas_and_sum_to_one(specs: list[Spec], theta: float, D: float) -> None:
     params = make_params(specs, D=D)
     probs = category_probabilities(theta, params)
     assert probs.shape == (len(specs), params.max_categories)
@@ -188,7 +193,7 @@ def test_mixed_pool_probabilities_match_formulas_and_sum_to_one(specs, theta, D)
         assert np.all(probs[i, len(expected) :] == 0.0), "categories an item does not have get probability 0"
 
 
-def test_category_probabilities_sum_to_one_on_a_grid():
+def test_category_probabilities_sum_to_one_on_a_grid() -> None:
     rng = np.random.default_rng(1)
     params = make_params(random_mixed_specs(rng, 30))
     grid = np.linspace(-10, 10, 201)
@@ -203,7 +208,7 @@ def test_category_probabilities_sum_to_one_on_a_grid():
 
 @SETTINGS
 @given(specs=mixed_pools, theta=thetas, D=st.sampled_from([1.0, 1.702]))
-def test_information_equals_numerical_derivative(specs, theta, D):
+def test_information_equals_numerical_derivative(specs: list[Spec], theta: float, D: float) -> None:
     params = make_params(specs, D=D)
     info = information(theta, params)
     assert info.shape == (len(specs),)
@@ -212,7 +217,7 @@ def test_information_equals_numerical_derivative(specs, theta, D):
 
 
 @pytest.mark.parametrize("kind", ["dich", "gpcm", "grm"])
-def test_information_equals_numerical_derivative_per_model_on_grid(kind):
+def test_information_equals_numerical_derivative_per_model_on_grid(kind: str) -> None:
     rng = np.random.default_rng(7)
     specs = [s for s in random_mixed_specs(rng, 60) if s[0] == kind]
     params = make_params(specs)
@@ -222,7 +227,7 @@ def test_information_equals_numerical_derivative_per_model_on_grid(kind):
     np.testing.assert_allclose(info, expected, rtol=1e-5, atol=1e-8)
 
 
-def _exact_information(theta: float, spec: tuple[object, ...]) -> float:
+def _exact_information(theta: float, spec: Spec) -> float:
     """Polytomous item information in 80-digit decimal arithmetic: I = sum_k P_k'^2 / P_k."""
     getcontext().prec = 80
     kind, a, steps = spec[0], Decimal(spec[1]), [Decimal(x) for x in spec[2]]
@@ -242,7 +247,7 @@ def _exact_information(theta: float, spec: tuple[object, ...]) -> float:
 
 
 @pytest.mark.parametrize("theta", [-40.0, -12.0, -3.0, -0.5, 0.0, 0.7, 2.5, 9.0, 40.0])
-def test_polytomous_information_is_accurate_far_from_the_items(theta):
+def test_polytomous_information_is_accurate_far_from_the_items(theta: float) -> None:
     # the whole-pool path (per model family, categories on the leading axis) against 80-digit arithmetic, also
     # where probabilities underflow: selection compares these numbers
     rng = np.random.default_rng(11)
@@ -251,11 +256,11 @@ def test_polytomous_information_is_accurate_far_from_the_items(theta):
     fast = information(np.array([theta]), params)
     exact = [_exact_information(theta, s) for s in specs]
     np.testing.assert_allclose(fast, exact, rtol=1e-9, atol=1e-300)
-    general = information(np.array([theta]), params, np.arange(params.n_items))  # the per-item path
+    general = information(np.array([theta]), params, np.arange(params.size))  # the per-item path
     np.testing.assert_allclose(general, fast, rtol=1e-5, atol=1e-12 * max(exact))
 
 
-def test_information_closed_forms():
+def test_information_closed_forms() -> None:
     # GPCM: D^2 a^2 Var(k | theta); GRM at a symmetric point; 2PL: a^2 P Q
     a, D, theta = 1.2, 1.702, 0.3
     gp = make_params([("gpcm", a, [-0.5, 0.4, 1.0])], D=D)
@@ -270,7 +275,7 @@ def test_information_closed_forms():
 
 @SETTINGS
 @given(spec=dichotomous_specs(), theta=thetas, D=st.sampled_from([1.0, 1.702]))
-def test_dichotomous_information_equals_catsim(spec, theta, D):
+def test_dichotomous_information_equals_catsim(spec: Spec, theta: float, D: float) -> None:
     _, a, b, c, d = spec
     params = ItemParams.dichotomous([a], [b], [c], [d], D=D)
     expected = catsim.irt.inf(theta, a * D, b, c, d)
@@ -280,7 +285,7 @@ def test_dichotomous_information_equals_catsim(spec, theta, D):
     assert information(theta, params)[0] == pytest.approx(expected, rel=1e-9, abs=1e-9 * peak)
 
 
-def test_dichotomous_information_equals_catsim_vectorised():
+def test_dichotomous_information_equals_catsim_vectorised() -> None:
     rng = np.random.default_rng(3)
     n = 200
     a, b = rng.lognormal(0, 0.4, n), rng.normal(size=n)
@@ -292,7 +297,7 @@ def test_dichotomous_information_equals_catsim_vectorised():
     np.testing.assert_allclose(info, expected, rtol=1e-9, atol=1e-12)  # catsim loses digits in (P - c) at tiny I
 
 
-def test_information_is_positive_and_finite_at_extremes():
+def test_information_is_positive_and_finite_at_extremes() -> None:
     rng = np.random.default_rng(11)
     params = make_params(random_mixed_specs(rng, 30))
     grid = np.linspace(-10, 10, 101)
@@ -304,7 +309,7 @@ def test_information_is_positive_and_finite_at_extremes():
 # --- broadcasting -----------------------------------------------------------------------------------------------
 
 
-def test_broadcast_theta_column_against_all_items():
+def test_broadcast_theta_column_against_all_items() -> None:
     rng = np.random.default_rng(5)
     specs = random_mixed_specs(rng, 9)
     params = make_params(specs)
@@ -325,7 +330,7 @@ def test_broadcast_theta_column_against_all_items():
     np.testing.assert_allclose(info2, info, rtol=1e-12)
 
 
-def test_broadcast_items_column_against_theta_row():
+def test_broadcast_items_column_against_theta_row() -> None:
     rng = np.random.default_rng(6)
     specs = random_mixed_specs(rng, 12)
     params = make_params(specs)
@@ -347,7 +352,7 @@ def test_broadcast_items_column_against_theta_row():
             assert info[n_i, q_i] == pytest.approx(ref_information(t, specs[item]), rel=1e-5, abs=1e-8)
 
 
-def test_broadcast_nodes_against_administered_items():
+def test_broadcast_nodes_against_administered_items() -> None:
     # the shape node_loglik uses: theta (Q, 1) against items (N, 1, L) -> (N, Q, L)
     rng = np.random.default_rng(8)
     params = make_params(random_mixed_specs(rng, 10))
@@ -362,7 +367,7 @@ def test_broadcast_nodes_against_administered_items():
             np.testing.assert_allclose(logp[n_i, :, l_i], single, rtol=1e-12)
 
 
-def test_scalar_theta_and_scalar_item():
+def test_scalar_theta_and_scalar_item() -> None:
     params = make_params([("dich", 1.0, 0.0, 0.0, 1.0), ("grm", 1.0, [-1.0, 1.0])])
     assert category_probabilities(0.0, params, 1).shape == (3,)
     assert information(0.0, params, 0).shape == ()
@@ -373,7 +378,7 @@ def test_scalar_theta_and_scalar_item():
 
 
 @pytest.mark.parametrize("theta", [-10.0, 10.0])
-def test_log_probability_finite_at_extreme_theta(theta):
+def test_log_probability_finite_at_extreme_theta(theta: float) -> None:
     specs = [
         ("dich", 3.0, 4.0, 0.0, 1.0),
         ("dich", 3.0, -4.0, 0.0, 1.0),
@@ -393,7 +398,7 @@ def test_log_probability_finite_at_extreme_theta(theta):
 
 
 @pytest.mark.parametrize("c", [0.0, 1e-300, 1e-15, 1e-9])
-def test_log_probability_finite_for_c_near_zero(c):
+def test_log_probability_finite_for_c_near_zero(c: float) -> None:
     params = ItemParams.dichotomous([4.0], [3.0], [c])
     grid = np.linspace(-10, 10, 41)
     for cat in (0, 1):
@@ -406,7 +411,7 @@ def test_log_probability_finite_for_c_near_zero(c):
 
 @SETTINGS
 @given(specs=mixed_pools, theta=st.floats(-3.5, 3.5), data=st.data())
-def test_score_function_is_derivative_of_log_probability(specs, theta, data):
+def test_score_function_is_derivative_of_log_probability(specs: list[Spec], theta: float, data: st.DataObject) -> None:
     params = make_params(specs)
     cats = np.array([data.draw(st.integers(0, int(k) - 1)) for k in params.n_categories])
     items = np.arange(len(specs))
@@ -423,7 +428,7 @@ def test_score_function_is_derivative_of_log_probability(specs, theta, data):
     np.testing.assert_allclose(info, information(theta, params, items), rtol=1e-12)
 
 
-def test_log_probability_matches_formula():
+def test_log_probability_matches_formula() -> None:
     rng = np.random.default_rng(9)
     specs = random_mixed_specs(rng, 15)
     params = make_params(specs)
@@ -439,7 +444,7 @@ def test_log_probability_matches_formula():
 
 @SETTINGS
 @given(specs=mixed_pools)
-def test_d_scaling_equals_scaled_discrimination(specs):
+def test_d_scaling_equals_scaled_discrimination(specs: list[Spec]) -> None:
     D = 1.702
     with_d = make_params(specs, D=D)
     scaled_specs = [(s[0], s[1] * D, *s[2:]) for s in specs]
@@ -449,14 +454,14 @@ def test_d_scaling_equals_scaled_discrimination(specs):
     np.testing.assert_allclose(information(grid, with_d), information(grid, folded), rtol=1e-10, atol=1e-300)
 
 
-def test_catsim_matrix_folds_d():
+def test_catsim_matrix_folds_d() -> None:
     params = ItemParams.dichotomous([1.0, 2.0], [0.5, -0.5], [0.1, 0.2], [1.0, 0.9], D=1.702)
     np.testing.assert_allclose(params.catsim_matrix(), [[1.702, 0.5, 0.1, 1.0], [3.404, -0.5, 0.2, 0.9]])
     with pytest.raises(ValueError, match="dichotomous"):
         make_params([("gpcm", 1.0, [0.0])]).catsim_matrix()
 
 
-def test_item_params_are_read_only():
+def test_item_params_are_read_only() -> None:
     params = ItemParams.dichotomous([1.0], [0.0])
     with pytest.raises(ValueError):
         params.a[0] = 2.0

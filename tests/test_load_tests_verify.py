@@ -23,7 +23,7 @@ def _applied(seq: int, item: str, response: int) -> dict[str, Any]:
     return {"kind": "answer", "conn": "p/c", "seq": seq, "response": response, "item_id": item, "response_ms": 900}
 
 
-AUDIT = [
+AUDIT: list[dict[str, Any]] = [
     {"kind": "hello", "conn": "p/c"},
     {"kind": "presented", "seq": 1, "item_id": "A"},
     _applied(1, "A", 2),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from conftest import load
 
@@ -11,7 +13,7 @@ from cat_engine.simulate import simulate_subtest
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def test_plots_are_written_as_png(tmp_path):
+def test_plots_are_written_as_png(tmp_path: Path) -> None:
     battery = load(tmp_path)
     results = [simulate_subtest(s, np.linspace(-2, 2, 60), np.random.default_rng(0)) for s in battery.subtests]
     written = plot_simulation(results, tmp_path / "plots", lang="en")

@@ -3,6 +3,8 @@
 import copy
 import json
 import math
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ from cat_engine.pool import FORMAT_VERSION, Pool, load_pool, save_pool
 SOURCE = "pools/test-pool.json"
 
 
-def make_pool_dict():
+def make_pool_dict() -> dict[str, Any]:
     """A minimal valid pool: one item of every model, one enemy pair, one exposure parameter."""
     return {
         "format_version": 1,
@@ -85,11 +87,11 @@ def make_pool_dict():
     }
 
 
-def item_of(data, item_id):
+def item_of(data: dict[str, Any], item_id: str) -> dict[str, Any]:
     return next(it for it in data["items"] if it["id"] == item_id)
 
 
-def write_json(path, data):
+def write_json(path: Path, data: object) -> Path:
     path.write_text(json.dumps(data, indent=1), encoding="utf-8")
     return path
 
@@ -97,9 +99,9 @@ def write_json(path, data):
 # --- loading ----------------------------------------------------------------------------------------------------
 
 
-def test_minimal_pool_loads():
+def test_minimal_pool_loads() -> None:
     pool = Pool.from_dict(make_pool_dict(), source=SOURCE)
-    assert pool.n_items == 6
+    assert pool.size == 6
     assert pool.source == SOURCE
     assert pool.pool_id == "test-pool"
     assert pool.content_areas == ("Alpha", "Beta")
@@ -111,7 +113,7 @@ def test_minimal_pool_loads():
     np.testing.assert_array_equal(params.model, [DICHOTOMOUS] * 4 + [GPCM, GRM])
     np.testing.assert_allclose(params.a, [1.0, 1.1, 1.3, 0.9, 0.9, 1.4])
     np.testing.assert_allclose(params.b[:4], [-0.5, 0.2, 0.4, -1.0])
-    np.testing.assert_allclose(params.b[4:], [np.mean([-1.6, -0.7, 0.2, 1.1]), 0.0])
+    np.testing.assert_allclose(params.b[4:], [float(np.mean([-1.6, -0.7, 0.2, 1.1])), 0.0])
     np.testing.assert_allclose(params.c, [0, 0, 0.2, 0.1, 0, 0])
     np.testing.assert_allclose(params.d, [1, 1, 1, 0.95, 1, 1])
     np.testing.assert_array_equal(params.n_categories, [2, 2, 2, 2, 5, 4])
@@ -124,7 +126,7 @@ def test_minimal_pool_loads():
     assert pool.n_options(4) == 5
 
 
-def test_theta_scale_d_reaches_params_and_defaults():
+def test_theta_scale_d_reaches_params_and_defaults() -> None:
     data = make_pool_dict()
     data["theta_scale"] = {"D": 1.702}
     pool = Pool.from_dict(data)
@@ -134,7 +136,7 @@ def test_theta_scale_d_reaches_params_and_defaults():
     assert Pool.from_dict(data).params.D == 1.0
 
 
-def test_arrays_are_read_only():
+def test_arrays_are_read_only() -> None:
     pool = Pool.from_dict(make_pool_dict())
     with pytest.raises(ValueError):
         pool.enemy_matrix[0, 1] = True
@@ -145,7 +147,7 @@ def test_arrays_are_read_only():
 # --- scoring ----------------------------------------------------------------------------------------------------
 
 
-def test_score_by_key():
+def test_score_by_key() -> None:
     pool = Pool.from_dict(make_pool_dict())
     i = pool.index_of("D3")  # key 2 of 4 options
     assert [pool.score(i, r) for r in range(4)] == [0, 0, 1, 0]
@@ -153,7 +155,7 @@ def test_score_by_key():
     assert [pool.score(i, r) for r in range(3)] == [1, 0, 0]
 
 
-def test_score_by_option_weights():
+def test_score_by_option_weights() -> None:
     pool = Pool.from_dict(make_pool_dict())
     i = pool.index_of("P1")  # weights [3, 1, 5, 2, 4]
     assert [pool.score(i, r) for r in range(5)] == [2, 0, 4, 1, 3]
@@ -162,7 +164,7 @@ def test_score_by_option_weights():
     np.testing.assert_array_equal(pool.scoring[pool.index_of("P2")], [0, 1, 2, 3, -1])
 
 
-def test_score_with_weights_not_starting_at_zero_or_one():
+def test_score_with_weights_not_starting_at_zero_or_one() -> None:
     data = make_pool_dict()
     item_of(data, "P2")["option_weights"] = [-1, 1, 0, 2]
     pool = Pool.from_dict(data)
@@ -172,7 +174,7 @@ def test_score_with_weights_not_starting_at_zero_or_one():
 
 @pytest.mark.parametrize("item_id", ["D1", "D3", "P1", "P2"])
 @pytest.mark.parametrize("bad", [-1, "n_options", True, False, "1", 1.5, None, 1.0])
-def test_score_rejects_non_option_responses(item_id, bad):
+def test_score_rejects_non_option_responses(item_id: str, bad: Any) -> None:
     pool = Pool.from_dict(make_pool_dict())
     i = pool.index_of(item_id)
     response = pool.n_options(i) if bad == "n_options" else bad
@@ -185,7 +187,7 @@ def test_score_rejects_non_option_responses(item_id, bad):
 # --- round trips ------------------------------------------------------------------------------------------------
 
 
-def test_to_dict_from_dict_round_trip():
+def test_to_dict_from_dict_round_trip() -> None:
     data = make_pool_dict()
     pool = Pool.from_dict(copy.deepcopy(data), source=SOURCE)
     out = pool.to_dict()
@@ -200,7 +202,7 @@ def test_to_dict_from_dict_round_trip():
     np.testing.assert_array_equal(again.exposure_k, pool.exposure_k)
 
 
-def test_from_dict_does_not_keep_references_to_the_input():
+def test_from_dict_does_not_keep_references_to_the_input() -> None:
     data = make_pool_dict()
     pool = Pool.from_dict(data)
     data["items"][1]["params"]["a"] = 99.0
@@ -209,7 +211,7 @@ def test_from_dict_does_not_keep_references_to_the_input():
     assert pool.calibration["note"] == "synthetic test parameters"
 
 
-def test_save_pool_then_load_pool_round_trip(tmp_path):
+def test_save_pool_then_load_pool_round_trip(tmp_path: Path) -> None:
     pool = Pool.from_dict(make_pool_dict(), source=SOURCE)
     path = tmp_path / "saved.json"
     save_pool(pool, path)
@@ -225,7 +227,7 @@ def test_save_pool_then_load_pool_round_trip(tmp_path):
     assert on_disk == make_pool_dict()
 
 
-def test_save_pool_overwrites_and_keeps_unicode(tmp_path):
+def test_save_pool_overwrites_and_keeps_unicode(tmp_path: Path) -> None:
     data = make_pool_dict()
     data["items"][0]["stem"] = "Apa yang sebaiknya Anda lakukan? — «ü»"
     path = tmp_path / "pool.json"
@@ -234,7 +236,7 @@ def test_save_pool_overwrites_and_keeps_unicode(tmp_path):
     assert load_pool(path).items[0].stem == data["items"][0]["stem"]
 
 
-def test_with_exposure_k():
+def test_with_exposure_k() -> None:
     pool = Pool.from_dict(make_pool_dict(), source=SOURCE)
     ks = [0.5, 1.0, 0.123456, 1.0, 0.9, 0.25]
     updated = pool.with_exposure_k(ks)
@@ -251,7 +253,7 @@ def test_with_exposure_k():
 
 
 @pytest.mark.parametrize("bad", [0.0, 1.5, -0.2, math.nan])
-def test_with_exposure_k_validates(bad):
+def test_with_exposure_k_validates(bad: float) -> None:
     pool = Pool.from_dict(make_pool_dict(), source=SOURCE)
     with pytest.raises(PoolValidationError) as info:
         pool.with_exposure_k([bad, 1, 1, 1, 1, 1])
@@ -259,15 +261,15 @@ def test_with_exposure_k_validates(bad):
     assert info.value.field == "exposure_k"
 
 
-def test_with_exposure_k_needs_one_value_per_item():
+def test_with_exposure_k_needs_one_value_per_item() -> None:
     pool = Pool.from_dict(make_pool_dict())
     with pytest.raises(ValueError):
         pool.with_exposure_k([0.5, 0.5])
 
 
-def test_small_exposure_k_survives_save_and_load(tmp_path):
-    # BUG: to_dict() rounds exposure_k to 4 decimals, so a valid k < 0.00005 is written as 0.0, which load_pool
-    # then rejects: a pool that loads cannot be saved and loaded again (the same happens in with_exposure_k).
+def test_small_exposure_k_survives_save_and_load(tmp_path: Path) -> None:
+    """A valid k below 0.00005 survives saving (it was once rounded to 4 decimals, written as 0.0 and then
+    refused on loading: a pool that loaded could not be saved and loaded again)."""
     data = make_pool_dict()
     item_of(data, "D1")["exposure_k"] = 4e-5
     pool = Pool.from_dict(data, source=SOURCE)
@@ -277,15 +279,14 @@ def test_small_exposure_k_survives_save_and_load(tmp_path):
     assert loaded.exposure_k[0] > 0
 
 
-def test_with_small_exposure_k():
-    # BUG (same cause): with_exposure_k rounds to 4 decimals before validating, so a valid k = 4e-5 becomes 0.0
-    # and is rejected with "must be in (0, 1], got 0.0".
+def test_with_small_exposure_k() -> None:
+    """with_exposure_k keeps a valid k = 4e-5 (it once rounded before validating and refused it as 0.0)."""
     pool = Pool.from_dict(make_pool_dict())
     updated = pool.with_exposure_k([4e-5, 1, 1, 1, 1, 1])
     assert 0 < updated.exposure_k[0] <= 1e-4
 
 
-def test_enemies_are_symmetric():
+def test_enemies_are_symmetric() -> None:
     pool = Pool.from_dict(make_pool_dict())
     i, j = pool.index_of("D2"), pool.index_of("D3")
     assert pool.enemy_matrix[i, j] and pool.enemy_matrix[j, i]
@@ -295,7 +296,7 @@ def test_enemies_are_symmetric():
     assert pool.items[j].enemies == ()  # only D2 lists the relation; the matrix makes it symmetric
 
 
-def test_enemies_listed_on_both_sides_or_twice():
+def test_enemies_listed_on_both_sides_or_twice() -> None:
     data = make_pool_dict()
     item_of(data, "D3")["enemies"] = ["D2", "P1", "P1"]
     pool = Pool.from_dict(data)
@@ -308,7 +309,9 @@ def test_enemies_listed_on_both_sides_or_twice():
 # --- validation errors ------------------------------------------------------------------------------------------
 
 
-def expect_error(data, item_id, field, tmp_path=None, match=None):
+def expect_error(
+    data: dict[str, Any], item_id: str | None, field: str, tmp_path: Path | None = None, match: str | None = None
+) -> PoolValidationError:
     """Assert the pool is rejected naming the item and field, via from_dict and (when given a dir) load_pool."""
     with pytest.raises(PoolValidationError) as info:
         Pool.from_dict(copy.deepcopy(data), source=SOURCE)
@@ -331,7 +334,7 @@ def expect_error(data, item_id, field, tmp_path=None, match=None):
     return err
 
 
-def test_duplicate_ids(tmp_path):
+def test_duplicate_ids(tmp_path: Path) -> None:
     data = make_pool_dict()
     item_of(data, "P2")["id"] = "D2"
     err = expect_error(data, "D2", "id", tmp_path)
@@ -339,58 +342,58 @@ def test_duplicate_ids(tmp_path):
 
 
 @pytest.mark.parametrize("a", [0, 0.0, -1.2])
-def test_discrimination_not_positive(tmp_path, a):
+def test_discrimination_not_positive(tmp_path: Path, a: float) -> None:
     data = make_pool_dict()
     item_of(data, "D2")["params"]["a"] = a
     expect_error(data, "D2", "params.a", tmp_path)
 
 
-def test_discrimination_not_positive_polytomous(tmp_path):
+def test_discrimination_not_positive_polytomous(tmp_path: Path) -> None:
     data = make_pool_dict()
     item_of(data, "P1")["params"]["a"] = -0.5
     expect_error(data, "P1", "params.a", tmp_path)
 
 
 @pytest.mark.parametrize("c", [-0.01, 1.2])
-def test_c_outside_unit_interval(tmp_path, c):
+def test_c_outside_unit_interval(tmp_path: Path, c: float) -> None:
     data = make_pool_dict()
     item_of(data, "D3")["params"]["c"] = c
     expect_error(data, "D3", "params.c", tmp_path)
 
 
 @pytest.mark.parametrize(("c", "d"), [(0.5, 0.5), (0.6, 0.4)])
-def test_c_not_below_d(tmp_path, c, d):
+def test_c_not_below_d(tmp_path: Path, c: float, d: float) -> None:
     data = make_pool_dict()
     item_of(data, "D4")["params"].update(c=c, d=d)
     expect_error(data, "D4", "params.c", tmp_path)
 
 
-def test_3pl_c_of_one(tmp_path):
+def test_3pl_c_of_one(tmp_path: Path) -> None:
     data = make_pool_dict()
     item_of(data, "D3")["params"]["c"] = 1.0
     expect_error(data, "D3", "params.c", tmp_path)
 
 
-def test_d_above_one(tmp_path):
+def test_d_above_one(tmp_path: Path) -> None:
     data = make_pool_dict()
     item_of(data, "D4")["params"]["d"] = 1.01
     expect_error(data, "D4", "params.d", tmp_path)
 
 
 @pytest.mark.parametrize("thresholds", [[-1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-def test_unordered_grm_thresholds(tmp_path, thresholds):
+def test_unordered_grm_thresholds(tmp_path: Path, thresholds: list[float]) -> None:
     data = make_pool_dict()
     item_of(data, "P2")["params"]["b"] = thresholds
     expect_error(data, "P2", "params.b", tmp_path)
 
 
-def test_unordered_gpcm_steps_are_allowed():
+def test_unordered_gpcm_steps_are_allowed() -> None:
     data = make_pool_dict()
     item_of(data, "P1")["params"]["b"] = [1.1, -1.6, 0.2, -0.7]
     Pool.from_dict(data)
 
 
-def test_option_count_not_matching_categories(tmp_path):
+def test_option_count_not_matching_categories(tmp_path: Path) -> None:
     data = make_pool_dict()
     item = item_of(data, "P1")  # GPCM with 4 steps -> 5 categories, but only 4 options
     item["options"] = item["options"][:4]
@@ -399,47 +402,47 @@ def test_option_count_not_matching_categories(tmp_path):
     assert "4 options" in err.problem
 
 
-def test_missing_key(tmp_path):
+def test_missing_key(tmp_path: Path) -> None:
     data = make_pool_dict()
     del item_of(data, "D3")["key"]
     expect_error(data, "D3", "key", tmp_path, match="missing")
 
 
 @pytest.mark.parametrize("key", [4, -1, 10])
-def test_key_out_of_range(tmp_path, key):
+def test_key_out_of_range(tmp_path: Path, key: int) -> None:
     data = make_pool_dict()
     item_of(data, "D3")["key"] = key  # 4 options
     expect_error(data, "D3", "key", tmp_path)
 
 
 @pytest.mark.parametrize("key", [True, 1.0, "1"])
-def test_key_not_an_integer(tmp_path, key):
+def test_key_not_an_integer(tmp_path: Path, key: object) -> None:
     data = make_pool_dict()
     item_of(data, "D3")["key"] = key
     expect_error(data, "D3", "key", tmp_path)
 
 
-def test_key_on_polytomous_item(tmp_path):
+def test_key_on_polytomous_item(tmp_path: Path) -> None:
     data = make_pool_dict()
     item_of(data, "P2")["key"] = 1
     expect_error(data, "P2", "key", tmp_path)
 
 
-def test_option_weights_on_dichotomous_item(tmp_path):
+def test_option_weights_on_dichotomous_item(tmp_path: Path) -> None:
     data = make_pool_dict()
     item_of(data, "D2")["option_weights"] = [0, 1]
     expect_error(data, "D2", "option_weights", tmp_path)
 
 
 @pytest.mark.parametrize("weights", [[1, 2, 4, 5], [1, 1, 2, 3], [0, 2, 4, 6]])
-def test_option_weights_not_consecutive(tmp_path, weights):
+def test_option_weights_not_consecutive(tmp_path: Path, weights: list[int]) -> None:
     data = make_pool_dict()
     item_of(data, "P2")["option_weights"] = weights
     expect_error(data, "P2", "option_weights", tmp_path)
 
 
 @pytest.mark.parametrize("weights", [[0, 1, 2], [0, 1, 2, 3, 4], None])
-def test_option_weights_wrong_length_or_missing(tmp_path, weights):
+def test_option_weights_wrong_length_or_missing(tmp_path: Path, weights: list[int] | None) -> None:
     data = make_pool_dict()
     if weights is None:
         del item_of(data, "P2")["option_weights"]
@@ -448,35 +451,35 @@ def test_option_weights_wrong_length_or_missing(tmp_path, weights):
     expect_error(data, "P2", "option_weights", tmp_path)
 
 
-def test_unknown_enemy(tmp_path):
+def test_unknown_enemy(tmp_path: Path) -> None:
     data = make_pool_dict()
     item_of(data, "P1")["enemies"] = ["D1", "NOPE"]
     err = expect_error(data, "P1", "enemies", tmp_path)
     assert "NOPE" in err.problem
 
 
-def test_self_enemy(tmp_path):
+def test_self_enemy(tmp_path: Path) -> None:
     data = make_pool_dict()
     item_of(data, "D4")["enemies"] = ["D4"]
     expect_error(data, "D4", "enemies", tmp_path)
 
 
 @pytest.mark.parametrize("model", ["5PL", "gpcm", "", None])
-def test_unknown_model(tmp_path, model):
+def test_unknown_model(tmp_path: Path, model: str | None) -> None:
     data = make_pool_dict()
     item_of(data, "D2")["model"] = model
     expect_error(data, "D2", "model", tmp_path)
 
 
 @pytest.mark.parametrize("model", [["3PL"], {"name": "3PL"}])
-def test_model_of_wrong_json_type(tmp_path, model):
-    # BUG: `model not in MODEL_CODES` raises TypeError (unhashable type) instead of PoolValidationError.
+def test_model_of_wrong_json_type(tmp_path: Path, model: object) -> None:
+    """A list or object as the model names the item and field (it once escaped as TypeError: unhashable type)."""
     data = make_pool_dict()
     item_of(data, "D2")["model"] = model
     expect_error(data, "D2", "model", tmp_path)
 
 
-def test_unknown_item_field(tmp_path):
+def test_unknown_item_field(tmp_path: Path) -> None:
     data = make_pool_dict()
     item = item_of(data, "D2")
     item["contnet_area"] = item.pop("content_area")
@@ -484,25 +487,25 @@ def test_unknown_item_field(tmp_path):
     assert "unknown field" in err.problem
 
 
-def test_unknown_top_level_field(tmp_path):
+def test_unknown_top_level_field(tmp_path: Path) -> None:
     data = make_pool_dict()
     data["content_area"] = ["Alpha"]
     expect_error(data, None, "content_area", tmp_path)
 
 
-def test_unknown_parameter(tmp_path):
+def test_unknown_parameter(tmp_path: Path) -> None:
     data = make_pool_dict()
     item_of(data, "D2")["params"]["c"] = 0.1  # a 2PL has no c
     expect_error(data, "D2", "params.c", tmp_path)
 
 
-def test_missing_parameter(tmp_path):
+def test_missing_parameter(tmp_path: Path) -> None:
     data = make_pool_dict()
     del item_of(data, "D4")["params"]["d"]
     expect_error(data, "D4", "params.d", tmp_path)
 
 
-def test_content_area_not_declared(tmp_path):
+def test_content_area_not_declared(tmp_path: Path) -> None:
     data = make_pool_dict()
     item_of(data, "P1")["content_area"] = "Gamma"
     expect_error(data, "P1", "content_area", tmp_path)
@@ -520,14 +523,14 @@ def test_content_area_not_declared(tmp_path):
         ("P2", "params.a", math.inf),
     ],
 )
-def test_non_finite_parameter(item_id, field, value):
+def test_non_finite_parameter(item_id: str, field: str, value: float | list[float]) -> None:
     data = make_pool_dict()
     item_of(data, item_id)["params"][field.split(".")[1]] = value
     expect_error(data, item_id, field)
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "1e400"])
-def test_non_finite_number_in_a_file(tmp_path, literal):
+def test_non_finite_number_in_a_file(tmp_path: Path, literal: str) -> None:
     path = tmp_path / "nan-pool.json"
     text = json.dumps(make_pool_dict()).replace('"b": -0.5', f'"b": {literal}')
     assert literal in text
@@ -539,47 +542,47 @@ def test_non_finite_number_in_a_file(tmp_path, literal):
 
 
 @pytest.mark.parametrize("version", [2, 0, "1", None])
-def test_wrong_format_version(tmp_path, version):
+def test_wrong_format_version(tmp_path: Path, version: object) -> None:
     data = make_pool_dict()
     data["format_version"] = version
     expect_error(data, None, "format_version", tmp_path)
 
 
-def test_format_version_true_is_not_1(tmp_path):
-    # BUG (minor): `data.get("format_version") != 1` is False for True (and 1.0), so `"format_version": true` loads.
+def test_format_version_true_is_not_1(tmp_path: Path) -> None:
+    """``true`` is not the format version 1 (``True == 1`` in Python once let it load)."""
     data = make_pool_dict()
     data["format_version"] = True
     expect_error(data, None, "format_version", tmp_path)
 
 
-def test_missing_format_version(tmp_path):
+def test_missing_format_version(tmp_path: Path) -> None:
     data = make_pool_dict()
     del data["format_version"]
     expect_error(data, None, "format_version", tmp_path)
 
 
 @pytest.mark.parametrize("items", [[], None, {}])
-def test_empty_items(tmp_path, items):
+def test_empty_items(tmp_path: Path, items: object) -> None:
     data = make_pool_dict()
     data["items"] = items
     expect_error(data, None, "items", tmp_path)
 
 
 @pytest.mark.parametrize("k", [0, 0.0, 1.5, -0.1, True])
-def test_bad_exposure_k(tmp_path, k):
+def test_bad_exposure_k(tmp_path: Path, k: float) -> None:
     data = make_pool_dict()
     item_of(data, "D3")["exposure_k"] = k
     expect_error(data, "D3", "exposure_k", tmp_path)
 
 
-def test_exposure_k_of_one_is_allowed():
+def test_exposure_k_of_one_is_allowed() -> None:
     data = make_pool_dict()
     item_of(data, "D3")["exposure_k"] = 1
     assert Pool.from_dict(data).exposure_k[2] == 1.0
 
 
 @pytest.mark.parametrize("text", ["", "{", "{'format_version': 1}", '{"format_version": 1,}', "\xff\xfe"])
-def test_invalid_json_file(tmp_path, text):
+def test_invalid_json_file(tmp_path: Path, text: str) -> None:
     path = tmp_path / "invalid-pool.json"
     path.write_bytes(text.encode("latin-1"))
     with pytest.raises(PoolValidationError) as info:
@@ -591,7 +594,7 @@ def test_invalid_json_file(tmp_path, text):
     assert "invalid-pool.json" in str(err)
 
 
-def test_json_that_is_not_an_object(tmp_path):
+def test_json_that_is_not_an_object(tmp_path: Path) -> None:
     path = tmp_path / "list-pool.json"
     path.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(PoolValidationError) as info:
@@ -600,7 +603,7 @@ def test_json_that_is_not_an_object(tmp_path):
     assert "list-pool.json" in str(info.value)
 
 
-def test_missing_file(tmp_path):
+def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "no-such-pool.json"
     with pytest.raises(PoolValidationError) as info:
         load_pool(path)
@@ -611,7 +614,7 @@ def test_missing_file(tmp_path):
     assert "no-such-pool.json" in str(err)
 
 
-def test_directory_instead_of_file(tmp_path):
+def test_directory_instead_of_file(tmp_path: Path) -> None:
     with pytest.raises(PoolValidationError) as info:
         load_pool(tmp_path)
     assert info.value.field == "<file>"
@@ -621,27 +624,27 @@ def test_directory_instead_of_file(tmp_path):
     ("field", "value"),
     [("pool_id", ""), ("pool_version", 3), ("name", None), ("calibration", {}), ("content_areas", [])],
 )
-def test_bad_top_level_fields(tmp_path, field, value):
+def test_bad_top_level_fields(tmp_path: Path, field: str, value: object) -> None:
     data = make_pool_dict()
     data[field] = value
     err = expect_error(data, None, "calibration.note" if field == "calibration" else field, tmp_path)
     assert err.item_id is None
 
 
-def test_duplicate_content_area(tmp_path):
+def test_duplicate_content_area(tmp_path: Path) -> None:
     data = make_pool_dict()
     data["content_areas"] = ["Alpha", "Beta", "Alpha"]
     expect_error(data, None, "content_areas", tmp_path)
 
 
 @pytest.mark.parametrize("options", [["only"], [], ["a", ""], "ab"])
-def test_bad_options(tmp_path, options):
+def test_bad_options(tmp_path: Path, options: list[str] | str) -> None:
     data = make_pool_dict()
     item_of(data, "D2")["options"] = options
     expect_error(data, "D2", "options", tmp_path)
 
 
-def test_error_in_the_last_item_rejects_the_whole_file(tmp_path):
+def test_error_in_the_last_item_rejects_the_whole_file(tmp_path: Path) -> None:
     data = make_pool_dict()
     template = item_of(data, "D2")
     extra = []
@@ -662,10 +665,10 @@ def test_error_in_the_last_item_rejects_the_whole_file(tmp_path):
     assert "deep-error-pool.json" in str(info.value)
     # the same file without the error loads completely
     extra[-1]["params"]["a"] = 1.0
-    assert load_pool(write_json(path, data)).n_items == 206
+    assert load_pool(write_json(path, data)).size == 206
 
 
-def test_unknown_enemy_in_the_last_item_rejects_the_whole_file(tmp_path):
+def test_unknown_enemy_in_the_last_item_rejects_the_whole_file(tmp_path: Path) -> None:
     data = make_pool_dict()
     data["items"][-1]["enemies"] = ["D1", "GHOST"]
     path = write_json(tmp_path / "enemy-pool.json", data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from catsim.item_bank import ItemBank
 from catsim.selection import MaxInfoSelector
@@ -46,9 +47,9 @@ def _select(
     """
     theta_arr = np.broadcast_to(np.asarray(theta, dtype=np.float64), (rows,)).copy()
     if available is None:
-        available = np.ones((rows, pool.n_items), dtype=bool)
+        available = np.ones((rows, pool.size), dtype=bool)
     elif available.ndim == 1:
-        available = np.broadcast_to(available, (rows, pool.n_items)).copy()
+        available = np.broadcast_to(available, (rows, pool.size)).copy()
     if area_counts is None:
         area_counts = np.zeros((rows, len(pool.content_areas)), dtype=np.intp)
     elif area_counts.ndim == 1:
@@ -71,8 +72,9 @@ def _select(
     )
 
 
-def _info(pool: Pool, theta: float) -> np.ndarray:
-    return information(np.array([theta])[:, None], pool.params)[0]
+def _info(pool: Pool, theta: float) -> npt.NDArray[np.float64]:
+    row: npt.NDArray[np.float64] = information(np.array([theta])[:, None], pool.params)[0]
+    return row
 
 
 # --- maximum information -----------------------------------------------------------------------------------------
@@ -92,7 +94,7 @@ def test_max_info_matches_catsim(big_pool: Pool) -> None:
     rng = np.random.default_rng(7)
     n_cases = 120
     thetas = rng.uniform(-3.5, 3.5, n_cases)
-    administered = []
+    administered: list[list[int]] = []
     for row in range(n_cases):
         given = set(rng.choice(1000, size=int(rng.integers(0, 60)), replace=False).tolist())
         if row % 2:  # also take away the best items at this theta, so the answer is deep in the ranking
@@ -100,8 +102,8 @@ def test_max_info_matches_catsim(big_pool: Pool) -> None:
             given |= set(best[: int(rng.integers(1, 40))].tolist())
         administered.append(sorted(given))
     available = np.ones((n_cases, 1000), dtype=bool)
-    for row, given in enumerate(administered):
-        available[row, given] = False
+    for row, taken in enumerate(administered):
+        available[row, taken] = False
     n_given = np.array([len(g) for g in administered], dtype=np.intp)
     ours = select_items(
         big_pool,
@@ -134,7 +136,7 @@ def test_max_info_with_d_scaling_matches_catsim_matrix() -> None:
 
 def test_no_available_item_gives_minus_one() -> None:
     pool = make_pool(n_items=5)
-    available = np.zeros(pool.n_items, dtype=bool)
+    available = np.zeros(pool.size, dtype=bool)
     assert _select(pool, 0.0, available=available).tolist() == [-1]
     k5 = SelectionConfig(randomesque=5, first_item_randomesque=5)
     assert _select(pool, 0.0, available=available, config=k5).tolist() == [-1]
@@ -144,7 +146,7 @@ def test_rows_are_independent() -> None:
     """Each row gets its own maximum at its own theta and availability."""
     pool = make_pool(n_items=80, seed=3)
     thetas = np.array([-2.0, 0.0, 2.0])
-    available = np.ones((3, pool.n_items), dtype=bool)
+    available = np.ones((3, pool.size), dtype=bool)
     available[1, :40] = False
     chosen = _select(pool, thetas, rows=3, available=available)
     for row in range(3):
@@ -159,19 +161,19 @@ def test_randomesque_chooses_among_top_k_and_covers_them() -> None:
     pool = make_pool(n_items=100, seed=11)
     k = 5
     config = SelectionConfig(randomesque=k, first_item_randomesque=1)
-    available = np.ones(pool.n_items, dtype=bool)
+    available = np.ones(pool.size, dtype=bool)
     available[::7] = False
     info = np.where(available, _info(pool, 0.4), -np.inf)
     top = set(np.argsort(-info)[:k].tolist())
     chosen = _select(pool, 0.4, config=config, available=available, rows=3000, n_given=3)
     assert set(chosen.tolist()) == top
-    counts = np.bincount(chosen, minlength=pool.n_items)[sorted(top)]
+    counts = np.bincount(chosen, minlength=pool.size)[sorted(top)]
     assert counts.min() > 3000 / k * 0.7  # roughly uniform
 
 
 def test_randomesque_with_fewer_available_than_k() -> None:
     pool = make_pool(n_items=30, seed=2)
-    available = np.zeros(pool.n_items, dtype=bool)
+    available = np.zeros(pool.size, dtype=bool)
     available[[4, 9]] = True
     config = SelectionConfig(randomesque=10, first_item_randomesque=10)
     chosen = _select(pool, 0.0, config=config, available=available, rows=500)
@@ -230,7 +232,7 @@ def test_sympson_hetter_with_all_k_one_is_max_info() -> None:
     assert np.all(pool.exposure_k == 1.0)
     sh = SelectionConfig(randomesque=1, first_item_randomesque=1, exposure_control="sympson_hetter")
     thetas = np.linspace(-3, 3, 200)
-    available = np.random.default_rng(1).random((200, pool.n_items)) < 0.8
+    available = np.random.default_rng(1).random((200, pool.size)) < 0.8
     a = _select(pool, thetas, rows=200, config=sh, available=available, seed=5)
     b = _select(pool, thetas, rows=200, config=PLAIN, available=available, seed=6)
     assert a.tolist() == b.tolist()
@@ -303,12 +305,12 @@ def test_considered_marks_chosen_and_more_informative_items_that_failed() -> Non
     info = _info(base, 0.2)
     order = np.argsort(-info).tolist()
     pool = _pool_with_k(60, 25, {order[0]: 0.0001, order[1]: 0.5, order[2]: 0.0001, order[5]: 0.3})
-    available = np.ones(pool.n_items, dtype=bool)
+    available = np.ones(pool.size, dtype=bool)
     available[order[3]] = False  # administered: never considered
     config = SelectionConfig(randomesque=1, first_item_randomesque=1, exposure_control="sympson_hetter")
     rows = 400
     lottery = draw_lottery(pool, np.random.default_rng(3), rows)
-    considered = np.zeros((rows, pool.n_items), dtype=bool)
+    considered = np.zeros((rows, pool.size), dtype=bool)
     chosen = _select(pool, 0.2, config=config, rows=rows, available=available, lottery=lottery, considered=considered)
     for r in range(rows):
         more = available & (info > info[chosen[r]])
@@ -324,7 +326,7 @@ def test_considered_marks_chosen_and_more_informative_items_that_failed() -> Non
 
 def test_considered_without_exposure_control_marks_the_chosen_item() -> None:
     pool = make_pool(n_items=20, seed=26)
-    considered = np.zeros((1, pool.n_items), dtype=bool)
+    considered = np.zeros((1, pool.size), dtype=bool)
     considered[0, 0] = True  # accumulates in place
     chosen = int(_select(pool, 0.0, considered=considered)[0])
     assert chosen != 0
@@ -371,7 +373,7 @@ def test_content_balancing_picks_area_with_largest_deficit() -> None:
 def test_content_balancing_skips_unavailable_items_within_the_area() -> None:
     pool = _area_pool()
     bp = _bp(pool, A=BlueprintArea(0.5), B=BlueprintArea(0.3), C=BlueprintArea(0.2))
-    available = np.ones(pool.n_items, dtype=bool)
+    available = np.ones(pool.size, dtype=bool)
     available[pool.index_of("B0")] = False
     chosen = _select(pool, 0.0, blueprint=bp, area_counts=np.array([3, 0, 1]), n_given=4, available=available)[0]
     assert _area_of(pool, chosen) == "B"
@@ -421,7 +423,7 @@ def test_must_fill_offers_every_under_minimum_area_by_deficit() -> None:
 def test_blueprint_set_aside_when_no_open_area_has_items() -> None:
     pool = _area_pool()
     bp = _bp(pool, A=BlueprintArea(0.4, max=1), B=BlueprintArea(0.4, max=1), C=BlueprintArea(0.2))
-    available = np.ones(pool.n_items, dtype=bool)
+    available = np.ones(pool.size, dtype=bool)
     available[pool.area_index == 2] = False  # C (the only open area) has nothing left
     available[pool.index_of("A0")] = False
     chosen = _select(pool, 0.0, blueprint=bp, area_counts=np.array([1, 1, 2]), n_given=4, available=available)[0]
@@ -434,9 +436,9 @@ def test_area_filter_matches_a_per_area_loop_with_an_empty_area() -> None:
     # pool.area_groups feeds one reduceat over areas; an area without items must not borrow its neighbour's
     pool = Pool.from_dict({**make_pool_dict(n_items=40, areas=("A", "B", "C")), "content_areas": ["A", "E", "B", "C"]})
     order, starts, areas = pool.area_groups
-    assert list(areas) == [0, 2, 3] and sorted(order) == list(range(pool.n_items))
+    assert list(areas) == [0, 2, 3] and sorted(order) == list(range(pool.size))
     rng = np.random.default_rng(5)
-    eligible = rng.random((50, pool.n_items)) < 0.2
+    eligible = rng.random((50, pool.size)) < 0.2
     grouped = np.logical_or.reduceat(eligible[:, order], starts, axis=1)
     for j, area in enumerate(areas):
         assert np.array_equal(grouped[:, j], eligible[:, pool.area_index == area].any(axis=1))
@@ -486,7 +488,7 @@ def test_enemies_of_lists_the_rows_of_the_enemy_matrix() -> None:
     assert sorted(pool.enemies_of([0, 7, 1])) == [3, 5, 6]
     assert pool.enemies_of([]) == [] and pool.enemies_of([1, 2]) == []
     for items in ([0, 6], [3, 5, 7], list(range(8))):
-        blocked = np.zeros(pool.n_items, dtype=bool)
+        blocked = np.zeros(pool.size, dtype=bool)
         blocked[pool.enemies_of(items)] = True
         np.testing.assert_array_equal(blocked, pool.enemy_matrix[items].any(axis=0))
 
@@ -496,7 +498,7 @@ def test_area_helpers_of_the_one_examinee_step() -> None:
     n_areas = len(pool.content_areas)
     assert pool.area_of == tuple(pool.area_index.tolist())
     assert pool.area_sizes == tuple(int((pool.area_index == a).sum()) for a in range(n_areas))
-    items = [0, 3, 4, pool.n_items - 1]
+    items = [0, 3, 4, pool.size - 1]
     assert pool.area_counts(items) == np.bincount(pool.area_index[items], minlength=n_areas).tolist()
     assert pool.area_counts([]) == [0] * n_areas
     for a in range(n_areas):
@@ -507,7 +509,7 @@ def test_area_helpers_of_the_one_examinee_step() -> None:
 
 def test_block_items_removes_chosen_and_enemies() -> None:
     pool = _enemy_pool()
-    available = np.ones((3, pool.n_items), dtype=bool)
+    available = np.ones((3, pool.size), dtype=bool)
     block_items(available, pool, np.array([0, -1, 7], dtype=np.intp))
     assert np.flatnonzero(~available[0]).tolist() == [0, 3, 5]
     assert available[1].all()  # -1 rows are skipped
@@ -516,7 +518,7 @@ def test_block_items_removes_chosen_and_enemies() -> None:
 
 def test_block_items_without_enemies() -> None:
     pool = make_pool(n_items=10)
-    available = np.ones((2, pool.n_items), dtype=bool)
+    available = np.ones((2, pool.size), dtype=bool)
     block_items(available, pool, np.array([4, 2], dtype=np.intp))
     assert np.flatnonzero(~available[0]).tolist() == [4]
     assert np.flatnonzero(~available[1]).tolist() == [2]
@@ -526,7 +528,7 @@ def test_block_items_without_enemies() -> None:
 
 def test_selection_after_blocking_never_gives_an_enemy() -> None:
     pool = _enemy_pool()
-    available = np.ones((1, pool.n_items), dtype=bool)
+    available = np.ones((1, pool.size), dtype=bool)
     given: list[int] = []
     while True:
         chosen = _select(pool, 0.0, available=available)
@@ -570,7 +572,7 @@ def test_lazy_random_draws_like_a_generator_with_the_same_key() -> None:
 
 def test_selection_does_not_modify_inputs() -> None:
     pool = make_pool(n_items=30)
-    available = np.ones((2, pool.n_items), dtype=bool)
+    available = np.ones((2, pool.size), dtype=bool)
     available[0, 3] = False
     before = available.copy()
     counts = np.array([[1, 0], [0, 0]], dtype=np.intp)
@@ -619,11 +621,11 @@ def test_one_row_paths_match_the_batch_form(exposure: str) -> None:
         blueprint = ResolvedBlueprint.resolve(areas, pool)
         rows = 40
         theta = rng.normal(size=rows)
-        available = rng.random((rows, pool.n_items)) < rng.choice([0.02, 0.3, 0.9])
+        available = rng.random((rows, pool.size)) < rng.choice([0.02, 0.3, 0.9])
         counts = rng.integers(0, 5, size=(rows, 4))
         n_given = counts.sum(axis=1) + rng.integers(0, 3, size=rows)
         max_items = int(rng.choice([12, 16, 40]))
-        lottery = rng.random((rows, pool.n_items)) < 0.5 if exposure == "sympson_hetter" else None
+        lottery = rng.random((rows, pool.size)) < 0.5 if exposure == "sympson_hetter" else None
         args = (pool, config, blueprint, theta, available, counts, n_given, max_items, np.random.default_rng(0))
         batch = select_items(*args, lottery)
         for r in range(rows):

@@ -23,11 +23,11 @@ from typing import Any
 import orjson
 import pytest
 from conftest import AppServer, battery_dict, subtest_dict, write_battery
-from server_harness import RedisServer
 from websockets.asyncio.client import connect
 
 from cat_engine.server.settings import Settings
 from cat_engine.server.store import RoomRecord
+from load_tests.procs import RedisServer
 
 ADMIN = "admin-" + secrets.token_hex(8)
 BATTERY = "admin-test"
@@ -69,6 +69,7 @@ SUMMARY_KEYS = {
     "last_seen_ms",
     "pause_reason",
     "terminated_reason",
+    "allowed",
 }
 # docs/protocol.md, "The full profile"
 PROFILE_KEYS = {"battery_id", "battery_version", "complete", "subtests"}
@@ -114,11 +115,12 @@ class Reply:
     def json(self) -> Any:
         return orjson.loads(self.body)
 
-    def error(self, status: int, code: str) -> None:
+    def error(self, status: int, code: str, **fields: str) -> None:
         assert self.status == status, (self.status, self.body[:300])
         assert self.headers.get("content-type", "").startswith("application/json")
         err = self.json["error"]
-        assert set(err) == {"code", "message"}
+        assert set(err) == {"code", "message", *fields}
+        assert {k: err[k] for k in fields} == fields
         assert err["code"] == code, err
         assert isinstance(err["message"], str) and err["message"]
 
@@ -254,7 +256,7 @@ def test_every_api_route_needs_the_admin_bearer(srv: AppServer, method: str, pat
     before = error_count(metrics(srv), "unauthorized")
     body = b"{}" if method == "POST" else None
     for headers in ({"token": None}, {"token": ADMIN + "x"}, {"token": ""}, {"auth": f"Basic {ADMIN}"}):
-        call(srv, method, path, body, ctype="application/json", **headers).error(401, "unauthorized")  # type: ignore[arg-type]
+        call(srv, method, path, body, ctype="application/json", **headers).error(401, "unauthorized")
     assert error_count(metrics(srv), "unauthorized") == before + 4
     assert call(srv, "GET", "/api/rooms", auth=f"bearer {ADMIN}").status == 200  # the scheme is case-insensitive
 
@@ -289,6 +291,7 @@ def test_create_and_list_rooms(srv: AppServer) -> None:
     call(srv, "POST", "/api/rooms", {"name": "x", "battery": "no-such-battery"}).error(400, "bad_request")
     call(srv, "POST", "/api/rooms", '{"name": "x", "battery": ', ctype="application/json").error(400, "bad_request")
     call(srv, "POST", "/api/rooms", b"", ctype="application/json").error(400, "bad_request")
+    bad: object  # request bodies of every JSON shape
     for bad in (
         [],
         {"name": "x"},
@@ -318,6 +321,7 @@ def test_roster_as_json_and_as_csv(srv: AppServer) -> None:
     assert all(c["session_id"].startswith(f"{rid}-") for c in everyone)
     reply = call(srv, "POST", f"/api/rooms/{rid}/candidates", "name,nip\nA,1\n", ctype="text/csv")
     reply.error(400, "bad_request")
+    bad: object  # request bodies of every JSON shape
     for bad in ({"candidates": []}, {"candidates": [{"employee_id": "E9"}]}, {"people": []}, [1]):
         call(srv, "POST", f"/api/rooms/{rid}/candidates", bad).error(400, "bad_request")
     call(srv, "POST", f"/api/rooms/{rid}/candidates", "{oops", ctype="application/json").error(400, "bad_request")
@@ -333,12 +337,13 @@ def test_a_duplicate_employee_stores_nothing_of_the_roster(srv: AppServer) -> No
         [{"employee_id": "E3", "name": "Tiga"}, {"employee_id": "E3", "name": "Tiga lagi"}],  # twice in the roster
     ):
         reply = call(srv, "POST", f"/api/rooms/{rid}/candidates", {"candidates": rows})
-        reply.error(400, "bad_request")
-        assert rows[-1]["employee_id"] in reply.json["error"]["message"]
+        reply.error(409, "duplicate_employee", employee_id=rows[-1]["employee_id"])
     reply = call(srv, "POST", f"/api/rooms/{rid}/candidates", "employee_id,name\nE5,Lima\nE1,Satu\n", ctype="text/csv")
-    reply.error(400, "bad_request")
+    reply.error(409, "duplicate_employee", employee_id="E1")
     assert candidates(srv, rid) == first
-    assert call(srv, "GET", f"/api/rooms/{rid}").json == status_before
+    status_after = call(srv, "GET", f"/api/rooms/{rid}").json
+    assert status_after.pop("at_ms") >= status_before.pop("at_ms")
+    assert status_after == status_before
     # the same employee may sit in another room
     other = new_room(srv, "Ruang 2")["room_id"]
     assert register(srv, other, ("E1", "Satu"))[0]["employee_id"] == "E1"
@@ -386,7 +391,7 @@ def test_room_status_session_and_results(srv: AppServer) -> None:
     rid = room["room_id"]
     a, b, c = register(srv, rid, ("E1", "Ani"), ("E2", "Bayu"), ("E3", "Citra"))
     status = call(srv, "GET", f"/api/rooms/{rid}").json
-    assert set(status) == {"room", "counts", "sessions"}
+    assert set(status) == {"room", "counts", "sessions", "at_ms"}
     assert status["room"]["room_id"] == rid
     assert status["room"]["battery"]["id"] == BATTERY
     assert [s["id"] for s in status["room"]["subtests"]] == ["s1", "s2"]
@@ -471,6 +476,7 @@ def test_room_status_session_and_results(srv: AppServer) -> None:
     assert (ack.status, ack.json) == (200, {"acknowledged": 1})  # only a finished session's results
     ack = call(srv, "POST", f"/api/rooms/{rid}/results/ack", {"session_ids": [a["session_id"]] * 2})
     assert ack.json == {"acknowledged": 1}
+    bad: object  # request bodies of every JSON shape
     for bad in ({"session_ids": "x"}, {"session_ids": [1]}, [], {}):
         call(srv, "POST", f"/api/rooms/{rid}/results/ack", bad).error(400, "bad_request")
     call(srv, "POST", f"/api/rooms/{rid}/results/ack", "nope", ctype="application/json").error(400, "bad_request")
@@ -626,7 +632,7 @@ def test_main_flow_over_redis(
         reply = call(
             srv, "POST", f"/api/rooms/{rid}/candidates", "employee_id,name\nE3,Citra\nE1,Ani\n", ctype="text/csv"
         )
-        reply.error(400, "bad_request")
+        reply.error(409, "duplicate_employee", employee_id="E1")
         assert candidates(srv, rid) == made
         reply = call(srv, "POST", f"/api/rooms/{rid}/candidates", "employee_id,name\nE3,Citra\n", ctype="text/csv")
         assert reply.status == 201

@@ -24,14 +24,16 @@ from typing import Any
 import orjson
 import pytest
 from conftest import AppServer, battery_dict, subtest_dict, write_battery
-from server_harness import RedisServer
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from cat_engine import codec
 from cat_engine import session as core
 from cat_engine.server import rooms
-from cat_engine.server.frames import ProctorCommand
+from cat_engine.server.decoding import ProctorCommand
 from cat_engine.server.settings import Settings
+from cat_engine.session import Command
+from load_tests.procs import RedisServer
 
 ADMIN = "t"
 ITEMS = 3
@@ -100,14 +102,14 @@ class Room:
 
     def state(self) -> core.SessionState:
         rec = self.srv.call(self.srv.hub.store.load(self.sid))
-        return core.decode(self.srv.hub.batteries["bad-input"], rec.state)
+        return codec.decode(self.srv.hub.batteries["bad-input"], rec.state)
 
 
 def new_room(srv: AppServer, n: int = 2) -> Room:
-    sessions = srv.hub.sessions
-    room = srv.call(rooms.create_room(sessions, "Ruang Uji", "bad-input"))
+    tx = srv.hub.tx
+    room = srv.call(rooms.create_room(tx, "Ruang Uji", "bad-input"))
     roster = [{"employee_id": f"E{i}", "name": f"Peserta {i}"} for i in range(n)]
-    cands = srv.call(rooms.register(sessions, room["room_id"], roster))
+    cands = srv.call(rooms.register(tx, room["room_id"], roster))
     return Room(srv, room["room_id"], room["proctor_token"], cands)
 
 
@@ -116,7 +118,7 @@ async def fingerprint(srv: AppServer, room_id: str) -> Any:
     store = srv.hub.store
     recs = await store.load_room(room_id)
     return {
-        "sessions": [(r.session_id, r.version, r.state, r.owner, r.summary) for r in recs],
+        "sessions": [(r.session_id, r.version, r.state, r.owner) for r in recs],
         "replies": {r.session_id: [await store.reply(r.session_id, q) for q in range(1, ITEMS + 2)] for r in recs},
         "audit": {r.session_id: await store.audit(r.session_id) for r in recs},
         "events": await store.read_events(room_id, "0-0", 0),
@@ -208,9 +210,9 @@ def _const(value: str | bytes | dict[str, Any]) -> Frame:
 
 
 def _pause(room: Room) -> None:
-    room.srv.call(room.srv.hub.sessions.candidate_hello(room.token, "elsewhere/c"))
-    command = ProctorCommand("pause", room.sid)
-    ack = orjson.loads(room.srv.call(room.srv.hub.sessions.proctor_command(room.room_id, command)))
+    room.srv.call(room.srv.hub.candidates.hello(room.token, "elsewhere/c"))
+    command = ProctorCommand(Command.PAUSE, room.sid)
+    ack = orjson.loads(room.srv.call(room.srv.hub.proctors.command(room.room_id, command)))
     assert ack["results"][0]["ok"]
 
 
@@ -222,7 +224,7 @@ def _another_room(room: Room) -> None:
 
 _NOT_JSON = ["{not json", '{"type": "ping"', "", "\ufeff{}", "NaN"]
 _NOT_OBJECT = ["[1, 2]", '"hello"', "42", "null", "true"]
-_NO_TYPE = [{"seq": 1}, {"type": 5}, {"type": None}, {"type": ["hello"]}]
+_NO_TYPE: list[dict[str, Any]] = [{"seq": 1}, {"type": 5}, {"type": None}, {"type": ["hello"]}]
 
 CANDIDATE_OPEN: list[Case] = [
     *(
@@ -661,9 +663,13 @@ def test_closing_a_candidate_after_hello_only_disconnects(srv: AppServer, code: 
         assert after["events"][: len(before["events"])] == before["events"]
         assert [orjson.loads(e)["event"]["type"] for _, e in new_events] == ["disconnected"]
         now = room.state()
-        assert dataclasses.replace(now, connected=True, used_ms=0, running_since_ms=None) == dataclasses.replace(
-            state, used_ms=0, running_since_ms=None
-        )
+        assert now.last_seen_ms is not None and state.last_seen_ms is not None
+        assert now.last_seen_ms >= state.last_seen_ms  # the disconnect is the candidate's last move
+
+        def unclocked(s: core.SessionState) -> core.SessionState:
+            return dataclasses.replace(s, used_ms=0, running_since_ms=None, last_seen_ms=None)
+
+        assert unclocked(dataclasses.replace(now, connected=True)) == unclocked(state)
         counted = delta(error_counts(srv), errors)
         assert counted[code] == 1
         if code == "flood":  # the answers that came before the flood got wrong_seq each

@@ -36,9 +36,9 @@ def srv(tmp_path_factory: pytest.TempPathFactory, app_server: Callable[..., AppS
 
 
 def _candidate(srv: AppServer) -> tuple[str, str, str]:
-    sessions = srv.hub.sessions
-    room = srv.call(rooms.create_room(sessions, "R", "timer"))
-    cand = srv.call(rooms.register(sessions, room["room_id"], [{"employee_id": "E1", "name": "A"}]))[0]
+    tx = srv.hub.tx
+    room = srv.call(rooms.create_room(tx, "R", "timer"))
+    cand = srv.call(rooms.register(tx, room["room_id"], [{"employee_id": "E1", "name": "A"}]))[0]
     return room["proctor_token"], cand["token"], cand["session_id"]
 
 

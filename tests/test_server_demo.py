@@ -10,7 +10,7 @@ from cat_engine.server.auth import show_candidate_token
 from cat_engine.server.demo import DEMO_CANDIDATES, create_demo_room, demo_banner
 from cat_engine.server.memory_store import MemoryStore
 from cat_engine.server.metrics import Metrics
-from cat_engine.server.sessions import Sessions
+from cat_engine.server.transaction import Transactions
 
 DEMO = Path(__file__).resolve().parents[1] / "item_pools" / "cact_demo.toml"
 
@@ -18,8 +18,8 @@ DEMO = Path(__file__).resolve().parents[1] / "item_pools" / "cact_demo.toml"
 def _room() -> tuple[dict[str, object], MemoryStore]:
     store = MemoryStore()
     battery = load_battery(DEMO)
-    sessions = Sessions(store, {battery.id: battery}, Metrics(), "p")
-    return asyncio.run(create_demo_room(sessions, battery.id)), store
+    tx = Transactions(store, {battery.id: battery}, Metrics())
+    return asyncio.run(create_demo_room(tx, battery.id)), store
 
 
 def test_demo_room_registers_its_candidates_with_working_tokens() -> None:

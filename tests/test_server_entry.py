@@ -50,7 +50,7 @@ def test_module_exposes_an_app_for_uvicorn(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_workers_share_redis_and_one_banner_is_printed(private_redis: Any, tmp_path: Path) -> None:
-    from server_harness import free_port
+    from load_tests.procs import free_port
 
     port = free_port()
     env = {

@@ -12,7 +12,7 @@ from conftest import AppServer, battery_dict, subtest_dict, write_battery
 from websockets.asyncio.client import ClientConnection, connect
 
 from cat_engine.server import rooms
-from cat_engine.server.proctor_ws import event_frame, events_frame
+from cat_engine.server.frames import event_frame, events_frame
 from cat_engine.server.settings import Settings
 
 
@@ -67,9 +67,9 @@ async def _events_until_quiet(ws: ClientConnection, quiet_s: float = 0.5) -> lis
 
 
 def test_a_proctor_resuming_with_its_last_id_gets_exactly_the_missed_events(srv: AppServer) -> None:
-    sessions = srv.hub.sessions
-    room = srv.call(rooms.create_room(sessions, "R", "proctor"))
-    cand = srv.call(rooms.register(sessions, room["room_id"], [{"employee_id": "E1", "name": "A"}]))[0]
+    tx = srv.hub.tx
+    room = srv.call(rooms.create_room(tx, "R", "proctor"))
+    cand = srv.call(rooms.register(tx, room["room_id"], [{"employee_id": "E1", "name": "A"}]))[0]
     base = f"ws://127.0.0.1:{srv.port}"
     hello = {"type": "hello", "token": room["proctor_token"]}
 
@@ -111,10 +111,10 @@ def test_a_proctor_resuming_with_its_last_id_gets_exactly_the_missed_events(srv:
 
 
 def test_detail_gives_theta_and_se_after_each_answer_as_the_live_events_did(srv: AppServer) -> None:
-    sessions = srv.hub.sessions
-    room = srv.call(rooms.create_room(sessions, "R", "proctor"))
-    other = srv.call(rooms.create_room(sessions, "R2", "proctor"))
-    cand = srv.call(rooms.register(sessions, room["room_id"], [{"employee_id": "E1", "name": "A"}]))[0]
+    tx = srv.hub.tx
+    room = srv.call(rooms.create_room(tx, "R", "proctor"))
+    other = srv.call(rooms.create_room(tx, "R2", "proctor"))
+    cand = srv.call(rooms.register(tx, room["room_id"], [{"employee_id": "E1", "name": "A"}]))[0]
     base = f"ws://127.0.0.1:{srv.port}"
 
     async def go() -> None:
@@ -169,9 +169,9 @@ def test_detail_gives_theta_and_se_after_each_answer_as_the_live_events_did(srv:
 
 
 def test_a_batched_proctor_gets_the_same_events_in_fewer_frames(srv: AppServer) -> None:
-    sessions = srv.hub.sessions
-    room = srv.call(rooms.create_room(sessions, "R", "proctor"))
-    cand = srv.call(rooms.register(sessions, room["room_id"], [{"employee_id": "E1", "name": "A"}]))[0]
+    tx = srv.hub.tx
+    room = srv.call(rooms.create_room(tx, "R", "proctor"))
+    cand = srv.call(rooms.register(tx, room["room_id"], [{"employee_id": "E1", "name": "A"}]))[0]
     base = f"ws://127.0.0.1:{srv.port}"
     hello = {"type": "hello", "token": room["proctor_token"]}
 

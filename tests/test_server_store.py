@@ -25,20 +25,21 @@ import pytest
 import redis as redis_sync
 import redis.asyncio as aioredis
 from redis.crc import key_slot
-from server_harness import RedisServer, free_port
 
 from cat_engine.server.memory_store import MemoryStore
 from cat_engine.server.redis_store import PackingConnection, RedisStore
 from cat_engine.server.store import (
     CandidateRecord,
     Commit,
-    DuplicateEmployee,
     RoomRecord,
     SessionRecord,
     Store,
     StoreUnavailable,
+    committed,
     room_of,
 )
+from cat_engine.server.wire_errors import Refusal
+from load_tests.procs import RedisServer, free_port
 
 T = TypeVar("T")
 Run = Callable[[Awaitable[T]], T]
@@ -128,8 +129,8 @@ def cand(room_id: str, n: int, employee_id: str | None = None) -> CandidateRecor
     return CandidateRecord(f"{room_id}-{n}", employee_id or f"E{n:03d}", f"Candidate {n}", f"tok-{room_id}-{n}")
 
 
-def row(c: CandidateRecord) -> tuple[CandidateRecord, bytes, bytes]:
-    return c, f"state0:{c.session_id}".encode(), b'{"phase":"ready"}'
+def row(c: CandidateRecord) -> tuple[CandidateRecord, bytes]:
+    return c, f"state0:{c.session_id}".encode()
 
 
 async def room_with(store: Store, n: int = 2) -> tuple[RoomRecord, list[CandidateRecord]]:
@@ -167,7 +168,6 @@ async def snapshot(store: Store, room_id: str, session_id: str, seqs: range = ra
 def full_commit(tag: str, **kw: Any) -> Commit:
     fields: dict[str, Any] = {
         "state": f"state:{tag}".encode(),
-        "summary": f'{{"tag":"{tag}"}}'.encode(),
         "owner": f"conn-{tag}",
         "reply": (1, f"reply:{tag}".encode()),
         "audit": [f"audit:{tag}:1".encode(), f"audit:{tag}:2".encode()],
@@ -235,7 +235,7 @@ def test_add_candidates_and_load(store: Store, run: Run[Any]) -> None:
             assert await store.session_for_token(c.token) == c.session_id
             assert room_of(c.session_id) == room.room_id
             rec = await store.load(c.session_id)
-            assert rec == SessionRecord(c, f"state0:{c.session_id}".encode(), 1, "", b'{"phase":"ready"}')
+            assert rec == SessionRecord(c, f"state0:{c.session_id}".encode(), 1, "")
             assert rec.session_id == c.session_id
         assert await store.load_room(room.room_id) == [await store.load(c.session_id) for c in cands]
         assert await store.session_for_token("no-such-token") is None
@@ -264,9 +264,9 @@ def test_add_candidates_all_or_none(store: Store, run: Run[Any], clash: str) -> 
             batch.append(cand(room.room_id, numbers[2], "X3"))
             dupe = existing[0].employee_id
         before = await store.load_room(room.room_id)
-        with pytest.raises(DuplicateEmployee) as info:
+        with pytest.raises(Refusal) as info:
             await store.add_candidates(room.room_id, [row(c) for c in batch])
-        assert info.value.employee_id == dupe
+        assert (info.value.code, info.value.fields) == ("duplicate_employee", {"employee_id": dupe})
         # nothing of the batch was stored: no session, no token, no roster entry
         for c in batch:
             assert await store.load(c.session_id) is None
@@ -299,20 +299,24 @@ def test_commit_writes_everything_and_bumps_version(store: Store, run: Run[Any])
     async def body() -> None:
         room, (c, other) = await room_with(store, 2)
         sid = c.session_id
+        before = await store.load(sid)
+        assert before is not None and (before.version, before.owner) == (1, "")
         ok, ids1 = await store.commit(sid, 1, full_commit("a"))
         assert ok is True and len(ids1) == 2
         rec = await store.load(sid)
         assert rec is not None
-        assert (rec.version, rec.state, rec.summary, rec.owner) == (2, b"state:a", b'{"tag":"a"}', "conn-a")
+        assert rec == committed(before, full_commit("a"))  # the store's rule, as the session layer applies it
+        assert (rec.version, rec.state, rec.owner) == (2, b"state:a", "conn-a")
         assert rec.candidate == c
         # owner None keeps the owner
-        ok, ids2 = await store.commit(sid, 2, Commit(state=b"state:b", summary=b'{"tag":"b"}', events=[b"ev-b"]))
+        ok, ids2 = await store.commit(sid, 2, Commit(state=b"state:b", events=[b"ev-b"]))
         assert ok is True and len(ids2) == 1
-        rec = await store.load(sid)
-        assert rec is not None
-        assert (rec.version, rec.state, rec.summary, rec.owner) == (3, b"state:b", b'{"tag":"b"}', "conn-a")
+        after = await store.load(sid)
+        assert after is not None and after == committed(rec, Commit(state=b"state:b"))
+        rec = after
+        assert (rec.version, rec.state, rec.owner) == (3, b"state:b", "conn-a")
         # owner "" clears it
-        ok, ids3 = await store.commit(sid, 3, Commit(state=b"state:c", summary=b'{"tag":"c"}', owner=""))
+        ok, ids3 = await store.commit(sid, 3, Commit(state=b"state:c", owner=""))
         assert ok is True and ids3 == []
         rec = await store.load(sid)
         assert rec is not None and (rec.version, rec.owner) == (4, "")
@@ -384,9 +388,9 @@ def test_replies_by_seq(store: Store, run: Run[Any]) -> None:
         sid = c.session_id
         assert await store.reply(sid, 1) is None
         for seq in (1, 2, 3):
-            ok, _ = await store.commit(sid, seq, Commit(state=b"s", summary=b"{}", reply=(seq, f"r{seq}".encode())))
+            ok, _ = await store.commit(sid, seq, Commit(state=b"s", reply=(seq, f"r{seq}".encode())))
             assert ok
-        ok, _ = await store.commit(sid, 4, Commit(state=b"s", summary=b"{}"))  # no reply: keeps the others
+        ok, _ = await store.commit(sid, 4, Commit(state=b"s"))  # no reply: keeps the others
         assert ok
         assert [await store.reply(sid, seq) for seq in (1, 2, 3, 4)] == [b"r1", b"r2", b"r3", None]
         assert await store.reply(f"{room_of(sid)}-999", 1) is None
@@ -402,7 +406,7 @@ def test_audit_in_order(store: Store, run: Run[Any]) -> None:
         expected: list[bytes] = []
         version = 1
         for batch in ([b"a1", b"a2", b"a3"], [], [b"a4"], [b"a5", b"a6"]):
-            ok, _ = await store.commit(sid, version, Commit(state=b"s", summary=b"{}", audit=batch))
+            ok, _ = await store.commit(sid, version, Commit(state=b"s", audit=batch))
             assert ok
             version += 1
             expected += batch
@@ -421,11 +425,11 @@ def test_read_events_after_id(store: Store, run: Run[Any]) -> None:
         assert await store.last_event_id(room.room_id) == "0-0"
         assert await store.read_events(room.room_id, "0-0", 0) == []
         ids: list[str] = []
-        _, got = await store.commit(c1.session_id, 1, Commit(state=b"s", summary=b"{}", events=[b"e1", b"e2"]))
+        _, got = await store.commit(c1.session_id, 1, Commit(state=b"s", events=[b"e1", b"e2"]))
         ids += got
-        _, got = await store.commit(c2.session_id, 1, Commit(state=b"s", summary=b"{}", events=[b"e3"]))
+        _, got = await store.commit(c2.session_id, 1, Commit(state=b"s", events=[b"e3"]))
         ids += got
-        _, got = await store.commit(c1.session_id, 2, Commit(state=b"s", summary=b"{}", events=[b"e4", b"e5"]))
+        _, got = await store.commit(c1.session_id, 2, Commit(state=b"s", events=[b"e4", b"e5"]))
         ids += got
         assert len(ids) == 5
         assert_increasing(ids)
@@ -449,7 +453,7 @@ def test_read_events_after_id(store: Store, run: Run[Any]) -> None:
 def test_read_events_blocks_until_a_commit(store: Store, run: Run[Any]) -> None:
     async def body() -> None:
         room, (c,) = await room_with(store, 1)
-        _, first = await store.commit(c.session_id, 1, Commit(state=b"s", summary=b"{}", events=[b"old"]))
+        _, first = await store.commit(c.session_id, 1, Commit(state=b"s", events=[b"old"]))
         after = await store.last_event_id(room.room_id)
         assert after == first[0]
         reader = asyncio.create_task(store.read_events(room.room_id, after, 3000))
@@ -458,7 +462,7 @@ def test_read_events_blocks_until_a_commit(store: Store, run: Run[Any]) -> None:
         t0 = time.monotonic()
 
         async def writer() -> list[str]:
-            ok, ids = await store.commit(c.session_id, 2, Commit(state=b"s", summary=b"{}", events=[b"new"]))
+            ok, ids = await store.commit(c.session_id, 2, Commit(state=b"s", events=[b"new"]))
             assert ok
             return ids
 
@@ -476,7 +480,7 @@ def test_read_events_block_times_out(store: Store, run: Run[Any]) -> None:
         t0 = time.monotonic()
         assert await store.read_events(room.room_id, "0-0", 300) == []  # empty stream
         assert 0.25 <= time.monotonic() - t0 < 2.0
-        await store.commit(c.session_id, 1, Commit(state=b"s", summary=b"{}", events=[b"e"]))
+        await store.commit(c.session_id, 1, Commit(state=b"s", events=[b"e"]))
         last = await store.last_event_id(room.room_id)
         t0 = time.monotonic()
         assert await store.read_events(room.room_id, last, 300) == []  # nothing after the last id
@@ -489,10 +493,10 @@ def test_results_and_ack(store: Store, run: Run[Any]) -> None:
     async def body() -> None:
         room, (c1, c2, c3) = await room_with(store, 3)
         assert await store.results(room.room_id) == {}
-        await store.commit(c1.session_id, 1, Commit(state=b"s", summary=b"{}"))  # no result
-        ok, _ = await store.commit(c2.session_id, 1, Commit(state=b"done", summary=b"{}", result=b"R2", persist=True))
+        await store.commit(c1.session_id, 1, Commit(state=b"s"))  # no result
+        ok, _ = await store.commit(c2.session_id, 1, Commit(state=b"done", result=b"R2", persist=True))
         assert ok
-        ok, _ = await store.commit(c3.session_id, 1, Commit(state=b"done", summary=b"{}", result=b"R3", persist=True))
+        ok, _ = await store.commit(c3.session_id, 1, Commit(state=b"done", result=b"R3", persist=True))
         assert ok
         assert await store.results(room.room_id) == {c2.session_id: b"R2", c3.session_id: b"R3"}
         assert await store.results("rnope") == {}
@@ -600,7 +604,8 @@ def test_redis_keys_carry_the_room_hash_tag(redis_store: RedisStore, raw: redis_
             globals_.append(rest)
     for room, cands in rooms:
         r = room.room_id
-        expected = {f"{p}:{{{r}}}:{part}" for part in ("room", "sessions", "employees", "next", "events")}
+        # "unacked": cands[0] is over and its result not yet acknowledged
+        expected = {f"{p}:{{{r}}}:{part}" for part in ("room", "sessions", "employees", "unacked", "events")}
         for c in cands:
             base = f"{p}:{{{r}}}:s:{c.session_id}"
             expected |= {base, f"{base}:replies", f"{base}:audit"}
@@ -654,6 +659,61 @@ def test_redis_ttls_live_persist_ack(redis_store: RedisStore, raw: redis_sync.Re
     assert live(other_base)
 
 
+def test_redis_room_keys_live_while_results_are_unacknowledged(
+    redis_store: RedisStore, raw: redis_sync.Redis, run: Run[Any]
+) -> None:
+    """REDIS ONLY: a room's own keys expire with the room's last change, stay while any of its results is
+    unacknowledged (results are listed through them), and expire after the last acknowledgement."""
+    p = redis_store._p
+    room, (c1, c2) = run(room_with(redis_store, 2))
+    room_keys = [f"{p}:{{{room.room_id}}}:{part}" for part in ("room", "sessions", "employees")]
+    unacked = f"{p}:{{{room.room_id}}}:unacked"
+
+    def all_live() -> bool:
+        return all(0 < ttl(raw, k) <= LIVE_TTL_S for k in room_keys)
+
+    assert all_live(), [ttl(raw, k) for k in room_keys]
+    assert run(redis_store.commit(c1.session_id, 1, full_commit("a")))[0] and all_live()
+    for c in (c1, c2):  # both sessions end; their results wait for the HR system
+        version = 2 if c is c1 else 1
+        assert run(redis_store.commit(c.session_id, version, full_commit("end", result=b"R", persist=True)))[0]
+        assert all(ttl(raw, k) == -1 for k in [*room_keys, unacked])
+    assert run(redis_store.commit(c1.session_id, 3, Commit(state=b"end", owner="", events=[b"d"])))[0]
+    assert all(ttl(raw, k) == -1 for k in room_keys)  # a later live change does not bring the expiry back
+
+    assert run(redis_store.ack_results(room.room_id, [c1.session_id])) == 1
+    assert all(ttl(raw, k) == -1 for k in room_keys)  # c2's result is still unacknowledged
+    assert sorted(run(redis_store.results(room.room_id))) == sorted([c1.session_id, c2.session_id])
+    assert run(redis_store.ack_results(room.room_id, [c2.session_id])) == 1
+    assert all(LIVE_TTL_S < ttl(raw, k) <= ACKED_TTL_S for k in room_keys), [ttl(raw, k) for k in room_keys]
+    assert raw.exists(unacked) == 0
+
+
+def test_redis_session_numbers_continue_a_counter_of_the_first_release(
+    redis_store: RedisStore, raw: redis_sync.Redis, run: Run[Any]
+) -> None:
+    """REDIS ONLY: rooms created by the first release kept their counter in ``P:{R}:next``: numbering continues
+    from it (never reusing a session id) and the old key goes."""
+    p = redis_store._p
+    room = new_room()
+    run(redis_store.create_room(room, "ptok-old"))
+    raw.set(f"{p}:{{{room.room_id}}}:next", 41)
+    assert list(run(redis_store.next_session_numbers(room.room_id, 2))) == [42, 43]
+    assert raw.exists(f"{p}:{{{room.room_id}}}:next") == 0
+    assert list(run(redis_store.next_session_numbers(room.room_id, 1))) == [44]
+    assert 0 < ttl(raw, f"{p}:{{{room.room_id}}}:room") <= LIVE_TTL_S
+
+
+def test_redis_expired_rooms_leave_the_room_list(redis_store: RedisStore, raw: redis_sync.Redis, run: Run[Any]) -> None:
+    p = redis_store._p
+    kept, gone = new_room("kept"), new_room("gone")
+    run(redis_store.create_room(kept, "ptok-kept"))
+    run(redis_store.create_room(gone, "ptok-gone"))
+    raw.delete(f"{p}:{{{gone.room_id}}}:room")  # as its expiry would
+    assert [r.room_id for r in run(redis_store.list_rooms())] == [kept.room_id]
+    assert raw.sismember(f"{p}:rooms", gone.room_id) == 0
+
+
 def test_redis_commit_after_persist_keeps_it(redis_store: RedisStore, raw: redis_sync.Redis, run: Run[Any]) -> None:
     """REDIS ONLY: the documented promise holds until the results are acknowledged, whatever commits follow."""
     p = redis_store._p
@@ -662,7 +722,7 @@ def test_redis_commit_after_persist_keeps_it(redis_store: RedisStore, raw: redis
     ok, _ = run(redis_store.commit(c.session_id, 1, full_commit("end", result=b"R", persist=True)))
     assert ok and ttl(raw, base) == -1
     # what Sessions.candidate_goodbye commits when the finished candidate's connection closes
-    ok, _ = run(redis_store.commit(c.session_id, 2, Commit(state=b"end", summary=b"{}", owner="", events=[b"d"])))
+    ok, _ = run(redis_store.commit(c.session_id, 2, Commit(state=b"end", owner="", events=[b"d"])))
     assert ok
     assert ttl(raw, base) == -1
     assert ttl(raw, f"{base}:audit") == -1
@@ -686,7 +746,7 @@ def test_redis_two_processes_share_a_prefix(redis_store: RedisStore, private_red
             b = await second.next_session_numbers(room.room_id, 2)
             assert b.start == a.stop
             # a duplicate employee is refused across processes
-            with pytest.raises(DuplicateEmployee):
+            with pytest.raises(Refusal, match="duplicate_employee"):
                 await second.add_candidates(room.room_id, [row(cand(room.room_id, b.start, c.employee_id))])
 
             ok, ids = await first.commit(c.session_id, 1, full_commit("a"))
@@ -702,11 +762,11 @@ def test_redis_two_processes_share_a_prefix(redis_store: RedisStore, private_red
             # the second's blocking reader is woken by the first's commit
             reader = asyncio.create_task(second.read_events(room.room_id, ids[-1], 3000))
             await asyncio.sleep(0.1)
-            ok, new_ids = await first.commit(c.session_id, 2, Commit(state=b"s3", summary=b"{}", events=[b"x"]))
+            ok, new_ids = await first.commit(c.session_id, 2, Commit(state=b"s3", events=[b"x"]))
             assert ok
             assert await reader == [(new_ids[0], b"x")]
             # and it can commit on the version the first left
-            ok, _ = await second.commit(c.session_id, 3, Commit(state=b"s4", summary=b"{}", owner="conn-b"))
+            ok, _ = await second.commit(c.session_id, 3, Commit(state=b"s4", owner="conn-b"))
             assert ok
             rec = await first.load(c.session_id)
             assert rec is not None and (rec.version, rec.state, rec.owner) == (4, b"s4", "conn-b")
@@ -812,7 +872,7 @@ def test_redis_a_burst_larger_than_the_pool_waits_instead_of_failing(
             results = await asyncio.gather(*(store.get_room("RBURST") for _ in range(200)))
             assert results == [room] * 200
             pool = store._redis.connection_pool
-            assert len(pool._in_use_connections) + len(pool._available_connections) <= 12  # type: ignore[attr-defined]
+            assert len(pool._in_use_connections) + len(pool._available_connections) <= 12
 
         run(body())
     finally:

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import battery_dict, load, make_pool_dict, subtest_dict
 
 from cat_engine.battery import Subtest
-from cat_engine.estimation import EstimatorConfig
+from cat_engine.estimation import EstimatorConfig, Method
 from cat_engine.selection import SelectionConfig
 from cat_engine.simulate import SubtestSimulation, simulate_battery, simulate_subtest
 from cat_engine.stopping import StoppingConfig, StopReason
 
 
-def _subtest(tmp_path, n_items=200, n_polytomous=0, **stopping):
+def _subtest(
+    tmp_path: Path, n_items: int = 200, n_polytomous: int = 0, *, max_items: int = 30, se: float | None = 0.3
+) -> Subtest:
     pools = {"p.json": make_pool_dict(n_items, seed=3, pool_id="p", n_polytomous=n_polytomous)}
-    sub = subtest_dict("s1", "p.json", max_items=stopping.pop("max_items", 30), se_target=stopping.pop("se", 0.3))
+    sub = subtest_dict("s1", "p.json", max_items=max_items, se_target=se)
     return load(tmp_path, battery_dict([sub]), pools=pools).subtests[0]
 
 
-def test_recovers_theta_with_the_promised_precision(tmp_path):
+def test_recovers_theta_with_the_promised_precision(tmp_path: Path) -> None:
     sub = _subtest(tmp_path)
     result = simulate_subtest(sub, np.random.default_rng(0).standard_normal(1500), np.random.default_rng(1))
     summary = result.summary()
@@ -34,7 +37,7 @@ def test_recovers_theta_with_the_promised_precision(tmp_path):
     assert summary["stop_reasons"].get("se_target", 0) > 1000
 
 
-def test_every_examinee_gets_distinct_items_and_lengths_match(tmp_path):
+def test_every_examinee_gets_distinct_items_and_lengths_match(tmp_path: Path) -> None:
     sub = _subtest(tmp_path, n_items=80)
     result = simulate_subtest(sub, np.linspace(-3, 3, 200), np.random.default_rng(2))
     for row, length in zip(result.items, result.lengths, strict=True):
@@ -45,7 +48,7 @@ def test_every_examinee_gets_distinct_items_and_lengths_match(tmp_path):
     assert np.all(result.lengths <= 30)
 
 
-def test_mixed_pool_simulates_polytomous_items(tmp_path):
+def test_mixed_pool_simulates_polytomous_items(tmp_path: Path) -> None:
     sub = _subtest(tmp_path, n_items=40, n_polytomous=60)
     result = simulate_subtest(sub, np.random.default_rng(5).standard_normal(400), np.random.default_rng(6))
     summary = result.summary()
@@ -55,7 +58,7 @@ def test_mixed_pool_simulates_polytomous_items(tmp_path):
 
 
 @pytest.mark.parametrize("method", ["map", "mle", "wle"])
-def test_point_estimators_run_vectorised(tmp_path, method):
+def test_point_estimators_run_vectorised(tmp_path: Path, method: Method) -> None:
     base = _subtest(tmp_path, max_items=20)
     sub = replace(base, estimator=EstimatorConfig(method=method))
     truth = np.random.default_rng(7).standard_normal(300)
@@ -64,7 +67,7 @@ def test_point_estimators_run_vectorised(tmp_path, method):
     assert np.corrcoef(result.theta, truth)[0, 1] > 0.85
 
 
-def test_simulation_matches_the_live_step_for_one_examinee(tmp_path):
+def test_simulation_matches_the_live_step_for_one_examinee(tmp_path: Path) -> None:
     """The vectorised loop and Subtest.step make the same decisions from the same responses.
 
     The simulation does not expose the categories it drew, so for each position we find a response under which
@@ -84,11 +87,11 @@ def test_simulation_matches_the_live_step_for_one_examinee(tmp_path):
         assert matches, f"no response makes step() choose the simulated item at position {position}"
         cats.append(matches[0])
     # The simulation stopped after its last item, so under one of the two possible last responses step() stops.
-    last = [sub.step(items, [*cats, cat], (0,)).stop for cat in (0, 1)]
+    last = [sub.step(items, [*cats, cat], (0,)).stop_reason for cat in (0, 1)]
     assert any(reason != StopReason.CONTINUE for reason in last)
 
 
-def test_summary_numbers_are_what_they_say(tmp_path):
+def test_summary_numbers_are_what_they_say(tmp_path: Path) -> None:
     sub = _subtest(tmp_path, n_items=20, max_items=3, se=0.01)
     truth = np.array([0.0, 1.0, -1.0, 2.0])
     items = np.array([[0, 1, 2], [0, 1, 3], [4, 5, 6], [0, 1, 2]])
@@ -115,7 +118,7 @@ def test_summary_numbers_are_what_they_say(tmp_path):
     assert s["stop_reasons"] == {"max_items": 4}
 
 
-def test_battery_simulation_uses_each_subtest_and_same_truth(tmp_path):
+def test_battery_simulation_uses_each_subtest_and_same_truth(tmp_path: Path) -> None:
     battery = load(tmp_path, battery_dict([subtest_dict("s1"), subtest_dict("s2")]))
     calls = []
     results = simulate_battery(battery, 50, seed=4, progress=lambda name, done, total: calls.append((name, done)))
@@ -126,7 +129,7 @@ def test_battery_simulation_uses_each_subtest_and_same_truth(tmp_path):
     assert np.array_equal(results[0].theta, again[0].theta)
 
 
-def test_content_blueprint_is_respected(tmp_path):
+def test_content_blueprint_is_respected(tmp_path: Path) -> None:
     pools = {"p.json": make_pool_dict(120, areas=("A", "B", "C"), seed=9, pool_id="p")}
     blueprint = {
         "A": {"target": 0.5, "min": 3, "max": 6},
@@ -144,7 +147,7 @@ def test_content_blueprint_is_respected(tmp_path):
         assert np.all(counts >= [3, 2, 1]) and np.all(counts <= [6, 4, 3])
 
 
-def test_single_pool_subtest_without_battery(tmp_path):
+def test_single_pool_subtest_without_battery(tmp_path: Path) -> None:
     pool = load(tmp_path).subtests[0].pool
     sub = Subtest(
         "x",

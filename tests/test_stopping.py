@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, TypedDict
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cat_engine.stopping import StoppingConfig, StopReason, stop_reason, stop_reasons
+from cat_engine.stopping import StoppingConfig, StopReason, decide_stop, decide_stops
 
 
 def _reasons(
@@ -25,7 +27,7 @@ def _reasons(
     def arr(value: object, dtype: type) -> np.ndarray:
         return np.broadcast_to(np.asarray(value, dtype=dtype), shape).copy()
 
-    out = stop_reasons(
+    out = decide_stops(
         config,
         n,
         arr(theta, np.float64),
@@ -35,6 +37,16 @@ def _reasons(
         arr(time_up, np.bool_),
     )
     return [StopReason(int(r)) for r in out]
+
+
+class _Inputs(TypedDict, total=False):
+    """Keyword arguments of :func:`_reasons` besides the config and the item count."""
+
+    theta: list[float] | float
+    se: list[float] | float
+    content_ok: list[bool] | bool
+    exhausted: list[bool] | bool
+    time_up: list[bool] | bool
 
 
 def test_continue_when_nothing_holds() -> None:
@@ -88,10 +100,10 @@ def test_time_up() -> None:
 def test_precedence() -> None:
     """time_up > max_items > pool_exhausted > se_target > classified > continue."""
     config = StoppingConfig(se_target=0.3, min_items=1, max_items=10, classification_cuts=(0.0,))
-    everything = {"theta": 2.0, "se": 0.1, "exhausted": True, "time_up": True}
+    everything: _Inputs = {"theta": 2.0, "se": 0.1, "exhausted": True, "time_up": True}
     assert _reasons(config, 10, **everything) == [StopReason.TIME_UP]
-    assert _reasons(config, 10, **{**everything, "time_up": False}) == [StopReason.MAX_ITEMS]
-    assert _reasons(config, 5, **{**everything, "time_up": False}) == [StopReason.POOL_EXHAUSTED]
+    assert _reasons(config, 10, **(everything | {"time_up": False})) == [StopReason.MAX_ITEMS]
+    assert _reasons(config, 5, **(everything | {"time_up": False})) == [StopReason.POOL_EXHAUSTED]
     assert _reasons(config, 5, theta=2.0, se=0.1) == [StopReason.SE_TARGET]
     assert _reasons(config, 5, theta=2.0, se=0.5) == [StopReason.CLASSIFIED]
     assert _reasons(config, 5, theta=0.5, se=0.5) == [StopReason.CONTINUE]
@@ -174,9 +186,9 @@ def test_defaults() -> None:
         {"classification_z": -1.0},
     ],
 )
-def test_config_validation(kwargs: dict[str, object]) -> None:
+def test_config_validation(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
-        StoppingConfig(**kwargs)  # type: ignore[arg-type]
+        StoppingConfig(**kwargs)
 
 
 def test_min_equal_max_is_allowed() -> None:
@@ -196,11 +208,21 @@ def test_min_equal_max_is_allowed() -> None:
     cuts=st.lists(st.floats(-2, 2), max_size=3),
     min_items=st.integers(1, 10),
 )
-def test_scalar_and_vectorised_rules_agree(n, theta, se, content_ok, exhausted, time_up, se_target, cuts, min_items):
-    """The live step uses stop_reason, simulations stop_reasons: one rule set, the same answer."""
+def test_scalar_and_vectorised_rules_agree(
+    n: int,
+    theta: float,
+    se: float,
+    content_ok: bool,
+    exhausted: bool,
+    time_up: bool,
+    se_target: float | None,
+    cuts: list[float],
+    min_items: int,
+) -> None:
+    """The live step uses decide_stop, simulations decide_stops: one rule set, the same answer."""
     config = StoppingConfig(se_target=se_target, min_items=min_items, max_items=40, classification_cuts=tuple(cuts))
-    one = stop_reason(config, n, theta, se, content_ok, exhausted, time_up)
-    many = stop_reasons(
+    one = decide_stop(config, n, theta, se, content_ok, exhausted, time_up)
+    many = decide_stops(
         config,
         np.array([n]),
         np.array([theta]),

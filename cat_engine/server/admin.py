@@ -1,4 +1,8 @@
-"""The admin HTTP API (docs/protocol.md): rooms, rosters, status, results; plus /healthz and /metrics."""
+"""The admin HTTP API (docs/protocol.md): rooms, rosters, status, results; plus /healthz and /metrics.
+
+Errors are :class:`~.wire_errors.Refusal` rows of the one table, answered as ``{"error": {"code", "message",
+...fields}}`` with the row's HTTP status; an unreachable store is ``unavailable`` (503).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +17,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..battery import Battery
+from .. import codec
+from ..view import session_view
 from .auth import bearer_matches, bearer_token
+from .frames import session_summary
 from .hub import Hub
-from .rooms import RosterError, create_room, parse_roster_csv, register, result_rows, rows_to_csv
-from .sessions import Refused
-from .store import DuplicateEmployee, StoreUnavailable, room_of
+from .results import result_rows, rows_to_csv
+from .rooms import create_room, parse_roster_csv, register
+from .store import RoomRecord, SessionRecord, StoreUnavailable, room_of
+from .wire_errors import Refusal
 
 __all__ = ["admin_routes"]
 
@@ -27,18 +34,15 @@ _DRAIN_LIMIT = 16 << 20
 _DRAIN_S = 1.0
 
 
-class _Fail(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 def _json(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type="application/json")
 
 
-def _error(status: int, code: str, message: str) -> Response:
-    return _json({"error": {"code": code, "message": message}}, status)
+def _error(hub: Hub, refusal: Refusal) -> Response:
+    hub.metrics.error(refusal.code)
+    status = refusal.row.http_status or 500
+    body = {"code": refusal.code, "message": refusal.message(hub.settings.lang), **refusal.fields}
+    return _json({"error": body}, status)
 
 
 Handler = Callable[[Request, Hub], Awaitable[Response]]
@@ -58,16 +62,13 @@ def _admin(handler: Handler, *, room_proctor_reads: bool = False) -> Callable[[R
             if not bearer_matches(header, hub.admin_token) and not (
                 room_proctor_reads and await _is_room_proctor(hub, header, request.path_params["room_id"])
             ):
-                hub.metrics.error("unauthorized")
                 who = "an admin or the room's proctor" if room_proctor_reads else "an admin"
-                return _error(401, "unauthorized", f"{who} bearer token is required")
+                return _error(hub, Refusal("unauthorized", f"{who} bearer token is required"))
             return await handler(request, hub)
-        except _Fail as fail:
-            hub.metrics.error(fail.code)
-            return _error(fail.status, fail.code, fail.message)
+        except Refusal as refusal:
+            return _error(hub, refusal)
         except StoreUnavailable:
-            hub.metrics.error("unavailable")
-            return _error(503, "unavailable", "the store is unavailable; try again")
+            return _error(hub, Refusal("unavailable"))
 
     return endpoint
 
@@ -84,7 +85,7 @@ async def _body_json(request: Request) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise _Fail(400, "bad_request", "the body is not valid JSON") from None
+        raise Refusal("bad_request", "the body is not valid JSON") from None
 
 
 async def _body(request: Request) -> bytes:
@@ -92,13 +93,13 @@ async def _body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > _MAX_BODY:
         await _drain(stream)
-        raise _Fail(413, "too_large", f"bodies are limited to {_MAX_BODY} bytes")
+        raise Refusal("too_large", f"bodies are limited to {_MAX_BODY} bytes")
     chunks, size = [], 0
     async for chunk in stream:
         size += len(chunk)
         if size > _MAX_BODY:
             await _drain(stream)
-            raise _Fail(413, "too_large", f"bodies are limited to {_MAX_BODY} bytes")
+            raise Refusal("too_large", f"bodies are limited to {_MAX_BODY} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -115,18 +116,11 @@ async def _drain(stream: AsyncIterator[bytes]) -> None:
                     return
 
 
-async def _room(hub: Hub, room_id: str) -> Any:
+async def _room(hub: Hub, room_id: str) -> RoomRecord:
     room = await hub.store.get_room(room_id)
     if room is None:
-        raise _Fail(404, "not_found", f"no room {room_id!r}")
+        raise Refusal("not_found", f"no room {room_id!r}")
     return room
-
-
-async def _battery(hub: Hub, room_id: str) -> Battery:
-    try:
-        return await hub.sessions.battery_of(room_id)
-    except Refused:
-        raise _Fail(404, "not_found", f"the battery of room {room_id!r} is not loaded in this server") from None
 
 
 async def list_batteries(request: Request, hub: Hub) -> Response:
@@ -148,11 +142,8 @@ async def list_batteries(request: Request, hub: Hub) -> Response:
 async def post_room(request: Request, hub: Hub) -> Response:
     data = await _body_json(request)
     if not isinstance(data, dict) or not isinstance(data.get("name"), str) or not isinstance(data.get("battery"), str):
-        raise _Fail(400, "bad_request", 'expected {"name": string, "battery": battery id}')
-    try:
-        return _json(await create_room(hub.sessions, data["name"], data["battery"]), 201)
-    except RosterError as exc:
-        raise _Fail(400, "bad_request", str(exc)) from None
+        raise Refusal("bad_request", 'expected {"name": string, "battery": battery id}')
+    return _json(await create_room(hub.tx, data["name"], data["battery"]), 201)
 
 
 async def list_rooms(request: Request, hub: Hub) -> Response:
@@ -166,21 +157,16 @@ async def post_candidates(request: Request, hub: Hub) -> Response:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind in ("text/csv", "application/csv"):
         try:
-            rows: Any = parse_roster_csv((await _body(request)).decode("utf-8-sig"))
-        except (UnicodeDecodeError, RosterError) as exc:
-            raise _Fail(400, "bad_request", f"CSV roster: {exc}") from None
+            text = (await _body(request)).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise Refusal("bad_request", f"CSV roster: {exc}") from None
+        rows: Any = parse_roster_csv(text)
     elif kind in ("application/json", ""):
         data = await _body_json(request)
         rows = data.get("candidates") if isinstance(data, dict) else None
     else:
-        raise _Fail(415, "unsupported_media_type", "send application/json or text/csv")
-    try:
-        created = await register(hub.sessions, room_id, rows)
-    except RosterError as exc:
-        raise _Fail(400, "bad_request", str(exc)) from None
-    except DuplicateEmployee as exc:
-        raise _Fail(400, "bad_request", f"employee id {exc.employee_id!r} is already registered in this room") from None
-    return _json({"candidates": created}, 201)
+        raise Refusal("unsupported_media_type", "send application/json or text/csv")
+    return _json({"candidates": await register(hub.tx, room_id, rows)}, 201)
 
 
 async def get_candidates(request: Request, hub: Hub) -> Response:
@@ -198,34 +184,28 @@ async def get_candidates(request: Request, hub: Hub) -> Response:
 
 
 async def get_room(request: Request, hub: Hub) -> Response:
-    room_id = request.path_params["room_id"]
-    room = await _room(hub, room_id)
-    battery = await _battery(hub, room_id)
-    now = hub.sessions.now_ms()
-    views = [await hub.sessions.session_view(battery, rec, now) for rec in await hub.store.load_room(room_id)]
-    counts = Counter(v["phase"] for v in views)
-    return _json(
-        {"room": hub.sessions.room_info(room_id, room.name, battery), "counts": dict(counts), "sessions": views}
-    )
+    view = await hub.proctors.room_view(request.path_params["room_id"])
+    counts = Counter(s["phase"] for s in view.summaries)
+    return _json({"room": view.info(), "counts": dict(counts), "sessions": view.summaries, "at_ms": view.at_ms})
 
 
-async def _session_record(hub: Hub, session_id: str) -> Any:
+async def _session_record(hub: Hub, session_id: str) -> SessionRecord:
     if "-" not in session_id or await hub.store.get_room(room_of(session_id)) is None:
-        raise _Fail(404, "not_found", f"no session {session_id!r}")
+        raise Refusal("not_found", f"no session {session_id!r}")
     rec = await hub.store.load(session_id)
     if rec is None:
-        raise _Fail(404, "not_found", f"no session {session_id!r}")
+        raise Refusal("not_found", f"no session {session_id!r}")
     return rec
 
 
 async def get_session(request: Request, hub: Hub) -> Response:
     session_id = request.path_params["session_id"]
     rec = await _session_record(hub, session_id)
-    battery = await _battery(hub, room_of(session_id))
-    view = await hub.sessions.session_view(battery, rec, hub.sessions.now_ms())
+    battery = await hub.tx.battery_of(room_of(session_id))
+    view = session_view(battery, codec.decode(battery, rec.state), hub.tx.now_ms())
     raw = await hub.store.result(session_id)
     profile = None if raw is None else orjson.loads(raw)["profile"]
-    return _json({"session": view, "profile": profile})
+    return _json({"session": session_summary(rec.candidate, view), "profile": profile})
 
 
 async def get_audit(request: Request, hub: Hub) -> Response:
@@ -238,7 +218,7 @@ async def get_audit(request: Request, hub: Hub) -> Response:
 async def get_results(request: Request, hub: Hub) -> Response:
     room_id = request.path_params["room_id"]
     await _room(hub, room_id)
-    rows = await result_rows(hub.sessions, room_id)
+    rows = await result_rows(hub.store, room_id)
     fmt = request.query_params.get("format", "json")
     if fmt == "csv":
         return Response(
@@ -247,7 +227,7 @@ async def get_results(request: Request, hub: Hub) -> Response:
             headers={"content-disposition": f'attachment; filename="results-{room_id}.csv"'},
         )
     if fmt != "json":
-        raise _Fail(400, "bad_request", "format must be json or csv")
+        raise Refusal("bad_request", "format must be json or csv")
     return _json({"results": rows})
 
 
@@ -257,7 +237,7 @@ async def ack_results(request: Request, hub: Hub) -> Response:
     data = await _body_json(request)
     ids = data.get("session_ids") if isinstance(data, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise _Fail(400, "bad_request", 'expected {"session_ids": [string, ...]}')
+        raise Refusal("bad_request", 'expected {"session_ids": [string, ...]}')
     return _json({"acknowledged": await hub.store.ack_results(room_id, ids)})
 
 

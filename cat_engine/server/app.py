@@ -22,9 +22,8 @@ from .memory_store import MemoryStore
 from .pages import page_routes
 from .proctor_ws import proctor_endpoint
 from .redis_store import RedisStore
-from .sessions import BEAT_INTERVAL_S
 from .settings import Settings
-from .store import Store
+from .store import BEAT_INTERVAL_S, Store
 
 __all__ = ["create_app"]
 
@@ -34,7 +33,7 @@ _log = logging.getLogger("cat_engine.server")
 async def _beat(hub: Hub) -> None:
     while True:
         with contextlib.suppress(Exception):
-            await hub.store.beat(hub.process_id, hub.sessions.now_ms())
+            await hub.store.beat(hub.process_id, hub.tx.now_ms())
         await asyncio.sleep(BEAT_INTERVAL_S)
 
 
@@ -62,7 +61,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, ann
         beat = asyncio.create_task(_beat(hub))
         room = None
         if settings.demo_room:
-            room = await create_demo_room(hub.sessions, next(iter(batteries)))
+            room = await create_demo_room(hub.tx, next(iter(batteries)))
         if announce:
             base = f"http://{settings.host}:{settings.port}"
             print(demo_banner(base, admin_token, room, settings.lang), file=sys.stdout, flush=True)

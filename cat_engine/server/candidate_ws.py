@@ -1,4 +1,4 @@
-"""The candidate WebSocket ``/ws/candidate``: the I/O pump around :class:`~.sessions.Sessions`.
+"""The candidate WebSocket ``/ws/candidate``: the I/O pump around :class:`~.candidate.CandidateCases`.
 
 The reader handles the candidate's frames; the serving loop handles store notifications (proctor commands,
 takeovers) and the subtest's timer. Each move holds the connection's turn, so they never interleave.
@@ -12,11 +12,12 @@ import time
 import orjson
 from starlette.websockets import WebSocket
 
-from . import frames
+from . import decoding, frames
 from .auth import normalise_candidate_token
-from .connection import CLOSE_HELLO_TIMEOUT, Connection
+from .candidate import Outcome
+from .connection import Connection
 from .hub import Hub
-from .sessions import Outcome, Refused
+from .wire_errors import Refusal
 
 __all__ = ["candidate_endpoint"]
 
@@ -38,7 +39,7 @@ class _Candidate(Connection):
             self.queue.put_nowait(("rearm",))  # the serving loop sets its timer again
 
     async def serve(self) -> None:
-        sessions = self.hub.sessions
+        candidates = self.hub.candidates
         hello_by = time.monotonic() + self.hub.settings.hello_timeout_s
         while True:
             if self.session_id is None:
@@ -46,16 +47,16 @@ class _Candidate(Connection):
             elif self.deadline_ms is None:
                 wait = None
             else:  # the subtest's clock runs out then: wake up a little after to end it
-                wait = max((self.deadline_ms - sessions.now_ms()) / 1000 + 0.05, 0.0)
+                wait = max((self.deadline_ms - self.hub.tx.now_ms()) / 1000 + 0.05, 0.0)
             entry = await self.next_entry(wait)
             if entry is not None and entry[0] in ("closed", "flood"):
                 return
             async with self.turn:
                 if entry is None:
                     if self.session_id is None:
-                        await self.fail(Refused("hello_timeout", close=CLOSE_HELLO_TIMEOUT))
+                        await self.fail(Refusal("hello_timeout"))
                         return
-                    await self.deliver(await sessions.candidate_tick(self.session_id, self.conn))
+                    await self.deliver(await candidates.tick(self.session_id, self.conn))
                 elif entry[0] == "notify" and not await self._notified(entry[1]):
                     return
 
@@ -65,38 +66,41 @@ class _Candidate(Connection):
         try:
             if note.get("kind") == "takeover":
                 if note.get("owner") != self.conn:
-                    raise Refused("taken_over")
+                    raise Refusal("taken_over")
                 return True
-            await self.deliver(await self.hub.sessions.candidate_refresh(self.session_id, self.conn, note.get("kind")))
-        except Refused as refused:
-            return await self.fail(refused)
+            await self.deliver(await self.hub.candidates.refresh(self.session_id, self.conn, note.get("kind")))
+        except Refusal as refusal:
+            return await self.fail(refusal)
         return True
 
-    async def on_frame(self, text: str | None) -> bool:
-        sessions = self.hub.sessions
+    async def on_frame(self, text: str | None, received_at: float) -> bool:
+        candidates = self.hub.candidates
         try:
-            msg = self.decode(text, frames.decode_candidate)
-            if isinstance(msg, frames.Ping):
-                await self.send(b'{"type":"pong"}')
-            elif isinstance(msg, frames.Hello):
+            msg = self.decode(text, decoding.decode_candidate)
+            if isinstance(msg, decoding.Ping):
+                await self.send(frames.PONG)
+            elif isinstance(msg, decoding.Hello):
                 if self.session_id is not None:
-                    raise Refused("bad_message", "this connection already said hello")
-                sid, outcome = await sessions.candidate_hello(normalise_candidate_token(msg.token), self.conn)
+                    raise Refusal("bad_message", "this connection already said hello")
+                sid, outcome = await candidates.hello(normalise_candidate_token(msg.token), self.conn)
                 self.session_id = sid
                 self.hub.attach(sid, self.queue)
                 await self.deliver(outcome)
             elif self.session_id is None:
-                raise Refused("not_authenticated")
+                raise Refusal("not_authenticated")
             else:
-                await self.deliver(await sessions.candidate_answer(self.session_id, self.conn, msg.seq, msg.response))
-        except Refused as refused:
-            return await self.fail(refused)
+                outcome = await candidates.answer(self.session_id, self.conn, msg.seq, msg.response)
+                await self.deliver(outcome)
+                if outcome.applied:  # from the frame read off the socket to its reply sent
+                    self.hub.metrics.observe_answer(time.perf_counter() - received_at)
+        except Refusal as refusal:
+            return await self.fail(refusal)
         return True
 
     async def closing(self) -> None:
         if self.session_id is not None:
             self.hub.detach(self.session_id, self.queue)
-            await self.hub.sessions.candidate_goodbye(self.session_id, self.conn)
+            await self.hub.candidates.goodbye(self.session_id, self.conn)
 
 
 async def candidate_endpoint(ws: WebSocket) -> None:

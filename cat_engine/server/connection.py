@@ -21,14 +21,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import frames
 from .hub import Hub, TokenBucket
-from .sessions import CLOSE_INTERNAL, Refused
 from .store import StoreUnavailable
+from .wire_errors import Refusal
 
-__all__ = ["CLOSE_HELLO_TIMEOUT", "CLOSE_POLICY", "CLOSE_TOO_LARGE", "Connection"]
-
-CLOSE_TOO_LARGE = 1009
-CLOSE_POLICY = 1008
-CLOSE_HELLO_TIMEOUT = 4008
+__all__ = ["Connection"]
 
 Message = TypeVar("Message")
 
@@ -50,24 +46,21 @@ class Connection(abc.ABC):
         async with self._send_lock:
             await self.ws.send({"type": "websocket.send", "text": frame.decode()})
 
-    async def fail(self, refused: Refused) -> bool:
+    async def fail(self, refusal: Refusal) -> bool:
         """Send the error frame; close when its code says so. Returns whether the connection goes on."""
-        await self.send(self.hub.sessions.error(refused))
-        if refused.close is not None:
+        self.hub.metrics.error(refusal.code)
+        await self.send(frames.error_frame(refusal, self.hub.settings.lang))
+        if refusal.close is not None:
             async with self._send_lock:
-                await self.ws.close(refused.close, refused.code)
+                await self.ws.close(refusal.close, refusal.code)
             return False
         return True
 
     def decode(self, text: str | None, decoder: Callable[[str, int], Message]) -> Message:
-        """A client frame validated by ``decoder``; a bad one raises :class:`Refused` with its wire code."""
-        try:
-            if text is None:
-                raise frames.ProtocolError("bad_message", "binary frames are not part of the protocol")
-            return decoder(text, self.hub.settings.max_frame_bytes)
-        except frames.ProtocolError as exc:
-            close = CLOSE_TOO_LARGE if exc.code == "too_large" else None
-            raise Refused(exc.code, exc.message, close=close) from None
+        """A client frame validated by ``decoder``; a bad one raises :class:`Refusal` with its wire code."""
+        if text is None:
+            raise Refusal("bad_message", "binary frames are not part of the protocol")
+        return decoder(text, self.hub.settings.max_frame_bytes)
 
     async def next_entry(self, wait_s: float | None) -> tuple[Any, ...] | None:
         """The next queue entry, None when ``wait_s`` passed first; floods and closes end the connection."""
@@ -82,7 +75,7 @@ class Connection(abc.ABC):
         if entry[0] == "raise":
             raise entry[1]
         if entry[0] == "flood":
-            await self.fail(Refused("flood", close=CLOSE_POLICY))
+            await self.fail(Refusal("flood"))
         return entry
 
     @abc.abstractmethod
@@ -90,8 +83,9 @@ class Connection(abc.ABC):
         """Handle queue entries until the connection ends (``("closed",)`` once the reader has stopped)."""
 
     @abc.abstractmethod
-    async def on_frame(self, text: str | None) -> bool:
-        """Handle one client frame (called with :attr:`turn` held); False ends the connection."""
+    async def on_frame(self, text: str | None, received_at: float) -> bool:
+        """Handle one client frame (called with :attr:`turn` held; ``received_at`` is ``time.perf_counter()`` when
+        it was read from the socket); False ends the connection."""
 
     async def closing(self) -> None:  # noqa: B027 (optional hook)
         """Called once when the connection ends, whatever the reason."""
@@ -104,6 +98,7 @@ class Connection(abc.ABC):
         try:
             while True:
                 message = await self.ws.receive()
+                received_at = time.perf_counter()
                 if message["type"] == "websocket.disconnect":
                     break
                 metrics.frames[self.kind] += 1
@@ -111,7 +106,7 @@ class Connection(abc.ABC):
                     self.queue.put_nowait(("flood",))
                     return
                 async with self.turn:
-                    going_on = await self.on_frame(message.get("text"))
+                    going_on = await self.on_frame(message.get("text"), received_at)
                 if not going_on:
                     break
         except Exception as exc:  # the serving loop raises it, so run() handles it like one of its own
@@ -132,11 +127,11 @@ class Connection(abc.ABC):
         except StoreUnavailable as exc:  # Redis is down: the client reconnects and resumes once it is back
             self._log.warning("store unavailable: %s", exc)
             with contextlib.suppress(Exception):
-                await self.fail(Refused("internal", "the store is unavailable", close=CLOSE_INTERNAL))
+                await self.fail(Refusal("internal", "the store is unavailable"))
         except Exception:  # a fault of ours: tell, close, log
             self._log.exception("%s connection failed", self.kind)
             with contextlib.suppress(Exception):
-                await self.fail(Refused("internal", close=CLOSE_INTERNAL))
+                await self.fail(Refusal("internal"))
         finally:
             metrics.connections[self.kind] -= 1
             reader.cancel()

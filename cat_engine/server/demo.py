@@ -6,18 +6,18 @@ from typing import Any
 
 from .auth import show_candidate_token
 from .rooms import create_room, register
-from .sessions import Sessions
+from .transaction import Transactions
 
 __all__ = ["create_demo_room", "demo_banner"]
 
 DEMO_CANDIDATES = 30
 
 
-async def create_demo_room(sessions: Sessions, battery_id: str) -> dict[str, Any]:
+async def create_demo_room(tx: Transactions, battery_id: str) -> dict[str, Any]:
     """A room "Ruang Demo" with :data:`DEMO_CANDIDATES` candidates; returns the room and its roster."""
-    room = await create_room(sessions, "Ruang Demo", battery_id)
+    room = await create_room(tx, "Ruang Demo", battery_id)
     roster = [{"employee_id": f"DEMO{i:04d}", "name": f"Peserta Demo {i:02d}"} for i in range(1, DEMO_CANDIDATES + 1)]
-    room["candidates"] = await register(sessions, room["room_id"], roster)
+    room["candidates"] = await register(tx, room["room_id"], roster)
     return room
 
 

@@ -1,253 +1,83 @@
-"""Client frames in, server frames out (docs/protocol.md).
+"""Server frames out (docs/protocol.md): every frame the server sends, to candidates and to proctors.
 
-Decoding validates size, JSON, type and every field before anything else runs, so a bad frame ends here with a
-:class:`ProtocolError` and touches nothing stored. Building a candidate frame is the one place that decides what a
-candidate may see: item id, stem, option texts, progress and time left; never a key, weight, parameter, content
-area, theta or SE.
+The candidate frames are the one place that decides what a candidate may see: item id, stem, option texts,
+progress and time left; never a key, weight, parameter, content area, theta or SE (the tests look for such keys in
+every frame a sitting produces, with a list of their own). The proctor frames carry the session views of
+:mod:`cat_engine.view`, the room's events, the detail of a session and the acknowledgements of commands. What
+clients send is decoded in :mod:`.decoding`.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
 from ..battery import Battery
-from ..session import Phase, SessionState, time_left_ms
+from ..events import Event, SubtestDone
+from ..session import Command, Phase, SessionState, time_left_ms
 from ..session import profile as session_profile
 from ..stopping import StopReason
+from ..view import SessionView
+from .store import CandidateRecord
+from .wire_errors import Refusal
 
 __all__ = [
-    "PROCTOR_COMMANDS",
-    "CandidateAnswer",
-    "Hello",
-    "Ping",
-    "ProctorCommand",
-    "ProctorDetail",
-    "ProtocolError",
-    "decode_candidate",
-    "decode_proctor",
+    "PONG",
+    "ack_frame",
+    "detail_frame",
     "error_frame",
+    "event_frame",
+    "events_frame",
     "finished_frame",
     "item_frame",
     "paused_frame",
+    "room_events",
+    "room_info",
+    "session_summary",
+    "snapshot_frame",
     "state_frame",
     "time_frame",
 ]
 
-PROCTOR_COMMANDS = ("pause", "resume", "extend", "terminate")
-_MAX_TOKEN = 200
-_MAX_REASON = 500
-_MAX_ID = 100
+PONG = b'{"type":"pong"}'
+
+# --- errors ----------------------------------------------------------------------------------------------------
 
 
-class ProtocolError(Exception):
-    """A client frame that breaks the protocol; ``code`` goes on the wire."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+def error_frame(refusal: Refusal, lang: str) -> bytes:
+    """``{"type": "error", "code", "message", ...fields}``."""
+    return orjson.dumps({"type": "error", "code": refusal.code, "message": refusal.message(lang), **refusal.fields})
 
 
-@dataclass(frozen=True)
-class Hello:
-    token: str
-    last_event_id: str | None = None
-    batch: bool = False  # proctor only: events come as ``events`` frames, several at a time
-
-
-@dataclass(frozen=True)
-class CandidateAnswer:
-    seq: int
-    response: int
-
-
-@dataclass(frozen=True)
-class Ping:
-    pass
-
-
-@dataclass(frozen=True)
-class ProctorCommand:
-    command: str
-    session_id: str | None  # None: the whole room
-    request_id: str | int | None = None
-    seconds: float | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class ProctorDetail:
-    session_id: str
-    request_id: str | int | None = None
-
-
-def _object(raw: str | bytes, max_bytes: int) -> dict[str, Any]:
-    if len(raw) > max_bytes:  # str length <= UTF-8 length, so a str is checked again once encoded
-        raise ProtocolError("too_large", f"frames are limited to {max_bytes} bytes")
-    if isinstance(raw, str):
-        raw = raw.encode("utf-8", errors="surrogatepass")
-        if len(raw) > max_bytes:
-            raise ProtocolError("too_large", f"frames are limited to {max_bytes} bytes")
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise ProtocolError("bad_message", "the frame is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ProtocolError("bad_message", "a frame must be a JSON object")
-    kind = data.get("type")
-    if not isinstance(kind, str):
-        raise ProtocolError("bad_message", "a frame needs a string field 'type'")
-    return data
-
-
-def _int_field(data: dict[str, Any], name: str) -> int:
-    # any JSON integer orjson reads (64-bit); whether it names the right item or option is the session's call
-    value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ProtocolError("bad_message", f"field '{name}' must be an integer")
-    return value
-
-
-def _str_field(data: dict[str, Any], name: str, max_len: int, required: bool = True) -> str:
-    value = data.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value) or len(value) > max_len:
-        raise ProtocolError("bad_message", f"field '{name}' must be a non-empty string of at most {max_len} characters")
-    return value
-
-
-def _only(data: dict[str, Any], allowed: set[str]) -> None:
-    extra = sorted(set(data) - allowed - {"type"})
-    if extra:
-        raise ProtocolError("bad_message", f"unknown field(s) {', '.join(map(repr, extra))}")
-
-
-def decode_candidate(raw: str | bytes, max_bytes: int) -> Hello | CandidateAnswer | Ping:
-    """Validate a candidate's frame.
-
-    Raises
-    ------
-    ProtocolError
-        ``too_large``, ``bad_message`` or, for a proctor command, ``forbidden``.
-    """
-    data = _object(raw, max_bytes)
-    kind = data["type"]
-    if kind == "hello":
-        _only(data, {"token"})
-        return Hello(_str_field(data, "token", _MAX_TOKEN))
-    if kind == "answer":
-        _only(data, {"seq", "response"})
-        return CandidateAnswer(_int_field(data, "seq"), _int_field(data, "response"))
-    if kind == "ping":
-        _only(data, set())
-        return Ping()
-    if kind in PROCTOR_COMMANDS or kind == "detail":
-        raise ProtocolError("forbidden", "candidates cannot send proctor commands")
-    raise ProtocolError("bad_message", f"unknown frame type {kind[:40]!r}")
-
-
-def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand | ProctorDetail | Ping:
-    """Validate a proctor's frame (raises :class:`ProtocolError`)."""
-    data = _object(raw, max_bytes)
-    kind = data["type"]
-    if kind == "hello":
-        _only(data, {"token", "last_event_id", "batch"})
-        last = data.get("last_event_id")
-        if last is not None and not _is_stream_id(last):
-            raise ProtocolError("bad_message", "field 'last_event_id' must be a stream id like '1700000000000-0'")
-        batch = data.get("batch", False)
-        if not isinstance(batch, bool):
-            raise ProtocolError("bad_message", "field 'batch' must be true or false")
-        return Hello(_str_field(data, "token", _MAX_TOKEN), last, batch)
-    if kind == "ping":
-        _only(data, set())
-        return Ping()
-    if kind == "detail":
-        _only(data, {"id", "session_id"})
-        return ProctorDetail(_str_field(data, "session_id", _MAX_ID), _request_id(data))
-    if kind not in PROCTOR_COMMANDS:
-        raise ProtocolError("bad_message", f"unknown frame type {kind[:40]!r}")
-    _only(data, {"id", "session_id", "room", "seconds", "reason"})
-    request_id = _request_id(data)
-    has_session, room = "session_id" in data, data.get("room")
-    if has_session == (room is True) or (room is not None and room is not True):
-        raise ProtocolError("bad_message", "a command names either 'session_id' or \"room\": true")
-    session_id = _str_field(data, "session_id", _MAX_ID) if has_session else None
-    seconds: float | None = None
-    if kind == "extend":
-        value = data.get("seconds")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 86400:
-            raise ProtocolError("bad_message", "field 'seconds' must be a number from 1 to 86400")
-        seconds = float(value)
-    elif "seconds" in data:
-        raise ProtocolError("bad_message", "only 'extend' takes 'seconds'")
-    if kind == "terminate":
-        reason = _str_field(data, "reason", _MAX_REASON)
-        if not reason.strip():
-            raise ProtocolError("bad_message", "terminating needs a reason")
-    elif kind == "pause":
-        reason = _str_field(data, "reason", _MAX_REASON, required=False)
-    elif "reason" in data:
-        raise ProtocolError("bad_message", f"'{kind}' takes no 'reason'")
-    else:
-        reason = ""
-    return ProctorCommand(kind, session_id, request_id, seconds, reason)
-
-
-def _request_id(data: dict[str, Any]) -> str | int | None:
-    request_id = data.get("id")
-    if request_id is not None and (
-        isinstance(request_id, bool) or not isinstance(request_id, str | int) or len(str(request_id)) > _MAX_ID
-    ):
-        raise ProtocolError("bad_message", "field 'id' must be a short string or an integer")
-    return request_id
-
-
-_STREAM_ID = re.compile(r"[0-9]{1,20}(?:-[0-9]{1,20})?")
-
-
-def _is_stream_id(value: Any) -> bool:
-    """A Redis Stream id ``<ms>-<n>`` (or ``<ms>``) of ASCII digits, each part below 2**64."""
-    if not isinstance(value, str) or _STREAM_ID.fullmatch(value) is None:
-        return False
-    return all(int(part) < 2**64 for part in value.split("-"))
-
-
-# --- server frames ---------------------------------------------------------------------------------------------
-
-
-def error_frame(code: str, message: str) -> bytes:
-    return orjson.dumps({"type": "error", "code": code, "message": message})
+# --- candidate -------------------------------------------------------------------------------------------------
 
 
 def _seconds(ms: int | None) -> float | None:
     return None if ms is None else round(ms / 1000, 1)
 
 
-def _previous(battery: Battery, previous: tuple[int, StopReason] | None) -> dict[str, Any] | None:
-    if previous is None:
+def _previous(battery: Battery, events: Sequence[Event]) -> dict[str, Any] | None:
+    """``previous_subtest`` of the frame that follows ``events``: the last subtest they ended, if any."""
+    done = [e for e in events if isinstance(e, SubtestDone)]
+    if not done:
         return None
-    sub = battery.subtests[previous[0]]
-    reason = "time_up" if previous[1] is StopReason.TIME_UP else "completed"
+    last = done[-1]
+    sub = battery.subtests[last.subtest_index]
+    reason = "time_up" if last.result.stop_reason == StopReason.TIME_UP.label else "completed"
     return {"id": sub.id, "name": sub.name, "reason": reason}
 
 
-def item_frame(
-    battery: Battery, state: SessionState, now_ms: int, previous: tuple[int, StopReason] | None = None
-) -> bytes:
-    """The item being presented, as the candidate may see it."""
-    sub = battery.subtests[state.subtest]
-    item = sub.pool.items[state.item]
+def item_frame(battery: Battery, state: SessionState, now_ms: int, events: Sequence[Event] = ()) -> bytes:
+    """The item being presented, as the candidate may see it (``events``: what led here, for ``previous_subtest``)."""
+    sub = battery.subtests[state.subtest_index]
+    item = sub.pool.items[state.item_index]
     frame: dict[str, Any] = {
         "type": "item",
         "seq": state.seq,
         "item": {"id": item.id, "stem": item.stem, "options": list(item.options)},
-        "subtest": {"index": state.subtest, "id": sub.id, "name": sub.name, "count": len(battery.subtests)},
+        "subtest": {"index": state.subtest_index, "id": sub.id, "name": sub.name, "count": len(battery.subtests)},
         "progress": {
             "answered": len(state.items),
             "max_items": sub.stopping.max_items,
@@ -256,13 +86,13 @@ def item_frame(
         },
         "time_left_s": _seconds(time_left_ms(battery, state, now_ms)),
     }
-    prev = _previous(battery, previous)
+    prev = _previous(battery, events)
     if prev is not None:
         frame["previous_subtest"] = prev
     return orjson.dumps(frame)
 
 
-def finished_frame(battery: Battery, state: SessionState, previous: tuple[int, StopReason] | None = None) -> bytes:
+def finished_frame(battery: Battery, state: SessionState, events: Sequence[Event] = ()) -> bytes:
     """The end of the battery, with the candidate's view of the profile when the battery shows it."""
     profile: dict[str, Any] | None = None
     if battery.show_profile_to_candidate:
@@ -275,14 +105,14 @@ def finished_frame(battery: Battery, state: SessionState, previous: tuple[int, S
                     "name": r.name,
                     "level": r.level,
                     "scaled_score": r.scaled_score,
-                    "items": r.items_administered,
+                    "items": r.n_items,
                     "time_s": round(r.time_used_s, 1),
                 }
                 for r in rows
             ],
         }
     frame: dict[str, Any] = {"type": "finished", "profile": profile}
-    prev = _previous(battery, previous)
+    prev = _previous(battery, events)
     if prev is not None:
         frame["previous_subtest"] = prev
     return orjson.dumps(frame)
@@ -296,18 +126,113 @@ def time_frame(battery: Battery, state: SessionState, now_ms: int) -> bytes:
     return orjson.dumps({"type": "time", "time_left_s": _seconds(time_left_ms(battery, state, now_ms))})
 
 
-def state_frame(
+def state_frame(battery: Battery, state: SessionState, now_ms: int, events: Sequence[Event] = ()) -> bytes:
+    """The frame that tells a candidate where the session is: ``item``, ``paused`` or ``finished``.
+
+    A session that is READY or TERMINATED has no such frame (the first is started on ``hello``, the second is the
+    error ``terminated``): asking for one is a bug.
+    """
+    if state.phase is Phase.ACTIVE:
+        return item_frame(battery, state, now_ms, events)
+    if state.phase is Phase.PAUSED:
+        return paused_frame(state.pause_reason)
+    if state.phase is Phase.FINISHED:
+        return finished_frame(battery, state, events)
+    raise ValueError(f"a {state.phase} session has no state frame")
+
+
+# --- proctor ---------------------------------------------------------------------------------------------------
+
+
+def session_summary(candidate: CandidateRecord, view: SessionView) -> dict[str, Any]:
+    """A session as the snapshot, the room's events and ``GET /api/rooms/{id}`` show it: identity, then the view."""
+    return {
+        "session_id": candidate.session_id,
+        "employee_id": candidate.employee_id,
+        "name": candidate.name,
+        **view.to_dict(),
+    }
+
+
+def room_info(room_id: str, name: str, battery: Battery) -> dict[str, Any]:
+    """The ``room`` object of the snapshot and of ``GET /api/rooms/{id}``."""
+    return {
+        "room_id": room_id,
+        "name": name,
+        "battery": {"id": battery.id, "version": battery.version, "name": battery.name},
+        "subtests": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "se_target": s.stopping.se_target,
+                "max_items": s.stopping.max_items,
+                "time_limit_s": s.time_limit_s,
+            }
+            for s in battery.subtests
+        ],
+    }
+
+
+def snapshot_frame(room: dict[str, Any], summaries: list[dict[str, Any]], last_event_id: str, at_ms: int) -> bytes:
+    return orjson.dumps(
+        {"type": "snapshot", "room": room, "sessions": summaries, "last_event_id": last_event_id, "at_ms": at_ms}
+    )
+
+
+def room_events(session_id: str, events: Sequence[Event], summary: dict[str, Any]) -> list[bytes]:
+    """The room-stream entries of one change: each event, the last one with the session's summary after it."""
+    last = len(events) - 1
+    return [
+        orjson.dumps(
+            {"session_id": session_id, "event": e.to_dict(), "view": summary}
+            if i == last
+            else {"session_id": session_id, "event": e.to_dict()}
+        )
+        for i, e in enumerate(events)
+    ]
+
+
+def event_frame(event_id: str, stored: bytes) -> bytes:
+    """``{"type": "event", "id": ..., "session_id": ..., "event": ..., "view"?: ...}`` from a room-stream entry."""
+    return b'{"type":"event","id":"' + event_id.encode() + b'",' + stored[1:]
+
+
+def events_frame(rows: list[tuple[str, bytes]]) -> bytes:
+    """``{"type": "events", "events": [...]}``: several room events, each as an ``event`` frame without its type."""
+    return b'{"type":"events","events":[' + b",".join(b'{"id":"' + i.encode() + b'",' + e[1:] for i, e in rows) + b"]}"
+
+
+def detail_frame(
     battery: Battery,
     state: SessionState,
-    now_ms: int,
-    pause_reason: str = "",
-    previous: tuple[int, StopReason] | None = None,
-) -> bytes | None:
-    """The frame that tells a candidate where the session is (None for a terminated one: that is an error)."""
-    if state.phase is Phase.ACTIVE:
-        return item_frame(battery, state, now_ms, previous)
-    if state.phase is Phase.PAUSED:
-        return paused_frame(pause_reason)
-    if state.phase is Phase.FINISHED:
-        return finished_frame(battery, state, previous)
-    return None
+    request_id: str | int | None,
+    session_id: str,
+    trajectory: list[list[tuple[float, float]]],
+) -> bytes:
+    """The ``detail`` frame: theta and SE after each answer, per subtest reached (``trajectory``), with the
+    results of the subtests done."""
+    results = session_profile(battery, state).subtests
+    subtests = []
+    for index, points in enumerate(trajectory):
+        sub = battery.subtests[index]
+        done = index < len(results)
+        subtests.append(
+            {
+                "index": index,
+                "id": sub.id,
+                "name": sub.name,
+                "se_target": sub.stopping.se_target,
+                "status": "done" if done else "current",
+                "points": [
+                    {"position": k, "theta": round(theta, 4), "se": round(se, 4)}
+                    for k, (theta, se) in enumerate(points, 1)
+                ],
+                "result": results[index].to_dict() if done else None,
+            }
+        )
+    return orjson.dumps({"type": "detail", "id": request_id, "session_id": session_id, "subtests": subtests})
+
+
+def ack_frame(request_id: str | int | None, command: Command, results: list[dict[str, Any]]) -> bytes:
+    """The acknowledgement of a proctor command: one result per session it was applied to."""
+    return orjson.dumps({"type": "ack", "id": request_id, "command": command.value, "results": results})

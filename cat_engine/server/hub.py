@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..battery import Battery
+from .candidate import CandidateCases
 from .metrics import Metrics
-from .sessions import Sessions
+from .proctor import ProctorCases
 from .settings import Settings
 from .store import Store
+from .transaction import Transactions
 
 __all__ = ["Hub", "TokenBucket"]
 
@@ -45,12 +47,16 @@ class Hub:
     admin_token: str
     metrics: Metrics = field(default_factory=Metrics)
     process_id: str = field(default_factory=lambda: secrets.token_hex(6))
-    sessions: Sessions = field(init=False)
+    tx: Transactions = field(init=False)
+    candidates: CandidateCases = field(init=False)
+    proctors: ProctorCases = field(init=False)
     # session id -> queues of the local candidate connections of that session
     _local: dict[str, set[asyncio.Queue[Any]]] = field(default_factory=lambda: defaultdict(set))
 
     def __post_init__(self) -> None:
-        self.sessions = Sessions(self.store, self.batteries, self.metrics, self.process_id, self.settings.lang)
+        self.tx = Transactions(self.store, self.batteries, self.metrics)
+        self.candidates = CandidateCases(self.tx, self.process_id, self.settings.lang)
+        self.proctors = ProctorCases(self.tx, self.settings.lang)
         self.store.listen(self._on_notification)
 
     def attach(self, session_id: str, queue: asyncio.Queue[Any]) -> None:

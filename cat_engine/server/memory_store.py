@@ -1,7 +1,8 @@
 """The in-memory twin of the Redis store: the embedded default for one process.
 
 Everything lives in dicts of this process and is lost when it exits; there is no expiry. Commits are atomic
-because they run without an ``await`` between the version check and the last write (one event loop).
+because they run without an ``await`` between the version check and the last write (one event loop); the record a
+commit leaves is :func:`~.store.committed` of the one before.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from .store import (
     EVENTS_PER_READ,
     CandidateRecord,
     Commit,
-    DuplicateEmployee,
     Notification,
     RoomRecord,
     SessionRecord,
     Store,
+    committed,
+    duplicate_employee,
     room_of,
 )
 
@@ -28,11 +30,7 @@ __all__ = ["MemoryStore"]
 
 @dataclass
 class _Session:
-    candidate: CandidateRecord
-    state: bytes
-    summary: bytes
-    version: int = 1
-    owner: str = ""
+    record: SessionRecord
     replies: dict[int, bytes] = field(default_factory=dict)
     audit: list[tuple[str, bytes]] = field(default_factory=list)
 
@@ -106,15 +104,15 @@ class MemoryStore(Store):
         room.next_number += count
         return range(first, first + count)
 
-    async def add_candidates(self, room_id: str, candidates: Sequence[tuple[CandidateRecord, bytes, bytes]]) -> None:
+    async def add_candidates(self, room_id: str, candidates: Sequence[tuple[CandidateRecord, bytes]]) -> None:
         room = self._rooms[room_id]
         seen: set[str] = set()
-        for cand, _, _ in candidates:
+        for cand, _ in candidates:
             if cand.employee_id in room.employees or cand.employee_id in seen:
-                raise DuplicateEmployee(cand.employee_id)
+                raise duplicate_employee(cand.employee_id)
             seen.add(cand.employee_id)
-        for cand, state, summary in candidates:
-            self._sessions[cand.session_id] = _Session(cand, state, summary)
+        for cand, state in candidates:
+            self._sessions[cand.session_id] = _Session(SessionRecord(cand, state, 1, ""))
             self._tokens[cand.token] = cand.session_id
             room.sessions.append(cand.session_id)
             room.employees[cand.employee_id] = cand.session_id
@@ -124,28 +122,22 @@ class MemoryStore(Store):
 
     async def room_candidates(self, room_id: str) -> list[CandidateRecord]:
         room = self._rooms.get(room_id)
-        return [] if room is None else [self._sessions[s].candidate for s in room.sessions]
-
-    def _record(self, s: _Session) -> SessionRecord:
-        return SessionRecord(s.candidate, s.state, s.version, s.owner, s.summary)
+        return [] if room is None else [self._sessions[s].record.candidate for s in room.sessions]
 
     async def load(self, session_id: str) -> SessionRecord | None:
         s = self._sessions.get(session_id)
-        return None if s is None else self._record(s)
+        return None if s is None else s.record
 
     async def load_room(self, room_id: str) -> list[SessionRecord]:
         room = self._rooms.get(room_id)
-        return [] if room is None else [self._record(self._sessions[s]) for s in room.sessions]
+        return [] if room is None else [self._sessions[s].record for s in room.sessions]
 
     async def commit(self, session_id: str, expected_version: int, commit: Commit) -> tuple[bool, list[str]]:
         s = self._sessions.get(session_id)
-        if s is None or s.version != expected_version:
+        if s is None or s.record.version != expected_version:
             return False, []
-        room = self._rooms[session_id.rsplit("-", 1)[0]]
-        s.version += 1
-        s.state, s.summary = commit.state, commit.summary
-        if commit.owner is not None:
-            s.owner = commit.owner
+        room = self._rooms[room_of(session_id)]
+        s.record = committed(s.record, commit)
         if commit.reply is not None:
             s.replies[commit.reply[0]] = commit.reply[1]
         for entry in commit.audit:

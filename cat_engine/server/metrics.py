@@ -11,7 +11,8 @@ from collections import Counter
 
 __all__ = ["Metrics"]
 
-# seconds from an answer frame received to its reply sent
+# seconds from an answer frame read off the socket (before decoding, and before waiting for the connection's previous
+# move) to its reply sent; applied answers only (candidate_ws.py observes it)
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 

@@ -11,25 +11,15 @@ import contextlib
 
 from starlette.websockets import WebSocket
 
-from . import frames
-from .connection import CLOSE_HELLO_TIMEOUT, Connection
+from . import decoding, frames
+from .connection import Connection
 from .hub import Hub
-from .sessions import Refused
 from .store import StoreUnavailable
+from .wire_errors import Refusal
 
-__all__ = ["event_frame", "events_frame", "proctor_endpoint"]
+__all__ = ["proctor_endpoint"]
 
 _BLOCK_MS = 5000
-
-
-def event_frame(event_id: str, stored: bytes) -> bytes:
-    """``{"type": "event", "id": ..., "session_id": ..., "event": ...}`` from a stored room event."""
-    return b'{"type":"event","id":"' + event_id.encode() + b'",' + stored[1:]
-
-
-def events_frame(rows: list[tuple[str, bytes]]) -> bytes:
-    """``{"type": "events", "events": [...]}``: several room events, each as an ``event`` frame without its type."""
-    return b'{"type":"events","events":[' + b",".join(b'{"id":"' + i.encode() + b'",' + e[1:] for i, e in rows) + b"]}"
 
 
 class _Proctor(Connection):
@@ -55,12 +45,12 @@ class _Proctor(Connection):
             if not rows:
                 continue
             if batch:
-                await self.send(events_frame(rows))
+                await self.send(frames.events_frame(rows))
                 after = rows[-1][0]
                 await asyncio.sleep(pause_s)
                 continue
             for event_id, stored in rows:
-                await self.send(event_frame(event_id, stored))
+                await self.send(frames.event_frame(event_id, stored))
                 after = event_id
 
     async def serve(self) -> None:
@@ -72,31 +62,31 @@ class _Proctor(Connection):
                 return  # closed or flooded: the reader has stopped
             async with self.turn:  # a hello being handled right now counts
                 if self.room_id is None:
-                    await self.fail(Refused("hello_timeout", close=CLOSE_HELLO_TIMEOUT))
+                    await self.fail(Refusal("hello_timeout"))
                     return
 
-    async def on_frame(self, text: str | None) -> bool:
-        sessions = self.hub.sessions
+    async def on_frame(self, text: str | None, received_at: float) -> bool:
+        proctors = self.hub.proctors
         try:
-            msg = self.decode(text, frames.decode_proctor)
-            if isinstance(msg, frames.Ping):
-                await self.send(b'{"type":"pong"}')
-            elif isinstance(msg, frames.Hello):
+            msg = self.decode(text, decoding.decode_proctor)
+            if isinstance(msg, decoding.Ping):
+                await self.send(frames.PONG)
+            elif isinstance(msg, decoding.Hello):
                 if self.room_id is not None:
-                    raise Refused("bad_message", "this connection already said hello")
-                room_id = await sessions.proctor_room(msg.token)
-                snapshot, last_id = await sessions.snapshot(room_id)
+                    raise Refusal("bad_message", "this connection already said hello")
+                room_id = await proctors.room_for_token(msg.token)
+                snapshot, last_id = await proctors.snapshot(room_id)
                 self.room_id = room_id
                 await self.send(snapshot)
                 self.events = asyncio.create_task(self.stream(room_id, msg.last_event_id or last_id, msg.batch))
             elif self.room_id is None:
-                raise Refused("not_authenticated")
-            elif isinstance(msg, frames.ProctorDetail):
-                await self.send(await sessions.proctor_detail(self.room_id, msg))
+                raise Refusal("not_authenticated")
+            elif isinstance(msg, decoding.ProctorDetail):
+                await self.send(await proctors.detail(self.room_id, msg))
             else:
-                await self.send(await sessions.proctor_command(self.room_id, msg))
-        except Refused as refused:
-            return await self.fail(refused)
+                await self.send(await proctors.command(self.room_id, msg))
+        except Refusal as refusal:
+            return await self.fail(refusal)
         return True
 
     async def closing(self) -> None:

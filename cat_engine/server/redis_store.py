@@ -3,12 +3,12 @@
 Key layout (``P`` is ``CAT_KEY_PREFIX``, ``R`` a room id, ``S`` a session id ``R-n``). Every key of a room and of
 its sessions carries the hash tag ``{R}``, so one Lua script may touch them all, also on a Cluster::
 
-    P:{R}:room              hash    name, battery, created_ms
+    P:{R}:room              hash    name, battery, created_ms, next (last session number handed out)
     P:{R}:sessions          list    session ids in registration order
     P:{R}:employees         hash    employee id -> session id (one registration per employee and room)
-    P:{R}:next              string  last session number handed out
+    P:{R}:unacked           set     ids of the room's sessions that are over and not yet acknowledged
     P:{R}:events            stream  room events for proctors (field e = JSON)
-    P:{R}:s:S               hash    state, version, owner, summary, employee_id, name, token
+    P:{R}:s:S               hash    state, version, owner, employee_id, name, token
     P:{R}:s:S:replies       hash    seq -> reply frame of each applied answer
     P:{R}:s:S:audit         stream  every frame received and item presented (field e = JSON)
     P:{R}:s:S:result        string  final profile, once the session is over
@@ -20,7 +20,12 @@ its sessions carries the hash tag ``{R}``, so one Lua script may touch them all,
 
 Expiry: live keys (session, replies, audit, events) expire ``live_ttl_s`` after their last commit. When a session
 is over its hash, audit and result lose their expiry until the HR system acknowledges the results; then they
-expire ``acked_ttl_s`` later. Redis must run with ``maxmemory-policy noeviction`` and AOF (docs/operations.md).
+expire ``acked_ttl_s`` later. The room's own keys (room, sessions, employees, unacked) expire ``live_ttl_s`` after
+the room's last change, lose their expiry while any of its results is unacknowledged (the results are listed
+through them), and expire ``acked_ttl_s`` after the last acknowledgement. An expiry only ever moves later on a live
+change (``EXPIRE ... GT``; a key without one counts as never expiring). Keys written by earlier versions (a
+``summary`` field in a session hash, a ``P:{R}:next`` counter) are read or left alone. Redis must run with
+``maxmemory-policy noeviction`` and AOF (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -39,16 +44,17 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from . import redis_scripts as scripts
 from .store import (
     EVENTS_PER_READ,
     CandidateRecord,
     Commit,
-    DuplicateEmployee,
     Notification,
     RoomRecord,
     SessionRecord,
     Store,
     StoreUnavailable,
+    duplicate_employee,
     room_of,
 )
 
@@ -56,60 +62,8 @@ __all__ = ["PackingConnection", "RedisStore"]
 
 _log = logging.getLogger("cat_engine.server.redis")
 
-# KEYS: session, replies, audit, events, result, room, sessions
-# ARGV: expected version, state, summary, set owner (0/1), owner, reply seq ("" none), reply, result ("" none),
-#       live ttl, persist (0/1), n audit, audit..., n events, events...
-_COMMIT = """
-local v = redis.call('HGET', KEYS[1], 'version')
-if v ~= ARGV[1] then return {0} end
-local ttl = tonumber(ARGV[9])
-redis.call('HSET', KEYS[1], 'version', tonumber(v) + 1, 'state', ARGV[2], 'summary', ARGV[3])
-if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'owner', ARGV[5]) end
-if ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[2], ARGV[6], ARGV[7])
-  redis.call('EXPIRE', KEYS[2], ttl)
-end
-local na = tonumber(ARGV[11])
-for i = 1, na do redis.call('XADD', KEYS[3], '*', 'e', ARGV[11 + i]) end
-local out = {1}
-local ne = tonumber(ARGV[12 + na])
-for j = 1, ne do out[#out + 1] = redis.call('XADD', KEYS[4], '*', 'e', ARGV[12 + na + j]) end
-if ne > 0 then redis.call('EXPIRE', KEYS[4], ttl) end
-if ARGV[8] ~= '' then redis.call('SET', KEYS[5], ARGV[8]) end
-if ARGV[10] == '1' then
-  redis.call('PERSIST', KEYS[1])
-  redis.call('PERSIST', KEYS[3])
-  redis.call('PERSIST', KEYS[6])
-  redis.call('PERSIST', KEYS[7])
-elseif redis.call('TTL', KEYS[1]) ~= -1 then
-  -- a live session hash always has a TTL (_ADD sets one); -1 means over and not yet acknowledged: keep it
-  redis.call('EXPIRE', KEYS[1], ttl)
-  if na > 0 then redis.call('EXPIRE', KEYS[3], ttl) end
-end
-return out
-"""
 
-# KEYS: room, sessions, employees; then per candidate: session hash
-# ARGV: live ttl, n, then per candidate: session id, employee id, name, token, state, summary
-_ADD = """
-local n = tonumber(ARGV[2])
-for i = 0, n - 1 do
-  local emp = ARGV[3 + i * 6 + 1]
-  if redis.call('HEXISTS', KEYS[3], emp) == 1 then return emp end
-end
-local ttl = tonumber(ARGV[1])
-for i = 0, n - 1 do
-  local b = 3 + i * 6
-  redis.call('HSET', KEYS[4 + i], 'session_id', ARGV[b], 'employee_id', ARGV[b + 1], 'name', ARGV[b + 2],
-    'token', ARGV[b + 3], 'state', ARGV[b + 4], 'summary', ARGV[b + 5], 'version', 1, 'owner', '')
-  redis.call('EXPIRE', KEYS[4 + i], ttl)
-  redis.call('RPUSH', KEYS[2], ARGV[b])
-  redis.call('HSET', KEYS[3], ARGV[b + 1], ARGV[b])
-end
-return ''
-"""
-
-_SESSION_FIELDS = ("session_id", "employee_id", "name", "token", "state", "version", "owner", "summary")
+_SESSION_FIELDS = ("session_id", "employee_id", "name", "token", "state", "version", "owner")
 
 
 class PackingConnection(aioredis.Connection):
@@ -175,8 +129,10 @@ class RedisStore(Store):
             retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
             connection_class=PackingConnection,
         )
-        self._commit = self._redis.register_script(_COMMIT)
-        self._add = self._redis.register_script(_ADD)
+        self._commit = self._redis.register_script(scripts.COMMIT)
+        self._add = self._redis.register_script(scripts.ADD)
+        self._next = self._redis.register_script(scripts.NEXT)
+        self._ack = self._redis.register_script(scripts.ACK)
         # Commands in flight stay below the pool's size (a few connections are left for the notification
         # subscription and health checks): when every candidate of a killed process reconnects here at once, their
         # commands wait their turn instead of failing with redis-py's "Too many connections".
@@ -188,6 +144,9 @@ class RedisStore(Store):
 
     def _room_key(self, room_id: str, part: str) -> str:
         return f"{self._p}:{{{room_id}}}:{part}"
+
+    def _room_keys(self, room_id: str) -> list[str]:
+        return [self._room_key(room_id, part) for part in scripts.ROOM_PARTS]
 
     def _session_key(self, session_id: str, part: str = "") -> str:
         base = f"{self._p}:{{{room_of(session_id)}}}:s:{session_id}"
@@ -228,10 +187,9 @@ class RedisStore(Store):
 
     async def create_room(self, room: RoomRecord, proctor_token: str) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hset(
-                self._room_key(room.room_id, "room"),
-                mapping={"name": room.name, "battery": room.battery_id, "created_ms": room.created_ms},
-            )
+            key = self._room_key(room.room_id, "room")
+            pipe.hset(key, mapping={"name": room.name, "battery": room.battery_id, "created_ms": room.created_ms})
+            pipe.expire(key, self._live_ttl)
             pipe.set(f"{self._p}:ptoken:{_hash(proctor_token)}", room.room_id)
             pipe.sadd(f"{self._p}:rooms", room.room_id)
             await self._call(pipe.execute())
@@ -245,6 +203,9 @@ class RedisStore(Store):
     async def list_rooms(self) -> list[RoomRecord]:
         ids = sorted(_text(r) for r in await self._call(self._redis.smembers(f"{self._p}:rooms")))
         rooms = [await self.get_room(r) for r in ids]
+        gone = [room_id for room_id, room in zip(ids, rooms, strict=True) if room is None]
+        if gone:  # expired rooms leave the set as they are noticed
+            await self._call(self._redis.srem(f"{self._p}:rooms", *gone))
         return sorted((r for r in rooms if r is not None), key=lambda r: r.created_ms)
 
     async def room_for_proctor_token(self, token: str) -> str | None:
@@ -252,24 +213,24 @@ class RedisStore(Store):
         return None if raw is None else _text(raw)
 
     async def next_session_numbers(self, room_id: str, count: int) -> range:
-        last = int(await self._call(self._redis.incrby(self._room_key(room_id, "next"), count)))
+        keys = [self._room_key(room_id, "room"), self._room_key(room_id, "next")]
+        last = int(await self._call(self._next(keys=keys, args=[count, self._live_ttl])))
         return range(last - count + 1, last + 1)
 
-    async def add_candidates(self, room_id: str, candidates: Sequence[tuple[CandidateRecord, bytes, bytes]]) -> None:
-        employees = [c.employee_id for c, _, _ in candidates]
+    async def add_candidates(self, room_id: str, candidates: Sequence[tuple[CandidateRecord, bytes]]) -> None:
+        employees = [c.employee_id for c, _ in candidates]
         dupes = {e for e in employees if employees.count(e) > 1}
         if dupes:
-            raise DuplicateEmployee(sorted(dupes)[0])
-        keys = [self._room_key(room_id, p) for p in ("room", "sessions", "employees")]
-        keys += [self._session_key(c.session_id) for c, _, _ in candidates]
+            raise duplicate_employee(sorted(dupes)[0])
+        keys = self._room_keys(room_id) + [self._session_key(c.session_id) for c, _ in candidates]
         args: list[Any] = [self._live_ttl, len(candidates)]
-        for cand, state, summary in candidates:
-            args += [cand.session_id, cand.employee_id, cand.name, cand.token, state, summary]
+        for cand, state in candidates:
+            args += [cand.session_id, cand.employee_id, cand.name, cand.token, state]
         clash = await self._call(self._add(keys=keys, args=args))
         if clash:
-            raise DuplicateEmployee(_text(clash))
+            raise duplicate_employee(_text(clash))
         async with self._redis.pipeline(transaction=False) as pipe:
-            for cand, _, _ in candidates:
+            for cand, _ in candidates:
                 pipe.set(f"{self._p}:token:{_hash(cand.token)}", cand.session_id, ex=self._live_ttl)
             await self._call(pipe.execute())
 
@@ -287,11 +248,9 @@ class RedisStore(Store):
     def _record(values: Sequence[Any]) -> SessionRecord | None:
         if values[0] is None or values[4] is None:
             return None
-        sid, emp, name, token, state, version, owner, summary = values
+        sid, emp, name, token, state, version, owner = values
         cand = CandidateRecord(_text(sid), _text(emp), _text(name), _text(token))
-        return SessionRecord(
-            cand, bytes(state), int(version), _text(owner or b""), b"{}" if summary is None else bytes(summary)
-        )
+        return SessionRecord(cand, bytes(state), int(version), _text(owner or b""))
 
     async def load(self, session_id: str) -> SessionRecord | None:
         values = await self._call(self._redis.hmget(self._session_key(session_id), _SESSION_FIELDS))
@@ -315,14 +274,12 @@ class RedisStore(Store):
             self._session_key(session_id, "audit"),
             self._room_key(room_id, "events"),
             self._session_key(session_id, "result"),
-            self._room_key(room_id, "room"),
-            self._room_key(room_id, "sessions"),
+            *self._room_keys(room_id),
         ]
         reply_seq, reply = ("", b"") if commit.reply is None else (str(commit.reply[0]), commit.reply[1])
         args: list[Any] = [
             str(expected_version),
             commit.state,
-            commit.summary,
             "0" if commit.owner is None else "1",
             commit.owner or "",
             reply_seq,
@@ -330,6 +287,7 @@ class RedisStore(Store):
             commit.result or b"",
             self._live_ttl,
             "1" if commit.persist else "0",
+            session_id,
             len(commit.audit),
             *commit.audit,
             len(commit.events),
@@ -391,6 +349,7 @@ class RedisStore(Store):
                 for part in ("", "result", "audit", "replies"):
                     pipe.expire(self._session_key(sid, part), self._acked_ttl)
             await self._call(pipe.execute())
+        await self._call(self._ack(keys=self._room_keys(room_id), args=[self._acked_ttl, *acked]))
         return len(acked)
 
     # --- notifications -----------------------------------------------------------------------------------------
@@ -424,7 +383,7 @@ class RedisStore(Store):
                 await asyncio.sleep(0.5)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
     # --- process liveness --------------------------------------------------------------------------------------
 

@@ -1,82 +1,57 @@
-"""Administration use cases: create rooms, register a roster, collect results for the HR system."""
+"""Administration use cases: create rooms and register rosters.
+
+A roster is registered all or none: one session (with its own random seed) and one candidate token per row. A bad
+row is refused as ``bad_request`` naming the row and field; an employee id already in the room (or twice in the
+roster) as ``duplicate_employee`` with that id. Results for the HR system are in :mod:`.results`.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import secrets
-from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
+from .. import codec
 from .. import session as core
 from .auth import new_candidate_token, new_proctor_token, new_room_id
-from .sessions import Sessions, summary_of
 from .store import CandidateRecord, RoomRecord
+from .transaction import Transactions
+from .wire_errors import Refusal
 
-__all__ = [
-    "RESULT_COLUMNS",
-    "RosterError",
-    "create_room",
-    "parse_roster_csv",
-    "register",
-    "result_rows",
-    "rows_to_csv",
-]
+__all__ = ["create_room", "parse_roster_csv", "register"]
 
-RESULT_COLUMNS = (
-    "room_id",
-    "session_id",
-    "employee_id",
-    "name",
-    "battery_id",
-    "battery_version",
-    "subtest",
-    "pool_version",
-    "theta",
-    "se",
-    "level",
-    "scaled_score",
-    "items",
-    "time_s",
-    "stop_reason",
-    "complete",
-    "status",
-)
 _MAX_ROSTER = 2000
 _MAX_FIELD = 200
 
 
-class RosterError(ValueError):
-    """A roster that cannot be registered; the message names the row and field."""
-
-
-async def create_room(sessions: Sessions, name: str, battery_id: str) -> dict[str, Any]:
+async def create_room(tx: Transactions, name: str, battery_id: str) -> dict[str, Any]:
     """A new room for ``battery_id``; returns its id and proctor token."""
-    if battery_id not in sessions.batteries:
-        raise RosterError(f"unknown battery {battery_id!r}; loaded: {', '.join(sorted(sessions.batteries))}")
+    if battery_id not in tx.batteries:
+        raise Refusal("bad_request", f"unknown battery {battery_id!r}; loaded: {', '.join(sorted(tx.batteries))}")
     if not name.strip() or len(name) > _MAX_FIELD:
-        raise RosterError(f"a room name must be 1 to {_MAX_FIELD} characters")
-    room = RoomRecord(new_room_id(), name.strip(), battery_id, sessions.now_ms())
+        raise Refusal("bad_request", f"a room name must be 1 to {_MAX_FIELD} characters")
+    room = RoomRecord(new_room_id(), name.strip(), battery_id, tx.now_ms())
     token = new_proctor_token()
-    await sessions.store.create_room(room, token)
+    await tx.store.create_room(room, token)
     return {"room_id": room.room_id, "name": room.name, "battery": battery_id, "proctor_token": token}
 
 
 def _check_rows(rows: Any) -> list[tuple[str, str]]:
     if not isinstance(rows, list) or not rows:
-        raise RosterError("'candidates' must be a non-empty list")
+        raise Refusal("bad_request", "'candidates' must be a non-empty list")
     if len(rows) > _MAX_ROSTER:
-        raise RosterError(f"a roster holds at most {_MAX_ROSTER} candidates per request")
+        raise Refusal("bad_request", f"a roster holds at most {_MAX_ROSTER} candidates per request")
     out = []
     for i, row in enumerate(rows, 1):
         if not isinstance(row, dict):
-            raise RosterError(f"candidate {i}: must be an object with 'employee_id' and 'name'")
+            raise Refusal("bad_request", f"candidate {i}: must be an object with 'employee_id' and 'name'")
         for fieldname in ("employee_id", "name"):
             value = row.get(fieldname)
             if not isinstance(value, str) or not value.strip() or len(value) > _MAX_FIELD:
-                raise RosterError(f"candidate {i}: '{fieldname}' must be a non-empty string of at most {_MAX_FIELD}")
+                raise Refusal(
+                    "bad_request", f"candidate {i}: '{fieldname}' must be a non-empty string of at most {_MAX_FIELD}"
+                )
         out.append((row["employee_id"].strip(), row["name"].strip()))
     return out
 
@@ -90,7 +65,7 @@ def parse_roster_csv(body: str) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(lines), delimiter=delimiter)
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if "employee_id" not in header or "name" not in header:
-        raise RosterError("the CSV needs a header row with the columns employee_id and name")
+        raise Refusal("bad_request", "CSV roster: the CSV needs a header row with the columns employee_id and name")
     rows = []
     for raw in reader:
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if isinstance(v, str)}
@@ -100,71 +75,28 @@ def parse_roster_csv(body: str) -> list[dict[str, str]]:
     return rows
 
 
-async def register(sessions: Sessions, room_id: str, rows: Any) -> list[dict[str, str]]:
+async def register(tx: Transactions, room_id: str, rows: Any) -> list[dict[str, str]]:
     """Register a roster in a room: one session and token per candidate, all or none.
 
     Raises
     ------
-    RosterError
-        On a malformed row; :class:`~.store.DuplicateEmployee` on a repeated employee id; LookupError on an
-        unknown room.
+    Refusal
+        ``not_found`` for an unknown room, ``bad_request`` for a malformed row or a battery not loaded here,
+        ``duplicate_employee`` for a repeated employee id.
     """
-    room = await sessions.store.get_room(room_id)
+    room = await tx.store.get_room(room_id)
     if room is None:
-        raise LookupError(room_id)
+        raise Refusal("not_found", f"no room {room_id!r}")
     checked = _check_rows(rows)
-    battery = sessions.batteries.get(room.battery_id)
+    battery = tx.batteries.get(room.battery_id)
     if battery is None:
-        raise RosterError(f"the room's battery {room.battery_id!r} is not loaded in this server")
-    numbers = await sessions.store.next_session_numbers(room_id, len(checked))
-    summary = orjson.dumps(summary_of({}, [], None))  # nothing heard from the candidate yet
+        raise Refusal("bad_request", f"the room's battery {room.battery_id!r} is not loaded in this server")
+    numbers = await tx.store.next_session_numbers(room_id, len(checked))
     records = []
     for number, (employee_id, name) in zip(numbers, checked, strict=True):
         cand = CandidateRecord(f"{room_id}-{number:04d}", employee_id, name, new_candidate_token())
-        state = core.new_session(battery, secrets.randbits(62))
-        records.append((cand, core.encode(state), summary))
-    await sessions.store.add_candidates(room_id, records)
+        records.append((cand, codec.encode(core.new_session(battery, secrets.randbits(62)))))
+    await tx.store.add_candidates(room_id, records)
     return [
-        {"employee_id": c.employee_id, "name": c.name, "session_id": c.session_id, "token": c.token}
-        for c, _, _ in records
+        {"employee_id": c.employee_id, "name": c.name, "session_id": c.session_id, "token": c.token} for c, _ in records
     ]
-
-
-async def result_rows(sessions: Sessions, room_id: str) -> list[dict[str, Any]]:
-    """One row per candidate and subtest done, of the room's finished and terminated sessions (docs/protocol.md)."""
-    rows: list[dict[str, Any]] = []
-    for sid, raw in (await sessions.store.results(room_id)).items():
-        result = orjson.loads(raw)
-        rows.extend(_result_row(room_id, sid, result, sub) for sub in result["profile"]["subtests"])
-    return rows
-
-
-def _result_row(room_id: str, session_id: str, result: dict[str, Any], sub: dict[str, Any]) -> dict[str, Any]:
-    profile = result["profile"]
-    return {
-        "room_id": room_id,
-        "session_id": session_id,
-        "employee_id": result["employee_id"],
-        "name": result["name"],
-        "battery_id": profile["battery_id"],
-        "battery_version": profile["battery_version"],
-        "subtest": sub["subtest_id"],
-        "pool_version": f"{sub['pool_id']}@{sub['pool_version']}",
-        "theta": sub["theta"],
-        "se": sub["se"],
-        "level": sub["level"],
-        "scaled_score": sub["scaled_score"],
-        "items": sub["items_administered"],
-        "time_s": sub["time_used_s"],
-        "stop_reason": sub["stop_reason"],
-        "complete": profile["complete"],
-        "status": result["status"],
-    }
-
-
-def rows_to_csv(rows: Sequence[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=RESULT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()

@@ -8,7 +8,7 @@ What is kept
 ------------
 * **Rooms**: id, name, battery id, creation time; a proctor token per room.
 * **Sessions** (one per registered candidate): the encoded core state with a **version** that every commit bumps,
-  the id of the connection that owns the session, a small JSON summary for proctors, the candidate's identity.
+  the id of the connection that owns the session, the candidate's identity.
 * **Replies**: the reply frame sent for each applied answer, by seq (exactly-once resends).
 * **Audit**: one append-only log per session of every frame received and item presented, with server time.
 * **Room events**: one append-only stream per room; ids ``"<ms>-<n>"`` increase, so a reader resumes after the
@@ -17,27 +17,35 @@ What is kept
 
 Invariants
 ----------
-* :meth:`Store.commit` is atomic: state, summary, owner, reply, audit entries, room events and result are written
-  together, and only if the stored version still equals the expected one. Otherwise nothing is written.
+* :meth:`Store.commit` is atomic: state, owner, reply, audit entries, room events and result are written together,
+  and only if the stored version still equals the expected one. Otherwise nothing is written. What a session
+  record is after a commit is :func:`committed` (the version and owner rules, in this module only).
 * A session id is ``"<room_id>-<n>"``; room ids never contain ``-``, so :func:`room_of` recovers the room.
+* Registration is all or none: a roster naming an employee id the room already has (or naming one twice) raises
+  :class:`~.wire_errors.Refusal` ``duplicate_employee`` with that id, and nothing of it is stored.
 """
 
 from __future__ import annotations
 
 import abc
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from .wire_errors import Refusal
 
 __all__ = [
+    "BEAT_INTERVAL_S",
+    "DEAD_AFTER_MS",
     "EVENTS_PER_READ",
     "CandidateRecord",
     "Commit",
-    "DuplicateEmployee",
     "Notification",
     "RoomRecord",
     "SessionRecord",
     "Store",
     "StoreUnavailable",
+    "committed",
+    "duplicate_employee",
     "room_of",
 ]
 
@@ -46,14 +54,13 @@ Notification = Callable[[str, bytes], Awaitable[None]]
 
 
 EVENTS_PER_READ = 1000  # the most room events one waiting read returns (one proctor frame in batch mode)
+BEAT_INTERVAL_S = 2.0  # how often a server process records that it is alive (:meth:`Store.beat`)
+DEAD_AFTER_MS = 3 * int(BEAT_INTERVAL_S * 1000)  # a process silent this long is taken for dead
 
 
-class DuplicateEmployee(Exception):
-    """A roster names an employee id already registered in the room (or twice)."""
-
-    def __init__(self, employee_id: str) -> None:
-        super().__init__(employee_id)
-        self.employee_id = employee_id
+def duplicate_employee(employee_id: str) -> Refusal:
+    """The refusal of a roster that names ``employee_id`` twice, or one already registered in the room."""
+    return Refusal("duplicate_employee", f"employee id {employee_id!r}", employee_id=employee_id)
 
 
 class StoreUnavailable(Exception):
@@ -83,13 +90,12 @@ class CandidateRecord:
 
 @dataclass(frozen=True)
 class SessionRecord:
-    """One session as loaded: identity, state bytes and their version, owner, summary."""
+    """One session as loaded: identity, state bytes and their version, owner."""
 
     candidate: CandidateRecord
     state: bytes
     version: int
     owner: str  # connection id owning the session ("" when none)
-    summary: bytes  # JSON object for proctors
 
     @property
     def session_id(self) -> str:
@@ -101,13 +107,19 @@ class Commit:
     """What one atomic commit writes (see :meth:`Store.commit`)."""
 
     state: bytes
-    summary: bytes
     owner: str | None = None  # None keeps the owner
     reply: tuple[int, bytes] | None = None  # (seq, reply frame) of an applied answer
     audit: Sequence[bytes] = ()
     events: Sequence[bytes] = ()
     result: bytes | None = None  # final profile, once the session is over
     persist: bool = False  # the session is over: keep it and its audit until results are acknowledged
+
+
+def committed(record: SessionRecord, commit: Commit) -> SessionRecord:
+    """The session record a store holds once ``commit`` landed on ``record``: the new state, the next version, and
+    the commit's owner (the record's when the commit names none)."""
+    owner = record.owner if commit.owner is None else commit.owner
+    return replace(record, state=commit.state, version=record.version + 1, owner=owner)
 
 
 class Store(abc.ABC):
@@ -143,13 +155,14 @@ class Store(abc.ABC):
     async def room_for_proctor_token(self, token: str) -> str | None: ...
 
     @abc.abstractmethod
-    async def add_candidates(self, room_id: str, candidates: Sequence[tuple[CandidateRecord, bytes, bytes]]) -> None:
-        """Register ``(candidate, initial state, initial summary)`` rows, all or none.
+    async def add_candidates(self, room_id: str, candidates: Sequence[tuple[CandidateRecord, bytes]]) -> None:
+        """Register ``(candidate, initial state)`` rows, all or none.
 
         Raises
         ------
-        DuplicateEmployee
-            When an employee id is already in the room or appears twice in ``candidates``.
+        Refusal
+            ``duplicate_employee`` (:func:`duplicate_employee`) when an employee id is already in the room or
+            appears twice in ``candidates``.
         """
 
     @abc.abstractmethod

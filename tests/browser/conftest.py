@@ -27,7 +27,8 @@ from typing import Any, TypeVar
 import pytest
 from conftest import dump_toml
 from protocol_client import AdminApi
-from server_harness import REPO_ROOT, RedisServer, ServerProcess
+
+from load_tests.procs import REPO_ROOT, RedisServer, ServerProcess
 
 T = TypeVar("T")
 

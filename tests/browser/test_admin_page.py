@@ -10,10 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 from protocol_client import CandidateClient, ProctorClient
 
-from cat_engine.server.rooms import RESULT_COLUMNS
+from cat_engine.server.results import RESULT_COLUMNS
+from cat_engine.server.wire_errors import text as wire_text
 
 from .conftest import Live, run_async
 
@@ -66,7 +67,8 @@ def roster_csv(rows: list[tuple[str, str]]) -> bytes:
 
 
 def upload(page: Page, name: str, data: bytes) -> None:
-    page.locator("#csv-file").set_input_files(files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
+    payload: FilePayload = {"name": name, "mimeType": "text/csv", "buffer": data}
+    page.locator("#csv-file").set_input_files(files=[payload])
     page.locator("#csv-btn").click()
 
 
@@ -180,7 +182,7 @@ def test_room_roster_tokens_download_and_print(open_page: OpenPage, live: Live, 
     expect(msg).to_have_class(re.compile(r"\bbad\b"))
     expect(msg).to_contain_text("Tidak satu pun peserta dari daftar ini disimpan")
     expect(msg).to_contain_text("199001012020121001")
-    expect(msg).to_contain_text("already registered")  # the server's own words
+    expect(msg).to_contain_text(wire_text("duplicate_employee", "id"))  # the server's own words, in its language
     expect(page.locator("#csv-name")).to_have_text("tambahan.csv")  # kept, to be fixed and sent again
     assert api_candidates(live, room_id) == api
     expect(page.locator("#tokens tbody tr")).to_have_count(5)

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 from protocol_client import AdminApi, ProctorClient
-from server_harness import RedisServer, ServerProcess
+
+from load_tests.procs import RedisServer, ServerProcess
 
 from .conftest import Live, run_async, short_battery
 
@@ -83,7 +84,7 @@ def answer_until_finished(
 
 def assert_exactly_once(live: Live, session_id: str, answers: dict[int, int], total: int) -> list[dict[str, Any]]:
     """Audit: every seq 1..total was presented once and applied once, with the response the page chose."""
-    entries = live.get(f"/api/sessions/{session_id}/audit")["entries"]
+    entries: list[dict[str, Any]] = live.get(f"/api/sessions/{session_id}/audit")["entries"]
     presented = [e["seq"] for e in entries if e["kind"] == "presented"]
     assert presented == list(range(1, total + 1)), presented
     answer_entries = [e for e in entries if e["kind"] == "answer"]
@@ -393,7 +394,7 @@ def test_server_restart_mid_test_resumes_at_the_same_item(live: Live, open_page:
     stem = page.locator("#item-stem").inner_text()
     page.keyboard.press("d")  # chosen, not yet saved, when the server dies
 
-    live.server.kill9()
+    live.server.kill()
     banner = page.locator("#banner")
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("Koneksi terputus, menyambung ulang...")

@@ -85,7 +85,7 @@ def test_a_test_day_in_two_pages(live: Live, open_page: Callable[..., Page], sho
     expect(row.locator("td.ans")).to_have_attribute("data-total", str(seq - 1))
 
     # the server is killed and started again (Redis keeps everything): both pages come back by themselves
-    live.server.kill9()
+    live.server.kill()
     expect(console.locator("#conn")).not_to_have_attribute("data-state", "open")
     live.server.start()
     expect(console.locator("#conn")).to_have_attribute("data-state", "open", timeout=20000)

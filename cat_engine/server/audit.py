@@ -1,0 +1,67 @@
+"""What the audit log records: one entry per frame that reached a session, and per item presented.
+
+The entries are JSON objects with ``kind`` and ``at_ms`` (server time); their fields are the table "Audit entries"
+of docs/protocol.md. Frames refused with an error record nothing (they change nothing stored); pings are not
+recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import orjson
+
+from ..battery import Battery
+from ..events import Event, ItemPresented
+from ..session import Command
+
+__all__ = ["answer", "hello", "presented", "proctor"]
+
+
+def hello(at_ms: int, conn: str, outcome: str = "") -> bytes:
+    """A candidate connection authenticated (``outcome`` ``finished`` when the battery was already over)."""
+    entry: dict[str, object] = {"kind": "hello", "at_ms": at_ms, "conn": conn}
+    if outcome:
+        entry["outcome"] = outcome
+    return orjson.dumps(entry)
+
+
+def answer(
+    at_ms: int,
+    conn: str,
+    seq: int,
+    response: int,
+    *,
+    item_id: str | None = None,
+    response_ms: int | None = None,
+    outcome: str = "",
+) -> bytes:
+    """An answer frame: applied (with ``item_id`` and ``response_ms``), late (``outcome`` ``time_up``) or a resend
+    of an applied answer (``outcome`` ``duplicate``)."""
+    entry: dict[str, object] = {"kind": "answer", "at_ms": at_ms, "conn": conn, "seq": seq, "response": response}
+    if item_id is not None:
+        entry["item_id"] = item_id
+    if response_ms is not None:
+        entry["response_ms"] = response_ms
+    if outcome:
+        entry["outcome"] = outcome
+    return orjson.dumps(entry)
+
+
+def proctor(at_ms: int, command: Command, reason: str, seconds: float | None) -> bytes:
+    """A proctor command applied to the session."""
+    entry: dict[str, object] = {"kind": "proctor", "at_ms": at_ms, "command": command.value, "reason": reason}
+    if seconds is not None:
+        entry["seconds"] = seconds
+    return orjson.dumps(entry)
+
+
+def presented(battery: Battery, events: Sequence[Event]) -> list[bytes]:
+    """One entry per item the events presented, naming the subtest and the item by id."""
+    out = []
+    for e in events:
+        if isinstance(e, ItemPresented):
+            sub = battery.subtests[e.subtest_index]
+            entry = {"kind": "presented", "at_ms": e.at_ms, "seq": e.seq, "subtest": sub.id}
+            out.append(orjson.dumps({**entry, "item_id": sub.pool.items[e.item_index].id}))
+    return out

@@ -1,0 +1,182 @@
+"""The candidate's use cases: say hello, answer, let the clock run out, hear of a proctor's command, leave.
+
+Each is a step of the transaction loop (:mod:`.transaction`) around a core transition, and returns an
+:class:`Outcome`: the frames to send and when the current subtest's time runs out.
+
+Connection ownership: a session is owned by the connection that last said ``hello`` (``owner`` =
+``"<process id>/<connection id>"``). A newer connection takes over; the older one is told ``taken_over`` through
+a store notification and closed. The clock of a connection left behind by a dead process is stopped at that
+process's last heartbeat, so a server crash does not eat a candidate's time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import orjson
+
+from .. import session as core
+from ..errors import CatError, TimeUp
+from ..events import Answered, Event
+from ..session import Phase
+from . import audit, frames
+from .store import DEAD_AFTER_MS
+from .transaction import Change, Loaded, Transactions, Unchanged
+from .wire_errors import Refusal
+
+__all__ = ["CandidateCases", "Outcome"]
+
+# the notifications (kinds of a proctor's change) after which the candidate's screen is sent again
+_REFRESHED_BY = ("paused", "resumed", "time_extended")
+
+
+@dataclass
+class Outcome:
+    """Frames to send, in order; when the current subtest's clock runs out (epoch ms; None: not running); and
+    whether an answer was applied (for the answer-latency metric)."""
+
+    frames: list[bytes] = field(default_factory=list)
+    deadline_ms: int | None = None
+    applied: bool = False
+
+
+class CandidateCases:
+    """The candidate's moves over the transaction loop; ``process_id`` names this server process."""
+
+    def __init__(self, tx: Transactions, process_id: str, lang: str = "id") -> None:
+        self.tx = tx
+        self.process_id = process_id
+        self.lang = lang
+
+    def _outcome(self, loaded: Loaded, state: core.SessionState, out: list[bytes], applied: bool = False) -> Outcome:
+        deadline = None
+        if state.running_since_ms is not None:
+            now = self.tx.now_ms()
+            left = core.time_left_ms(loaded.battery, state, now)
+            deadline = None if left is None else now + left
+        return Outcome(out, deadline, applied)
+
+    async def hello(self, token: str, conn: str) -> tuple[str, Outcome]:
+        """Authenticate a candidate connection, take the session over and say where it is."""
+        session_id = await self.tx.store.session_for_token(token)
+        if session_id is None:
+            raise Refusal("bad_token")
+
+        async def step(loaded: Loaded) -> Change | Unchanged:
+            rec, battery, state = loaded.record, loaded.battery, loaded.state
+            now = self.tx.now_ms()
+            if state.phase is Phase.FINISHED:
+                return Unchanged([frames.finished_frame(battery, state)], audit.hello(now, conn, "finished"))
+            if state.phase is Phase.TERMINATED:
+                raise Refusal("terminated", state.terminated_reason)
+            events: list[Event] = []
+            if rec.owner and rec.owner != conn and state.connected:
+                stopped = await self._stop_time(rec.owner, now, state.last_seen_ms)
+                state, evs = core.disconnect(battery, state, stopped)
+                events += evs
+            state, evs = core.connect(battery, state, now)
+            events += evs
+            if state.phase is Phase.READY:
+                state, evs = core.start(battery, state, now)
+                events += evs
+            state, evs = core.tick(battery, state, now)
+            events += evs
+            frame = frames.state_frame(battery, state, now, events)
+            return Change(state, events, [frame], [audit.hello(now, conn)], owner=conn)
+
+        done = await self.tx.run(session_id, step)
+        old = done.before.record.owner
+        if isinstance(done.decision, Change) and old and old != conn:
+            await self.tx.store.notify(session_id, orjson.dumps({"kind": "takeover", "owner": conn, "old": old}))
+        return session_id, self._outcome(done.before, done.state, done.frames)
+
+    async def _stop_time(self, owner: str, now_ms: int, last_seen_ms: int | None) -> int:
+        """When the clock of a connection owned by ``owner`` really stopped.
+
+        Now, when its process is alive (the connection is being taken over); the dead process's last heartbeat
+        otherwise, or, when no heartbeat is on record, when the candidate was last seen.
+        """
+        process = owner.split("/", 1)[0]
+        if process == self.process_id:
+            return now_ms
+        beat = await self.tx.store.last_beat(process)
+        if beat is not None and now_ms - beat <= DEAD_AFTER_MS:
+            return now_ms
+        known = beat if beat is not None else last_seen_ms
+        return now_ms if known is None else min(now_ms, known)
+
+    async def answer(self, session_id: str, conn: str, seq: int, response: int) -> Outcome:
+        """Apply an answer exactly once and return the reply (or the stored reply of a resend)."""
+
+        async def step(loaded: Loaded) -> Change | Unchanged:
+            rec, battery, state = loaded.record, loaded.battery, loaded.state
+            if state.phase is Phase.TERMINATED:
+                raise Refusal("terminated", state.terminated_reason)
+            # a finished battery has no owner to check: its last reply and the error `finished` are all it gives
+            if rec.owner != conn and state.phase is not Phase.FINISHED:
+                raise Refusal("taken_over")
+            now = self.tx.now_ms()
+            if 1 <= seq < state.seq or (seq == state.seq and state.phase is Phase.FINISHED):
+                stored = await self.tx.store.reply(session_id, seq)
+                if stored is not None:
+                    return Unchanged([stored], audit.answer(now, conn, seq, response, outcome="duplicate"))
+            sub = battery.subtests[state.subtest_index] if state.item_index >= 0 else None
+            item_id = None if sub is None else sub.pool.items[state.item_index].id
+            try:
+                new, events = core.answer(battery, state, seq, response, now)
+            except TimeUp:
+                new, events = core.tick(battery, state, now)
+                late = frames.error_frame(Refusal("time_up"), self.lang)
+                entry = audit.answer(now, conn, seq, response, item_id=item_id, outcome="time_up")
+                return Change(new, events, [late, frames.state_frame(battery, new, now, events)], [entry])
+            except CatError as exc:
+                raise Refusal.of(exc) from exc
+            took = next(e.response_ms for e in events if isinstance(e, Answered))
+            entry = audit.answer(now, conn, seq, response, item_id=item_id, response_ms=took)
+            return Change(new, events, [frames.state_frame(battery, new, now, events)], [entry], reply_seq=seq)
+
+        done = await self.tx.run(session_id, step)
+        applied = isinstance(done.decision, Change) and done.decision.reply_seq is not None
+        if isinstance(done.decision, Change) and not applied:
+            self.tx.metrics.error("time_up")  # counted once the commit that carries it is in
+        return self._outcome(done.before, done.state, done.frames, applied)
+
+    async def tick(self, session_id: str, conn: str) -> Outcome:
+        """End the subtest if its time ran out (the connection's timer fired)."""
+
+        async def step(loaded: Loaded) -> Change | None:
+            if loaded.record.owner != conn:
+                return None
+            now = self.tx.now_ms()
+            new, events = core.tick(loaded.battery, loaded.state, now)
+            if not events:
+                return None
+            return Change(new, events, [frames.state_frame(loaded.battery, new, now, events)])
+
+        done = await self.tx.run(session_id, step)
+        return self._outcome(done.before, done.state, done.frames)
+
+    async def refresh(self, session_id: str, conn: str, kind: str) -> Outcome:
+        """What to push after a notification about this session (a proctor command or a takeover)."""
+        loaded = await self.tx.load(session_id)
+        if loaded.record.owner != conn:
+            raise Refusal("taken_over")
+        battery, state, now = loaded.battery, loaded.state, self.tx.now_ms()
+        if state.phase is Phase.TERMINATED:
+            raise Refusal("terminated", state.terminated_reason)
+        if kind not in _REFRESHED_BY or state.phase is Phase.READY:
+            return self._outcome(loaded, state, [])
+        if kind == "time_extended" and state.phase in (Phase.ACTIVE, Phase.PAUSED):
+            return self._outcome(loaded, state, [frames.time_frame(battery, state, now)])
+        return self._outcome(loaded, state, [frames.state_frame(battery, state, now)])
+
+    async def goodbye(self, session_id: str, conn: str) -> None:
+        """The connection closed: stop the clock, unless a newer connection owns the session."""
+
+        async def step(loaded: Loaded) -> Change | None:
+            if loaded.record.owner != conn or not loaded.state.connected:
+                return None
+            new, events = core.disconnect(loaded.battery, loaded.state, self.tx.now_ms())
+            return Change(new, events, [], owner="")
+
+        await self.tx.run(session_id, step)

@@ -1,0 +1,198 @@
+"""Client frames in (docs/protocol.md): decoding and validating what candidates and proctors send.
+
+Decoding checks size, JSON, type and every field before anything else runs, so a bad frame ends here with a
+:class:`~.wire_errors.Refusal` (``too_large``, ``bad_message`` or ``forbidden``) and touches nothing stored. What
+the server sends back is built in :mod:`.frames`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ..session import Command
+from .wire_errors import Refusal
+
+__all__ = [
+    "CandidateAnswer",
+    "Hello",
+    "Ping",
+    "ProctorCommand",
+    "ProctorDetail",
+    "decode_candidate",
+    "decode_proctor",
+]
+
+_COMMANDS = frozenset(c.value for c in Command)
+_MAX_TOKEN = 200
+_MAX_REASON = 500
+_MAX_ID = 100
+
+
+@dataclass(frozen=True)
+class Hello:
+    token: str
+    last_event_id: str | None = None
+    batch: bool = False  # proctor only: events come as ``events`` frames, several at a time
+
+
+@dataclass(frozen=True)
+class CandidateAnswer:
+    seq: int
+    response: int
+
+
+@dataclass(frozen=True)
+class Ping:
+    pass
+
+
+@dataclass(frozen=True)
+class ProctorCommand:
+    command: Command
+    session_id: str | None  # None: the whole room
+    request_id: str | int | None = None
+    seconds: float | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ProctorDetail:
+    session_id: str
+    request_id: str | int | None = None
+
+
+def _object(raw: str | bytes, max_bytes: int) -> dict[str, Any]:
+    if len(raw) > max_bytes:  # str length <= UTF-8 length, so a str is checked again once encoded
+        raise Refusal("too_large", f"frames are limited to {max_bytes} bytes")
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", errors="surrogatepass")
+        if len(raw) > max_bytes:
+            raise Refusal("too_large", f"frames are limited to {max_bytes} bytes")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise Refusal("bad_message", "the frame is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise Refusal("bad_message", "a frame must be a JSON object")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise Refusal("bad_message", "a frame needs a string field 'type'")
+    return data
+
+
+def _int_field(data: dict[str, Any], name: str) -> int:
+    # any JSON integer orjson reads (64-bit); whether it names the right item or option is the session's call
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Refusal("bad_message", f"field '{name}' must be an integer")
+    return value
+
+
+def _str_field(data: dict[str, Any], name: str, max_len: int, required: bool = True) -> str:
+    value = data.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value) or len(value) > max_len:
+        raise Refusal("bad_message", f"field '{name}' must be a non-empty string of at most {max_len} characters")
+    return value
+
+
+def _only(data: dict[str, Any], allowed: set[str]) -> None:
+    extra = sorted(set(data) - allowed - {"type"})
+    if extra:
+        raise Refusal("bad_message", f"unknown field(s) {', '.join(map(repr, extra))}")
+
+
+def decode_candidate(raw: str | bytes, max_bytes: int) -> Hello | CandidateAnswer | Ping:
+    """Validate a candidate's frame.
+
+    Raises
+    ------
+    Refusal
+        ``too_large``, ``bad_message`` or, for a proctor command, ``forbidden``.
+    """
+    data = _object(raw, max_bytes)
+    kind = data["type"]
+    if kind == "hello":
+        _only(data, {"token"})
+        return Hello(_str_field(data, "token", _MAX_TOKEN))
+    if kind == "answer":
+        _only(data, {"seq", "response"})
+        return CandidateAnswer(_int_field(data, "seq"), _int_field(data, "response"))
+    if kind == "ping":
+        _only(data, set())
+        return Ping()
+    if kind in _COMMANDS or kind == "detail":
+        raise Refusal("forbidden", "candidates cannot send proctor commands")
+    raise Refusal("bad_message", f"unknown frame type {kind[:40]!r}")
+
+
+def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand | ProctorDetail | Ping:
+    """Validate a proctor's frame (raises :class:`~.wire_errors.Refusal`)."""
+    data = _object(raw, max_bytes)
+    kind = data["type"]
+    if kind == "hello":
+        _only(data, {"token", "last_event_id", "batch"})
+        last = data.get("last_event_id")
+        if last is not None and not _is_stream_id(last):
+            raise Refusal("bad_message", "field 'last_event_id' must be a stream id like '1700000000000-0'")
+        batch = data.get("batch", False)
+        if not isinstance(batch, bool):
+            raise Refusal("bad_message", "field 'batch' must be true or false")
+        return Hello(_str_field(data, "token", _MAX_TOKEN), last, batch)
+    if kind == "ping":
+        _only(data, set())
+        return Ping()
+    if kind == "detail":
+        _only(data, {"id", "session_id"})
+        return ProctorDetail(_str_field(data, "session_id", _MAX_ID), _request_id(data))
+    if kind not in _COMMANDS:
+        raise Refusal("bad_message", f"unknown frame type {kind[:40]!r}")
+    _only(data, {"id", "session_id", "room", "seconds", "reason"})
+    request_id = _request_id(data)
+    has_session, room = "session_id" in data, data.get("room")
+    if has_session == (room is True) or (room is not None and room is not True):
+        raise Refusal("bad_message", "a command names either 'session_id' or \"room\": true")
+    session_id = _str_field(data, "session_id", _MAX_ID) if has_session else None
+    seconds: float | None = None
+    if kind == "extend":
+        value = data.get("seconds")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 86400:
+            raise Refusal("bad_message", "field 'seconds' must be a number from 1 to 86400")
+        seconds = float(value)
+    elif "seconds" in data:
+        raise Refusal("bad_message", "only 'extend' takes 'seconds'")
+    if kind == "terminate":
+        reason = _str_field(data, "reason", _MAX_REASON)
+        if not reason.strip():
+            raise Refusal("bad_message", "terminating needs a reason")
+    elif kind == "pause":
+        reason = _str_field(data, "reason", _MAX_REASON, required=False)
+    elif "reason" in data:
+        raise Refusal("bad_message", f"'{kind}' takes no 'reason'")
+    else:
+        reason = ""
+    return ProctorCommand(Command(kind), session_id, request_id, seconds, reason)
+
+
+def _request_id(data: dict[str, Any]) -> str | int | None:
+    request_id = data.get("id")
+    if request_id is not None and (
+        isinstance(request_id, bool) or not isinstance(request_id, str | int) or len(str(request_id)) > _MAX_ID
+    ):
+        raise Refusal("bad_message", "field 'id' must be a short string or an integer")
+    return request_id
+
+
+_STREAM_ID = re.compile(r"[0-9]{1,20}(?:-[0-9]{1,20})?")
+
+
+def _is_stream_id(value: Any) -> bool:
+    """A Redis Stream id ``<ms>-<n>`` (or ``<ms>``) of ASCII digits, each part below 2**64."""
+    if not isinstance(value, str) or _STREAM_ID.fullmatch(value) is None:
+        return False
+    return all(int(part) < 2**64 for part in value.split("-"))

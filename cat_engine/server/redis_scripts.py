@@ -1,0 +1,114 @@
+"""The Lua scripts of the Redis store: every write that must be atomic, one script each.
+
+Each script names its keys and arguments above it. All keys of one call carry the same ``{room_id}`` hash tag, so
+a script runs on one node of a Redis Cluster as on a single Redis. The expiry rules they apply are those of
+:mod:`.redis_store` (module docstring, "Expiry").
+"""
+
+from __future__ import annotations
+
+__all__ = ["ACK", "ADD", "COMMIT", "NEXT", "ROOM_PARTS"]
+
+# The room's own keys, in the order the scripts take them (after their other keys): each script keeps them alive
+# together (:mod:`.redis_store`, "Expiry").
+ROOM_PARTS = ("room", "sessions", "employees", "unacked")
+
+# Keeps the room's keys (KEYS[first] .. KEYS[first + 3], as ROOM_PARTS) alive for ``ttl`` more seconds: an expiry
+# only moves later, a key just created gets one, and while the room has unacknowledged results (its unacked set is
+# not empty) the keys keep no expiry at all.
+_KEEP_ROOM = """
+local function keep_room(first, ttl)
+  if redis.call('SCARD', KEYS[first + 3]) > 0 then return end
+  for k = first, first + 2 do
+    local left = redis.call('TTL', KEYS[k])
+    if left == -1 or (left >= 0 and left < ttl) then redis.call('EXPIRE', KEYS[k], ttl) end
+  end
+end
+"""
+
+# KEYS: session, replies, audit, events, result, then the room's keys (ROOM_PARTS)
+# ARGV: expected version, state, set owner (0/1), owner, reply seq ("" none), reply, result ("" none),
+#       live ttl, persist (0/1), session id, n audit, audit..., n events, events...
+COMMIT = (
+    _KEEP_ROOM
+    + """
+local v = redis.call('HGET', KEYS[1], 'version')
+if v ~= ARGV[1] then return {0} end
+local ttl = tonumber(ARGV[8])
+redis.call('HSET', KEYS[1], 'version', tonumber(v) + 1, 'state', ARGV[2])
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'owner', ARGV[4]) end
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[2], ARGV[5], ARGV[6])
+  redis.call('EXPIRE', KEYS[2], ttl)
+end
+local na = tonumber(ARGV[11])
+for i = 1, na do redis.call('XADD', KEYS[3], '*', 'e', ARGV[11 + i]) end
+local out = {1}
+local ne = tonumber(ARGV[12 + na])
+for j = 1, ne do out[#out + 1] = redis.call('XADD', KEYS[4], '*', 'e', ARGV[12 + na + j]) end
+if ne > 0 then redis.call('EXPIRE', KEYS[4], ttl) end
+if ARGV[7] ~= '' then redis.call('SET', KEYS[5], ARGV[7]) end
+if ARGV[9] == '1' then
+  -- over: the session, its audit and the room that lists it stay until the results are acknowledged
+  redis.call('SADD', KEYS[9], ARGV[10])
+  for _, k in ipairs({1, 3, 6, 7, 8, 9}) do redis.call('PERSIST', KEYS[k]) end
+else
+  if redis.call('TTL', KEYS[1]) ~= -1 then
+    -- a live session hash always has a TTL (_ADD sets one); -1 means over and not yet acknowledged: keep it
+    redis.call('EXPIRE', KEYS[1], ttl)
+    if na > 0 then redis.call('EXPIRE', KEYS[3], ttl) end
+  end
+  keep_room(6, ttl)
+end
+return out
+"""
+)
+
+# KEYS: the room's keys (ROOM_PARTS); then per candidate: session hash
+# ARGV: live ttl, n, then per candidate: session id, employee id, name, token, state
+ADD = (
+    _KEEP_ROOM
+    + """
+local n = tonumber(ARGV[2])
+for i = 0, n - 1 do
+  local emp = ARGV[3 + i * 5 + 1]
+  if redis.call('HEXISTS', KEYS[3], emp) == 1 then return emp end
+end
+local ttl = tonumber(ARGV[1])
+for i = 0, n - 1 do
+  local b = 3 + i * 5
+  redis.call('HSET', KEYS[5 + i], 'session_id', ARGV[b], 'employee_id', ARGV[b + 1], 'name', ARGV[b + 2],
+    'token', ARGV[b + 3], 'state', ARGV[b + 4], 'version', 1, 'owner', '')
+  redis.call('EXPIRE', KEYS[5 + i], ttl)
+  redis.call('RPUSH', KEYS[2], ARGV[b])
+  redis.call('HSET', KEYS[3], ARGV[b + 1], ARGV[b])
+end
+keep_room(1, ttl)
+return ''
+"""
+)
+
+# KEYS: room hash, the counter key of earlier versions. ARGV: count, live ttl
+# Session numbers live in the room hash, so they last exactly as long as the room; a room created by an earlier
+# version continues from its old counter key, which then goes.
+NEXT = """
+if redis.call('HEXISTS', KEYS[1], 'next') == 0 then
+  redis.call('HSET', KEYS[1], 'next', tonumber(redis.call('GET', KEYS[2]) or '0'))
+  redis.call('DEL', KEYS[2])
+end
+local last = redis.call('HINCRBY', KEYS[1], 'next', tonumber(ARGV[1]))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]), 'GT')
+return last
+"""
+
+# KEYS: the room's keys (ROOM_PARTS). ARGV: acked ttl, session ids acknowledged...
+# Once no result of the room is unacknowledged, its keys expire ``acked ttl`` later (or later, if live).
+ACK = """
+for i = 2, #ARGV do redis.call('SREM', KEYS[4], ARGV[i]) end
+if redis.call('SCARD', KEYS[4]) == 0 then
+  for k = 1, 3 do
+    if redis.call('TTL', KEYS[k]) < tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[k], tonumber(ARGV[1])) end
+  end
+end
+return 1
+"""

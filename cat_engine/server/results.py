@@ -1,0 +1,96 @@
+"""Results for the HR system: the record a session leaves when it is over, and the rows and CSV made of them.
+
+A result names what produced it: the battery id and version, and each subtest's pool id and version
+(docs/protocol.md, "Result rows").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from ..battery import Battery
+from ..session import SessionState, profile
+from .store import CandidateRecord, Store, room_of
+
+__all__ = ["RESULT_COLUMNS", "result_record", "result_rows", "rows_to_csv"]
+
+RESULT_COLUMNS = (
+    "room_id",
+    "session_id",
+    "employee_id",
+    "name",
+    "battery_id",
+    "battery_version",
+    "subtest",
+    "pool_version",
+    "theta",
+    "se",
+    "level",
+    "scaled_score",
+    "items",
+    "time_s",
+    "stop_reason",
+    "complete",
+    "status",
+)
+
+
+def result_record(candidate: CandidateRecord, battery: Battery, state: SessionState) -> bytes:
+    """The result a finished or terminated session leaves: who, how it ended, which pools, the full profile."""
+    return orjson.dumps(
+        {
+            "session_id": candidate.session_id,
+            "room_id": room_of(candidate.session_id),
+            "employee_id": candidate.employee_id,
+            "name": candidate.name,
+            "status": state.phase.value,
+            "terminated_reason": state.terminated_reason,
+            "pools": list(state.pools),
+            "profile": profile(battery, state).to_dict(),
+        }
+    )
+
+
+async def result_rows(store: Store, room_id: str) -> list[dict[str, Any]]:
+    """One row per candidate and subtest done, of the room's finished and terminated sessions."""
+    rows: list[dict[str, Any]] = []
+    for session_id, raw in (await store.results(room_id)).items():
+        result = orjson.loads(raw)
+        rows.extend(_row(room_id, session_id, result, sub) for sub in result["profile"]["subtests"])
+    return rows
+
+
+def _row(room_id: str, session_id: str, result: dict[str, Any], sub: dict[str, Any]) -> dict[str, Any]:
+    profile_ = result["profile"]
+    return {
+        "room_id": room_id,
+        "session_id": session_id,
+        "employee_id": result["employee_id"],
+        "name": result["name"],
+        "battery_id": profile_["battery_id"],
+        "battery_version": profile_["battery_version"],
+        "subtest": sub["subtest_id"],
+        "pool_version": f"{sub['pool_id']}@{sub['pool_version']}",
+        "theta": sub["theta"],
+        "se": sub["se"],
+        "level": sub["level"],
+        "scaled_score": sub["scaled_score"],
+        "items": sub["items_administered"],
+        "time_s": sub["time_used_s"],
+        "stop_reason": sub["stop_reason"],
+        "complete": profile_["complete"],
+        "status": result["status"],
+    }
+
+
+def rows_to_csv(rows: Sequence[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=RESULT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

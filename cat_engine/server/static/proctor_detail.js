@@ -1,0 +1,176 @@
+// The candidate detail dialog of the proctor console: status and facts, command buttons, results per subtest and a
+// chart per subtest of theta (with a +-SE band) and SE against the target, one point per answer. What it shows comes
+// from the model (rows, trajectories, results); `ui.detail` = {sid, loading, error, tab} is the dialog's own state.
+
+import {category, isOver, timeLeftAt} from "./proctor_model.js";
+import {ago, clock, num, tickLabel} from "./proctor_format.js";
+import {lineChart} from "./chart.js";
+import {BADGE, buildActions, setAttr, setText, updateActions} from "./proctor_view.js";
+
+const $ = (id) => document.getElementById(id);
+
+function fact(dl, label, value) {
+  const dt = document.createElement("dt");
+  dt.textContent = label;
+  const dd = document.createElement("dd");
+  dd.textContent = value;
+  dl.append(dt, dd);
+}
+
+function renderFacts(ui, row) {
+  const {t, locale, model} = ui;
+  const over = isOver(row);
+  const facts = $("detail-facts");
+  facts.replaceChildren();
+  const info = model.subtestInfo(row.subtest_index);
+  const total = model.room?.subtests?.length ?? 0;
+  fact(facts, t("f_subtest"), over || !info ? "—" : `${row.subtest_index + 1}/${total} · ${info.name}`);
+  fact(facts, t("f_answered"), t("answered_fact", {sub: over ? "—" : row.answered, total: row.answered_total}));
+  fact(facts, t("f_estimate"), over ? "—" : `${num(row.theta, locale)} / ${num(row.se, locale)}`);
+  fact(facts, t("f_time"), over ? "—" : clock(timeLeftAt(row, ui.now())));
+  fact(facts, t("f_seen"), ago(row.last_seen_ms, ui.now(), t));
+  if (row.phase === "paused" && row.pause_reason) fact(facts, t("f_pause_reason"), row.pause_reason);
+  if (row.phase === "terminated") fact(facts, t("f_term_reason"), row.terminated_reason || "—");
+}
+
+function renderResults(ui, sid) {
+  const {t, locale} = ui;
+  const tbody = $("detail-results");
+  tbody.replaceChildren();
+  for (const line of ui.model.subtestRows(sid)) {
+    const tr = document.createElement("tr");
+    const r = line.result;
+    const stop = r?.stop_reason ? t(`stop_${r.stop_reason}`) : line.status === "current" ? t("r_current") : line.status === "done" ? "" : t("r_not_reached");
+    const values = [
+      line.name,
+      line.items ?? "—",
+      num(line.theta, locale),
+      num(line.se, locale),
+      r?.level ?? "—",
+      r?.scaled_score ?? "—",
+      stop,
+    ];
+    values.forEach((v, i) => {
+      const td = document.createElement(i === 0 ? "th" : "td");
+      if (i === 0) td.scope = "row";
+      td.textContent = String(v);
+      if (i > 0 && i < 6) td.className = "num";
+      tr.append(td);
+    });
+    tr.dataset.subtest = String(line.index);
+    if (line.status === "current") tr.className = "current";
+    if (line.status === "unreached") tr.className = "unreached";
+    if (r?.level !== null && r?.level !== undefined) tr.dataset.level = String(r.level);
+    tbody.append(tr);
+  }
+}
+
+// Chart tabs: every subtest with points, and the one under way; the current subtest is chosen first.
+function renderTabs(ui, sid, row) {
+  const d = ui.detail;
+  const tabs = $("chart-tabs");
+  const available = ui.model.chartSubtests(sid);
+  if (d.tab === null || !available.includes(d.tab)) {
+    d.tab = available.includes(row.subtest_index) ? row.subtest_index : (available[available.length - 1] ?? null);
+  }
+  const key = available.join(",");
+  if (tabs.dataset.key !== key) {
+    tabs.dataset.key = key;
+    tabs.replaceChildren(
+      ...available.map((index) => {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "small tab";
+        b.dataset.subtest = String(index);
+        b.addEventListener("click", () => {
+          d.tab = index;
+          renderDetail(ui);
+        });
+        return b;
+      }),
+    );
+  }
+  for (const b of tabs.children) {
+    const index = Number(b.dataset.subtest);
+    setText(b, ui.model.subtestInfo(index)?.name ?? "");
+    setAttr(b, "aria-pressed", String(index === d.tab));
+  }
+}
+
+function renderChart(ui, row) {
+  const {t, locale} = ui;
+  const d = ui.detail;
+  const box = $("chart");
+  const msg = $("chart-msg");
+  const pts = d.tab === null ? [] : ui.model.trajectory(row.session_id, d.tab);
+  box.dataset.points = String(pts.length);
+  box.dataset.subtest = d.tab === null ? "" : String(d.tab);
+  msg.hidden = Boolean(pts.length) && !d.error;
+  if (d.error) setText(msg, t("chart_error", {message: d.error}));
+  else if (d.loading && !pts.length) setText(msg, t("chart_loading"));
+  else if (!pts.length) setText(msg, t("chart_empty"));
+  const signature = JSON.stringify([locale, d.tab, pts]);
+  if (box.dataset.signature === signature) return;
+  box.dataset.signature = signature;
+  if (!pts.length) {
+    box.replaceChildren();
+    return;
+  }
+  const sub = ui.model.subtestInfo(d.tab);
+  const target = sub?.se_target ?? row.se_target ?? 0.3;
+  const lo = Math.min(-2, ...pts.map((p) => p.theta - p.se));
+  const hi = Math.max(2, ...pts.map((p) => p.theta + p.se));
+  const seMax = Math.max(1, ...pts.map((p) => p.se)) * 1.05;
+  const last = pts[pts.length - 1];
+  const xMax = Math.max(pts.length, Math.min(sub?.max_items ?? 10, 10), 3);
+  lineChart(box, {
+    title: t("chart_title", {name: row.name, subtest: sub?.name ?? "", n: pts.length}),
+    desc: t("chart_desc", {theta: num(last.theta, locale), se: num(last.se, locale), target: num(target, locale)}),
+    x: {min: 1, max: xMax, label: t("axis_x")},
+    format: (v) => tickLabel(v, locale),
+    panels: [
+      {
+        name: "theta",
+        weight: 3,
+        ticks: 5,
+        y: {min: Math.max(-4.5, Math.floor(lo * 2) / 2), max: Math.min(4.5, Math.ceil(hi * 2) / 2), label: t("axis_theta")},
+        bands: [{cls: "band-theta", points: pts.map((p) => ({x: p.position, lo: p.theta - p.se, hi: p.theta + p.se}))}],
+        lines: [{cls: "line-theta", name: "theta", points: pts.map((p) => ({x: p.position, y: p.theta}))}],
+      },
+      {
+        name: "se",
+        weight: 2,
+        ticks: 3,
+        y: {min: 0, max: seMax, label: t("axis_se")},
+        refs: [{cls: "ref-target", y: target, label: `${t("legend_target")} ${num(target, locale)}`}],
+        lines: [{cls: "line-se", name: "se", points: pts.map((p) => ({x: p.position, y: p.se}))}],
+      },
+    ],
+  });
+}
+
+// Draw the open dialog (`on` gives the command buttons their handler).
+export function renderDetail(ui, on = ui.on) {
+  const d = ui.detail;
+  if (!d) return;
+  const row = ui.model.row(d.sid);
+  if (!row) return;
+  const cat = category(row);
+  setText($("detail-name"), row.name);
+  setText($("detail-ids"), ui.t("detail_ids", {emp: row.employee_id, sid: row.session_id}));
+  const badge = $("detail-badge");
+  badge.className = `badge ${BADGE[cat]}`;
+  setText(badge, ui.t(`st_${cat}`));
+  $("detail").dataset.status = cat;
+  renderFacts(ui, row);
+  const actions = $("detail-actions");
+  if (!actions.children.length || actions.dataset.session !== row.session_id) {
+    actions.replaceChildren();
+    actions.dataset.session = row.session_id;
+    buildActions(actions, row.session_id, on);
+  }
+  updateActions(actions, row, ui);
+  renderResults(ui, row.session_id);
+  renderTabs(ui, row.session_id, row);
+  renderChart(ui, row);
+}

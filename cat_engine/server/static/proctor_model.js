@@ -1,0 +1,419 @@
+// The proctor console's model (docs/protocol.md, "Proctor: /ws/proctor"): the room as the server shows it, from the
+// snapshot and the event stream, and what the console derives for display. Pure: no DOM, no window, no timers, no
+// clock of its own; wherever time matters it comes in as `nowMs`, server time in ms since the Unix epoch.
+//
+// Rows. A row is a session view exactly as the server computed it (the snapshot's `sessions`, or the `view` that the
+// last event of each change carries), plus `at_ms`, the moment of its `time_left_s`. Nothing of a row is re-derived
+// from events: an event without a `view` (one stored before views existed) leaves the row as it is. Which commands a
+// session allows is the view's `allowed`; the console never re-encodes those guards.
+//
+// The stream. The snapshot is authoritative and sets the watermark (its last_event_id). Events at or below the last
+// id applied are duplicates and change nothing. Events at or below the watermark (a resumed stream's catch-up) are
+// history: their views are older than the snapshot's and are not applied, but they still give the detail view its
+// chart points and subtest results. A live event of a session the snapshot does not hold (a candidate registered
+// after it) asks for a fresh snapshot (`resync`).
+//
+// Tracks (per session, for the detail view): each answer's theta and SE keyed by seq, and anchors seq -> position
+// from `item_presented`. Seqs are consecutive within a subtest, so one anchor places every answer of its subtest;
+// a subtest that ended without one is anchored by its result (its last answer is at position `items`). The server's
+// `detail` frame adds points by position and results.
+
+export const COMMANDS = ["pause", "resume", "extend", "terminate"];
+export const CATEGORIES = ["active", "disconnected", "paused", "ready", "finished", "terminated"];
+export const STUCK_MS = 5 * 60 * 1000; // an active, connected candidate without a sign of life this long needs a look
+const STATUS_RANK = {disconnected: 0, paused: 1, stuck: 2, active: 3, ready: 4, finished: 5, terminated: 6};
+
+// --- one row -----------------------------------------------------------------------------------------------------
+
+// Stream ids "<ms>-<n>" in order (negative, zero or positive like a comparator).
+export function compareIds(a, b) {
+  const [am, an] = String(a).split("-").map(Number);
+  const [bm, bn] = String(b).split("-").map(Number);
+  return am !== bm ? am - bm : (an || 0) - (bn || 0);
+}
+
+export const isOver = (row) => row.phase === "finished" || row.phase === "terminated";
+
+// The subtest clock runs only while the candidate is active and connected.
+export const clockRuns = (row) => row.phase === "active" && Boolean(row.connected);
+
+// Time left in seconds at server time nowMs: the view's time_left_s, less what ran since its moment (null: no limit).
+export function timeLeftAt(row, nowMs) {
+  const left = row.time_left_s;
+  if (left === null || left === undefined) return null;
+  if (!clockRuns(row) || typeof row.at_ms !== "number") return left;
+  return Math.max(0, left - (nowMs - row.at_ms) / 1000);
+}
+
+// The status shown: the phase, with an active candidate whose connection is down shown as disconnected.
+export function category(row) {
+  if (row.phase === "active") return row.connected ? "active" : "disconnected";
+  return row.phase;
+}
+
+// Whole minutes an active, connected candidate has been silent, once that is STUCK_MS or more (0 otherwise).
+export function idleMinutes(row, nowMs) {
+  if (!clockRuns(row) || row.last_seen_ms === null || row.last_seen_ms === undefined) return 0;
+  const idle = nowMs - row.last_seen_ms;
+  return idle >= STUCK_MS ? Math.floor(idle / 60000) : 0;
+}
+
+export function statusKey(row, nowMs) {
+  const cat = category(row);
+  return cat === "active" && idleMinutes(row, nowMs) ? "stuck" : cat;
+}
+
+export const needsAttention = (row, nowMs) => ["disconnected", "paused", "stuck"].includes(statusKey(row, nowMs));
+
+// Whether the server says the session's state allows the command now.
+export const allows = (row, kind) => Array.isArray(row.allowed) && row.allowed.includes(kind);
+
+// The one button that pauses or resumes: resume when that is what the session allows.
+export const pauseOrResume = (row) => (allows(row, "resume") ? "resume" : "pause");
+
+// Rows a room-wide command would reach, and which room-wide commands reach anyone at all.
+export const roomTargets = (rows, kind) => rows.filter((row) => allows(row, kind));
+export function roomAvailability(rows) {
+  return Object.fromEntries(COMMANDS.map((kind) => [kind, rows.some((row) => allows(row, kind))]));
+}
+
+// The row's number in the room: the session id's numeric tail ("R7K2QX-0007" -> "7"), else its place in the roster.
+export function rowNumber(row, index) {
+  const tail = String(row.session_id).split("-").pop();
+  return /^\d+$/.test(tail) ? String(Number(tail)) : String(index + 1);
+}
+
+// --- the room: counts, filters, sort -----------------------------------------------------------------------------
+
+// Counts per status for the filter buttons: all, attention, and each category.
+export function countsOf(rows, nowMs) {
+  const counts = {all: 0, attention: 0};
+  for (const c of CATEGORIES) counts[c] = 0;
+  for (const row of rows) {
+    counts.all += 1;
+    counts[category(row)] += 1;
+    if (needsAttention(row, nowMs)) counts.attention += 1;
+  }
+  return counts;
+}
+
+// Sessions per phase, as the admin API's `counts` (phases with none left out).
+export function phaseCounts(rows) {
+  const counts = {};
+  for (const row of rows) counts[row.phase] = (counts[row.phase] ?? 0) + 1;
+  return counts;
+}
+
+export function matchesFilter(row, filter, nowMs) {
+  if (filter === "all") return true;
+  if (filter === "attention") return needsAttention(row, nowMs);
+  return category(row) === filter;
+}
+
+function sortValue(row, key, nowMs, index) {
+  switch (key) {
+    case "name":
+      return row.name ?? "";
+    case "status":
+      return STATUS_RANK[statusKey(row, nowMs)];
+    case "progress":
+      return isOver(row) ? 1e9 : row.subtest_index * 10000 + row.answered;
+    case "answered":
+      return row.answered_total;
+    case "se":
+      return row.se === null || row.se === undefined ? Infinity : row.se / (row.se_target || 1);
+    case "time":
+      return timeLeftAt(row, nowMs) ?? Infinity;
+    case "seen":
+      return row.last_seen_ms ?? Infinity;
+    default:
+      return index;
+  }
+}
+
+// The rows shown: filtered, then sorted by `sort` = {key, dir} (dir 1 or -1); ties keep the roster order and unknown
+// values go last whichever the direction. `compareText` orders names (the page passes its locale's comparison).
+export function visibleRows(rows, {filter = "all", sort = {key: "order", dir: 1}, nowMs, compareText} = {}) {
+  const cmp = compareText ?? ((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return rows
+    .map((row, i) => ({row, i, v: sortValue(row, sort.key, nowMs, i)}))
+    .filter(({row}) => matchesFilter(row, filter, nowMs))
+    .sort((a, b) => {
+      let c;
+      if (typeof a.v === "string") c = cmp(a.v, b.v);
+      else if (a.v === b.v) c = 0;
+      else if (a.v === Infinity) return 1;
+      else if (b.v === Infinity) return -1;
+      else c = a.v - b.v;
+      return c * sort.dir || a.i - b.i;
+    })
+    .map((x) => x.row);
+}
+
+// A subtest result as the detail view shows it (from subtest_done, finished's profile, detail, or sessionStorage).
+export function normalizeResult(r) {
+  return {
+    items: r.items_administered ?? r.items ?? null,
+    theta: r.theta ?? null,
+    se: r.se ?? null,
+    level: r.level ?? null,
+    scaled_score: r.scaled_score ?? null,
+    stop_reason: r.stop_reason ?? null,
+  };
+}
+
+// --- the model ---------------------------------------------------------------------------------------------------
+
+const newTrack = () => ({anchors: new Map(), answers: new Map(), placed: new Map(), results: new Map()});
+const rowOf = (view, atMs) => ({...view, at_ms: atMs});
+
+export class RoomModel {
+  constructor() {
+    this.reset();
+  }
+
+  // Forget the room (sign-out); `lastEventId` may be set afterwards to resume a stream.
+  reset() {
+    this.room = null;
+    this.rows = new Map(); // session_id -> row
+    this.order = []; // session ids in the snapshot's order
+    this.lastEventId = null; // the last event applied (or skipped as history of a session gone)
+    this.watermark = null; // the snapshot's last_event_id: events up to it are history
+    this.atMs = null; // the snapshot's server time
+    this.alerts = new Map(); // session_id -> {since, dismissed}
+    this.tracks = new Map(); // session_id -> {anchors, answers, placed, results}
+    this.stats = {snapshots: 0, events: 0, history: 0, duplicates: 0, views: 0};
+  }
+
+  // The rows in the roster's order.
+  list() {
+    return this.order.map((id) => this.rows.get(id)).filter(Boolean);
+  }
+
+  row(sid) {
+    return this.rows.get(sid) ?? null;
+  }
+
+  subtestInfo(index) {
+    return this.room?.subtests?.[index] ?? null;
+  }
+
+  // Any frame of the stream; what changed: {resync, changed (session ids), raised (new alerts), resultsChanged,
+  // liveAt (the newest at_ms of the live events, for the page's clock estimate), snapshot}.
+  applyFrame(frame, nowMs) {
+    const change = this.#change();
+    if (frame.type === "snapshot") this.applySnapshot(frame, nowMs, change);
+    else if (frame.type === "event") this.applyEvent(frame, nowMs, change);
+    else if (frame.type === "events") for (const item of frame.events ?? []) this.applyEvent(item, nowMs, change);
+    return change;
+  }
+
+  applySnapshot(frame, nowMs, change = this.#change()) {
+    this.stats.snapshots += 1;
+    change.snapshot = true;
+    this.room = frame.room;
+    this.watermark = frame.last_event_id;
+    this.atMs = typeof frame.at_ms === "number" ? frame.at_ms : nowMs;
+    if (this.lastEventId === null) this.lastEventId = frame.last_event_id;
+    this.rows = new Map();
+    this.order = [];
+    for (const view of frame.sessions ?? []) {
+      this.rows.set(view.session_id, rowOf(view, this.atMs));
+      this.order.push(view.session_id);
+      change.changed.add(view.session_id);
+    }
+    for (const sid of [...this.tracks.keys()]) if (!this.rows.has(sid)) this.tracks.delete(sid);
+    for (const sid of [...this.alerts.keys()]) if (!this.rows.has(sid)) this.alerts.delete(sid);
+    for (const row of this.rows.values()) this.#syncAlert(row, nowMs, change);
+    return change;
+  }
+
+  applyEvent(item, nowMs, change = this.#change()) {
+    this.stats.events += 1;
+    if (this.lastEventId !== null && compareIds(item.id, this.lastEventId) <= 0) {
+      this.stats.duplicates += 1;
+      return change;
+    }
+    const history = this.watermark !== null && compareIds(item.id, this.watermark) <= 0;
+    const sid = item.session_id;
+    if (!this.rows.has(sid)) {
+      // history of a session no longer in the room: skipped. A live event of one registered after the snapshot:
+      // a fresh snapshot is needed (this event then comes again, as history)
+      if (history) this.lastEventId = item.id;
+      else change.resync = true;
+      return change;
+    }
+    this.lastEventId = item.id;
+    const ev = item.event ?? {};
+    if (history) this.stats.history += 1;
+    else if (typeof ev.at_ms === "number") change.liveAt = Math.max(change.liveAt ?? ev.at_ms, ev.at_ms);
+    if (this.#record(sid, ev)) change.resultsChanged = true;
+    change.changed.add(sid);
+    if (!history && item.view && item.view.session_id === sid) {
+      this.stats.views += 1;
+      const row = rowOf(item.view, typeof ev.at_ms === "number" ? ev.at_ms : nowMs);
+      this.rows.set(sid, row);
+      this.#syncAlert(row, nowMs, change);
+    }
+    return change;
+  }
+
+  // The server's `detail` frame: points by position and the results of the subtests done. False for a session the
+  // room does not hold.
+  applyDetail(frame) {
+    if (!this.rows.has(frame.session_id)) return false;
+    const track = this.#track(frame.session_id);
+    for (const sub of frame.subtests ?? []) {
+      const placed = track.placed.get(sub.index) ?? new Map();
+      for (const p of sub.points ?? []) placed.set(p.position, {theta: p.theta, se: p.se});
+      track.placed.set(sub.index, placed);
+      if (sub.status === "done" && sub.result) track.results.set(sub.index, normalizeResult(sub.result));
+    }
+    return true;
+  }
+
+  // Chart points of one subtest of a session: [{position, theta, se}] by position.
+  trajectory(sid, index) {
+    const track = this.tracks.get(sid);
+    if (!track) return [];
+    const points = new Map(track.placed.get(index) ?? []);
+    const answers = [...track.answers].filter(([, a]) => a.subtest === index);
+    if (answers.length) {
+      let anchor = null;
+      for (const [seq, a] of track.anchors) if (a.subtest === index) anchor = {seq, position: a.position};
+      const items = track.results.get(index)?.items;
+      if (!anchor && Number.isInteger(items)) anchor = {seq: Math.max(...answers.map(([seq]) => seq)), position: items};
+      if (anchor) {
+        for (const [seq, a] of answers) {
+          const position = track.anchors.get(seq)?.position ?? anchor.position + (seq - anchor.seq);
+          if (position >= 1) points.set(position, {theta: a.theta, se: a.se});
+        }
+      }
+    }
+    return [...points].sort((a, b) => a[0] - b[0]).map(([position, p]) => ({position, theta: p.theta, se: p.se}));
+  }
+
+  // Results of a session's subtests done: Map index -> normalized result.
+  results(sid) {
+    return this.tracks.get(sid)?.results ?? new Map();
+  }
+
+  // One line per subtest of the battery for the detail view: {index, name, status (done | current | unreached), result,
+  // items, theta, se, points}.
+  subtestRows(sid) {
+    const row = this.rows.get(sid);
+    if (!row) return [];
+    const over = isOver(row);
+    return (this.room?.subtests ?? []).map((sub, index) => {
+      const result = this.results(sid).get(index) ?? null;
+      const points = this.trajectory(sid, index);
+      const current = !over && row.phase !== "ready" && index === row.subtest_index;
+      const reached = Boolean(result) || points.length > 0 || current || index < row.subtest_index;
+      const last = points[points.length - 1];
+      const status = current && !result ? "current" : reached ? "done" : "unreached";
+      const base = {index, name: sub.name, status, result, points};
+      if (result) return {...base, items: result.items ?? points.length, theta: result.theta, se: result.se};
+      const items = status === "current" ? row.answered : reached ? points.length : null;
+      return {...base, items, theta: last?.theta ?? null, se: last?.se ?? null};
+    });
+  }
+
+  // Subtests that have a chart: those with points, and the one under way.
+  chartSubtests(sid) {
+    const row = this.rows.get(sid);
+    if (!row) return [];
+    return (this.room?.subtests ?? [])
+      .map((_, index) => index)
+      .filter((index) => this.trajectory(sid, index).length || (!isOver(row) && row.phase !== "ready" && index === row.subtest_index));
+  }
+
+  // Disconnect alerts not dismissed, newest first: [{session_id, since}].
+  activeAlerts() {
+    return [...this.alerts]
+      .filter(([sid, a]) => !a.dismissed && this.rows.has(sid))
+      .sort((a, b) => b[1].since - a[1].since)
+      .map(([session_id, a]) => ({session_id, since: a.since}));
+  }
+
+  isAlerting(sid) {
+    const a = this.alerts.get(sid);
+    return Boolean(a && !a.dismissed);
+  }
+
+  dismissAlert(sid) {
+    const a = this.alerts.get(sid);
+    if (a) a.dismissed = true;
+  }
+
+  dismissAllAlerts() {
+    for (const a of this.alerts.values()) a.dismissed = true;
+  }
+
+  // Subtest results to keep across a reload ({session_id: {index: result}}), and to take back.
+  exportResults() {
+    const out = {};
+    for (const [sid, track] of this.tracks) if (track.results.size) out[sid] = Object.fromEntries(track.results);
+    return out;
+  }
+
+  importResults(stored) {
+    for (const [sid, results] of Object.entries(stored ?? {})) {
+      const track = this.#track(sid);
+      for (const [index, r] of Object.entries(results)) {
+        if (!track.results.has(Number(index))) track.results.set(Number(index), normalizeResult(r));
+      }
+    }
+  }
+
+  // --- internals ---
+
+  #change() {
+    return {resync: false, changed: new Set(), raised: [], resultsChanged: false, liveAt: null, snapshot: false};
+  }
+
+  #track(sid) {
+    let track = this.tracks.get(sid);
+    if (!track) {
+      track = newTrack();
+      this.tracks.set(sid, track);
+    }
+    return track;
+  }
+
+  // What an event adds to the session's track; true when a subtest result came with it.
+  #record(sid, ev) {
+    const track = this.#track(sid);
+    switch (ev.type) {
+      case "item_presented":
+        track.anchors.set(ev.seq, {subtest: ev.subtest, position: ev.position});
+        return false;
+      case "answered":
+        track.answers.set(ev.seq, {subtest: ev.subtest, theta: ev.theta, se: ev.se});
+        return false;
+      case "subtest_done":
+        track.results.set(ev.subtest, normalizeResult(ev.result ?? {}));
+        return true;
+      case "finished": {
+        const subtests = this.room?.subtests ?? [];
+        for (const r of ev.profile?.subtests ?? []) {
+          const index = subtests.findIndex((sub) => sub.id === (r.subtest_id ?? r.subtest));
+          if (index >= 0) track.results.set(index, normalizeResult(r));
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  // An alert while the candidate is active with the connection down; it clears itself once they are back.
+  #syncAlert(row, nowMs, change) {
+    const sid = row.session_id;
+    if (row.phase !== "active" || row.connected) {
+      this.alerts.delete(sid);
+    } else if (!this.alerts.has(sid)) {
+      this.alerts.set(sid, {since: row.last_seen_ms ?? nowMs, dismissed: false});
+      change.raised.push(sid);
+    }
+  }
+}

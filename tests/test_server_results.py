@@ -1,0 +1,114 @@
+"""cat_engine.server.results: the result rows of finished and terminated sittings, and their CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+from server_world import Process, cmd, process
+from server_world import demo_battery as demo
+from server_world import run_coroutine as run
+
+from cat_engine.server.memory_store import MemoryStore
+from cat_engine.server.results import RESULT_COLUMNS, result_rows, rows_to_csv
+from cat_engine.server.rooms import create_room, register
+
+
+def roster(n: int) -> list[dict[str, str]]:
+    return [{"employee_id": f"19900101202012{i:04d}", "name": f"Peserta {i}"} for i in range(1, n + 1)]
+
+
+async def sit(p: Process, token: str, seed: int) -> list[dict[str, Any]]:
+    """Answer a whole sitting through the candidate's use cases; the frames received."""
+    rng = random.Random(seed)
+    conn = f"proc1/c{seed}"
+    session_id, outcome = await p.candidates.hello(token, conn)
+    received = [orjson.loads(f) for f in outcome.frames]
+    for _ in range(500):
+        frame = received[-1]
+        if frame["type"] == "finished":
+            return received
+        assert frame["type"] == "item", frame
+        response = rng.randrange(len(frame["item"]["options"]))
+        outcome = await p.candidates.answer(session_id, conn, frame["seq"], response)
+        assert len(outcome.frames) == 1
+        received.append(orjson.loads(outcome.frames[0]))
+    raise AssertionError("the sitting did not finish")
+
+
+def test_result_rows_of_finished_and_terminated_sessions() -> None:
+    async def main() -> None:
+        battery = demo()
+        p = process(MemoryStore(), battery, "proc1", lambda: 1_800_000_000.0)
+        room = await create_room(p.tx, "Ruang 1", battery.id)
+        created = await register(p.tx, room["room_id"], roster(3))
+        rid = room["room_id"]
+        assert await result_rows(p.tx.store, rid) == []
+        assert rows_to_csv([]) == ",".join(RESULT_COLUMNS) + "\n"
+
+        received = await sit(p, created[0]["token"], 1)
+        assert received[-1]["type"] == "finished"
+        # the second candidate starts and is terminated by the proctor; the third never starts
+        await p.candidates.hello(created[1]["token"], "proc1/x")
+        ack = orjson.loads(
+            await p.proctors.command(rid, cmd("terminate", created[1]["session_id"], reason="menyontek"))
+        )
+        assert ack["results"] == [{"session_id": created[1]["session_id"], "ok": True}]
+
+        rows = await result_rows(p.tx.store, rid)
+        n_sub = len(battery.subtests)
+        finished = [r for r in rows if r["session_id"] == created[0]["session_id"]]
+        terminated = [r for r in rows if r["session_id"] == created[1]["session_id"]]
+        assert len(finished) == n_sub and len(terminated) == 1
+        assert len(rows) == n_sub + 1
+        assert not [r for r in rows if r["session_id"] == created[2]["session_id"]]
+
+        for row in rows:
+            assert tuple(row) == RESULT_COLUMNS
+            assert row["room_id"] == rid and row["battery_id"] == battery.id
+            assert row["battery_version"] == battery.version
+        assert [r["subtest"] for r in finished] == [s.id for s in battery.subtests]
+        assert [r["pool_version"] for r in finished] == list(battery.pool_versions)
+        for row in finished:
+            assert row["employee_id"] == created[0]["employee_id"] and row["name"] == created[0]["name"]
+            assert row["status"] == "finished" and row["complete"] is True
+            assert isinstance(row["theta"], float) and 0 < row["se"] < 2
+            assert row["items"] >= 1 and row["level"] in (1, 2, 3, 4, 5)
+            assert isinstance(row["scaled_score"], int)
+            assert row["stop_reason"] in ("se_target", "max_items", "classified", "pool_exhausted")
+        answered = [f for f in received if f["type"] == "item"]
+        assert sum(r["items"] for r in finished) == len(answered)
+        assert terminated[0]["status"] == "terminated" and terminated[0]["complete"] is False
+        assert terminated[0]["stop_reason"] == "terminated" and terminated[0]["items"] == 0
+
+        text = rows_to_csv(rows)
+        parsed = list(csv.reader(io.StringIO(text)))
+        assert tuple(parsed[0]) == RESULT_COLUMNS
+        assert len(parsed) == len(rows) + 1
+        for line, row in zip(parsed[1:], rows, strict=True):
+            assert line == ["" if v is None else str(v) for v in row.values()]
+        assert text.endswith("\n") and "\r" not in text
+
+    run(main())
+
+
+def test_rows_to_csv_quotes_what_needs_quoting() -> None:
+    row: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS, "")
+    row |= {"name": 'Rahma, Siti "Ani"', "theta": 0.5, "complete": True}
+    text = rows_to_csv([row])
+    back = list(csv.DictReader(io.StringIO(text)))
+    assert back[0]["name"] == 'Rahma, Siti "Ani"'
+    assert back[0]["theta"] == "0.5" and back[0]["complete"] == "True"
+    assert tuple(back[0]) == RESULT_COLUMNS
+
+
+def test_result_columns_are_the_documented_ones() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "protocol.md").read_text(encoding="utf-8")
+    section = doc.split("Result rows (", 1)[1].split("`status`", 1)[0] + "`status`"
+    documented = re.findall(r"`([a-z_]+)`", section)
+    assert tuple(documented) == RESULT_COLUMNS
