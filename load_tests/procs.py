@@ -326,9 +326,9 @@ class Managed:
         self.name = name
         self.argv = argv
         self.env = dict(env)
-        self.workdir = workdir
+        self.workdir = workdir.resolve()  # absolute: a child may run in another directory than the caller's
         self.cwd = cwd
-        self.log = workdir / f"{name}.log"
+        self.log = self.workdir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -439,6 +439,7 @@ class RedisServer(Managed):
         self.port = port if port is not None else free_port()
         if self.port == SHARED_REDIS_PORT:
             raise ValueError(f"port {SHARED_REDIS_PORT} is the shared Redis: the harness starts its own elsewhere")
+        workdir = workdir.resolve()  # redis-server runs in workdir: a relative --dir would be taken from there
         self.data_dir = workdir / "redis"
         argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--protected-mode", "yes"]
         argv += ["--dir", str(self.data_dir), "--daemonize", "no"]

@@ -85,6 +85,19 @@ def _aof_written(url: str) -> bool:
     return redis_info(url, "persistence").get("aof_buffer_length") == 0
 
 
+def test_a_relative_work_directory_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--report-dir out/x`` gives a relative path; redis-server runs in its work directory, so the harness makes
+    the paths absolute (a relative ``--dir`` once made Redis refuse to start)."""
+    monkeypatch.chdir(tmp_path)
+    redis = RedisServer(Path("relative") / "work")
+    try:
+        redis.start()
+        assert redis.ping() and redis.data_dir == tmp_path / "relative" / "work" / "redis"
+        assert redis.log.exists() and redis.log.is_absolute()
+    finally:
+        redis.kill()
+
+
 def test_redis_stop_kill_and_restart_keep_port_directory_and_data(tmp_path: Path) -> None:
     server = RedisServer(tmp_path)
     port = server.port
