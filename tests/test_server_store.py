@@ -721,7 +721,7 @@ def test_redis_commit_after_persist_keeps_it(redis_store: RedisStore, raw: redis
     base = f"{p}:{{{room.room_id}}}:s:{c.session_id}"
     ok, _ = run(redis_store.commit(c.session_id, 1, full_commit("end", result=b"R", persist=True)))
     assert ok and ttl(raw, base) == -1
-    # what Sessions.candidate_goodbye commits when the finished candidate's connection closes
+    # what CandidateCases.goodbye commits when the finished candidate's connection closes
     ok, _ = run(redis_store.commit(c.session_id, 2, Commit(state=b"end", owner="", events=[b"d"])))
     assert ok
     assert ttl(raw, base) == -1
