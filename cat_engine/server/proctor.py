@@ -59,8 +59,11 @@ class ProctorCases:
         room = await self.tx.store.get_room(room_id)
         if room is None:
             raise Refusal("not_found", f"no room {room_id!r}")
-        battery = await self.tx.battery_of(room_id)
-        records = await self.tx.store.load_room(room_id)
+        return await self._view_of(room)
+
+    async def _view_of(self, room: RoomRecord) -> RoomView:
+        battery = await self.tx.battery_of(room.room_id)
+        records = await self.tx.store.load_room(room.room_id)
         now = self.tx.now_ms()
         summaries = [
             frames.session_summary(r.candidate, session_view(battery, codec.decode(battery, r.state), now))
@@ -74,10 +77,11 @@ class ProctorCases:
         The id is read before the sessions, so an event in between is in both (docs/protocol.md: apply events
         idempotently).
         """
-        if await self.tx.store.get_room(room_id) is None:
+        room = await self.tx.store.get_room(room_id)
+        if room is None:
             raise Refusal("bad_token", "the room no longer exists")
         last = await self.tx.store.last_event_id(room_id)
-        view = await self.room_view(room_id)
+        view = await self._view_of(room)
         return frames.snapshot_frame(view.info(), view.summaries, last, view.at_ms), last
 
     async def detail(self, room_id: str, request: ProctorDetail) -> bytes:
