@@ -320,6 +320,7 @@ from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 
+from load_tests.cluster import LocalCluster, cluster_available  # noqa: E402
 from load_tests.procs import RedisServer  # noqa: E402
 
 
@@ -332,6 +333,24 @@ def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisSer
         yield redis
     finally:
         redis.stop()
+
+
+@pytest.fixture(scope="session")
+def private_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """One private Redis Cluster (3 masters + 3 replicas on free loopback ports, never 6379, node timeout 1000 ms)
+    for the whole test session; a test must not kill its nodes (a failover test starts its own cluster).
+
+    It fails, not skips, when the cluster cannot start: the test command installs redis.
+    """
+    why = cluster_available()
+    if why is not None:
+        pytest.fail(f"cannot start a private Redis Cluster: {why}")
+    cluster = LocalCluster(tmp_path_factory.mktemp("cluster"), node_timeout_ms=1000)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 # --- the real app under uvicorn in a background thread, for the server tests ------------------------------------

@@ -83,8 +83,12 @@ CLOSING_ERRORS = {
     "hello_timeout": 4008,
     "terminated": 4003,
     "taken_over": 4002,
+    "unavailable": 1013,
     "internal": 1011,
 }
+
+#: Errors the documentation calls retryable that close the connection: reconnect, then resend what was pending.
+RECONNECT_ERRORS = ("internal", "unavailable")
 
 
 def find_keys(value: Any, names: frozenset[str] | set[str], path: str = "$") -> list[str]:
@@ -485,15 +489,16 @@ class CandidateClient(_Client):
     async def connect(self) -> Frame:
         """Open a connection, send ``hello`` and return the server's first frame (the resend is :meth:`resume`'s).
 
-        An ``internal`` error (a fault of the server, e.g. its store is down) raises :class:`ConnectionLost`.
+        An ``internal`` or ``unavailable`` error (a fault of the server, or its store down or failing over) raises
+        :class:`ConnectionLost`.
         """
         await self._open()
         await self.send({"type": "hello", "token": self.token})
         reply = await self.recv()
         self.last_hello = reply
-        if reply.code == "internal":
+        if reply.code in RECONNECT_ERRORS:
             await self.disconnect()
-            raise ConnectionLost("internal error on hello", 1011)
+            raise ConnectionLost(f"{reply.code} error on hello", CLOSING_ERRORS[str(reply.code)])
         return reply
 
     async def resume(self, *, attempts: int = 1, delay: float = 0.25) -> Frame:
@@ -517,7 +522,7 @@ class CandidateClient(_Client):
     async def answer(self, seq: int, response: int) -> Frame:
         """Send an answer and return the server's reply (``item``, ``finished`` or ``error``).
 
-        The answer stays in :attr:`pending` until a reply is seen (it is kept after ``internal`` and
+        The answer stays in :attr:`pending` until a reply is seen (it is kept after ``internal``, ``unavailable`` and
         ``taken_over``, when it may or may not have been applied); :class:`ConnectionLost` if the connection closes
         first.
         """
@@ -541,7 +546,7 @@ class CandidateClient(_Client):
             if frame.type in ("time", "paused", "pong"):
                 self.pushed.append(frame)
                 continue
-            if frame.code not in ("internal", "taken_over"):
+            if frame.code not in (*RECONNECT_ERRORS, "taken_over"):
                 self.pending = None
             return frame
 
@@ -593,8 +598,8 @@ class ProctorClient(_Client):
                 await asyncio.sleep(delay)
             try:
                 frame = await self.connect(self.last_event_id)
-                if frame.code == "internal":
-                    raise ConnectionLost("internal error on hello", 1011)
+                if frame.code in RECONNECT_ERRORS:
+                    raise ConnectionLost(f"{frame.code} error on hello", CLOSING_ERRORS[str(frame.code)])
                 return frame
             except _RETRYABLE as exc:
                 last = exc

@@ -438,7 +438,8 @@ def test_exactly_once_and_reconnect(memory_server: ServerProcess) -> None:
         for bad in (0, walker.seq + 1, walker.seq + 7):
             reply = await client.answer(bad, 0)
             assert reply.type == "error" and reply.code == "wrong_seq", reply.raw
-            assert set(reply.data) == {"type", "code", "message"}, reply.raw
+            assert set(reply.data) == {"type", "code", "message", "current_seq"}, reply.raw
+            assert reply.data["current_seq"] == walker.seq, reply.raw
         reply = await client.answer(walker.seq, len(walker.current["item"]["options"]))
         assert reply.code == "bad_response", reply.raw
         reply = await client.answer(walker.seq, -1)
@@ -483,10 +484,12 @@ def test_exactly_once_and_reconnect(memory_server: ServerProcess) -> None:
         assert stored == walker.answers
         await proctor.disconnect()
 
-        # Older applied answers are resends too ("a seq already applied"): the reply they first got, byte for byte.
+        # Only the last applied answer's reply is kept: an older applied seq is wrong_seq with the seq shown now.
         for seq_old, resp_old in walker.answers[:-1]:
             reply = await client.answer(seq_old, resp_old)
-            assert reply.raw == walker.replies[seq_old], f"resend of seq {seq_old} got {reply.raw}"
+            assert reply.code == "wrong_seq" and reply.data["current_seq"] == walker.seq, reply.raw
+        seq_last, resp_last = walker.answers[-1]
+        assert (await client.answer(seq_last, resp_last)).raw == walker.replies[seq_last]
         assert (await admin.session(session_id))["session"]["answered_total"] == len(walker.answers)
         await client.disconnect()
 
@@ -743,12 +746,12 @@ def test_redis_restart_loses_no_acknowledged_answer(
             await asyncio.sleep(0.2)
         assert health.status == 503, f"/healthz answered {health.status} with Redis down"
 
-        # An answer while Redis is down: not acknowledged (internal error and close, or no reply yet).
+        # An answer while Redis is down: not acknowledged (unavailable and close, or no reply yet).
         response = walker.choose()
         client.timeout = 4.0
         try:
             reply = await client.answer(walker.seq, response)
-            assert reply.code == "internal", f"a reply while the store is down: {reply.raw}"
+            assert reply.code == "unavailable", f"a reply while the store is down: {reply.raw}"
         except (ConnectionLost, TimeoutError):
             pass
         assert client.pending == (walker.seq, response)

@@ -160,8 +160,12 @@ async def send(conn: ClientConnection, frame: str | bytes | dict[str, Any]) -> N
 
 def check_error(frame: dict[str, Any], code: str) -> None:
     assert frame.get("type") == "error", frame
-    assert set(frame) == {"type", "code", "message"}, frame
+    # wrong_seq carries the seq of the item being presented (docs/protocol.md); no other refusal here has fields
+    fields = {"current_seq"} if code == "wrong_seq" else set()
+    assert set(frame) == {"type", "code", "message"} | fields, frame
     assert frame["code"] == code, frame
+    if fields:
+        assert isinstance(frame["current_seq"], int) and frame["current_seq"] >= 1, frame
     assert isinstance(frame["message"], str) and frame["message"]
 
 

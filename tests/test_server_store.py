@@ -382,7 +382,7 @@ def test_concurrent_commits_one_wins(store: Store, run: Run[Any]) -> None:
     run(body())
 
 
-def test_replies_by_seq(store: Store, run: Run[Any]) -> None:
+def test_only_the_last_reply_is_kept(store: Store, run: Run[Any]) -> None:
     async def body() -> None:
         _, (c,) = await room_with(store, 1)
         sid = c.session_id
@@ -390,9 +390,9 @@ def test_replies_by_seq(store: Store, run: Run[Any]) -> None:
         for seq in (1, 2, 3):
             ok, _ = await store.commit(sid, seq, Commit(state=b"s", reply=(seq, f"r{seq}".encode())))
             assert ok
-        ok, _ = await store.commit(sid, 4, Commit(state=b"s"))  # no reply: keeps the others
+        ok, _ = await store.commit(sid, 4, Commit(state=b"s"))  # no reply: keeps the last one
         assert ok
-        assert [await store.reply(sid, seq) for seq in (1, 2, 3, 4)] == [b"r1", b"r2", b"r3", None]
+        assert [await store.reply(sid, seq) for seq in (1, 2, 3, 4)] == [None, None, b"r3", None]
         assert await store.reply(f"{room_of(sid)}-999", 1) is None
 
     run(body())
@@ -608,7 +608,7 @@ def test_redis_keys_carry_the_room_hash_tag(redis_store: RedisStore, raw: redis_
         expected = {f"{p}:{{{r}}}:{part}" for part in ("room", "sessions", "employees", "unacked", "events")}
         for c in cands:
             base = f"{p}:{{{r}}}:s:{c.session_id}"
-            expected |= {base, f"{base}:replies", f"{base}:audit"}
+            expected |= {base, f"{base}:audit"}  # the reply is a field of the session hash
         expected.add(f"{p}:{{{r}}}:s:{cands[0].session_id}:result")
         assert set(by_room[r]) == expected
         assert len({key_slot(k.encode()) for k in by_room[r]}) == 1  # one Cluster slot per room

@@ -166,7 +166,10 @@ async def post_candidates(request: Request, hub: Hub) -> Response:
         rows = data.get("candidates") if isinstance(data, dict) else None
     else:
         raise Refusal("unsupported_media_type", "send application/json or text/csv")
-    return _json({"candidates": await register(hub.tx, room_id, rows)}, 201)
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 1 <= len(key) <= 200:
+        raise Refusal("bad_request", "Idempotency-Key must be 1 to 200 characters")
+    return _json({"candidates": await register(hub.tx, room_id, rows, key)}, 201)
 
 
 async def get_candidates(request: Request, hub: Hub) -> Response:

@@ -51,7 +51,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None, ann
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         the_store = store or (
-            RedisStore(settings.redis_url, settings.key_prefix, settings.live_ttl_s, settings.acked_ttl_s)
+            RedisStore(
+                settings.redis_url,
+                settings.key_prefix,
+                settings.live_ttl_s,
+                settings.acked_ttl_s,
+                wait_replicas=settings.redis_wait_replicas,
+                wait_timeout_ms=settings.redis_wait_timeout_ms,
+            )
             if settings.redis_url
             else MemoryStore()
         )

@@ -11,12 +11,13 @@ process's last heartbeat, so a server crash does not eat a candidate's time.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 
 import orjson
 
 from .. import session as core
-from ..errors import CatError, TimeUp
+from ..errors import CatError, TimeUp, WrongSequence
 from ..events import Answered, Event
 from ..session import Phase
 from . import audit, frames
@@ -64,6 +65,9 @@ class CandidateCases:
 
         async def step(loaded: Loaded) -> Change | Unchanged:
             rec, battery, state = loaded.record, loaded.battery, loaded.state
+            # the token's index only points here: the session's own token decides (a stale index leads nowhere)
+            if not hmac.compare_digest(rec.candidate.token.encode(), token.encode()):
+                raise Refusal("bad_token")
             now = self.tx.now_ms()
             if state.phase is Phase.FINISHED:
                 return Unchanged([frames.finished_frame(battery, state)], audit.hello(now, conn, "finished"))
@@ -117,6 +121,8 @@ class CandidateCases:
                 raise Refusal("taken_over")
             now = self.tx.now_ms()
             if 1 <= seq < state.seq or (seq == state.seq and state.phase is Phase.FINISHED):
+                # only the last applied answer's reply is kept (a client resends nothing older): any other seq is
+                # refused below as wrong_seq, with the seq of the item shown now
                 stored = await self.tx.store.reply(session_id, seq)
                 if stored is not None:
                     return Unchanged([stored], audit.answer(now, conn, seq, response, outcome="duplicate"))
@@ -129,6 +135,8 @@ class CandidateCases:
                 late = frames.error_frame(Refusal("time_up"), self.lang)
                 entry = audit.answer(now, conn, seq, response, item_id=item_id, outcome="time_up")
                 return Change(new, events, [late, frames.state_frame(battery, new, now, events)], [entry])
+            except WrongSequence as exc:
+                raise Refusal("wrong_seq", str(exc), current_seq=state.seq) from exc
             except CatError as exc:
                 raise Refusal.of(exc) from exc
             took = next(e.response_ms for e in events if isinstance(e, Answered))

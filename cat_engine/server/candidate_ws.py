@@ -84,7 +84,7 @@ class _Candidate(Connection):
                     raise Refusal("bad_message", "this connection already said hello")
                 sid, outcome = await candidates.hello(normalise_candidate_token(msg.token), self.conn)
                 self.session_id = sid
-                self.hub.attach(sid, self.queue)
+                self.hub.attach(sid, self.queue)  # hears takeovers and proctor commands from any process
                 await self.deliver(outcome)
             elif self.session_id is None:
                 raise Refusal("not_authenticated")

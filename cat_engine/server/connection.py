@@ -124,10 +124,10 @@ class Connection(abc.ABC):
             await self.serve()
         except (WebSocketDisconnect, RuntimeError):
             pass  # the client went away while we were sending
-        except StoreUnavailable as exc:  # Redis is down: the client reconnects and resumes once it is back
-            self._log.warning("store unavailable: %s", exc)
+        except StoreUnavailable as exc:  # Redis is down or failing over: the client reconnects and resumes
+            self._log.warning("%s connection closed, store unavailable: %s", self.kind, exc)
             with contextlib.suppress(Exception):
-                await self.fail(Refusal("internal", "the store is unavailable"))
+                await self.fail(Refusal("unavailable"))
         except Exception:  # a fault of ours: tell, close, log
             self._log.exception("%s connection failed", self.kind)
             with contextlib.suppress(Exception):

@@ -17,7 +17,7 @@ from .candidate import CandidateCases
 from .metrics import Metrics
 from .proctor import ProctorCases
 from .settings import Settings
-from .store import Store
+from .store import Store, room_of
 from .transaction import Transactions
 
 __all__ = ["Hub", "TokenBucket"]
@@ -60,12 +60,16 @@ class Hub:
         self.store.listen(self._on_notification)
 
     def attach(self, session_id: str, queue: asyncio.Queue[Any]) -> None:
-        self._local[session_id].add(queue)
+        """Deliver the session's notifications to ``queue`` (the store hears its room while any is attached)."""
+        if queue not in self._local[session_id]:
+            self._local[session_id].add(queue)
+            self.store.follow(room_of(session_id))
 
     def detach(self, session_id: str, queue: asyncio.Queue[Any]) -> None:
         queues = self._local.get(session_id)
-        if queues is not None:
+        if queues is not None and queue in queues:
             queues.discard(queue)
+            self.store.unfollow(room_of(session_id))
             if not queues:
                 del self._local[session_id]
 

@@ -31,7 +31,7 @@ __all__ = ["MemoryStore"]
 @dataclass
 class _Session:
     record: SessionRecord
-    replies: dict[int, bytes] = field(default_factory=dict)
+    last_reply: tuple[int, bytes] | None = None  # (seq, reply) of the last applied answer
     audit: list[tuple[str, bytes]] = field(default_factory=list)
 
 
@@ -43,6 +43,7 @@ class _Room:
     next_number: int = 1
     events: list[tuple[str, bytes]] = field(default_factory=list)
     results: dict[str, bytes] = field(default_factory=dict)
+    registrations: dict[str, bytes] = field(default_factory=dict)  # idempotency key -> reply
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -104,8 +105,15 @@ class MemoryStore(Store):
         room.next_number += count
         return range(first, first + count)
 
-    async def add_candidates(self, room_id: str, candidates: Sequence[tuple[CandidateRecord, bytes]]) -> None:
+    async def add_candidates(
+        self,
+        room_id: str,
+        candidates: Sequence[tuple[CandidateRecord, bytes]],
+        idempotency: tuple[str, bytes] | None = None,
+    ) -> bytes | None:
         room = self._rooms[room_id]
+        if idempotency is not None and idempotency[0] in room.registrations:
+            return room.registrations[idempotency[0]]
         seen: set[str] = set()
         for cand, _ in candidates:
             if cand.employee_id in room.employees or cand.employee_id in seen:
@@ -116,6 +124,9 @@ class MemoryStore(Store):
             self._tokens[cand.token] = cand.session_id
             room.sessions.append(cand.session_id)
             room.employees[cand.employee_id] = cand.session_id
+        if idempotency is not None:
+            room.registrations[idempotency[0]] = idempotency[1]
+        return None
 
     async def session_for_token(self, token: str) -> str | None:
         return self._tokens.get(token)
@@ -139,7 +150,7 @@ class MemoryStore(Store):
         room = self._rooms[room_of(session_id)]
         s.record = committed(s.record, commit)
         if commit.reply is not None:
-            s.replies[commit.reply[0]] = commit.reply[1]
+            s.last_reply = commit.reply
         for entry in commit.audit:
             s.audit.append((self._ids.next(), entry))
         ids = []
@@ -156,7 +167,9 @@ class MemoryStore(Store):
 
     async def reply(self, session_id: str, seq: int) -> bytes | None:
         s = self._sessions.get(session_id)
-        return None if s is None else s.replies.get(seq)
+        if s is None or s.last_reply is None or s.last_reply[0] != seq:
+            return None
+        return s.last_reply[1]
 
     async def audit(self, session_id: str) -> list[tuple[str, bytes]]:
         s = self._sessions.get(session_id)

@@ -33,7 +33,21 @@ class _Proctor(Connection):
     async def stream(self, room_id: str, after: str, batch: bool) -> None:
         """Send every room event after ``after``, forever: one ``event`` frame each, or, when ``batch``, one
         ``events`` frame per read with reads at least ``proctor_batch_ms`` apart, so a busy room costs one read and
-        one frame per interval instead of two of each per answer."""
+        one frame per interval instead of two of each per answer.
+
+        It never dies silently: while the store is unavailable it waits and reads again from the last id sent; any
+        other failure is logged and closes the socket (``internal``), so the console reconnects with its last id.
+        """
+        try:
+            await self._stream(room_id, after, batch)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self._log.exception("proctor event stream of room %s failed", room_id)
+            with contextlib.suppress(Exception):
+                await self.fail(Refusal("internal", "the room's event stream stopped"))
+
+    async def _stream(self, room_id: str, after: str, batch: bool) -> None:
         store = self.hub.store
         pause_s = self.hub.settings.proctor_batch_ms / 1000 if batch else 0.0
         while True:

@@ -7,7 +7,7 @@ a script runs on one node of a Redis Cluster as on a single Redis. The expiry ru
 
 from __future__ import annotations
 
-__all__ = ["ACK", "ADD", "COMMIT", "NEXT", "ROOM_PARTS"]
+__all__ = ["ACK", "ADD", "COMMIT", "NEXT", "ROOM", "ROOM_PARTS"]
 
 # The room's own keys, in the order the scripts take them (after their other keys): each script keeps them alive
 # together (:mod:`.redis_store`, "Expiry").
@@ -26,9 +26,12 @@ local function keep_room(first, ttl)
 end
 """
 
-# KEYS: session, replies, audit, events, result, then the room's keys (ROOM_PARTS)
+# KEYS: session, replies (of earlier versions), audit, events, result, then the room's keys (ROOM_PARTS)
 # ARGV: expected version, state, set owner (0/1), owner, reply seq ("" none), reply, result ("" none),
 #       live ttl, persist (0/1), session id, n audit, audit..., n events, events...
+# Only the last applied answer's reply is kept (fields reply_seq and reply of the session hash): exactly-once needs
+# no more, since a client resends only its last answer. The replies hash of earlier versions goes on the first
+# reply stored here.
 COMMIT = (
     _KEEP_ROOM
     + """
@@ -38,8 +41,8 @@ local ttl = tonumber(ARGV[8])
 redis.call('HSET', KEYS[1], 'version', tonumber(v) + 1, 'state', ARGV[2])
 if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'owner', ARGV[4]) end
 if ARGV[5] ~= '' then
-  redis.call('HSET', KEYS[2], ARGV[5], ARGV[6])
-  redis.call('EXPIRE', KEYS[2], ttl)
+  redis.call('HSET', KEYS[1], 'reply_seq', ARGV[5], 'reply', ARGV[6])
+  redis.call('DEL', KEYS[2])
 end
 local na = tonumber(ARGV[11])
 for i = 1, na do redis.call('XADD', KEYS[3], '*', 'e', ARGV[11 + i]) end
@@ -64,29 +67,44 @@ return out
 """
 )
 
-# KEYS: the room's keys (ROOM_PARTS); then per candidate: session hash
-# ARGV: live ttl, n, then per candidate: session id, employee id, name, token, state
+# KEYS: the room's keys (ROOM_PARTS), the registration's idempotency key; then per candidate: session hash
+# ARGV: live ttl, n, the registration's reply ("" when it has no idempotency key), then per candidate: session id,
+#       employee id, name, token, state
+# Returns {'ok'}, {'dup', employee id} (nothing written), or {'idem', reply} when a registration with the same
+# idempotency key is already in (nothing written; the reply it got then).
 ADD = (
     _KEEP_ROOM
     + """
+if ARGV[3] ~= '' then
+  local earlier = redis.call('GET', KEYS[5])
+  if earlier then return {'idem', earlier} end
+end
 local n = tonumber(ARGV[2])
 for i = 0, n - 1 do
-  local emp = ARGV[3 + i * 5 + 1]
-  if redis.call('HEXISTS', KEYS[3], emp) == 1 then return emp end
+  local emp = ARGV[4 + i * 5 + 1]
+  if redis.call('HEXISTS', KEYS[3], emp) == 1 then return {'dup', emp} end
 end
 local ttl = tonumber(ARGV[1])
 for i = 0, n - 1 do
-  local b = 3 + i * 5
-  redis.call('HSET', KEYS[5 + i], 'session_id', ARGV[b], 'employee_id', ARGV[b + 1], 'name', ARGV[b + 2],
+  local b = 4 + i * 5
+  redis.call('HSET', KEYS[6 + i], 'session_id', ARGV[b], 'employee_id', ARGV[b + 1], 'name', ARGV[b + 2],
     'token', ARGV[b + 3], 'state', ARGV[b + 4], 'version', 1, 'owner', '')
-  redis.call('EXPIRE', KEYS[5 + i], ttl)
+  redis.call('EXPIRE', KEYS[6 + i], ttl)
   redis.call('RPUSH', KEYS[2], ARGV[b])
   redis.call('HSET', KEYS[3], ARGV[b + 1], ARGV[b])
 end
+if ARGV[3] ~= '' then redis.call('SET', KEYS[5], ARGV[3], 'EX', ttl) end
 keep_room(1, ttl)
-return ''
+return {'ok'}
 """
 )
+
+# KEYS: room hash. ARGV: name, battery id, created ms, live ttl
+ROOM = """
+redis.call('HSET', KEYS[1], 'name', ARGV[1], 'battery', ARGV[2], 'created_ms', ARGV[3])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+return 1
+"""
 
 # KEYS: room hash, the counter key of earlier versions. ARGV: count, live ttl
 # Session numbers live in the room hash, so they last exactly as long as the room; a room created by an earlier

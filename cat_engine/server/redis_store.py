@@ -1,5 +1,8 @@
 """The Redis store: live state shared by every server process, on one Redis or a Redis Cluster.
 
+``REDIS_URL`` picks the client: ``redis://host:port[/db]`` (or ``rediss://``) one Redis, ``redis+cluster://host:port
+[,host:port...]`` a Redis Cluster reached through those seed nodes (redis-py's asyncio ``RedisCluster``).
+
 Key layout (``P`` is ``CAT_KEY_PREFIX``, ``R`` a room id, ``S`` a session id ``R-n``). Every key of a room and of
 its sessions carries the hash tag ``{R}``, so one Lua script may touch them all, also on a Cluster::
 
@@ -8,24 +11,39 @@ its sessions carries the hash tag ``{R}``, so one Lua script may touch them all,
     P:{R}:employees         hash    employee id -> session id (one registration per employee and room)
     P:{R}:unacked           set     ids of the room's sessions that are over and not yet acknowledged
     P:{R}:events            stream  room events for proctors (field e = JSON)
-    P:{R}:s:S               hash    state, version, owner, employee_id, name, token
-    P:{R}:s:S:replies       hash    seq -> reply frame of each applied answer
+    P:{R}:notify            channel notifications ``S\\n<message>`` to the processes that follow the room (sharded
+                                    pub/sub: SPUBLISH/SSUBSCRIBE, served by the node of the room's slot)
+    P:{R}:reg:<key>         string  the reply of a registration sent with that ``Idempotency-Key``
+    P:{R}:s:S               hash    state, version, owner, employee_id, name, token, reply_seq and reply (the last
+                                    applied answer's seq and reply frame)
     P:{R}:s:S:audit         stream  every frame received and item presented (field e = JSON)
     P:{R}:s:S:result        string  final profile, once the session is over
-    P:token:<sha256>        string  candidate token -> session id
-    P:ptoken:<sha256>       string  proctor token -> room id
+    P:token:<sha256>        string  candidate token -> session id (an index: the session hash's token is the truth)
+    P:ptoken:<sha256>       string  proctor token -> room id (an index: it counts only while the room exists)
     P:rooms                 set     room ids
     P:proc:<id>             string  last heartbeat (ms) of a server process
-    P:notify                channel cross-process notifications ``S\\n<message>``
+    P:health                string  written by every health check
 
-Expiry: live keys (session, replies, audit, events) expire ``live_ttl_s`` after their last commit. When a session
-is over its hash, audit and result lose their expiry until the HR system acknowledges the results; then they
-expire ``acked_ttl_s`` later. The room's own keys (room, sessions, employees, unacked) expire ``live_ttl_s`` after
-the room's last change, lose their expiry while any of its results is unacknowledged (the results are listed
-through them), and expire ``acked_ttl_s`` after the last acknowledgement. An expiry only ever moves later on a live
-change (``EXPIRE ... GT``; a key without one counts as never expiring). Keys written by earlier versions (a
-``summary`` field in a session hash, a ``P:{R}:next`` counter) are read or left alone. Redis must run with
-``maxmemory-policy noeviction`` and AOF (docs/operations.md).
+Writes that span slots are ordered so that a failure half way changes nothing anyone can see: a token's index is
+written before the room or sessions it leads to (a lookup that leads nowhere is refused like an unknown token), and a
+room id joins ``P:rooms`` only after its room exists.
+
+Expiry: live keys (session, audit, events) expire ``live_ttl_s`` after their last commit. When a session is over its
+hash, audit and result lose their expiry until the HR system acknowledges the results; then they expire
+``acked_ttl_s`` later. The room's own keys (room, sessions, employees, unacked) expire ``live_ttl_s`` after the
+room's last change, lose their expiry while any of its results is unacknowledged (the results are listed through
+them), and expire ``acked_ttl_s`` after the last acknowledgement. An expiry only ever moves later on a live change
+(``EXPIRE ... GT``; a key without one counts as never expiring). Keys written by earlier versions (a ``summary``
+field in a session hash, a ``P:{R}:next`` counter, a ``P:{R}:s:S:replies`` hash) are read or left alone. Redis
+must run with ``maxmemory-policy noeviction`` and AOF (docs/operations.md).
+
+Errors: whatever says the store cannot take a command now (connection lost, timeout, a Cluster failing over:
+``CLUSTERDOWN``, ``TRYAGAIN``, ``MASTERDOWN``, a slot without a node, ``MOVED`` again and again, a replica that
+refuses writes, ``OOM``) is :class:`~.store.StoreUnavailable`, after the client's own short retries.
+
+Replication: with ``wait_replicas`` N > 0 a commit (and an audit entry) returns only once N replicas have it
+(``WAIT``, up to ``wait_timeout_ms``); when they do not confirm in time it raises StoreUnavailable, so the answer is
+not acknowledged and the client resends it (applied at most once, as ever).
 """
 
 from __future__ import annotations
@@ -33,15 +51,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import inspect
 import logging
+import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import (
+    AskError,
+    ClusterError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    RedisClusterUnreachableError,
+    SlotNotCoveredError,
+    TryAgainError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from . import redis_scripts as scripts
@@ -64,6 +94,52 @@ _log = logging.getLogger("cat_engine.server.redis")
 
 
 _SESSION_FIELDS = ("session_id", "employee_id", "name", "token", "state", "version", "owner")
+
+#: Errors that mean "the store cannot take this command now": the client retries, nothing is known to be written
+#: unless the version check says so later. ``AskError`` covers ``MOVED`` (its subclass) once the client's own
+#: redirections are used up, as during a resharding.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    OSError,
+    ClusterError,
+    TryAgainError,
+    AskError,
+    SlotNotCoveredError,
+    RedisClusterUnreachableError,
+    ReadOnlyError,
+    OutOfMemoryError,
+)
+
+_CLUSTER_URL = re.compile(r"^redis\+cluster://(?:(?P<user>[^:@/]*):(?P<password>[^@/]*)@)?(?P<nodes>[^/?#]+)/?$")
+
+
+def cluster_seeds(url: str) -> list[tuple[str, int]] | None:
+    """The seed nodes of a ``redis+cluster://host:port[,host:port...]`` URL; None for any other scheme.
+
+    Raises
+    ------
+    ValueError
+        A ``redis+cluster`` URL without a valid ``host:port`` list.
+    """
+    if not url.startswith("redis+cluster://"):
+        return None
+    match = _CLUSTER_URL.match(url)
+    seeds: list[tuple[str, int]] = []
+    for part in (match.group("nodes") if match else "").split(","):
+        host, _, port = part.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"REDIS_URL {url!r}: a Cluster URL is redis+cluster://host:port[,host:port...]")
+        seeds.append((host.strip("[]"), int(port)))
+    return seeds
+
+
+def _cluster_credentials(url: str) -> tuple[str | None, str | None]:
+    """``(username, password)`` of a ``redis+cluster://user:password@...`` URL (None where absent)."""
+    match = _CLUSTER_URL.match(url)
+    if match is None:
+        return None, None
+    return match.group("user") or None, match.group("password")
 
 
 class PackingConnection(aioredis.Connection):
@@ -112,33 +188,64 @@ class RedisStore(Store):
         live_ttl_s: int = 3 * 24 * 3600,
         acked_ttl_s: int = 30 * 86400,
         max_connections: int = 512,
+        wait_replicas: int = 0,
+        wait_timeout_ms: int = 1000,
     ):
         self._url = url
         self._p = prefix
         self._live_ttl = live_ttl_s
         self._acked_ttl = acked_ttl_s
-        # One quick retry on a fresh connection: after a Redis restart every pooled connection is stale and fails
-        # once. Retrying is safe for every command here: a commit that did land is refused the second time by its
-        # version check, and the session layer then finds the answer applied and returns its stored reply.
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(
-            url,
-            decode_responses=False,
-            max_connections=max_connections,
-            health_check_interval=30,
-            socket_keepalive=True,
-            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
-            connection_class=PackingConnection,
-        )
+        self._wait = (wait_replicas, wait_timeout_ms)
+        seeds = cluster_seeds(url)
+        self.cluster = seeds is not None
+        self.kind = "redis-cluster" if self.cluster else "redis"
+        # Retrying is safe for every command here: a commit that did land is refused the second time by its version
+        # check, and the session layer then finds the answer applied and returns its stored reply.
+        self._redis: Any
+        if seeds is not None:
+            username, password = _cluster_credentials(url)
+            # Retries for a Cluster: MOVED, ASK and TRYAGAIN are followed at once; a lost node or CLUSTERDOWN is
+            # retried with backoff for about two seconds (0.05 s doubling to 0.5 s, 6 times) before the command is
+            # "store unavailable" and the client resends (the page and the load test keep trying through a failover
+            # of 15-20 s, docs/operations.md).
+            self._redis = RedisCluster(
+                startup_nodes=[ClusterNode(host, port) for host, port in seeds],
+                decode_responses=False,
+                max_connections=max_connections,
+                socket_keepalive=True,
+                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 6),
+                username=username,
+                password=password,
+            )
+            # RedisCluster takes no connection class; the nodes it discovers are built from these kwargs
+            self._redis.connection_kwargs["connection_class"] = PackingConnection
+        else:
+            # One quick retry on a fresh connection: after a Redis restart every pooled connection is stale and
+            # fails once.
+            self._redis = aioredis.Redis.from_url(
+                url,
+                decode_responses=False,
+                max_connections=max_connections,
+                health_check_interval=30,
+                socket_keepalive=True,
+                retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+                connection_class=PackingConnection,
+            )
         self._commit = self._redis.register_script(scripts.COMMIT)
         self._add = self._redis.register_script(scripts.ADD)
         self._next = self._redis.register_script(scripts.NEXT)
         self._ack = self._redis.register_script(scripts.ACK)
+        self._room = self._redis.register_script(scripts.ROOM)
         # Commands in flight stay below the pool's size (a few connections are left for the notification
         # subscription and health checks): when every candidate of a killed process reconnects here at once, their
         # commands wait their turn instead of failing with redis-py's "Too many connections".
         self._in_flight = asyncio.Semaphore(max(max_connections - 8, 1))
         self._listeners: list[Notification] = []
+        self._followed: Counter[str] = Counter()
+        self._follow_changed = asyncio.Event()
         self._listen_task: asyncio.Task[None] | None = None
+        # Cluster with WAIT: one single-node client per master (by name), so a commit and its WAIT share a connection
+        self._node_clients: dict[str, aioredis.Redis] = {}
 
     # --- keys --------------------------------------------------------------------------------------------------
 
@@ -162,12 +269,25 @@ class RedisStore(Store):
             self._listen_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listen_task
+        for client in self._node_clients.values():
+            await client.aclose()
         await self._redis.aclose()
 
     async def ping(self) -> bool:
+        """Whether a write lands now: on a Cluster every master reports ``cluster_state:ok``; a single-node URL that
+        points at a Cluster node is refused (most keys would be answered ``MOVED``); then one ``SET`` must land."""
         try:
-            return bool(await self._redis.ping())
-        except RedisError:
+            if self.cluster:
+                states = await self._redis.execute_command("CLUSTER INFO", target_nodes=RedisCluster.PRIMARIES)
+                if not all(_cluster_ok(info) for info in _per_node(states)):
+                    return False
+            else:
+                info = await self._redis.info("cluster")
+                if int(info.get("cluster_enabled", 0)) == 1:
+                    _log.error("REDIS_URL names one node of a Redis Cluster: use redis+cluster://host:port,...")
+                    return False
+            return bool(await self._redis.set(f"{self._p}:health", b"1", px=10_000))
+        except Exception:  # whatever the reason, nothing can be written now
             return False
 
     async def _call(self, coro: Any) -> Any:
@@ -178,25 +298,23 @@ class RedisStore(Store):
             raise
         try:
             return await coro
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        except UNAVAILABLE_ERRORS as exc:
+            raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
         finally:
             self._in_flight.release()
 
     # --- rooms and candidates ----------------------------------------------------------------------------------
 
     async def create_room(self, room: RoomRecord, proctor_token: str) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            key = self._room_key(room.room_id, "room")
-            pipe.hset(key, mapping={"name": room.name, "battery": room.battery_id, "created_ms": room.created_ms})
-            pipe.expire(key, self._live_ttl)
-            pipe.set(f"{self._p}:ptoken:{_hash(proctor_token)}", room.room_id)
-            pipe.sadd(f"{self._p}:rooms", room.room_id)
-            await self._call(pipe.execute())
+        # index, room, list: a failure before the last step leaves nothing listed and a token that leads nowhere
+        await self._call(self._redis.set(f"{self._p}:ptoken:{_hash(proctor_token)}", room.room_id))
+        key = self._room_key(room.room_id, "room")
+        await self._call(self._room(keys=[key], args=[room.name, room.battery_id, room.created_ms, self._live_ttl]))
+        await self._call(self._redis.sadd(f"{self._p}:rooms", room.room_id))
 
     async def get_room(self, room_id: str) -> RoomRecord | None:
         raw = await self._call(self._redis.hgetall(self._room_key(room_id, "room")))
-        if not raw:
+        if not raw or b"name" not in raw:
             return None
         return RoomRecord(room_id, _text(raw[b"name"]), _text(raw[b"battery"]), int(raw[b"created_ms"]))
 
@@ -210,29 +328,47 @@ class RedisStore(Store):
 
     async def room_for_proctor_token(self, token: str) -> str | None:
         raw = await self._call(self._redis.get(f"{self._p}:ptoken:{_hash(token)}"))
-        return None if raw is None else _text(raw)
+        if raw is None:
+            return None
+        room_id = _text(raw)
+        exists = await self._call(self._redis.exists(self._room_key(room_id, "room")))
+        return room_id if exists else None
 
     async def next_session_numbers(self, room_id: str, count: int) -> range:
         keys = [self._room_key(room_id, "room"), self._room_key(room_id, "next")]
         last = int(await self._call(self._next(keys=keys, args=[count, self._live_ttl])))
         return range(last - count + 1, last + 1)
 
-    async def add_candidates(self, room_id: str, candidates: Sequence[tuple[CandidateRecord, bytes]]) -> None:
+    async def add_candidates(
+        self,
+        room_id: str,
+        candidates: Sequence[tuple[CandidateRecord, bytes]],
+        idempotency: tuple[str, bytes] | None = None,
+    ) -> bytes | None:
         employees = [c.employee_id for c, _ in candidates]
         dupes = {e for e in employees if employees.count(e) > 1}
         if dupes:
             raise duplicate_employee(sorted(dupes)[0])
-        keys = self._room_keys(room_id) + [self._session_key(c.session_id) for c, _ in candidates]
-        args: list[Any] = [self._live_ttl, len(candidates)]
+        # the token indexes first: if the script below never runs they lead to sessions that do not exist
+        token_keys = [f"{self._p}:token:{_hash(cand.token)}" for cand, _ in candidates]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key, (cand, _) in zip(token_keys, candidates, strict=True):
+                pipe.set(key, cand.session_id, ex=self._live_ttl)
+            await self._call(pipe.execute())
+        key, reply = idempotency if idempotency is not None else ("", b"")
+        keys = [*self._room_keys(room_id), self._room_key(room_id, f"reg:{_hash(key)}")]
+        keys += [self._session_key(c.session_id) for c, _ in candidates]
+        args: list[Any] = [self._live_ttl, len(candidates), reply]
         for cand, state in candidates:
             args += [cand.session_id, cand.employee_id, cand.name, cand.token, state]
-        clash = await self._call(self._add(keys=keys, args=args))
-        if clash:
-            raise duplicate_employee(_text(clash))
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for cand, _ in candidates:
-                pipe.set(f"{self._p}:token:{_hash(cand.token)}", cand.session_id, ex=self._live_ttl)
-            await self._call(pipe.execute())
+        out = await self._call(self._add(keys=keys, args=args))
+        kind = _text(out[0])
+        if kind != "ok":  # nothing registered: the indexes go too (should this fail, they lead nowhere anyway)
+            with contextlib.suppress(StoreUnavailable):
+                await self._call(self._redis.delete(*token_keys))
+        if kind == "dup":
+            raise duplicate_employee(_text(out[1]))
+        return bytes(out[1]) if kind == "idem" else None
 
     async def session_for_token(self, token: str) -> str | None:
         # each hello keeps the token alive as long as the session it opens
@@ -293,12 +429,19 @@ class RedisStore(Store):
             len(commit.events),
             *commit.events,
         ]
-        out = await self._call(self._commit(keys=keys, args=args))
+        if self._wait[0] > 0:
+            out = await self._replicated(keys[0], lambda client: self._commit(keys=keys, args=args, client=client))
+        else:
+            out = await self._call(self._commit(keys=keys, args=args))
         if int(out[0]) != 1:
             return False, []
         return True, [_text(i) for i in out[1:]]
 
     async def reply(self, session_id: str, seq: int) -> bytes | None:
+        got_seq, got = await self._call(self._redis.hmget(self._session_key(session_id), ["reply_seq", "reply"]))
+        if got_seq is not None:
+            return bytes(got) if int(got_seq) == seq else None
+        # a session of an earlier version keeps its replies in a hash by seq
         raw = await self._call(self._redis.hget(self._session_key(session_id, "replies"), str(seq)))
         return None if raw is None else bytes(raw)
 
@@ -308,7 +451,59 @@ class RedisStore(Store):
 
     async def append_audit(self, session_id: str, entry: bytes) -> None:
         # the stream exists (every session's first hello commits), so it keeps its expiry or its persistence
-        await self._call(self._redis.xadd(self._session_key(session_id, "audit"), {"e": entry}))
+        key = self._session_key(session_id, "audit")
+        if self._wait[0] > 0:
+            # also makes a resend's stored reply durable: WAIT covers every write the master took before this one
+            await self._replicated(key, lambda client: client.xadd(key, {"e": entry}))
+        else:
+            await self._call(self._redis.xadd(key, {"e": entry}))
+
+    # --- replication -------------------------------------------------------------------------------------------
+
+    async def _replicated(self, key: str, write: Any) -> Any:
+        """Run ``write(pipeline)`` then ``WAIT`` on one connection to the master of ``key``; its result once the
+        replicas confirm, StoreUnavailable when fewer than ``wait_replicas`` do within ``wait_timeout_ms``."""
+        replicas, timeout_ms = self._wait
+        client = await self._master_client(key)
+        async with client.pipeline(transaction=False) as pipe:
+            queued = write(pipe)
+            if inspect.isawaitable(queued):  # a script queues itself through a coroutine
+                await queued
+            pipe.execute_command("WAIT", replicas, timeout_ms)
+            try:
+                out, acked = await self._call(pipe.execute())
+            except StoreUnavailable:
+                if self.cluster:  # the master may have moved: ask the Cluster again next time
+                    self._node_clients.clear()
+                raise
+        if int(acked) < replicas:
+            raise StoreUnavailable(f"WAIT: {acked} of {replicas} replicas confirmed within {timeout_ms} ms")
+        return out
+
+    async def _master_client(self, key: str) -> Any:
+        if not self.cluster:
+            return self._redis
+        try:
+            if self._redis.nodes_manager.default_node is None:
+                await self._redis.initialize()
+            node = self._redis.get_node_from_key(key)
+        except UNAVAILABLE_ERRORS as exc:
+            raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        client = self._node_clients.get(node.name)
+        if client is None:
+            kwargs = self._redis.get_connection_kwargs()
+            pool = aioredis.ConnectionPool(
+                connection_class=PackingConnection,
+                host=node.host,
+                port=int(node.port),
+                username=kwargs.get("username"),
+                password=kwargs.get("password"),
+                max_connections=64,
+                socket_keepalive=True,
+            )
+            client = aioredis.Redis(connection_pool=pool)
+            self._node_clients[node.name] = client
+        return client
 
     # --- room events -------------------------------------------------------------------------------------------
 
@@ -320,7 +515,7 @@ class RedisStore(Store):
         # a blocking read holds its pool connection until it returns
         streams = await self._call(self._redis.xread({key: after_id}, block=block_ms, count=EVENTS_PER_READ))
         out: list[tuple[str, bytes]] = []
-        for _, rows in streams or []:
+        for _, rows in _stream_rows(streams):
             out += [(_text(i), bytes(f[b"e"])) for i, f in rows]
         return out
 
@@ -355,35 +550,62 @@ class RedisStore(Store):
     # --- notifications -----------------------------------------------------------------------------------------
 
     async def notify(self, session_id: str, message: bytes) -> None:
+        channel = self._room_key(room_of(session_id), "notify")
         with contextlib.suppress(StoreUnavailable):
-            await self._call(self._redis.publish(f"{self._p}:notify", session_id.encode() + b"\n" + message))
+            await self._call(self._redis.spublish(channel, session_id.encode() + b"\n" + message))
 
     def listen(self, callback: Notification) -> None:
         self._listeners.append(callback)
 
+    def follow(self, room_id: str) -> None:
+        self._followed[room_id] += 1
+        if self._followed[room_id] == 1:
+            self._follow_changed.set()
+
+    def unfollow(self, room_id: str) -> None:
+        self._followed[room_id] -= 1
+        if self._followed[room_id] <= 0:
+            del self._followed[room_id]
+            self._follow_changed.set()
+
     async def _listen_loop(self) -> None:
-        channel = f"{self._p}:notify"
+        """Hear the followed rooms' channels, forever: (un)subscribing as rooms are followed and left, and starting
+        over on a fresh subscription after any failure (a lost notification is tolerated, docs/protocol.md)."""
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            heard: set[str] = set()
             try:
-                await pubsub.subscribe(channel)
-                async for msg in pubsub.listen():
-                    if msg.get("type") != "message":
+                while True:
+                    self._follow_changed.clear()
+                    wanted = {self._room_key(r, "notify") for r in self._followed}
+                    if wanted - heard:
+                        await pubsub.ssubscribe(*sorted(wanted - heard))
+                    if heard - wanted:
+                        await pubsub.sunsubscribe(*sorted(heard - wanted))
+                    heard = wanted
+                    if not heard:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._follow_changed.wait(), 1.0)
                         continue
-                    sid, _, body = bytes(msg["data"]).partition(b"\n")
-                    for callback in list(self._listeners):
-                        try:
-                            await callback(sid.decode(), body)
-                        except Exception:  # a listener's fault must not stop the others
-                            _log.exception("notification listener failed")
+                    msg = await _next_message(pubsub, self.cluster)
+                    if msg is not None and msg.get("type") in ("smessage", b"smessage"):
+                        await self._deliver(bytes(msg["data"]))
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError) as exc:
-                _log.warning("notification subscription lost (%s); retrying", exc)
+            except Exception as exc:  # whatever broke the subscription: start it again
+                _log.warning("notification subscription lost (%s: %s); retrying", type(exc).__name__, exc)
                 await asyncio.sleep(0.5)
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
+
+    async def _deliver(self, data: bytes) -> None:
+        sid, _, body = data.partition(b"\n")
+        for callback in list(self._listeners):
+            try:
+                await callback(sid.decode(), body)
+            except Exception:  # a listener's fault must not stop the others
+                _log.exception("notification listener failed")
 
     # --- process liveness --------------------------------------------------------------------------------------
 
@@ -393,3 +615,29 @@ class RedisStore(Store):
     async def last_beat(self, process_id: str) -> int | None:
         raw = await self._call(self._redis.get(f"{self._p}:proc:{process_id}"))
         return None if raw is None else int(raw)
+
+
+async def _next_message(pubsub: Any, cluster: bool) -> dict[str, Any] | None:
+    """The next message of a subscription, None after a tenth of a second without one (so a room followed meanwhile
+    is subscribed to soon)."""
+    if cluster:
+        return await pubsub.get_sharded_message(ignore_subscribe_messages=True, timeout=0.1)  # type: ignore[no-any-return]
+    return await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)  # type: ignore[no-any-return]
+
+
+def _per_node(reply: Any) -> list[Any]:
+    """The per-node replies of a command sent to several Cluster nodes (a dict by node; one reply when one node)."""
+    return list(reply.values()) if isinstance(reply, dict) and "cluster_state" not in reply else [reply]
+
+
+def _cluster_ok(info: Any) -> bool:
+    if isinstance(info, bytes | str):
+        return "cluster_state:ok" in _text(info)
+    return isinstance(info, dict) and _text(info.get("cluster_state", b"")) == "ok"
+
+
+def _stream_rows(streams: Any) -> list[tuple[Any, Any]]:
+    """``XREAD``'s reply as (stream, rows) pairs: a list of pairs (RESP2), or a dict (RESP3)."""
+    if not streams:
+        return []
+    return list(streams.items()) if isinstance(streams, dict) else list(streams)

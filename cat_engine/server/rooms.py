@@ -12,6 +12,8 @@ import io
 import secrets
 from typing import Any
 
+import orjson
+
 from .. import codec
 from .. import session as core
 from .auth import new_candidate_token, new_proctor_token, new_room_id
@@ -75,8 +77,13 @@ def parse_roster_csv(body: str) -> list[dict[str, str]]:
     return rows
 
 
-async def register(tx: Transactions, room_id: str, rows: Any) -> list[dict[str, str]]:
+async def register(
+    tx: Transactions, room_id: str, rows: Any, idempotency_key: str | None = None
+) -> list[dict[str, str]]:
     """Register a roster in a room: one session and token per candidate, all or none.
+
+    With ``idempotency_key`` (the request's ``Idempotency-Key``) a repeated request, e.g. a retry after a lost
+    reply, registers nothing and gets the reply of the first: the same sessions and tokens.
 
     Raises
     ------
@@ -96,7 +103,11 @@ async def register(tx: Transactions, room_id: str, rows: Any) -> list[dict[str, 
     for number, (employee_id, name) in zip(numbers, checked, strict=True):
         cand = CandidateRecord(f"{room_id}-{number:04d}", employee_id, name, new_candidate_token())
         records.append((cand, codec.encode(core.new_session(battery, secrets.randbits(62)))))
-    await tx.store.add_candidates(room_id, records)
-    return [
+    reply = [
         {"employee_id": c.employee_id, "name": c.name, "session_id": c.session_id, "token": c.token} for c, _ in records
     ]
+    if idempotency_key is None:
+        await tx.store.add_candidates(room_id, records)
+        return reply
+    earlier = await tx.store.add_candidates(room_id, records, (idempotency_key, orjson.dumps(reply)))
+    return reply if earlier is None else list(orjson.loads(earlier))

@@ -50,7 +50,8 @@ class Settings:
     Attributes
     ----------
     redis_url : str or None
-        ``REDIS_URL``; None runs the embedded in-memory store (one process, state lost on exit).
+        ``REDIS_URL``: ``redis://host:port[/db]`` one Redis, ``redis+cluster://host:port[,host:port...]`` a Redis
+        Cluster through those seed nodes; None runs the embedded in-memory store (one process, state lost on exit).
     host, port : str, int
         ``HOST`` (default 127.0.0.1) and ``PORT`` (default 8000).
     admin_token : str or None
@@ -75,6 +76,10 @@ class Settings:
     proctor_batch_ms : int
         ``CAT_PROCTOR_BATCH_MS``: a proctor that asked for batched events gets at most one ``events`` frame this
         often (default 500 ms): one frame and one stream read for all a busy room's events in that time.
+    redis_wait_replicas, redis_wait_timeout_ms : int
+        ``CAT_REDIS_WAIT_REPLICAS``: an answer is acknowledged only once this many Redis replicas have it
+        (``WAIT``; default 0, off); ``CAT_REDIS_WAIT_TIMEOUT_MS`` (default 1000): how long to wait for them before
+        the answer is not acknowledged and the client resends it.
     """
 
     redis_url: str | None = None
@@ -93,6 +98,8 @@ class Settings:
     hello_timeout_s: float = 10.0
     workers: int = 1
     proctor_batch_ms: int = 500
+    redis_wait_replicas: int = 0
+    redis_wait_timeout_ms: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -124,4 +131,6 @@ class Settings:
             hello_timeout_s=_number(env, "CAT_HELLO_TIMEOUT_S", 10.0, 0.1, 3600.0),
             workers=_number(env, "CAT_WORKERS", 1, 1, 256),
             proctor_batch_ms=_number(env, "CAT_PROCTOR_BATCH_MS", 500, 0, 10_000),
+            redis_wait_replicas=_number(env, "CAT_REDIS_WAIT_REPLICAS", 0, 0, 16),
+            redis_wait_timeout_ms=_number(env, "CAT_REDIS_WAIT_TIMEOUT_MS", 1000, 10, 60_000),
         )

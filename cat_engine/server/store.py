@@ -9,7 +9,8 @@ What is kept
 * **Rooms**: id, name, battery id, creation time; a proctor token per room.
 * **Sessions** (one per registered candidate): the encoded core state with a **version** that every commit bumps,
   the id of the connection that owns the session, the candidate's identity.
-* **Replies**: the reply frame sent for each applied answer, by seq (exactly-once resends).
+* **Reply**: the reply frame sent for the last applied answer, with its seq (exactly-once resends: a client only
+  ever resends its last answer).
 * **Audit**: one append-only log per session of every frame received and item presented, with server time.
 * **Room events**: one append-only stream per room; ids ``"<ms>-<n>"`` increase, so a reader resumes after the
   last id it saw.
@@ -22,7 +23,10 @@ Invariants
   record is after a commit is :func:`committed` (the version and owner rules, in this module only).
 * A session id is ``"<room_id>-<n>"``; room ids never contain ``-``, so :func:`room_of` recovers the room.
 * Registration is all or none: a roster naming an employee id the room already has (or naming one twice) raises
-  :class:`~.wire_errors.Refusal` ``duplicate_employee`` with that id, and nothing of it is stored.
+  :class:`~.wire_errors.Refusal` ``duplicate_employee`` with that id, and nothing of it is stored. A registration
+  with an idempotency key is stored at most once: repeated, it stores nothing and returns the reply of the first.
+* A token lookup is only an index: the session record's own token is the truth (a lookup left behind by a
+  registration that failed half way leads to no session).
 """
 
 from __future__ import annotations
@@ -137,7 +141,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def ping(self) -> bool:
-        """Whether the store answers."""
+        """Whether the store can be written now (``/healthz``)."""
 
     # --- rooms and candidates ----------------------------------------------------------------------------------
 
@@ -155,8 +159,17 @@ class Store(abc.ABC):
     async def room_for_proctor_token(self, token: str) -> str | None: ...
 
     @abc.abstractmethod
-    async def add_candidates(self, room_id: str, candidates: Sequence[tuple[CandidateRecord, bytes]]) -> None:
+    async def add_candidates(
+        self,
+        room_id: str,
+        candidates: Sequence[tuple[CandidateRecord, bytes]],
+        idempotency: tuple[str, bytes] | None = None,
+    ) -> bytes | None:
         """Register ``(candidate, initial state)`` rows, all or none.
+
+        ``idempotency`` is ``(key, reply)``: the registration's idempotency key and the reply to keep with it. When
+        a registration of the room with that key is already stored, nothing is written and its reply is returned;
+        otherwise None.
 
         Raises
         ------
@@ -198,7 +211,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def reply(self, session_id: str, seq: int) -> bytes | None:
-        """The reply frame stored for the applied answer ``seq``."""
+        """The reply frame of the applied answer ``seq`` when it was the last one applied, else None."""
 
     @abc.abstractmethod
     async def audit(self, session_id: str) -> list[tuple[str, bytes]]: ...
@@ -240,7 +253,14 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def listen(self, callback: Notification) -> None:
-        """Call ``callback(session_id, message)`` for every notification (this process's and others')."""
+        """Call ``callback(session_id, message)`` for every notification of a followed room (this process's and
+        others')."""
+
+    def follow(self, room_id: str) -> None:  # noqa: B027 (optional hook)
+        """Start hearing the notifications of ``room_id`` (counted: each call wants one :meth:`unfollow`)."""
+
+    def unfollow(self, room_id: str) -> None:  # noqa: B027 (optional hook)
+        """One :meth:`follow` of ``room_id`` is over; the last one stops its notifications."""
 
     # --- process liveness --------------------------------------------------------------------------------------
 

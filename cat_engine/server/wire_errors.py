@@ -127,7 +127,7 @@ WIRE_ERRORS = _rows(
     ),
     WireError(
         "unavailable",
-        None,
+        1013,
         503,
         True,
         "Penyimpanan data tidak dapat dihubungi; coba lagi.",
@@ -158,11 +158,11 @@ class Refusal(Exception):
         A code of the table (anything else is a bug and raises ValueError).
     detail : str
         English words appended to the text, e.g. which field was wrong.
-    **fields : str
+    **fields : str or int
         Extra fields of the error object, e.g. ``employee_id`` of ``duplicate_employee``.
     """
 
-    def __init__(self, code: str, detail: str = "", **fields: str) -> None:
+    def __init__(self, code: str, detail: str = "", **fields: str | int) -> None:
         if code not in WIRE_ERRORS:
             raise ValueError(f"no wire error {code!r}")
         super().__init__(f"{code}: {detail}" if detail else code)
