@@ -134,6 +134,7 @@ def call(
     token: str | None = ADMIN,
     ctype: str | None = None,
     auth: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Reply:
     data: bytes | None
     if body is None or isinstance(body, bytes):
@@ -146,6 +147,8 @@ def call(
     req = urllib.request.Request(srv.base_url + path, data=data, method=method)
     if ctype is not None:
         req.add_header("Content-Type", ctype)
+    for name, value in (headers or {}).items():
+        req.add_header(name, value)
     if auth is not None:
         req.add_header("Authorization", auth)
     elif token is not None:
@@ -347,6 +350,28 @@ def test_a_duplicate_employee_stores_nothing_of_the_roster(srv: AppServer) -> No
     # the same employee may sit in another room
     other = new_room(srv, "Ruang 2")["room_id"]
     assert register(srv, other, ("E1", "Satu"))[0]["employee_id"] == "E1"
+
+
+def test_a_repeated_registration_with_its_idempotency_key_registers_nothing_more(srv: AppServer) -> None:
+    rid = new_room(srv)["room_id"]
+    rows = {"candidates": [{"employee_id": "E1", "name": "Satu"}, {"employee_id": "E2", "name": "Dua"}]}
+    key = {"Idempotency-Key": "roster-0001"}
+    first = call(srv, "POST", f"/api/rooms/{rid}/candidates", rows, headers=key)
+    assert first.status == 201, first.body
+    again = call(srv, "POST", f"/api/rooms/{rid}/candidates", rows, headers=key)
+    assert (again.status, again.json) == (201, first.json)  # the first reply: the same sessions and tokens
+    assert candidates(srv, rid) == first.json["candidates"]
+    # the same key with other rows still answers the first registration: the key names the request
+    other = {"candidates": [{"employee_id": "E3", "name": "Tiga"}]}
+    assert call(srv, "POST", f"/api/rooms/{rid}/candidates", other, headers=key).json == first.json
+    # a new key is a new registration, refused as usual when it repeats an employee
+    call(srv, "POST", f"/api/rooms/{rid}/candidates", rows, headers={"Idempotency-Key": "k2"}).error(
+        409, "duplicate_employee", employee_id="E1"
+    )
+    made = call(srv, "POST", f"/api/rooms/{rid}/candidates", other, headers={"Idempotency-Key": "k3"})
+    assert made.status == 201 and len(candidates(srv, rid)) == 3
+    long_key = {"Idempotency-Key": "x" * 201}
+    call(srv, "POST", f"/api/rooms/{rid}/candidates", other, headers=long_key).error(400, "bad_request")
 
 
 def test_unknown_rooms_and_sessions_are_404(srv: AppServer) -> None:

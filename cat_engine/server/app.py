@@ -58,9 +58,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None, ann
                 settings.acked_ttl_s,
                 wait_replicas=settings.redis_wait_replicas,
                 wait_timeout_ms=settings.redis_wait_timeout_ms,
+                events_keep_s=settings.events_keep_s,
             )
             if settings.redis_url
-            else MemoryStore()
+            else MemoryStore(settings.events_keep_s)
         )
         await the_store.start()
         hub = Hub(settings, the_store, batteries, admin_token)

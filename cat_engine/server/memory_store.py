@@ -1,6 +1,7 @@
 """The in-memory twin of the Redis store: the embedded default for one process.
 
-Everything lives in dicts of this process and is lost when it exits; there is no expiry. Commits are atomic
+Everything lives in dicts of this process and is lost when it exits; there is no expiry, but room events are kept
+``events_keep_s`` only, as in the Redis store. Commits are atomic
 because they run without an ``await`` between the version check and the last write (one event loop); the record a
 commit leaves is :func:`~.store.committed` of the one before.
 """
@@ -73,7 +74,8 @@ class MemoryStore(Store):
 
     kind = "memory"
 
-    def __init__(self) -> None:
+    def __init__(self, events_keep_s: int = 900) -> None:
+        self._events_keep_ms = events_keep_s * 1000
         self._rooms: dict[str, _Room] = {}
         self._sessions: dict[str, _Session] = {}
         self._tokens: dict[str, str] = {}
@@ -154,6 +156,10 @@ class MemoryStore(Store):
         for entry in commit.audit:
             s.audit.append((self._ids.next(), entry))
         ids = []
+        if commit.events:  # events older than the time they are kept go, as the Redis store trims them
+            cut = int(time.time() * 1000) - self._events_keep_ms
+            kept = (i for i, (event_id, _) in enumerate(room.events) if _id_key(event_id)[0] >= cut)
+            del room.events[: next(kept, len(room.events))]
         for event in commit.events:
             event_id = self._ids.next()
             room.events.append((event_id, event))

@@ -28,7 +28,9 @@ end
 
 # KEYS: session, replies (of earlier versions), audit, events, result, then the room's keys (ROOM_PARTS)
 # ARGV: expected version, state, set owner (0/1), owner, reply seq ("" none), reply, result ("" none),
-#       live ttl, persist (0/1), session id, n audit, audit..., n events, events...
+#       live ttl, persist (0/1), session id, n audit, audit..., n events, events..., events kept (ms)
+# The room's events are kept for a while (the last argument) and then trimmed as new ones come (XADD MINID ~): they
+# serve live proctors and a proctor's resume, which starts from a fresh snapshot anyway.
 # Only the last applied answer's reply is kept (fields reply_seq and reply of the session hash): exactly-once needs
 # no more, since a client resends only its last answer. The replies hash of earlier versions goes on the first
 # reply stored here.
@@ -48,7 +50,12 @@ local na = tonumber(ARGV[11])
 for i = 1, na do redis.call('XADD', KEYS[3], '*', 'e', ARGV[11 + i]) end
 local out = {1}
 local ne = tonumber(ARGV[12 + na])
-for j = 1, ne do out[#out + 1] = redis.call('XADD', KEYS[4], '*', 'e', ARGV[12 + na + j]) end
+if ne > 0 then
+  local now = redis.call('TIME')
+  local cut = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[13 + na + ne])
+  out[2] = redis.call('XADD', KEYS[4], 'MINID', '~', math.max(cut, 0), '*', 'e', ARGV[13 + na])
+end
+for j = 2, ne do out[#out + 1] = redis.call('XADD', KEYS[4], '*', 'e', ARGV[12 + na + j]) end
 if ne > 0 then redis.call('EXPIRE', KEYS[4], ttl) end
 if ARGV[7] ~= '' then redis.call('SET', KEYS[5], ARGV[7]) end
 if ARGV[9] == '1' then

@@ -28,6 +28,9 @@ Writes that span slots are ordered so that a failure half way changes nothing an
 written before the room or sessions it leads to (a lookup that leads nowhere is refused like an unknown token), and a
 room id joins ``P:rooms`` only after its room exists.
 
+Room events are kept ``events_keep_s`` (and then trimmed as new ones come): they serve live proctors and a
+proctor's resume, which starts with a fresh snapshot anyway.
+
 Expiry: live keys (session, audit, events) expire ``live_ttl_s`` after their last commit. When a session is over its
 hash, audit and result lose their expiry until the HR system acknowledges the results; then they expire
 ``acked_ttl_s`` later. The room's own keys (room, sessions, employees, unacked) expire ``live_ttl_s`` after the
@@ -190,12 +193,14 @@ class RedisStore(Store):
         max_connections: int = 512,
         wait_replicas: int = 0,
         wait_timeout_ms: int = 1000,
+        events_keep_s: int = 900,
     ):
         self._url = url
         self._p = prefix
         self._live_ttl = live_ttl_s
         self._acked_ttl = acked_ttl_s
         self._wait = (wait_replicas, wait_timeout_ms)
+        self._events_keep_ms = events_keep_s * 1000
         seeds = cluster_seeds(url)
         self.cluster = seeds is not None
         self.kind = "redis-cluster" if self.cluster else "redis"
@@ -428,6 +433,7 @@ class RedisStore(Store):
             *commit.audit,
             len(commit.events),
             *commit.events,
+            self._events_keep_ms,
         ]
         if self._wait[0] > 0:
             out = await self._replicated(keys[0], lambda client: self._commit(keys=keys, args=args, client=client))

@@ -115,3 +115,26 @@ describe("failed requests", () => {
     assert.equal(A.failureNotice({status: 500, code: "x", message: "", employeeId: null}).detail, null);
   });
 });
+
+describe("roster idempotency keys", () => {
+  let n = 0;
+  const newKey = () => `k${++n}`;
+  test("a retry of a roster that may have landed keeps its key; anything else gets a new one", () => {
+    const first = A.rosterAttempt(null, "R1", "body", newKey);
+    assert.equal(first.key, "k1");
+    // succeeded or refused: the next roster, even the same rows, is a new registration
+    assert.equal(A.rosterAttempt(first, "R1", "body", newKey).key, "k2");
+    const lost = {...first, uncertain: true};
+    assert.equal(A.rosterAttempt(lost, "R1", "body", newKey).key, "k1");
+    assert.equal(A.rosterAttempt(lost, "R1", "other rows", newKey).key, "k3");
+    assert.equal(A.rosterAttempt(lost, "R2", "body", newKey).key, "k4");
+  });
+  test("no reply or a server failure may have landed; a refusal did not", () => {
+    assert.deepEqual([0, 500, 503, 400, 409, 401, 201].map(A.mayHaveLanded), [true, true, true, false, false, false, false]);
+  });
+  test("random keys are 32 hex digits from getRandomValues", () => {
+    const fake = {getRandomValues: (a) => a.fill(171)};
+    assert.equal(A.randomKey(fake), "ab".repeat(16));
+    assert.match(A.randomKey(globalThis.crypto), /^[0-9a-f]{32}$/);
+  });
+});

@@ -9,7 +9,18 @@
 
 import {applyTexts, currentLang, languageSwitch, makeT} from "./i18n.js";
 import {TEXTS} from "./admin_texts.js";
-import {apiError, csvRowCount, failureNotice, MAX_BODY, parsePasted, rosterRefused, tokensCsv} from "./admin_roster.js";
+import {
+  apiError,
+  csvRowCount,
+  failureNotice,
+  MAX_BODY,
+  mayHaveLanded,
+  parsePasted,
+  randomKey,
+  rosterAttempt,
+  rosterRefused,
+  tokensCsv,
+} from "./admin_roster.js";
 import {
   buildSheets,
   candidateLink,
@@ -38,6 +49,7 @@ const page = {
   proctorTokens: new Map(), // room id -> proctor token, from the creation reply only (this page's memory)
   roomId: null,
   candidates: [],
+  rosterAttempt: null, // the last roster sent and its Idempotency-Key (reused by a retry of a roster that may have landed)
   roomMissing: false,
   loadSeq: 0,
 };
@@ -65,8 +77,8 @@ class ApiError extends Error {
   }
 }
 
-async function api(path, {method = "GET", body, type, token = page.token} = {}) {
-  const headers = {Authorization: `Bearer ${token}`};
+async function api(path, {method = "GET", body, type, token = page.token, extra = {}} = {}) {
+  const headers = {Authorization: `Bearer ${token}`, ...extra};
   if (type) headers["Content-Type"] = type;
   let resp;
   try {
@@ -222,11 +234,15 @@ async function sendRoster(body, type, button) {
   const roomId = page.roomId;
   button.disabled = true;
   notice($("roster-msg"), "info", "sending");
+  const attempt = (page.rosterAttempt = rosterAttempt(page.rosterAttempt, roomId, body, () => randomKey(crypto)));
   try {
-    const data = await apiJson(`/api/rooms/${encodeURIComponent(roomId)}/candidates`, {method: "POST", type, body});
+    const extra = {"Idempotency-Key": attempt.key};
+    const data = await apiJson(`/api/rooms/${encodeURIComponent(roomId)}/candidates`, {method: "POST", type, body, extra});
+    page.rosterAttempt = null;
     notice($("roster-msg"), "ok", "registered", {n: data.candidates.length});
     return true;
   } catch (error) {
+    attempt.uncertain = mayHaveLanded(error.status);
     // a refused roster stored nothing: say so first, then why
     failure($("roster-msg"), error, rosterRefused(error.status) ? "refused" : null);
     return false;

@@ -99,3 +99,22 @@ export function failureNotice(error, leadKey = null) {
   }
   return {keys, vars, detail: error.message || null};
 }
+
+// The Idempotency-Key of a roster about to be sent (docs/protocol.md, registration). The roster that failed in a way
+// that may have stored it (no reply, or a 5xx) keeps its key when the same rows go to the same room again, so the
+// retry gets the first registration's tokens instead of a duplicate refusal; anything else gets a new key.
+export function rosterAttempt(last, roomId, body, newKey) {
+  if (last && last.uncertain && last.roomId === roomId && last.body === body) return {...last, uncertain: false};
+  return {roomId, body, key: newKey(), uncertain: false};
+}
+
+// Whether a failed request may still have been carried out (its reply was lost, or the server failed mid-way).
+export function mayHaveLanded(status) {
+  return status === 0 || status >= 500;
+}
+
+// A random key from the browser's crypto (crypto.randomUUID needs a secure context; a lab LAN may be plain http).
+export function randomKey(cryptoLike) {
+  const bytes = cryptoLike.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
