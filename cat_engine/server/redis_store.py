@@ -251,6 +251,7 @@ class RedisStore(Store):
         self._listen_task: asyncio.Task[None] | None = None
         # Cluster with WAIT: one single-node client per master (by name), so a commit and its WAIT share a connection
         self._node_clients: dict[str, aioredis.Redis] = {}
+        self._told_cluster_node = False  # the misconfiguration is logged once, not at every health check
 
     # --- keys --------------------------------------------------------------------------------------------------
 
@@ -280,16 +281,24 @@ class RedisStore(Store):
 
     async def ping(self) -> bool:
         """Whether a write lands now: on a Cluster every master reports ``cluster_state:ok``; a single-node URL that
-        points at a Cluster node is refused (most keys would be answered ``MOVED``); then one ``SET`` must land."""
+        points at a Cluster node is refused (most keys would be answered ``MOVED``); with ``wait_replicas`` every
+        master has that many replicas connected (else no answer could be acknowledged); then one ``SET`` must land."""
         try:
+            primaries = {"target_nodes": RedisCluster.PRIMARIES} if self.cluster else {}
             if self.cluster:
-                states = await self._redis.execute_command("CLUSTER INFO", target_nodes=RedisCluster.PRIMARIES)
+                states = await self._redis.execute_command("CLUSTER INFO", **primaries)
                 if not all(_cluster_ok(info) for info in _per_node(states)):
                     return False
             else:
                 info = await self._redis.info("cluster")
                 if int(info.get("cluster_enabled", 0)) == 1:
-                    _log.error("REDIS_URL names one node of a Redis Cluster: use redis+cluster://host:port,...")
+                    if not self._told_cluster_node:
+                        _log.error("REDIS_URL names one node of a Redis Cluster: use redis+cluster://host:port,...")
+                        self._told_cluster_node = True
+                    return False
+            if self._wait[0] > 0:
+                replication = await self._redis.execute_command("INFO", "replication", **primaries)
+                if any(int(r.get("connected_slaves", 0)) < self._wait[0] for r in _per_node(replication)):
                     return False
             return bool(await self._redis.set(f"{self._p}:health", b"1", px=10_000))
         except Exception:  # whatever the reason, nothing can be written now
@@ -632,8 +641,12 @@ async def _next_message(pubsub: Any, cluster: bool) -> dict[str, Any] | None:
 
 
 def _per_node(reply: Any) -> list[Any]:
-    """The per-node replies of a command sent to several Cluster nodes (a dict by node; one reply when one node)."""
-    return list(reply.values()) if isinstance(reply, dict) and "cluster_state" not in reply else [reply]
+    """The per-node replies of a command sent to several Cluster nodes (a dict by node name, each reply a dict or
+    text), or the one reply of a single node (a dict of fields, or text)."""
+    if isinstance(reply, dict) and reply and all(isinstance(v, dict | bytes | str) for v in reply.values()):
+        if not any(k in reply for k in ("cluster_state", "role", b"cluster_state", b"role")):
+            return list(reply.values())
+    return [reply]
 
 
 def _cluster_ok(info: Any) -> bool:
