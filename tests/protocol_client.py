@@ -175,9 +175,10 @@ class AdminApi:
         body: bytes | None = None,
         content_type: str | None = None,
         token: str | None = _NO_TOKEN,
+        headers: Mapping[str, str] | None = None,
     ) -> HttpResponse:
-        """Any request; ``token=None`` sends no Authorization header."""
-        headers: dict[str, str] = {}
+        """Any request; ``token=None`` sends no Authorization header; ``headers`` are added as they are."""
+        headers = dict(headers or {})
         token = self.token if token is _NO_TOKEN else token
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
@@ -208,12 +209,18 @@ class AdminApi:
     async def rooms(self) -> list[dict[str, Any]]:
         return list((await self._json("GET", "/api/rooms"))["rooms"])
 
-    async def register(self, room_id: str, candidates: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
-        """Register ``(employee_id, name)`` pairs as JSON; returns the candidates with session ids and tokens."""
+    async def register(
+        self, room_id: str, candidates: Sequence[tuple[str, str]], *, idempotency_key: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Register ``(employee_id, name)`` pairs as JSON; returns the candidates with session ids and tokens.
+
+        ``idempotency_key`` is sent as the ``Idempotency-Key`` header: a repeated registration with the same key
+        registers nothing and gets the reply of the first (the same sessions and tokens).
+        """
         payload = {"candidates": [{"employee_id": e, "name": n} for e, n in candidates]}
-        return list(
-            (await self._json("POST", f"/api/rooms/{room_id}/candidates", 201, json_body=payload))["candidates"]
-        )
+        headers = {} if idempotency_key is None else {"Idempotency-Key": idempotency_key}
+        path = f"/api/rooms/{room_id}/candidates"
+        return list((await self._json("POST", path, 201, json_body=payload, headers=headers))["candidates"])
 
     async def register_csv(self, room_id: str, candidates: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
         """Register ``(employee_id, name)`` pairs as CSV with an ``employee_id,name`` header."""
