@@ -68,7 +68,11 @@ async def _bench(args: argparse.Namespace, url: str) -> dict[int, np.ndarray]:
                 versions[(w, sid)] += 1
 
         for seq in range(1, args.rounds + 1):
-            jobs = [one(w, sid, seq) for pair in zip(ids[0], ids[1], strict=True) for w, sid in zip((0, 1), pair)]
+            jobs = [
+                one(w, sid, seq)
+                for pair in zip(ids[0], ids[1], strict=True)
+                for w, sid in zip((0, 1), pair, strict=True)
+            ]
             await asyncio.gather(*jobs)
             print(f"\rround {seq}/{args.rounds}", end="", flush=True)
         print()
