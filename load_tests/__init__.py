@@ -16,11 +16,13 @@ Modules, one concern each:
 * :mod:`.candidate` - the candidate WebSocket client (exactly-once resends, reconnects, pacing)
 * :mod:`.proctor` - the proctor WebSocket client (counts events, resumes after a drop)
 * :mod:`.procs` - private redis-server, server and floor processes; CPU and memory of process trees
+* :mod:`.cluster` - a private Redis Cluster (3 masters, 3 replicas): hash slots, kill, failover, restart
+* :mod:`.redisdata` - what a run's Redis or Redis Cluster holds: used memory, ``MEMORY USAGE`` per session, deletes
 * :mod:`.floor` - the echo floor app
-* :mod:`.scenarios` - rollout, peak, storm, restart, soak
+* :mod:`.scenarios` - rollout, peak, storm, restart, soak, failover
 * :mod:`.deployment` - the servers of a run (started here, or a target) and the rooms and rosters
 * :mod:`.phase` - one load phase: arrivals, proctors, meters, progress
-* :mod:`.disruptions` - network drops, the reconnect storm, killed and restarted servers
+* :mod:`.disruptions` - network drops, the reconnect storm, killed and restarted servers, a cluster failover
 * :mod:`.runner` - one run from start to report, the floor run included
 * :mod:`.verify` - lost and duplicated answers, accuracy, the cat-sim reference
 * :mod:`.report` - report.json and the readable summary

@@ -9,6 +9,11 @@
   by +-25 %. With several URLs (server instances, as hosts behind a load balancer), a refused connection moves
   on to the next URL at once, as a load balancer passes it to the next backend; the delay applies once every URL
   has refused.
+* Store unavailable (``docs/protocol.md``: the error ``unavailable``, then the close code 1013; a Redis Cluster
+  failing over): like a dropped connection, but the unacknowledged answer is kept whatever the frame was a reply
+  to, and the reconnects follow a backoff of their own, 0.2 s doubling up to 2 s, +-25 % jitter, reset only by an
+  acknowledged answer (a ``hello`` may well be answered while commits are still refused). The client keeps
+  trying until the run's deadline: a real failover takes 15-20 s.
 * Pacing: closed loop (think time after each reply) or open loop (answers on a schedule of think times that does
   not wait for the server; when the server holds an examinee back the schedule resumes from the present, and the
   delay is recorded as lag).
@@ -33,9 +38,11 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from .examinee import Responder, ThinkTime
 from .recorder import Recorder
 
-__all__ = ["Backoff", "Candidate", "Pacing", "open_connection"]
+__all__ = ["UNAVAILABLE_CLOSE", "Backoff", "Candidate", "Pacing", "open_connection"]
 
 CONNECT_TIMEOUT_S = 10.0
+#: The close code of a connection the server ends because its store cannot take commands now (``unavailable``).
+UNAVAILABLE_CLOSE = 1013
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,15 @@ class _Resync(Exception):
     """The client no longer knows where the session is: reconnect, and ``hello`` will say."""
 
 
+class _Unavailable(Exception):
+    """The server's store cannot take the request now: reconnect after the store backoff, resend what is pending."""
+
+
+def _close_code(exc: ConnectionClosed) -> int | None:
+    """The close code the server sent, None when the connection was lost without a close frame."""
+    return None if exc.rcvd is None else exc.rcvd.code
+
+
 @dataclass
 class _Pending:
     seq: int
@@ -143,6 +159,10 @@ class Candidate:
         ``seq -> (item_id, response)`` of every answer whose reply the client saw.
     resumes : list of float
         Milliseconds from each lost connection to the session resumed.
+    ack_times, error_times : list of float
+        Monotonic times of every acknowledged answer's reply, and of every error frame received.
+    unavailable : int
+        Refusals because the store was unavailable (error ``unavailable`` or close 1013).
     outcome : str
         ``finished``, ``terminated``, ``stopped`` (``max_answers`` reached), ``refused`` (bad token) or
         ``unfinished``.
@@ -174,6 +194,9 @@ class Candidate:
         self.drop_after = drop_after
         self.acked: dict[int, tuple[str, int]] = {}
         self.resumes: list[float] = []
+        self.ack_times: list[float] = []
+        self.error_times: list[float] = []
+        self.unavailable = 0
         self.outcome = "unfinished"
         self.connected = False
         self.connected_once = False
@@ -186,6 +209,7 @@ class Candidate:
         self._lost_at: float | None = None
         self._planned_drop = False
         self._backoff = Backoff()
+        self._store_backoff = Backoff(0.2, 2.0)
         self._hello = orjson.dumps({"type": "hello", "token": token}).decode()
 
     @property
@@ -218,10 +242,18 @@ class Candidate:
                     continue
                 self._tried = 0
                 self._ws = ws
+                backoff = self._backoff
                 try:
                     await self._sitting(ws, opened)
-                except ConnectionClosed:
+                except ConnectionClosed as exc:
                     self._connection_lost()
+                    if _close_code(exc) == UNAVAILABLE_CLOSE:
+                        self.unavailable += 1
+                        backoff = self._store_backoff
+                except _Unavailable:
+                    self._lost_at = self._lost_at or time.monotonic()
+                    self.rec.drops["unavailable"] += 1
+                    backoff = self._store_backoff
                 except _Resync:
                     self._lost_at = self._lost_at or time.monotonic()
                 except (ValueError, KeyError, TypeError) as exc:  # a frame this client cannot read: report, resync
@@ -235,7 +267,7 @@ class Candidate:
                     else:
                         ws.transport.abort()
                 if not self.done:
-                    await self._sleep(self._backoff.next())
+                    await self._sleep(backoff.next())
         finally:
             if self.done:
                 self.rec.finished_examinees += 1
@@ -274,9 +306,18 @@ class Candidate:
         frame = await self._resume(ws, frame)
         await self._converse(ws, frame)
 
-    def _refused(self, frame: dict[str, Any]) -> None:
+    def _server_error(self, frame: dict[str, Any]) -> str:
+        """Count an error frame; ``_Unavailable`` when it says the store cannot take the request now."""
         code = str(frame.get("code"))
+        self.error_times.append(time.monotonic())
         self.rec.error(code)
+        if code == "unavailable":
+            self.unavailable += 1
+            raise _Unavailable
+        return code
+
+    def _refused(self, frame: dict[str, Any]) -> None:
+        code = self._server_error(frame)
         if code == "terminated":
             self.outcome = "terminated"
         elif code == "bad_token":
@@ -377,8 +418,7 @@ class Candidate:
                 self._ack(p, recovered)
                 return frame
             if kind == "error":
-                code = str(frame.get("code"))
-                self.rec.error(code)
+                code = self._server_error(frame)  # unavailable: raised, and the answer stays pending for the resend
                 if code == "paused":
                     continue  # the item is presented again on resume
                 self._pending = None
@@ -398,6 +438,8 @@ class Candidate:
     def _ack(self, p: _Pending, recovered: bool) -> None:
         now = time.monotonic()
         self.acked[p.seq] = (p.item_id, p.response)
+        self.ack_times.append(now)
+        self._store_backoff.reset()
         if recovered:
             self.rec.recovered(self._lost_at if self._lost_at is not None else p.sent, now)
         else:

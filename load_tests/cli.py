@@ -1,10 +1,11 @@
 """``python -m load_tests SCENARIO [--examinees N] [--report-dir DIR] [...]``.
 
 Runs one scenario (:mod:`load_tests.scenarios`) and writes ``DIR/report.json``, ``DIR/summary.txt`` and PNG plots.
-By default it starts its own private Redis and server processes; ``--target URL`` drives a server already running
-on loopback instead. Messages are in Bahasa Indonesia unless ``--lang en`` or ``CAT_LANG=en``. Exit status: 0 when
-the run finished with every correctness target met (no error, nothing lost or duplicated, everyone finished), 1
-otherwise (with ``--strict``: any target missed, performance included), 2 for a bad command line.
+By default it starts its own private Redis (``--store cluster``: a private Redis Cluster) and server processes;
+``--target URL`` drives a server already running on loopback instead. Messages are in Bahasa Indonesia unless
+``--lang en`` or ``CAT_LANG=en``. Exit status: 0 when the run finished with every correctness target met (no error,
+nothing lost or duplicated, everyone finished), 1 otherwise (with ``--strict``: any target missed, performance
+included), 2 for a bad command line.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .messages import LANGUAGES, default_language, message
 from .procs import install_signal_handlers
 from .runner import DEFAULT_BATTERY, RunOptions, run
 from .scenarios import SCENARIOS
-from .target import NotLoopback, loopback_url
+from .target import NotLoopback, loopback_redis_url, loopback_url
 
 __all__ = ["main", "parser"]
 
@@ -53,7 +54,8 @@ def parser(lang: str) -> argparse.ArgumentParser:
     p.add_argument("--report-dir", type=Path, help=h("report_dir"))
     p.add_argument("--rooms", type=_positive_int, help=h("rooms"))
     p.add_argument("--proctors", type=int, help=h("proctors"))
-    p.add_argument("--store", choices=("redis", "memory"), help=h("store"))
+    p.add_argument("--store", choices=("redis", "cluster", "memory"), help=h("store"))
+    p.add_argument("--node-timeout-ms", type=_positive_int, help=h("node_timeout_ms"))
     p.add_argument("--workers", type=_positive_int, help=h("workers"))
     p.add_argument("--instances", type=_positive_int, help=h("instances"))
     p.add_argument("--mode", choices=("open", "closed"), help=h("mode"))
@@ -68,6 +70,7 @@ def parser(lang: str) -> argparse.ArgumentParser:
     p.add_argument("--admin-token", help=h("admin_token"))
     p.add_argument("--redis-url", help=h("redis_url"))
     p.add_argument("--server-pid", type=int, action="append", help=h("server_pid"))
+    p.add_argument("--key-prefix", help=h("key_prefix"))
     p.add_argument("--no-floor", action="store_true", help=h("no_floor"))
     p.add_argument("--no-plots", action="store_true", help=h("no_plots"))
     p.add_argument("--no-progress", action="store_true", help=h("no_progress"))
@@ -93,6 +96,7 @@ def options(args: argparse.Namespace) -> RunOptions:
         "rooms": args.rooms,
         "proctors_per_room": args.proctors,
         "store": args.store,
+        "node_timeout_ms": args.node_timeout_ms,
         "workers": args.workers,
         "instances": args.instances,
         "mode": args.mode,
@@ -109,10 +113,14 @@ def options(args: argparse.Namespace) -> RunOptions:
     if args.target is not None:
         loopback_url(args.target)
         if args.redis_url:
-            loopback_url(args.redis_url, ("redis",))
+            loopback_redis_url(args.redis_url)
         if sc.restarts:
             raise ValueError(message("restart_needs_own", args.lang))
+        if sc.failover_at is not None:
+            raise ValueError(message("failover_needs_cluster", args.lang))
         sc = replace(sc, instances=1)
+    elif sc.failover_at is not None and sc.store != "cluster":
+        raise ValueError(message("failover_needs_cluster", args.lang))
     elif sc.store == "memory" and (sc.workers > 1 or sc.instances > 1):
         raise ValueError(message("memory_one_process", args.lang))
     report_dir = args.report_dir or Path("out") / "load-tests" / sc.name
@@ -125,6 +133,7 @@ def options(args: argparse.Namespace) -> RunOptions:
         admin_token=args.admin_token,
         redis_url=args.redis_url,
         server_pids=tuple(args.server_pid or ()),
+        key_prefix=args.key_prefix,
         floor=not args.no_floor,
         plots=not args.no_plots,
         progress=not args.no_progress,

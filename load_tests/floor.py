@@ -5,7 +5,8 @@ A Starlette app under uvicorn with exactly the server's uvicorn settings (``serv
 
 1. decodes the JSON,
 2. makes one Redis round trip (``SET`` of the frame under the connection's key; none when started without
-   Redis, to match a server on the memory store), and
+   Redis, to match a server on the memory store; on a Redis Cluster, ``redis+cluster://host:port,...`` as the
+   server takes it, to the master of the key's slot), and
 3. replies with an item-shaped frame numbered ``seq + 1`` (``hello`` gets 1), padded to the mean size of the
    server's item frames in the same run.
 
@@ -27,11 +28,14 @@ from typing import Any
 import orjson
 import redis.asyncio as aioredis
 import uvicorn
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
+
+from .target import cluster_nodes
 
 __all__ = ["KEY_PATTERN", "KEY_PREFIX", "create_app", "item_frame_parts", "main"]
 
@@ -60,13 +64,17 @@ def create_app() -> Starlette:
     """The floor app, configured from ``FLOOR_REDIS_URL`` and ``FLOOR_FRAME_BYTES``."""
     redis_url = os.environ.get("FLOOR_REDIS_URL") or None
     head, tail = item_frame_parts(int(os.environ.get("FLOOR_FRAME_BYTES") or 800))
-    store: dict[str, aioredis.Redis] = {}
+    store: dict[str, aioredis.Redis | RedisCluster] = {}
     numbers = itertools.count()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if redis_url is not None:
-            store["r"] = aioredis.Redis.from_url(redis_url)
+            seeds = cluster_nodes(redis_url)
+            if seeds is None:
+                store["r"] = aioredis.Redis.from_url(redis_url)
+            else:
+                store["r"] = RedisCluster(startup_nodes=[ClusterNode(host, port) for host, port in seeds])
         try:
             yield
         finally:

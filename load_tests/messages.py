@@ -17,15 +17,21 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "scenario_help": {
         "id": "rollout (satu kantor regional), peak (1.000 peserta, 10x laju nyata), storm (semua terputus "
-        "bersamaan), restart (proses server dimatikan dan dihidupkan lagi), soak (lama, laju tetap)",
+        "bersamaan), restart (proses server dimatikan dan dihidupkan lagi), soak (lama, laju tetap), failover "
+        "(seperti peak di Redis Cluster; satu master dimatikan)",
         "en": "rollout (a regional office), peak (1,000 examinees at 10x the real rate), storm (everyone drops at "
-        "once), restart (server processes killed and restarted), soak (long, steady rate)",
+        "once), restart (server processes killed and restarted), soak (long, steady rate), failover (peak on a "
+        "Redis Cluster; a master is killed)",
     },
     "bad_target": {"id": "target ditolak: {error}", "en": "target refused: {error}"},
     "bad_option": {"id": "opsi tidak sah: {error}", "en": "invalid option: {error}"},
     "restart_needs_own": {
         "id": "skenario restart menjalankan servernya sendiri (tanpa --target)",
         "en": "the restart scenario runs its own servers (no --target)",
+    },
+    "failover_needs_cluster": {
+        "id": "skenario failover menjalankan Redis Cluster-nya sendiri (--store cluster, tanpa --target)",
+        "en": "the failover scenario runs its own Redis Cluster (--store cluster, no --target)",
     },
     "memory_one_process": {
         "id": "--store memory hanya untuk satu proses (--workers 1 --instances 1)",
@@ -48,8 +54,20 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "proctor connections per room",
     },
     "help_store": {
-        "id": "penyimpanan server yang dijalankan sendiri: redis (pribadi, port bebas) atau memory",
-        "en": "store of the servers started here: redis (private, free port) or memory",
+        "id": "penyimpanan server yang dijalankan sendiri: redis (pribadi, port bebas), cluster (Redis Cluster "
+        "pribadi: 3 master, 3 replika) atau memory",
+        "en": "store of the servers started here: redis (private, free port), cluster (a private Redis Cluster: 3 "
+        "masters, 3 replicas) or memory",
+    },
+    "help_node_timeout_ms": {
+        "id": "cluster-node-timeout node Redis Cluster (ms; bawaan 3000): master yang diam selama itu diganti "
+        "replikanya",
+        "en": "cluster-node-timeout of the Redis Cluster's nodes (ms; default 3000): a master silent that long is "
+        "failed over",
+    },
+    "help_key_prefix": {
+        "id": "CAT_KEY_PREFIX server sasaran, untuk memori per sesi (dengan --target; bawaan cat)",
+        "en": "the target's CAT_KEY_PREFIX, for the memory per session (with --target; default cat)",
     },
     "help_workers": {
         "id": "proses server per instans (CAT_WORKERS)",
@@ -100,8 +118,9 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "its admin token (with --target)",
     },
     "help_redis_url": {
-        "id": "Redis server itu di loopback, untuk angka memori (dengan --target)",
-        "en": "its Redis on loopback, for memory figures (with --target)",
+        "id": "Redis server itu di loopback, untuk angka memori (dengan --target; redis:// atau "
+        "redis+cluster://host:port,...)",
+        "en": "its Redis on loopback, for memory figures (with --target; redis:// or redis+cluster://host:port,...)",
     },
     "help_server_pid": {
         "id": "PID proses server itu, untuk CPU (dengan --target; bawaan: dari soket yang mendengarkan)",
@@ -182,6 +201,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "{s_offered}/s, achieved {s_achieved}/s; 1 s peak: {peak}/s",
     },
     "errors_line": {"id": "Galat: {n} {codes}", "en": "Errors: {n} {codes}"},
+    "retryable_line": {
+        "id": "Penolakan 'unavailable' selama gangguan penyimpanan (dapat diulang, bukan galat): {n}",
+        "en": "'unavailable' refusals while the store was disrupted (retryable, not errors): {n}",
+    },
     "drops_line": {
         "id": "Koneksi putus: {drops}; percobaan sambung ulang gagal: {attempts}",
         "en": "Connections lost: {drops}; failed reconnect attempts: {attempts}",
@@ -207,6 +230,12 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "Redis memory: {per_session} KB per session, {per_answer} KB per answer ({delta} MB for {n} sessions); "
         "server RSS max {rss} MB",
     },
+    "session_memory_line": {
+        "id": "Memori Redis per sesi selesai (MEMORY USAGE, {n} sesi dari {rooms} ruang): rata-rata {mean} KB, "
+        "maks {max} KB; bagian (byte): {parts}",
+        "en": "Redis memory per finished session (MEMORY USAGE, {n} sessions of {rooms} rooms): mean {mean} KB, "
+        "max {max} KB; parts (bytes): {parts}",
+    },
     "accuracy_title": {
         "id": "Akurasi theta akhir terhadap theta sebenarnya (cat-sim: baterai dan theta yang sama):",
         "en": "Accuracy of the final theta against the true theta (cat-sim: same battery and thetas):",
@@ -227,6 +256,15 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "id": "Badai: {dropped} koneksi diputus sekaligus, {resumed} pulih; waktu pulih (ms): {stats}",
         "en": "Storm: {dropped} connections dropped at once, {resumed} resumed; resume time (ms): {stats}",
     },
+    "failover_line": {
+        "id": "Failover: master {node} ({rooms} ruang) dimatikan pada {answers} jawaban; slot dilayani lagi setelah "
+        "{failover} s, node kembali sebagai replika setelah {rejoined} s; {sitting} peserta sedang ujian, pulih "
+        "terlama {slowest} s (p50 {p50} s), tidak pulih {unrecovered}; galat selama failover: {codes}",
+        "en": "Failover: master {node} ({rooms} rooms) killed at {answers} answers; slots served again after "
+        "{failover} s, the node back as a replica after {rejoined} s; {sitting} examinees sitting, slowest "
+        "recovery {slowest} s (p50 {p50} s), not recovered {unrecovered}; errors during the failover: {codes}",
+    },
+    "failover_problem": {"id": "  Masalah failover: {problem}", "en": "  Failover problem: {problem}"},
     "results_line": {
         "id": "Hasil tersimpan: {sessions} sesi selesai, {rows} baris hasil, theta beda dari profil {mismatch}",
         "en": "Stored results: {sessions} finished sessions, {rows} result rows, theta differing from profile "

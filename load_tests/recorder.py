@@ -13,7 +13,10 @@ Times are seconds on the monotonic clock from the recorder's start. Latencies ar
 
 Errors are counted by code: the server's error frames under their wire code, the client's own troubles under
 ``client:<what>`` (reply timeouts, connections lost outside a planned disruption, examinees that never finished).
-Connections lost during a planned disruption (a storm, a killed server) are counted, but are not errors.
+Connections lost during a planned disruption (a storm, a killed server) are counted, but are not errors. While a
+disruption of the *store* is under way (a Redis Cluster master killed and failed over), the server's ``unavailable``
+refusals (:data:`RETRYABLE`: the client reconnects and resends) are expected too: they are counted apart, in
+``retryable``, not as errors. Every error code seen during any disruption is also counted in ``window_errors``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 
-__all__ = ["Recorder"]
+__all__ = ["RETRYABLE", "Recorder"]
+
+#: Error codes that say "the store cannot take this now, try again": expected while the store is disrupted on purpose.
+RETRYABLE = frozenset({"unavailable", "proctor:unavailable"})
 
 
 @dataclass
@@ -43,12 +49,15 @@ class Recorder:
     frame_bytes: int = 0
     frames: int = 0
     errors: Counter[str] = field(default_factory=Counter)
+    retryable: Counter[str] = field(default_factory=Counter)
+    window_errors: Counter[str] = field(default_factory=Counter)
     drops: Counter[str] = field(default_factory=Counter)
     reconnect_attempts: int = 0
     started_examinees: int = 0
     finished_examinees: int = 0
     marks: list[tuple[float, str]] = field(default_factory=list)
     disruptions: int = 0
+    store_disruptions: int = 0
 
     def now(self) -> float:
         """Seconds since the start of the run."""
@@ -60,13 +69,16 @@ class Recorder:
 
     # --- disruptions -------------------------------------------------------------------------------------------
 
-    def begin_disruption(self, label: str) -> None:
-        """Connections lost from now until :meth:`end_disruption` are expected, not errors."""
+    def begin_disruption(self, label: str, store: bool = False) -> None:
+        """Connections lost from now until :meth:`end_disruption` are expected, not errors; with ``store`` (the
+        store itself is disrupted) so are the server's :data:`RETRYABLE` refusals."""
         self.disruptions += 1
+        self.store_disruptions += int(store)
         self.mark(label)
 
-    def end_disruption(self, label: str) -> None:
+    def end_disruption(self, label: str, store: bool = False) -> None:
         self.disruptions -= 1
+        self.store_disruptions -= int(store)
         self.mark(label)
 
     def lost_connection(self, planned: bool) -> None:
@@ -113,4 +125,11 @@ class Recorder:
         return self.frame_bytes // self.frames if self.frames else 0
 
     def error(self, code: str) -> None:
-        self.errors[code] += 1
+        """An error frame (or a trouble of the client's own): an error, or, while the store is disrupted on
+        purpose, a retryable refusal counted apart."""
+        if code in RETRYABLE and self.store_disruptions > 0:
+            self.retryable[code] += 1
+        else:
+            self.errors[code] += 1
+        if self.disruptions > 0:
+            self.window_errors[code] += 1

@@ -5,6 +5,11 @@ The keys every report has (the interface other tools rely on): ``scenario``, ``e
 ``errors``, ``lost``, ``duplicated``, ``latency_ms`` (``p50``, ``p95``, ``p99``, ``p99.9``, ``max``),
 ``cpu_us_per_answer``, ``floor_cpu_us_per_answer`` and ``rmse_by_subtest``. A figure that could not be measured
 in the run (no floor run, a server not started here) is null.
+
+``errors`` counts every error except the store's ``unavailable`` refusals while the store was disrupted on purpose
+(a failover), which are retryable and counted in ``retryable_unavailable``. ``redis_bytes_per_session`` is the mean
+Redis memory of a finished session by ``MEMORY USAGE`` (``session_memory`` has the max, the sample and the parts);
+``failover`` is the failover's section (null in other scenarios).
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ class Measurements:
     proctors: dict[str, Any]
     storm: dict[str, Any] | None
     results: dict[str, Any]
+    session_memory: dict[str, Any] | None = None
+    failover: dict[str, Any] | None = None
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -111,6 +118,7 @@ def build_report(m: Measurements) -> dict[str, Any]:
         "applied": m.answers.applied,
         "errors": sum(rec.errors.values()),
         "errors_by_code": dict(sorted(rec.errors.items())),
+        "retryable_unavailable": sum(rec.retryable.values()),
         "lost": m.answers.lost,
         "duplicated": m.answers.duplicated,
         "mismatched": m.answers.mismatched,
@@ -159,8 +167,11 @@ def build_report(m: Measurements) -> dict[str, Any]:
         "rmse_by_subtest": m.rmse_by_subtest,
         "rmse_max_deviation": m.rmse_max_deviation,
         "redis_memory": m.redis_memory,
+        "redis_bytes_per_session": None if m.session_memory is None else m.session_memory["mean"],
+        "session_memory": m.session_memory,
         "proctors": m.proctors,
         "storm": m.storm,
+        "failover": m.failover,
         "results": m.results,
         "disruptions": [{"t": t, "event": label} for t, label in rec.marks],
         "settings": m.settings,
@@ -243,6 +254,7 @@ def summary_text(r: dict[str, Any], lang: str) -> str:
             peak=_num(t["peak_achieved_1s"]),
         ),
         message("errors_line", lang, n=r["errors"], codes=r["errors_by_code"] or ""),
+        *([message("retryable_line", lang, n=r["retryable_unavailable"])] if r.get("retryable_unavailable") else []),
         message(
             "drops_line",
             lang,
@@ -290,6 +302,20 @@ def summary_text(r: dict[str, Any], lang: str) -> str:
                 rss=_num(r["server_rss_max_mb"]),
             )
         )
+    sm = r.get("session_memory")
+    if sm:
+        parts = ", ".join(f"{k} {v}" for k, v in sm["parts_mean"].items())
+        lines.append(
+            message(
+                "session_memory_line",
+                lang,
+                mean=_num(sm["mean"] / 1024, ".1f"),
+                max=_num(sm["max"] / 1024, ".1f"),
+                n=sm["sampled"],
+                rooms=sm["rooms"],
+                parts=parts,
+            )
+        )
     lines.append(message("accuracy_title", lang))
     for sub, row in r["rmse_by_subtest"].items():
         lines.append(
@@ -329,6 +355,26 @@ def summary_text(r: dict[str, Any], lang: str) -> str:
                 "storm_line", lang, dropped=st["dropped"], resumed=st["resumed"], stats=_stats(st["resume_ms"], lang)
             )
         )
+    fo = r.get("failover")
+    if fo:
+        lines.append(
+            message(
+                "failover_line",
+                lang,
+                node=fo["killed_node"] or "-",
+                rooms=_num(fo["rooms_on_it"]),
+                answers=_num(fo["at_answers"]),
+                failover=_num(fo["failover_s"], ".2f"),
+                rejoined=_num(fo["rejoined_s"], ".2f"),
+                slowest=_num(fo["slowest_recovery_s"], ".2f"),
+                p50=_num(fo["recovery_s"]["p50"], ".2f"),
+                sitting=fo["examinees_sitting"],
+                unrecovered=_num(fo["unrecovered"]),
+                codes=fo["errors_by_code"] or "-",
+            )
+        )
+        if fo.get("problem"):
+            lines.append(message("failover_problem", lang, problem=fo["problem"]))
     res = r["results"]
     lines.append(
         message(

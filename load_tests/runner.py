@@ -1,6 +1,7 @@
 """One run of a scenario, from start to report.
 
-1. The deployment (:mod:`.deployment`): servers started here, or a running one on loopback.
+1. The deployment (:mod:`.deployment`): servers started here (on a private Redis, a private Redis Cluster or the
+   memory store), or a running one on loopback.
 2. The cat-sim reference for the same battery and the same true thetas (it also tells how many answers to
    expect, which places the storm and the restarts).
 3. Redis memory before; rooms and rosters through the admin API.
@@ -8,7 +9,9 @@
    each answering as many items as in the cat-sim reference.
 5. The load phase (:mod:`.phase`): proctors first, then examinees arriving at a fixed rate, the scenario's
    disruption (:mod:`.disruptions`), CPU of the server, Redis and the generator.
-6. Redis memory after; the exactly-once check, profiles and results rows from the admin API (:mod:`.verify`).
+6. A failover's killed node back (:class:`.disruptions.Failover`); Redis memory after, and ``MEMORY USAGE`` of the
+   keys of a sample of finished sessions (:func:`.redisdata.session_memory`); the exactly-once check, profiles and
+   results rows from the admin API (:mod:`.verify`).
 7. The second floor run, each examinee answering as many items as it did in the load phase (no disruption). The
    floor's CPU per answer is taken over both floor runs, one before and one after the load phase, so a drift of
    the shared machine's speed during the run (other tenants, clock changes) moves the floor as it moves the server.
@@ -20,25 +23,28 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import redis
 
 from cat_engine.battery import load_battery
 
 from .candidate import Candidate, Pacing
 from .deployment import Deployment, Sitter, setup_rooms
-from .disruptions import network_drops, restart_controller, storm_controller, storm_summary
+from .disruptions import Failover, network_drops, restart_controller, storm_controller, storm_summary
 from .examinee import ItemBank, RandomResponder, SimulatedExaminee, ThinkTime
 from .floor import KEY_PATTERN as FLOOR_KEYS
 from .messages import message
 from .phase import Controller, PhaseResult, progress_bar, run_async, run_phase
-from .procs import REPO_ROOT, CpuMeter, FloorProcess, RedisServer, delete_keys, raise_open_files_limit
+from .procs import REPO_ROOT, CpuMeter, FloorProcess, RedisServer, raise_open_files_limit
 from .proctor import Proctor
 from .recorder import Recorder
+from .redisdata import RedisData, session_memory
 from .report import Measurements, build_report, write_report
 from .scenarios import Scenario
 from .target import ws_url
@@ -61,6 +67,7 @@ class RunOptions:
     admin_token: str | None = None
     redis_url: str | None = None
     server_pids: tuple[int, ...] = ()
+    key_prefix: str | None = None
     floor: bool = True
     plots: bool = True
     progress: bool = True
@@ -91,6 +98,7 @@ def run(opts: RunOptions) -> dict[str, Any]:
         admin_token=opts.admin_token,
         redis_url=opts.redis_url,
         server_pids=opts.server_pids,
+        key_prefix=opts.key_prefix,
     )
     try:
         _say(opts, "starting", what="server")
@@ -141,10 +149,14 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
 
     storm: dict[str, Any] = {}
     controller: Controller | None = None
+    failover: Failover | None = None
     if sc.storm_at is not None:
         controller = storm_controller(sc, expected, storm)
     elif sc.restarts:
         controller = restart_controller(sc, dep, expected)
+    elif sc.failover_at is not None:
+        failover = Failover.of(sc, dep, rooms, expected)
+        controller = failover.controller
 
     server_meter = CpuMeter(dep.server_pids) if dep.server_pids() else None
     redis_meter = CpuMeter(dep.redis_pids) if dep.redis_pids() else None
@@ -166,7 +178,15 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
                 lang=opts.lang,
             )
         )
+    if failover is not None:
+        failover.finish()  # the killed node back (as a replica) before anything is read from the cluster
     memory_after = dep.redis_memory()
+    finished = [
+        (rooms[s.room].room_id, s.session_id, s.token)
+        for s, c in zip(sitters, load.clients, strict=False)
+        if c.outcome == "finished"
+    ]
+    per_session = _session_memory(dep, finished, {room.room_id: len(room.session_ids) for room in rooms})
 
     _say(opts, "verifying", n=len(sitters))
     checked = verify_run(dep.admin, sitters, load.clients, rooms, proctors, room_of_proctor)
@@ -185,6 +205,8 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
             "battery": str(opts.battery),
             "target": opts.target or "own",
             "store": dep.store,
+            "node_timeout_ms": sc.node_timeout_ms if dep.cluster is not None else None,
+            "server_env": dict(sc.server_env) if opts.target is None else None,
             "rooms": len(rooms),
             "proctors_per_room": sc.proctors_per_room,
             "instances": len(dep.base_urls),
@@ -197,6 +219,7 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
             "drop_share": sc.drop_share,
             "storm_at": sc.storm_at,
             "restarts": list(sc.restarts),
+            "failover_at": sc.failover_at,
             "max_seconds": sc.max_seconds,
             "expected_answers": round(expected),
         },
@@ -209,6 +232,8 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
         rmse_by_subtest=rmse_rows,
         rmse_max_deviation=worst,
         redis_memory=_memory(memory_before, memory_after, len(sitters), load.rec.answers),
+        session_memory=per_session,
+        failover=None if failover is None else failover.summary(load.clients),
         proctors=checked.proctors,
         storm=storm_summary(storm) if sc.storm_at is not None else None,
         results=checked.results,
@@ -222,6 +247,22 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
     print(text, end="")
     _say(opts, "written", path=path)
     return report
+
+
+def _session_memory(
+    dep: Deployment, finished: list[tuple[str, str, str]], room_sizes: dict[str, int]
+) -> dict[str, Any] | None:
+    """``MEMORY USAGE`` of up to 50 finished sessions spread over the rooms (:func:`.redisdata.session_memory`);
+    None without Redis, without a finished session, or when Redis does not answer."""
+    data = dep.redis_data()
+    if data is None or not finished:
+        return None
+    try:
+        with data:
+            return session_memory(data, dep.key_prefix, finished, room_sizes)
+    except (redis.RedisError, OSError) as err:
+        print(f"MEMORY USAGE: {err!r}", file=sys.stderr)
+        return None
 
 
 def _memory(before: int | None, after: int | None, sessions: int, answers: int) -> dict[str, Any] | None:
@@ -254,23 +295,23 @@ def _floor_run(
     floor's default of 800 bytes, about the demo battery's).
 
     The floor gets as many processes as the server had, and a Redis round trip per answer when the server ran on
-    Redis: the run's own private Redis, or, against a target, a private one started for the floor (a target's
-    Redis is not written to).
+    Redis: the run's own private Redis or Redis Cluster (each key to the master of its slot), or, against a target,
+    a private Redis started for the floor (a target's Redis is not written to).
     """
     sc = opts.scenario
     which = message(f"floor_{when}", opts.lang)
     _say(opts, "starting", what=which)
     own_redis: RedisServer | None = None
-    redis = dep.redis
-    if dep.redis_url is not None and redis is None:
-        redis = own_redis = RedisServer(workdir / "floor")
-        own_redis.start()
-    floor = FloorProcess(
-        workdir,
-        redis_url=None if redis is None else redis.url,
-        workers=dep.workers,
-        frame_bytes=frame_bytes or 800,
-    )
+    redis_url: str | None = None
+    redis_pids: Callable[[], list[int]] = dep.redis_pids
+    if opts.target is None:
+        redis_url = dep.redis_url
+    elif dep.redis_url is not None:
+        own = own_redis = RedisServer(workdir / "floor")
+        own.start()
+        redis_url = own.url
+        redis_pids = lambda: [] if own.pid is None else [own.pid]  # noqa: E731
+    floor = FloorProcess(workdir, redis_url=redis_url, workers=dep.workers, frame_bytes=frame_bytes or 800)
     try:
         floor.start()
         url = ws_url(floor.base_url, "/ws/candidate")
@@ -289,7 +330,7 @@ def _floor_run(
             )
 
         floor_meter = CpuMeter(lambda: [] if floor.pid is None else [floor.pid])
-        redis_meter = None if redis is None else CpuMeter(lambda: [] if redis.pid is None else [redis.pid])
+        redis_meter = None if redis_url is None else CpuMeter(redis_pids)
         desc = message("phase_floor", opts.lang, scenario=sc.name, which=which)
         with progress_bar(opts.progress, sc.examinees, desc, opts.lang) as bar:
             return run_async(
@@ -308,5 +349,6 @@ def _floor_run(
         floor.stop()
         if own_redis is not None:
             own_redis.stop()
-        elif redis is not None:  # the run's own Redis: its memory figures count the server's keys only
-            delete_keys(redis.url, FLOOR_KEYS)
+        elif redis_url is not None:  # the run's own Redis: its memory figures count the server's keys only
+            with RedisData(redis_url) as data:
+                data.delete(FLOOR_KEYS)

@@ -1,4 +1,4 @@
-"""The rehearsals: rollout, peak, storm, restart, soak.
+"""The rehearsals: rollout, peak, storm, restart, soak, failover.
 
 Each is a :class:`Scenario`: how many examinees in how many rooms, how they arrive and answer, which deployment
 serves them, what goes wrong on purpose, and the targets the report checks. Every field can be overridden from the
@@ -8,7 +8,9 @@ command line. Think times are real seconds (answering one item takes about half 
 Targets (issue 5, measured on the 2-core development machine with server, Redis and generator together): no
 errors, no answer lost or duplicated, every examinee finished, final-theta RMSE per subtest within 10 % of
 ``cat-sim``'s for the same battery and examinees; ``peak``: answer-to-next-item p99 <= 25 ms and server CPU per
-answer <= 2.5 times the echo floor's; ``storm``: every examinee resumed within 5 s.
+answer <= 2.5 times the echo floor's; ``storm``: every examinee resumed within 5 s; ``failover``: the cluster serves
+the killed master's slots again within 30 s and every examinee sitting then got a reply again within 30 s (the
+store's ``unavailable`` refusals during the failover are retryable, not errors).
 """
 
 from __future__ import annotations
@@ -62,7 +64,12 @@ class Scenario:
     arrival_rate : float
         Examinees starting per second (a fixed arrival rate).
     store : str
-        ``redis`` or ``memory``.
+        ``redis``, ``cluster`` (a private Redis Cluster: 3 masters, 3 replicas) or ``memory``.
+    node_timeout_ms : int
+        ``cluster-node-timeout`` of the cluster's nodes: a master silent that long is failed over (the failover
+        takes about twice that).
+    server_env : tuple of (str, str)
+        Environment of the servers started here, on top of the harness's (e.g. ``CAT_REDIS_WAIT_REPLICAS``).
     workers, instances : int
         Server processes per instance (``CAT_WORKERS``), and independent instances (as hosts behind a load
         balancer: each examinee prefers one and moves to the next when it cannot connect).
@@ -74,6 +81,9 @@ class Scenario:
         Shares of the expected answers at which an instance is killed (SIGKILL) and restarted, in turn.
     down_for : float
         Seconds a killed instance stays down.
+    failover_at : float or None
+        The cluster master serving the most rooms is killed (SIGKILL) when this share of the expected answers is
+        in, and restarted (it rejoins as a replica) once its slots are failed over.
     max_seconds : float
         Bound on the load phase; examinees still sitting then are counted as unfinished.
     checks : tuple of Check
@@ -89,12 +99,15 @@ class Scenario:
     time_scale: float = 0.1
     arrival_rate: float = 50.0
     store: str = "redis"
+    node_timeout_ms: int = 3000
+    server_env: tuple[tuple[str, str], ...] = ()
     workers: int = 2
     instances: int = 1
     drop_share: float = 0.0
     storm_at: float | None = None
     restarts: tuple[float, ...] = ()
     down_for: float = 1.0
+    failover_at: float | None = None
     max_seconds: float = 900.0
     checks: tuple[Check, ...] = ()
 
@@ -167,6 +180,26 @@ SCENARIOS: dict[str, Scenario] = {
             time_scale=0.1,
             arrival_rate=2.0,
             max_seconds=1500.0,
+        ),
+        # peak's load on a Redis Cluster (3 masters, 3 replicas, every answer confirmed by a replica: WAIT 1); at
+        # 40 % of the expected answers the master serving the most rooms is killed (SIGKILL), its replica takes
+        # over, and the killed node comes back as a replica
+        Scenario(
+            "failover",
+            examinees=1000,
+            rooms=10,
+            mode="open",
+            time_scale=0.1,
+            arrival_rate=100.0,
+            store="cluster",
+            server_env=(("CAT_REDIS_WAIT_REPLICAS", "1"),),
+            failover_at=0.4,
+            max_seconds=900.0,
+            checks=(
+                Check("failover_le_30s", "failover.failover_s", "<=", 30.0),
+                Check("failover_all_recovered", "failover.unrecovered", "==", 0),
+                Check("failover_recovery_le_30s", "failover.slowest_recovery_s", "<=", 30.0),
+            ),
         ),
     )
 }

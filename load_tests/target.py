@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["AdminApi", "ApiError", "NotLoopback", "loopback_url", "ws_url"]
+__all__ = ["AdminApi", "ApiError", "NotLoopback", "cluster_nodes", "loopback_redis_url", "loopback_url", "ws_url"]
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -48,13 +48,51 @@ def loopback_url(url: str, schemes: Sequence[str] = ("http", "https")) -> str:
     return url.rstrip("/")
 
 
+def cluster_nodes(url: str) -> list[tuple[str, int]] | None:
+    """The ``(host, port)`` seeds of a ``redis+cluster://host:port[,host:port...]`` URL (the server's syntax); None
+    for any other URL. ValueError when the list is malformed."""
+    if not url.startswith("redis+cluster://"):
+        return None
+    rest = url[len("redis+cluster://") :].rsplit("@", 1)[-1].split("/", 1)[0].split("?", 1)[0]
+    seeds: list[tuple[str, int]] = []
+    for part in rest.split(","):
+        host, _, port = part.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{url!r}: a cluster URL is redis+cluster://host:port[,host:port...]")
+        seeds.append((host.strip("[]"), int(port)))
+    return seeds
+
+
+def loopback_redis_url(url: str) -> str:
+    """``url`` when it names a Redis on loopback: ``redis://`` (:func:`loopback_url`), or ``redis+cluster://`` whose
+    every seed node is on loopback; NotLoopback otherwise."""
+    try:
+        seeds = cluster_nodes(url)
+    except ValueError as err:
+        raise NotLoopback(str(err)) from None
+    if seeds is None:
+        return loopback_url(url, ("redis",))
+    for host, port in seeds:
+        loopback_url(f"redis://{host}:{port}", ("redis",))
+    return url
+
+
 def ws_url(base: str, path: str) -> str:
     """The WebSocket URL of ``path`` on the HTTP base URL ``base``."""
     return "ws" + base[len("http") :] + path
 
 
 class ApiError(Exception):
-    """An admin API request that did not return the expected status."""
+    """An admin API request that did not return the expected status (``status``; None: no answer at all)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def retryable(self) -> bool:
+        """No answer, or ``503`` (the store unavailable for now: a Redis Cluster failing over)."""
+        return self.status is None or self.status == 503
 
 
 @dataclass(frozen=True)
@@ -80,7 +118,7 @@ class AdminApi:
         except OSError as err:
             raise ApiError(f"{method} {path}: {err}") from err
         if status != expect:
-            raise ApiError(f"{method} {path}: status {status}: {raw[:300]!r}")
+            raise ApiError(f"{method} {path}: status {status}: {raw[:300]!r}", status)
         return json.loads(raw)
 
     def healthy(self) -> bool:

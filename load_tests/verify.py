@@ -18,12 +18,14 @@ for the same battery and the same true thetas, computed in the same run.
 
 from __future__ import annotations
 
+import functools
 import math
+import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -112,6 +114,22 @@ def check_answers(
     return out
 
 
+T = TypeVar("T")
+
+
+def retried(call: Callable[[], T], tries: int = 5, wait_s: float = 1.0) -> T:
+    """``call()``, tried again after ``wait_s`` (doubling) while it fails with a retryable :class:`ApiError` (no
+    answer, or 503: the store unavailable for now, as while a Redis Cluster fails over), ``tries`` times in all."""
+    for attempt in range(tries):
+        try:
+            return call()
+        except ApiError as err:
+            if not err.retryable or attempt == tries - 1:
+                raise
+            time.sleep(wait_s * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 def fetch_sessions(
     admin: AdminApi, session_ids: Sequence[str], threads: int = 8
 ) -> dict[str, tuple[list[dict[str, Any]], dict[str, Any]] | None]:
@@ -119,7 +137,7 @@ def fetch_sessions(
 
     def one(sid: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
         try:
-            return admin.audit(sid), admin.session(sid)
+            return retried(lambda: admin.audit(sid)), retried(lambda: admin.session(sid))
         except ApiError:
             return None
 
@@ -228,7 +246,7 @@ def results_consistency(admin: AdminApi, rooms: Sequence[Room], profiles: Mappin
     """The rooms' result rows against the profiles: rows, finished sessions, thetas that differ."""
     rows: list[dict[str, Any]] = []
     for room in rooms:
-        rows += admin.results(room.room_id)
+        rows += retried(functools.partial(admin.results, room.room_id))
     theta = {
         (sid, s["subtest_id"]): s["theta"]
         for sid, p in profiles.items()

@@ -1,7 +1,9 @@
 """load_tests.candidate against a scripted fake server: replies, lost replies, resends, pushes, drops.
 
 The fake server follows docs/protocol.md for one session of ``ITEMS`` items and can lose a reply (apply the answer,
-then cut the connection), lose an answer (cut before applying it), or push the next subtest's item (time up).
+then cut the connection), lose an answer (cut before applying it), push the next subtest's item (time up), or refuse
+an answer or a hello because its store is unavailable (error ``unavailable``, close 1013), before or after applying
+the answer (a commit that landed but whose replica did not confirm it).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ class FakeServer:
     lose_reply: set[int] = field(default_factory=set)  # apply the answer to this seq, then cut the connection
     lose_answer: set[int] = field(default_factory=set)  # cut the connection before applying it
     push_time_up_at: int | None = None  # when this seq is presented, push the next item at once (time ran out)
+    refuse_answer: dict[int, str] = field(default_factory=dict)  # seq -> "before" or "after" applying: unavailable
+    refuse_hellos: int = 0  # the hellos after a refused answer refused as unavailable too
+    tried: dict[int, list[int]] = field(default_factory=dict)  # the responses received for each seq
     seq: int = 1
     applied: dict[int, int] = field(default_factory=dict)
     replies: dict[int, str] = field(default_factory=dict)
@@ -53,9 +58,14 @@ class FakeServer:
             msg = json.loads(raw)
             if msg["type"] == "hello":
                 self.hellos += 1
+                if self.refuse_hellos and not self.refuse_answer and self.tried:
+                    self.refuse_hellos -= 1
+                    await _unavailable(ws)
+                    return
                 await ws.send(self.current())
                 continue
             seq = msg["seq"]
+            self.tried.setdefault(seq, []).append(msg["response"])
             if seq in self.replies:  # a resend of an applied answer: the stored reply
                 self.resends += 1
                 await ws.send(self.replies[seq])
@@ -63,6 +73,10 @@ class FakeServer:
             if seq != self.seq:
                 await ws.send(json.dumps({"type": "error", "code": "wrong_seq", "message": "-"}))
                 continue
+            if self.refuse_answer.get(seq) == "before":
+                del self.refuse_answer[seq]
+                await _unavailable(ws)
+                return
             if seq in self.lose_answer:
                 self.lose_answer.discard(seq)
                 ws.transport.abort()
@@ -74,16 +88,30 @@ class FakeServer:
                 self.lose_reply.discard(seq)
                 ws.transport.abort()
                 return
+            if self.refuse_answer.get(seq) == "after":
+                del self.refuse_answer[seq]
+                await _unavailable(ws)
+                return
             await ws.send(self.replies[seq])
             if self.push_time_up_at == self.seq:  # the new item's time runs out before the candidate answers
                 self.seq += 1
                 await ws.send(_item(self.seq, "time_up") if self.seq <= ITEMS else self.current())
 
 
-async def _sit(server: FakeServer, think: str = "fixed:0", drop_at: float | None = None) -> tuple[Candidate, Recorder]:
+async def _unavailable(ws: ServerConnection) -> None:
+    """What the server does when its store cannot take a request: the error, then close code 1013."""
+    await ws.send(json.dumps({"type": "error", "code": "unavailable", "message": "-"}))
+    await ws.close(1013, "store unavailable")
+
+
+async def _sit(
+    server: FakeServer, think: str = "fixed:0", drop_at: float | None = None, store_disrupted: bool = False
+) -> tuple[Candidate, Recorder]:
     async with serve(server.handler, "127.0.0.1", 0) as ws_server:
         port = next(iter(ws_server.sockets)).getsockname()[1]
         rec = Recorder()
+        if store_disrupted:
+            rec.begin_disruption("failover", store=True)
         client = Candidate(
             "tok",
             [f"ws://127.0.0.1:{port}"],
@@ -151,3 +179,33 @@ def test_a_planned_drop_is_noticed_while_thinking_and_resumed() -> None:
     assert sorted(client.acked) == [1, 2, 3, 4]
     assert rec.drops["planned"] == 1 and not rec.errors
     assert len(client.resumes) == 1 and server.hellos == 2
+
+
+def test_unavailable_keeps_the_answer_and_resends_it_after_a_backoff() -> None:
+    # answer 2 refused before it was applied, then two hellos refused: the client backs off (0.2 s, doubling) and
+    # answers seq 2 with the same response once the store is back
+    server = FakeServer(refuse_answer={2: "before"}, refuse_hellos=2)
+    began = time.monotonic()
+    client, rec = asyncio.run(_sit(server))
+    assert client.outcome == "finished"
+    assert sorted(client.acked) == [1, 2, 3, 4]
+    assert {seq: r for seq, (_, r) in client.acked.items()} == server.applied
+    assert len(server.tried[2]) == 2 and len(set(server.tried[2])) == 1  # the pending answer, resent unchanged
+    assert server.hellos == 4 and client.unavailable == 3
+    assert rec.errors == {"unavailable": 3} and not rec.retryable  # no disruption of the store: errors
+    assert rec.drops["unavailable"] == 3
+    assert time.monotonic() - began >= 0.15 * (1 + 2 + 4)  # 0.2 s, 0.4 s, 0.8 s, each -25 % at most
+
+
+def test_unavailable_after_the_answer_was_applied_gets_the_stored_reply() -> None:
+    # the commit of answer 3 landed but was refused (its replica did not confirm): the hello presents item 4, and
+    # the resend of 3 is answered from storage, so 3 is acknowledged once and applied once
+    server = FakeServer(refuse_answer={3: "after"})
+    client, rec = asyncio.run(_sit(server, store_disrupted=True))
+    assert client.outcome == "finished"
+    assert sorted(client.acked) == [1, 2, 3, 4]
+    assert server.resends == 1 and len(rec.recovered_ms) == 1
+    assert {seq: r for seq, (_, r) in client.acked.items()} == server.applied
+    assert not rec.errors and rec.retryable == {"unavailable": 1}  # the store disrupted on purpose: retryable
+    assert rec.window_errors == {"unavailable": 1}
+    assert len(client.ack_times) == 4 and len(client.error_times) == 1

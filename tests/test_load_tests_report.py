@@ -128,3 +128,55 @@ def test_recorder_timestamps_are_relative_to_its_start() -> None:
     rec.answered(now - 0.002, now, None)
     assert rec.latency_t[0] >= 0 and rec.latency_ms[0] == pytest.approx(2.0)
     assert len(rec.lag_ms) == 0
+
+
+def test_unavailable_while_the_store_is_disrupted_is_retryable_not_an_error() -> None:
+    rec = Recorder()
+    rec.error("unavailable")  # no disruption: an error
+    rec.begin_disruption("kill -9 a server")  # not the store: still an error
+    rec.error("unavailable")
+    rec.end_disruption("settled")
+    rec.begin_disruption("kill -9 a master", store=True)
+    rec.error("unavailable")
+    rec.error("proctor:unavailable")
+    rec.error("internal")  # any other code stays an error
+    rec.end_disruption("failover settled", store=True)
+    rec.error("unavailable")
+    assert rec.errors == {"unavailable": 3, "internal": 1}
+    assert rec.retryable == {"unavailable": 1, "proctor:unavailable": 1}
+    assert rec.window_errors == {"unavailable": 2, "proctor:unavailable": 1, "internal": 1}
+
+
+@pytest.mark.parametrize(("lang", "word"), [("id", "dapat diulang"), ("en", "retryable")])
+def test_the_failover_and_the_memory_per_session_are_reported(tmp_path: Path, lang: str, word: str) -> None:
+    m = _measurements()
+    m.load.rec.retryable["unavailable"] = 7
+    m.session_memory = {
+        "mean": 60_000,
+        "max": 61_000,
+        "min": 59_000,
+        "sampled": 2,
+        "rooms": 1,
+        "parts_mean": {"session": 2000, "audit": 15000, "result": 1400, "token_index": 150, "room_share": 41450},
+    }
+    m.failover = {
+        "killed_node": "127.0.0.1:7000",
+        "rooms_on_it": 1,
+        "rooms_per_master": {"127.0.0.1:7000": 1},
+        "at_answers": 40,
+        "at_s": 3.0,
+        "failover_s": 2.5,
+        "rejoined_s": 2.8,
+        "examinees_sitting": 2,
+        "unrecovered": 0,
+        "slowest_recovery_s": 3.5,
+        "recovery_s": {"n": 2, "p50": 3.0},
+        "errors_by_code": {"unavailable": 7},
+        "retryable_unavailable": 7,
+        "problem": None,
+    }
+    report = build_report(m)
+    assert report["errors"] == 0 and report["retryable_unavailable"] == 7
+    assert report["redis_bytes_per_session"] == 60_000 and report["failover"]["failover_s"] == 2.5
+    _, text = write_report(report, tmp_path, lang)
+    assert "Failover:" in text and word in text and "58.6 KB" in text and "127.0.0.1:7000" in text

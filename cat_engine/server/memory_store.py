@@ -74,7 +74,7 @@ class MemoryStore(Store):
 
     kind = "memory"
 
-    def __init__(self, events_keep_s: int = 900) -> None:
+    def __init__(self, events_keep_s: int = 300) -> None:
         self._events_keep_ms = events_keep_s * 1000
         self._rooms: dict[str, _Room] = {}
         self._sessions: dict[str, _Session] = {}

@@ -193,7 +193,7 @@ class RedisStore(Store):
         max_connections: int = 512,
         wait_replicas: int = 0,
         wait_timeout_ms: int = 1000,
-        events_keep_s: int = 900,
+        events_keep_s: int = 300,
     ):
         self._url = url
         self._p = prefix
@@ -643,9 +643,9 @@ async def _next_message(pubsub: Any, cluster: bool) -> dict[str, Any] | None:
 def _per_node(reply: Any) -> list[Any]:
     """The per-node replies of a command sent to several Cluster nodes (a dict by node name, each reply a dict or
     text), or the one reply of a single node (a dict of fields, or text)."""
-    if isinstance(reply, dict) and reply and all(isinstance(v, dict | bytes | str) for v in reply.values()):
-        if not any(k in reply for k in ("cluster_state", "role", b"cluster_state", b"role")):
-            return list(reply.values())
+    by_node = isinstance(reply, dict) and reply and all(isinstance(v, dict | bytes | str) for v in reply.values())
+    if by_node and not any(k in reply for k in ("cluster_state", "role", b"cluster_state", b"role")):
+        return list(reply.values())
     return [reply]
 
 

@@ -77,7 +77,7 @@ class Settings:
         ``CAT_PROCTOR_BATCH_MS``: a proctor that asked for batched events gets at most one ``events`` frame this
         often (default 500 ms): one frame and one stream read for all a busy room's events in that time.
     events_keep_s : int
-        ``CAT_EVENTS_KEEP_S``: a room's events are kept this long for proctors who resume (default 900 s); a proctor
+        ``CAT_EVENTS_KEEP_S``: a room's events are kept this long for proctors who resume (default 300 s); a proctor
         always resumes with a fresh snapshot, so older events only matter to one away longer, who misses them.
     redis_wait_replicas, redis_wait_timeout_ms : int
         ``CAT_REDIS_WAIT_REPLICAS``: an answer is acknowledged only once this many Redis replicas have it
@@ -101,7 +101,7 @@ class Settings:
     hello_timeout_s: float = 10.0
     workers: int = 1
     proctor_batch_ms: int = 500
-    events_keep_s: int = 900
+    events_keep_s: int = 300
     redis_wait_replicas: int = 0
     redis_wait_timeout_ms: int = 1000
 
@@ -135,7 +135,7 @@ class Settings:
             hello_timeout_s=_number(env, "CAT_HELLO_TIMEOUT_S", 10.0, 0.1, 3600.0),
             workers=_number(env, "CAT_WORKERS", 1, 1, 256),
             proctor_batch_ms=_number(env, "CAT_PROCTOR_BATCH_MS", 500, 0, 10_000),
-            events_keep_s=_number(env, "CAT_EVENTS_KEEP_S", 900, 10, 7 * 24 * 3600),
+            events_keep_s=_number(env, "CAT_EVENTS_KEEP_S", 300, 10, 7 * 24 * 3600),
             redis_wait_replicas=_number(env, "CAT_REDIS_WAIT_REPLICAS", 0, 0, 16),
             redis_wait_timeout_ms=_number(env, "CAT_REDIS_WAIT_TIMEOUT_MS", 1000, 10, 60_000),
         )
