@@ -335,6 +335,20 @@ def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisSer
         redis.stop()
 
 
+@pytest.fixture
+def own_cluster(tmp_path: Path) -> Iterator[LocalCluster]:
+    """A Redis Cluster of the test's own (3 masters + 3 replicas, node timeout 1000 ms): its nodes may be killed."""
+    why = cluster_available()
+    if why is not None:
+        pytest.fail(f"cannot start a private Redis Cluster: {why}")
+    cluster = LocalCluster(tmp_path / "cluster", node_timeout_ms=1000)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture(scope="session")
 def private_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
     """One private Redis Cluster (3 masters + 3 replicas on free loopback ports, never 6379, node timeout 1000 ms)

@@ -38,7 +38,7 @@ from protocol_client import (
 )
 from websockets.exceptions import InvalidHandshake
 
-from load_tests.cluster import LocalCluster, cluster_available
+from load_tests.cluster import LocalCluster
 from load_tests.procs import ServerProcess
 
 ADMIN_TOKEN = "e2e-cluster-admin-" + secrets.token_hex(12)
@@ -68,20 +68,6 @@ def room_key(prefix: str, room_id: str) -> str:
 
 
 # --- processes ---------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def own_cluster(tmp_path: Path) -> Iterator[LocalCluster]:
-    """A Redis Cluster of this test's own (3 masters + 3 replicas, node timeout 1000 ms): its nodes may be killed."""
-    why = cluster_available()
-    if why is not None:
-        pytest.fail(f"cannot start a private Redis Cluster: {why}")
-    cluster = LocalCluster(tmp_path / "cluster", node_timeout_ms=1000)
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
 from ..battery import Battery, load_battery
+from . import tasks
 from .admin import admin_routes
 from .auth import new_admin_token
 from .candidate_ws import candidate_endpoint
@@ -31,7 +32,7 @@ _log = logging.getLogger("cat_engine.server")
 
 
 async def _beat(hub: Hub) -> None:
-    while True:
+    while not tasks.cancel_requested():
         with contextlib.suppress(Exception):
             await hub.store.beat(hub.process_id, hub.tx.now_ms())
         await asyncio.sleep(BEAT_INTERVAL_S)
@@ -76,9 +77,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, ann
         try:
             yield
         finally:
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
+            await tasks.stop(beat)
             await the_store.close()
 
     routes = [

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from . import decoding, frames
+from . import decoding, frames, tasks
 from .connection import Connection
 from .hub import Hub
 from .store import StoreUnavailable
@@ -42,6 +42,8 @@ class _Proctor(Connection):
             await self._stream(room_id, after, batch)
         except asyncio.CancelledError:
             raise
+        except (WebSocketDisconnect, RuntimeError):
+            return  # the console went away while an event was being sent: nothing to tell anyone
         except Exception:
             self._log.exception("proctor event stream of room %s failed", room_id)
             with contextlib.suppress(Exception):
@@ -50,7 +52,7 @@ class _Proctor(Connection):
     async def _stream(self, room_id: str, after: str, batch: bool) -> None:
         store = self.hub.store
         pause_s = self.hub.settings.proctor_batch_ms / 1000 if batch else 0.0
-        while True:
+        while not tasks.cancel_requested():
             try:
                 rows = await store.read_events(room_id, after, _BLOCK_MS)
             except StoreUnavailable:
@@ -105,9 +107,7 @@ class _Proctor(Connection):
 
     async def closing(self) -> None:
         if self.events is not None:
-            self.events.cancel()
-            with contextlib.suppress(BaseException):
-                await self.events
+            await tasks.stop(self.events)
 
 
 async def proctor_endpoint(ws: WebSocket) -> None:

@@ -78,6 +78,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from . import redis_scripts as scripts
+from . import tasks
 from .store import (
     EVENTS_PER_READ,
     CandidateRecord,
@@ -272,9 +273,7 @@ class RedisStore(Store):
 
     async def close(self) -> None:
         if self._listen_task is not None:
-            self._listen_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listen_task
+            await tasks.stop(self._listen_task)
         for client in self._node_clients.values():
             await client.aclose()
         await self._redis.aclose()
@@ -586,11 +585,11 @@ class RedisStore(Store):
     async def _listen_loop(self) -> None:
         """Hear the followed rooms' channels, forever: (un)subscribing as rooms are followed and left, and starting
         over on a fresh subscription after any failure (a lost notification is tolerated, docs/protocol.md)."""
-        while True:
+        while not tasks.cancel_requested():
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             heard: set[str] = set()
             try:
-                while True:
+                while not tasks.cancel_requested():
                     self._follow_changed.clear()
                     wanted = {self._room_key(r, "notify") for r in self._followed}
                     if wanted - heard:
