@@ -579,7 +579,8 @@ class LocalCluster:
         wait_until(self._not_ok, timeout, f"the cluster in {self.workdir}", interval=0.1)
 
     def _replicas_missing(self) -> str | None:
-        """None when every master has ``replicas_per_master`` replicas online (``INFO replication``)."""
+        """None when every master has ``replicas_per_master`` replicas online (``INFO replication``) and the
+        cluster's view lists them (``CLUSTER NODES``, which the replica lookups read; gossip may lag behind)."""
         try:
             masters = self.masters()
             for master in masters:
@@ -591,6 +592,9 @@ class LocalCluster:
                 ]
                 if len(online) < self.replicas_per_master:
                     return f"{master.addr} has {len(online)} replicas online"
+                listed = self.replicas_of(master)
+                if len(listed) < self.replicas_per_master:
+                    return f"{master.addr} has {len(listed)} replicas in CLUSTER NODES"
         except (redis.RedisError, OSError, RuntimeError, LookupError) as err:
             return repr(err)
         return None
