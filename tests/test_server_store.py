@@ -55,7 +55,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from cat_engine.server.memory_store import MemoryStore
-from cat_engine.server.redis_store import UNAVAILABLE_ERRORS, PackingConnection, RedisStore, cluster_seeds
+from cat_engine.server.redis_client import UNAVAILABLE_ERRORS, cluster_seeds
+from cat_engine.server.redis_store import RedisStore
 from cat_engine.server.store import (
     CandidateRecord,
     Commit,
@@ -1167,37 +1168,6 @@ def test_redis_unreachable_raises_store_unavailable(run: Run[Any]) -> None:
             await store.close()
 
     run(body())
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ("SET", "k", b"v"),
-        ("EVALSHA", "a" * 40, 2, "P:{R}:s:R-1", b"P:{R}:events", "12", b"x" * 9000, b"", "", 259200, -3),
-        ("XADD", "s", "*", "e", "unicode: \u00e9\u4e2d"),
-        ("CONFIG GET", "maxmemory"),  # a command name with a space: redis-py's own packer
-        (b"CLIENT SETNAME", b"x"),
-        ("SET", "k", 1.5),  # a float: redis-py's own packer
-        ("SET", "k", memoryview(b"abc")),
-    ],
-)
-def test_packing_connection_packs_like_redis_py(args: tuple[Any, ...]) -> None:
-    ours = b"".join(bytes(part) for part in PackingConnection().pack_command(*args))
-    theirs = b"".join(bytes(part) for part in aioredis.Connection().pack_command(*args))
-    assert ours == theirs
-
-
-def test_packing_connection_refuses_what_redis_py_refuses() -> None:
-    with pytest.raises(Exception) as ours:
-        PackingConnection().pack_command("SET", "k", True)
-    with pytest.raises(Exception) as theirs:
-        aioredis.Connection().pack_command("SET", "k", True)
-    assert type(ours.value) is type(theirs.value)
-
-
-def test_the_store_uses_the_packing_connection() -> None:
-    store = RedisStore("redis://127.0.0.1:1/0")
-    assert store._redis.connection_pool.connection_class is PackingConnection
 
 
 def test_redis_a_burst_larger_than_the_pool_waits_instead_of_failing(

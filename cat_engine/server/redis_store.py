@@ -1,7 +1,7 @@
 """The Redis store: live state shared by every server process, on one Redis or a Redis Cluster.
 
-``REDIS_URL`` picks the client: ``redis://host:port[/db]`` (or ``rediss://``) one Redis, ``redis+cluster://host:port
-[,host:port...]`` a Redis Cluster reached through those seed nodes (redis-py's asyncio ``RedisCluster``).
+``REDIS_URL`` picks the client (:mod:`.redis_client`): ``redis://host:port[/db]`` one Redis,
+``redis+cluster://host:port[,host:port...]`` a Redis Cluster reached through those seed nodes.
 
 Key layout (``P`` is ``CAT_KEY_PREFIX``, ``R`` a room id, ``S`` a session id ``R-n``). Every key of a room and of
 its sessions carries the hash tag ``{R}``, so one Lua script may touch them all, also on a Cluster::
@@ -42,7 +42,8 @@ must run with ``maxmemory-policy noeviction`` and AOF (docs/operations.md).
 
 Errors: whatever says the store cannot take a command now (connection lost, timeout, a Cluster failing over:
 ``CLUSTERDOWN``, ``TRYAGAIN``, ``MASTERDOWN``, a slot without a node, ``MOVED`` again and again, a replica that
-refuses writes, ``OOM``) is :class:`~.store.StoreUnavailable`, after the client's own short retries.
+refuses writes, ``OOM``: :data:`.redis_client.UNAVAILABLE_ERRORS`) is :class:`~.store.StoreUnavailable`, after the
+client's own short retries.
 
 Replication: with ``wait_replicas`` N > 0 a commit (and an audit entry) returns only once N replicas have it
 (``WAIT``, up to ``wait_timeout_ms``); when they do not confirm in time it raises StoreUnavailable, so the answer is
@@ -56,29 +57,16 @@ import contextlib
 import hashlib
 import inspect
 import logging
-import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import (
-    AskError,
-    ClusterError,
-    OutOfMemoryError,
-    ReadOnlyError,
-    RedisClusterUnreachableError,
-    SlotNotCoveredError,
-    TryAgainError,
-)
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.asyncio.cluster import RedisCluster
 
 from . import redis_scripts as scripts
 from . import tasks
+from .redis_client import UNAVAILABLE_ERRORS, cluster_ok, connect, node_client, per_node
 from .store import (
     EVENTS_PER_READ,
     CandidateRecord,
@@ -92,84 +80,12 @@ from .store import (
     room_of,
 )
 
-__all__ = ["PackingConnection", "RedisStore"]
+__all__ = ["RedisStore"]
 
 _log = logging.getLogger("cat_engine.server.redis")
 
 
 _SESSION_FIELDS = ("session_id", "employee_id", "name", "token", "state", "version", "owner")
-
-#: Errors that mean "the store cannot take this command now": the client retries, nothing is known to be written
-#: unless the version check says so later. ``AskError`` covers ``MOVED`` (its subclass) once the client's own
-#: redirections are used up, as during a resharding.
-UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
-    RedisConnectionError,
-    RedisTimeoutError,
-    OSError,
-    ClusterError,
-    TryAgainError,
-    AskError,
-    SlotNotCoveredError,
-    RedisClusterUnreachableError,
-    ReadOnlyError,
-    OutOfMemoryError,
-)
-
-_CLUSTER_URL = re.compile(r"^redis\+cluster://(?:(?P<user>[^:@/]*):(?P<password>[^@/]*)@)?(?P<nodes>[^/?#]+)/?$")
-
-
-def cluster_seeds(url: str) -> list[tuple[str, int]] | None:
-    """The seed nodes of a ``redis+cluster://host:port[,host:port...]`` URL; None for any other scheme.
-
-    Raises
-    ------
-    ValueError
-        A ``redis+cluster`` URL without a valid ``host:port`` list.
-    """
-    if not url.startswith("redis+cluster://"):
-        return None
-    match = _CLUSTER_URL.match(url)
-    seeds: list[tuple[str, int]] = []
-    for part in (match.group("nodes") if match else "").split(","):
-        host, _, port = part.strip().rpartition(":")
-        if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"REDIS_URL {url!r}: a Cluster URL is redis+cluster://host:port[,host:port...]")
-        seeds.append((host.strip("[]"), int(port)))
-    return seeds
-
-
-def _cluster_credentials(url: str) -> tuple[str | None, str | None]:
-    """``(username, password)`` of a ``redis+cluster://user:password@...`` URL (None where absent)."""
-    match = _CLUSTER_URL.match(url)
-    if match is None:
-        return None, None
-    return match.group("user") or None, match.group("password")
-
-
-class PackingConnection(aioredis.Connection):
-    """redis-py's connection with a one-pass command packer.
-
-    redis-py joins the growing buffer once per argument, which costs more than the rest of a command when it has
-    many arguments (the commit script has over twenty, a few kilobytes in all). Here each argument of the usual
-    kinds (bytes, str, int) is framed once and the whole command joined once: ``*<n>\r\n`` then ``$<len>\r\n<arg>\r\n``
-    per argument (RESP). Anything else (floats, memoryviews, a command name with a space such as ``CONFIG GET``)
-    goes to redis-py's own packer.
-    """
-
-    def pack_command(self, *args: Any) -> list[bytes]:
-        first = args[0]
-        if isinstance(first, str | bytes) and (" " in first if isinstance(first, str) else b" " in first):
-            return super().pack_command(*args)
-        parts = [b"*%d\r\n" % len(args)]
-        for arg in args:
-            if isinstance(arg, str):
-                arg = arg.encode()
-            elif isinstance(arg, int) and not isinstance(arg, bool):
-                arg = b"%d" % arg
-            elif not isinstance(arg, bytes):
-                return super().pack_command(*args)
-            parts += (b"$%d\r\n" % len(arg), arg, b"\r\n")
-        return [b"".join(parts)]
 
 
 def _hash(token: str) -> str:
@@ -202,41 +118,9 @@ class RedisStore(Store):
         self._acked_ttl = acked_ttl_s
         self._wait = (wait_replicas, wait_timeout_ms)
         self._events_keep_ms = events_keep_s * 1000
-        seeds = cluster_seeds(url)
-        self.cluster = seeds is not None
+        self._redis: Any = connect(url, max_connections)
+        self.cluster = isinstance(self._redis, RedisCluster)
         self.kind = "redis-cluster" if self.cluster else "redis"
-        # Retrying is safe for every command here: a commit that did land is refused the second time by its version
-        # check, and the session layer then finds the answer applied and returns its stored reply.
-        self._redis: Any
-        if seeds is not None:
-            username, password = _cluster_credentials(url)
-            # Retries for a Cluster: MOVED, ASK and TRYAGAIN are followed at once; a lost node or CLUSTERDOWN is
-            # retried with backoff for about two seconds (0.05 s doubling to 0.5 s, 6 times) before the command is
-            # "store unavailable" and the client resends (the page and the load test keep trying through a failover
-            # of 15-20 s, docs/operations.md).
-            self._redis = RedisCluster(
-                startup_nodes=[ClusterNode(host, port) for host, port in seeds],
-                decode_responses=False,
-                max_connections=max_connections,
-                socket_keepalive=True,
-                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 6),
-                username=username,
-                password=password,
-            )
-            # RedisCluster takes no connection class; the nodes it discovers are built from these kwargs
-            self._redis.connection_kwargs["connection_class"] = PackingConnection
-        else:
-            # One quick retry on a fresh connection: after a Redis restart every pooled connection is stale and
-            # fails once.
-            self._redis = aioredis.Redis.from_url(
-                url,
-                decode_responses=False,
-                max_connections=max_connections,
-                health_check_interval=30,
-                socket_keepalive=True,
-                retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
-                connection_class=PackingConnection,
-            )
         self._commit = self._redis.register_script(scripts.COMMIT)
         self._add = self._redis.register_script(scripts.ADD)
         self._next = self._redis.register_script(scripts.NEXT)
@@ -286,7 +170,7 @@ class RedisStore(Store):
             primaries = {"target_nodes": RedisCluster.PRIMARIES} if self.cluster else {}
             if self.cluster:
                 states = await self._redis.execute_command("CLUSTER INFO", **primaries)
-                if not all(_cluster_ok(info) for info in _per_node(states)):
+                if not all(cluster_ok(info) for info in per_node(states)):
                     return False
             else:
                 info = await self._redis.info("cluster")
@@ -297,7 +181,7 @@ class RedisStore(Store):
                     return False
             if self._wait[0] > 0:
                 replication = await self._redis.execute_command("INFO", "replication", **primaries)
-                if any(int(r.get("connected_slaves", 0)) < self._wait[0] for r in _per_node(replication)):
+                if any(int(r.get("connected_slaves", 0)) < self._wait[0] for r in per_node(replication)):
                     return False
             return bool(await self._redis.set(f"{self._p}:health", b"1", px=10_000))
         except Exception:  # whatever the reason, nothing can be written now
@@ -505,18 +389,7 @@ class RedisStore(Store):
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
         client = self._node_clients.get(node.name)
         if client is None:
-            kwargs = self._redis.get_connection_kwargs()
-            pool = aioredis.ConnectionPool(
-                connection_class=PackingConnection,
-                host=node.host,
-                port=int(node.port),
-                username=kwargs.get("username"),
-                password=kwargs.get("password"),
-                max_connections=64,
-                socket_keepalive=True,
-            )
-            client = aioredis.Redis(connection_pool=pool)
-            self._node_clients[node.name] = client
+            client = self._node_clients[node.name] = node_client(self._redis, node)
         return client
 
     # --- room events -------------------------------------------------------------------------------------------
@@ -637,21 +510,6 @@ async def _next_message(pubsub: Any, cluster: bool) -> dict[str, Any] | None:
     if cluster:
         return await pubsub.get_sharded_message(ignore_subscribe_messages=True, timeout=0.1)  # type: ignore[no-any-return]
     return await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)  # type: ignore[no-any-return]
-
-
-def _per_node(reply: Any) -> list[Any]:
-    """The per-node replies of a command sent to several Cluster nodes (a dict by node name, each reply a dict or
-    text), or the one reply of a single node (a dict of fields, or text)."""
-    by_node = isinstance(reply, dict) and reply and all(isinstance(v, dict | bytes | str) for v in reply.values())
-    if by_node and not any(k in reply for k in ("cluster_state", "role", b"cluster_state", b"role")):
-        return list(reply.values())
-    return [reply]
-
-
-def _cluster_ok(info: Any) -> bool:
-    if isinstance(info, bytes | str):
-        return "cluster_state:ok" in _text(info)
-    return isinstance(info, dict) and _text(info.get("cluster_state", b"")) == "ok"
 
 
 def _stream_rows(streams: Any) -> list[tuple[Any, Any]]:
