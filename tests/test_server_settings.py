@@ -56,6 +56,9 @@ def test_empty_values_mean_the_default() -> None:
             "CAT_HELLO_TIMEOUT_S",
             "CAT_WORKERS",
             "CAT_PROCTOR_BATCH_MS",
+            "CAT_EVENTS_KEEP_S",
+            "CAT_REDIS_WAIT_REPLICAS",
+            "CAT_REDIS_WAIT_TIMEOUT_MS",
         ),
         "",
     )
@@ -64,6 +67,7 @@ def test_empty_values_mean_the_default() -> None:
     assert s.port == 8000 and s.batteries == (DEMO,) and s.workers == 1
     assert s.max_frame_bytes == 4096 and s.flood_rate == 20.0 and s.hello_timeout_s == 10.0
     assert s.proctor_batch_ms == 500
+    assert (s.events_keep_s, s.redis_wait_replicas, s.redis_wait_timeout_ms) == (300, 0, 1000)
 
 
 @pytest.mark.parametrize(
@@ -91,6 +95,18 @@ def test_empty_values_mean_the_default() -> None:
         ("CAT_WORKERS", "4", "workers", 4),
         ("CAT_PROCTOR_BATCH_MS", "0", "proctor_batch_ms", 0),
         ("CAT_PROCTOR_BATCH_MS", "1000", "proctor_batch_ms", 1000),
+        (
+            "REDIS_URL",
+            "redis+cluster://10.0.0.1:7000,10.0.0.2:7000",
+            "redis_url",
+            "redis+cluster://10.0.0.1:7000,10.0.0.2:7000",
+        ),
+        ("CAT_EVENTS_KEEP_S", "10", "events_keep_s", 10),
+        ("CAT_EVENTS_KEEP_S", "3600", "events_keep_s", 3600),
+        ("CAT_REDIS_WAIT_REPLICAS", "1", "redis_wait_replicas", 1),
+        ("CAT_REDIS_WAIT_REPLICAS", "16", "redis_wait_replicas", 16),
+        ("CAT_REDIS_WAIT_TIMEOUT_MS", "10", "redis_wait_timeout_ms", 10),
+        ("CAT_REDIS_WAIT_TIMEOUT_MS", "60000", "redis_wait_timeout_ms", 60000),
     ],
 )
 def test_each_variable_is_parsed(name: str, raw: str, attr: str, value: Any) -> None:
@@ -166,6 +182,12 @@ def test_demo_room_off_spellings(raw: str) -> None:
         ("CAT_PROCTOR_BATCH_MS", "-1"),
         ("CAT_PROCTOR_BATCH_MS", "10001"),
         ("CAT_PROCTOR_BATCH_MS", "0.5"),
+        ("CAT_EVENTS_KEEP_S", "9"),
+        ("CAT_EVENTS_KEEP_S", "five"),
+        ("CAT_REDIS_WAIT_REPLICAS", "-1"),
+        ("CAT_REDIS_WAIT_REPLICAS", "17"),
+        ("CAT_REDIS_WAIT_TIMEOUT_MS", "9"),
+        ("CAT_REDIS_WAIT_TIMEOUT_MS", "60001"),
         ("CAT_WORKERS", "257"),
         ("CAT_WORKERS", "two"),
         ("CAT_LANG", "fr"),
