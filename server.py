@@ -3,13 +3,20 @@
 Without ``REDIS_URL`` it runs the embedded in-memory store in one process with a demo room and prints where to
 point a browser and the tokens. With ``REDIS_URL`` all state lives in Redis; ``CAT_WORKERS`` processes (or
 ``uvicorn server:app --workers N``, or several hosts) share it.
+
+uvicorn's limits come from the settings (:func:`uvicorn_options`), the same in every worker and each per process.
+What they do and do not bound was measured (docs/operations.md, "Behind a reverse proxy"): uvicorn has no timeout for
+a request head and ``timeout_keep_alive`` only runs between requests; ``CAT_MAX_HEADER_BYTES`` bounds a head because
+the h11 parser is used (httptools reads heads of any size). A reverse proxy in front closes slow heads.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
-from typing import TYPE_CHECKING, TypedDict
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypedDict
 
 # A server process computes one examinee's step at a time on arrays of a few hundred numbers: BLAS threads would
 # only spin beside it (about 2 % of a process's CPU measured) and crowd the other worker processes. Set before numpy
@@ -43,7 +50,9 @@ class UvicornOptions(TypedDict):
 
 UVICORN_OPTIONS: UvicornOptions = {
     "loop": "uvloop",
-    "http": "httptools",
+    # h11, not httptools: only h11 bounds a request head (h11_max_incomplete_event_size); the parser runs once per
+    # connection (the WebSocket handshake), never per answer
+    "http": "h11",
     "ws": "websockets-sansio",
     "ws_per_message_deflate": False,  # small JSON frames: compression costs CPU and latency for nothing
     "ws_ping_interval": 20.0,
@@ -58,6 +67,54 @@ def ws_max_size(settings: Settings) -> int:
     return max(4 * settings.max_frame_bytes, 16 * 1024)
 
 
+def forwarded_allow_ips(env: Mapping[str, str]) -> list[str]:
+    """``CAT_FORWARDED_ALLOW_IPS``: the proxies whose ``X-Forwarded-For``/``X-Forwarded-Proto`` are believed.
+
+    Comma-separated addresses or networks (``10.0.0.5``, ``10.0.0.0/24``, ``::1``) or ``*`` (any peer: only when
+    nothing but the proxy can reach the port). Unset or empty: none, so a client's address is its TCP peer's and a
+    header cannot forge it (uvicorn's own default believes 127.0.0.1, and its ``FORWARDED_ALLOW_IPS`` is not read).
+    Raises ValueError naming the variable for anything else.
+    """
+    raw = env.get("CAT_FORWARDED_ALLOW_IPS", "")
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    for item in items:
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"CAT_FORWARDED_ALLOW_IPS must be comma-separated IP addresses or networks, or *; got {item!r}"
+            ) from None
+    return items
+
+
+def uvicorn_options(settings: Settings, env: Mapping[str, str]) -> dict[str, Any]:
+    """The keyword arguments of ``uvicorn.run`` for ``settings`` (every one a ``uvicorn.Config`` parameter).
+
+    ``limit_concurrency`` (``CAT_LIMIT_CONCURRENCY``) counts a process's open connections, WebSockets included, and
+    its tasks: beyond it uvicorn answers HTTP requests 503, but it refuses no WebSocket upgrade.
+    ``timeout_keep_alive`` (``CAT_KEEP_ALIVE_S``) closes a connection idle after a response, never one that has not
+    finished its first request. ``h11_max_incomplete_event_size`` (``CAT_MAX_HEADER_BYTES``) bounds a request head
+    (the h11 parser set here: httptools would read heads of any size).
+    """
+    trusted = forwarded_allow_ips(env)
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers,
+        # the app answers frames over CAT_MAX_FRAME_BYTES with `too_large`; the WebSocket layer closes (1009)
+        # only on frames so large that reading them whole would already be a cost
+        "ws_max_size": ws_max_size(settings),
+        "limit_concurrency": settings.limit_concurrency,
+        "timeout_keep_alive": settings.keep_alive_s,
+        "h11_max_incomplete_event_size": settings.max_incomplete_event_bytes,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+        **UVICORN_OPTIONS,
+    }
+
+
 def _app() -> Starlette:
     return create_app(announce=os.environ.get("CAT_ANNOUNCE") == "1")
 
@@ -65,6 +122,7 @@ def _app() -> Starlette:
 def main() -> int:
     try:
         settings = Settings.from_env()
+        options = uvicorn_options(settings, os.environ)
     except ValueError as exc:
         print(f"server.py: {exc}", file=sys.stderr)
         return 2
@@ -81,17 +139,7 @@ def main() -> int:
         os.environ["CAT_DEMO_ROOM"] = "0"
         base = f"http://{settings.host}:{settings.port}"
         print(demo_banner(base, os.environ["CAT_ADMIN_TOKEN"], None, settings.lang), flush=True)
-    uvicorn.run(
-        "server:_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        # the app answers frames over CAT_MAX_FRAME_BYTES with `too_large`; the WebSocket layer closes (1009)
-        # only on frames so large that reading them whole would already be a cost
-        ws_max_size=ws_max_size(settings),
-        **UVICORN_OPTIONS,
-    )
+    uvicorn.run("server:_app", factory=True, **options)
     return 0
 
 

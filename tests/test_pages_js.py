@@ -66,7 +66,14 @@ def srv(tmp_path_factory: pytest.TempPathFactory, app_server: Callable[..., AppS
     first = subtest_dict("s1", max_items=4, min_items=4, se_target=None, time_limit_s=600)
     second = subtest_dict("s2", max_items=3, min_items=3, se_target=0.3, time_limit_s=None)
     path = write_battery(tmp_path_factory.mktemp("battery"), battery_dict([first, second], id="replay"))
-    settings = Settings(admin_token=ADMIN_TOKEN, demo_room=False, batteries=(path,), proctor_batch_ms=BATCH_MS)
+    # five consoles of one room at a time here (one drops and comes back): above the default of four per token
+    settings = Settings(
+        admin_token=ADMIN_TOKEN,
+        demo_room=False,
+        batteries=(path,),
+        proctor_batch_ms=BATCH_MS,
+        max_proctor_connections=8,
+    )
     yield app_server(settings)
 
 

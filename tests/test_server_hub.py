@@ -1,4 +1,4 @@
-"""The per-process hub: flood limit and delivery of store notifications to local connections."""
+"""The per-process hub: delivery of store notifications to local connections (its limits: test_server_limits.py)."""
 
 from __future__ import annotations
 
@@ -6,24 +6,11 @@ import asyncio
 from pathlib import Path
 
 from cat_engine.battery import load_battery
-from cat_engine.server.hub import Hub, TokenBucket
+from cat_engine.server.hub import Hub
 from cat_engine.server.memory_store import MemoryStore
 from cat_engine.server.settings import Settings
 
 DEMO = Path(__file__).resolve().parents[1] / "item_pools" / "cact_demo.toml"
-
-
-def test_bucket_allows_a_burst_then_the_rate() -> None:
-    bucket = TokenBucket(burst=3, rate=2.0, now=0.0)
-    assert [bucket.take(0.0) for _ in range(4)] == [True, True, True, False]
-    assert not bucket.take(0.4)  # 0.8 token refilled: not yet a whole one
-    assert bucket.take(0.5)  # 1.0 token
-    assert not bucket.take(0.5)
-
-
-def test_bucket_never_holds_more_than_the_burst() -> None:
-    bucket = TokenBucket(burst=2, rate=100.0, now=0.0)
-    assert [bucket.take(1000.0) for _ in range(3)] == [True, True, False]
 
 
 def test_notifications_reach_only_the_sessions_local_connections() -> None:
@@ -43,5 +30,23 @@ def test_notifications_reach_only_the_sessions_local_connections() -> None:
         await store.notify("R-0001", b'{"kind":"resumed"}')
         assert mine.empty()
         assert hub.live_sessions == 1
+
+    asyncio.run(body())
+
+
+def test_tell_others_reaches_the_sessions_other_local_connections_at_once() -> None:
+    async def body() -> None:
+        battery = load_battery(DEMO)
+        hub = Hub(Settings(demo_room=False), MemoryStore(), {battery.id: battery}, "admin")
+        me: asyncio.Queue[object] = asyncio.Queue()
+        older: asyncio.Queue[object] = asyncio.Queue()
+        elsewhere: asyncio.Queue[object] = asyncio.Queue()
+        hub.attach("R-0001", me)
+        hub.attach("R-0001", older)
+        hub.attach("R-0002", elsewhere)
+        hub.tell_others("R-0001", me, b'{"kind":"hello"}')
+        assert older.get_nowait() == ("notify", b'{"kind":"hello"}')
+        assert me.empty() and elsewhere.empty()
+        hub.tell_others("R-0003", me, b"{}")  # no connection of that session: nothing happens
 
     asyncio.run(body())

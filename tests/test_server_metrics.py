@@ -10,7 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cat_engine.server.hub import Hub
+from cat_engine.server.memory_store import MemoryStore
 from cat_engine.server.metrics import Metrics
+from cat_engine.server.settings import Settings
 
 _NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 _LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
@@ -127,6 +130,19 @@ def test_errors_by_code() -> None:
     assert {lab["code"]: v for _, lab, v in samples} == {"bad_message": 3, "wrong_seq": 1, "flood": 1, "time_up": 1}
     assert all(set(lab) == {"code"} for _, lab, _ in samples)
     assert len(samples) == 4  # one sample per code
+
+
+def test_noise_held_back_by_the_store_is_counted_by_kind() -> None:
+    m = Metrics()
+    assert value(parse(m.render(0)), "cat_suppressed_total", kind="audit") == 0
+    store = MemoryStore(noise_per_minute=10)
+    hub = Hub(Settings(demo_room=False), store, {}, "admin", m)
+    store.suppressed["audit"] += 4  # what the store holds back is what the process's metrics show
+    store.suppressed["events"] += 2
+    families = parse(hub.metrics.render(0))
+    assert families["cat_suppressed_total"].type == "counter"
+    assert value(families, "cat_suppressed_total", kind="audit") == 4
+    assert value(families, "cat_suppressed_total", kind="events") == 2
 
 
 LATENCIES = [0.0, 0.0004, 0.001, 0.0011, 0.003, 0.02, 0.02, 0.3, 0.9, 1.0, 2.5, 2.6, 30.0]

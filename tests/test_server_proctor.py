@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import orjson
@@ -17,9 +18,14 @@ from server_world import (
     run,
 )
 
+from cat_engine import session as core
 from cat_engine.battery import Battery
-from cat_engine.server import rooms
+from cat_engine.server import frames, rooms
+from cat_engine.server import proctor as proctor_module
+from cat_engine.server.decoding import ProctorDetail
+from cat_engine.server.redis_store import RedisStore
 from cat_engine.session import Phase
+from load_tests.procs import RedisServer
 
 
 @pytest.fixture(scope="module")
@@ -190,5 +196,78 @@ def test_every_change_ends_with_the_sessions_summary_after_it(battery: Battery) 
         snapshot, _ = await w.process.proctors.snapshot(w.room_id)
         rows = {s["session_id"]: s for s in frame(snapshot)["sessions"]}
         assert rows[w.sid(1)]["allowed"] == [] and rows[w.sid()]["connected"] is False
+
+    run(go)
+
+
+# --- detail: computed once per stored version ------------------------------------------------------------------
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def test_a_detail_is_computed_once_per_version_and_equals_a_cold_one(
+    battery: Battery, store_kind: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trajectory = core.trajectory  # the real one, for the cold frames
+    computed: list[int] = []
+
+    def counted(b: Battery, s: core.SessionState) -> list[list[tuple[float, float]]]:
+        computed.append(s.seq)
+        return trajectory(b, s)
+
+    monkeypatch.setattr(core, "trajectory", counted)  # the module proctor.py calls it in
+    ids: list[str | int | None] = [None, "d1", 7, -3, 'kutip "x" \u00e9\u4e2d', ""]
+
+    async def go() -> None:
+        store = None
+        if store_kind == "redis":
+            redis: RedisServer = request.getfixturevalue("private_redis")
+            store = RedisStore(redis.url, f"t-detail-{secrets.token_hex(4)}")
+        try:
+            w = await make_world(battery, n=2, store=store)
+            proctors = w.process.proctors
+
+            async def cold(n: int, request_id: str | int | None) -> bytes:
+                state = await w.state(n)
+                return frames.detail_frame(battery, state, request_id, w.sid(n), trajectory(battery, state))
+
+            async def check(n: int) -> list[bytes]:
+                got = [await proctors.detail(w.room_id, ProctorDetail(w.sid(n), rid)) for rid in ids]
+                assert got == [await cold(n, rid) for rid in ids]  # byte for byte, whatever the request id
+                return got
+
+            await check(0)  # not started: no subtests
+            await w.process.candidates.hello(w.token(), "p1/c1")
+            await w.process.candidates.hello(w.token(1), "p1/c2")
+            for _ in range(2):
+                w.advance(2)
+                await w.process.candidates.answer(w.sid(), "p1/c1", (await w.state()).seq, 1)
+            computed.clear()
+            first = await check(0)
+            assert len(computed) == 1  # six requests, one computation
+            w.advance(2)
+            await w.process.candidates.answer(w.sid(), "p1/c1", (await w.state()).seq, 0)
+            second = await check(0)  # a new version: computed again, and different
+            assert len(computed) == 2 and second != first
+            assert len(frame(second[1])["subtests"][0]["points"]) == 3
+            await finish_battery(w, "p1/c2", 1)
+            await check(1)
+            await check(0)
+            assert len(computed) == 3  # session 1 once; session 0 unchanged since
+            # at most _DETAILS_KEPT sessions are kept: the least recently asked is computed again
+            monkeypatch.setattr(proctor_module, "_DETAILS_KEPT", 1)
+            w.advance(2)
+            await w.process.candidates.answer(w.sid(), "p1/c1", (await w.state()).seq, 0)
+            await check(0)  # a new version: computed, and session 1's frame dropped
+            assert len(computed) == 4 and len(proctors._details) == 1
+            await check(1)
+            await check(0)
+            assert len(computed) == 6 and len(proctors._details) == 1
+        finally:
+            if store is not None:
+                await store.close()
 
     run(go)

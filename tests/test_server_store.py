@@ -66,6 +66,7 @@ from cat_engine.server.store import (
     StoreUnavailable,
     committed,
     room_of,
+    token_digest,
 )
 from cat_engine.server.wire_errors import Refusal
 from load_tests.cluster import LocalCluster
@@ -185,7 +186,13 @@ def new_room(name: str = "Room") -> RoomRecord:
 
 
 def cand(room_id: str, n: int, employee_id: str | None = None) -> CandidateRecord:
-    return CandidateRecord(f"{room_id}-{n}", employee_id or f"E{n:03d}", f"Candidate {n}", f"tok-{room_id}-{n}")
+    session_id = f"{room_id}-{n}"
+    return CandidateRecord(session_id, employee_id or f"E{n:03d}", f"Candidate {n}", token_digest(f"tok-{session_id}"))
+
+
+def tok(c: CandidateRecord) -> str:
+    """The token of a candidate made by :func:`cand` (the store keeps only its digest)."""
+    return f"tok-{c.session_id}"
 
 
 def row(c: CandidateRecord) -> tuple[CandidateRecord, bytes]:
@@ -298,7 +305,7 @@ def test_add_candidates_and_load(store: Store, run: Run[Any]) -> None:
         room, cands = await room_with(store, 3)
         assert await store.room_candidates(room.room_id) == cands
         for c in cands:
-            assert await store.session_for_token(c.token) == c.session_id
+            assert await store.session_for_token(tok(c)) == c.session_id
             assert room_of(c.session_id) == room.room_id
             rec = await store.load(c.session_id)
             assert rec == SessionRecord(c, f"state0:{c.session_id}".encode(), 1, "")
@@ -336,7 +343,7 @@ def test_add_candidates_all_or_none(store: Store, run: Run[Any], clash: str) -> 
         # nothing of the batch was stored: no session, no token, no roster entry
         for c in batch:
             assert await store.load(c.session_id) is None
-            assert await store.session_for_token(c.token) is None
+            assert await store.session_for_token(tok(c)) is None
         assert await store.load_room(room.room_id) == before
         assert await store.room_candidates(room.room_id) == existing
         # the employee ids that were not the clash are still free
@@ -344,7 +351,7 @@ def test_add_candidates_all_or_none(store: Store, run: Run[Any], clash: str) -> 
             await store.add_candidates(room.room_id, [row(batch[0])])
         else:
             await store.add_candidates(room.room_id, [row(batch[0]), row(batch[2])])
-        assert await store.session_for_token(batch[0].token) == batch[0].session_id
+        assert await store.session_for_token(tok(batch[0])) == batch[0].session_id
 
     run(body())
 
@@ -356,7 +363,7 @@ def test_same_employee_in_two_rooms(store: Store, run: Run[Any]) -> None:
         await store.create_room(room2, "p-other")
         c = cand(room2.room_id, 1, first[0].employee_id)
         await store.add_candidates(room2.room_id, [row(c)])
-        assert await store.session_for_token(c.token) == c.session_id
+        assert await store.session_for_token(tok(c)) == c.session_id
 
     run(body())
 
@@ -385,10 +392,10 @@ def test_add_candidates_idempotent(store: Store, run: Run[Any]) -> None:
             assert got == b"reply-1"
         for c in retry + other:
             assert await store.load(c.session_id) is None
-            assert await store.session_for_token(c.token) is None
+            assert await store.session_for_token(tok(c)) is None
         assert await store.room_candidates(room.room_id) == first
         for c in first:
-            assert await store.session_for_token(c.token) == c.session_id
+            assert await store.session_for_token(tok(c)) == c.session_id
         # another key registers normally, and keeps its own reply
         second = await batch("C1")
         assert await store.add_candidates(room.room_id, [row(c) for c in second], ("key-2", b"reply-2")) is None
@@ -396,7 +403,7 @@ def test_add_candidates_idempotent(store: Store, run: Run[Any]) -> None:
             b"reply-2"
         )
         assert await store.room_candidates(room.room_id) == first + second
-        assert await store.session_for_token(second[0].token) == second[0].session_id
+        assert await store.session_for_token(tok(second[0])) == second[0].session_id
         # a new key is no way around duplicate_employee; a refused registration does not keep its key
         clash = await batch("D1", "A1")
         with pytest.raises(Refusal) as info:
@@ -937,7 +944,7 @@ def test_redis_writes_that_fail_half_way_lead_nowhere(
     monkeypatch.setattr(store, "_add", lost)  # the registration script never runs
     with pytest.raises(StoreUnavailable):
         run(store.add_candidates(room.room_id, [row(c)]))
-    assert raw.get(f"{p}:token:{sha(c.token)}") == c.session_id.encode()  # written first ...
+    assert raw.get(f"{p}:token:{sha(tok(c))}") == c.session_id.encode()  # written first ...
     assert run(store.load(c.session_id)) is None  # ... it leads to no session
     assert run(store.room_candidates(room.room_id)) == existing
     assert raw.hget(f"{p}:{{{room.room_id}}}:employees", "H1") is None
@@ -964,7 +971,7 @@ def test_redis_refused_registration_leaves_no_token_index(
         return {k.decode() for k in raw.scan_iter(match=f"{p}:token:*", count=1000)}
 
     room, (first,) = run(room_with(store, 1))
-    assert token_keys() == {f"{p}:token:{sha(first.token)}"}
+    assert token_keys() == {f"{p}:token:{sha(tok(first))}"}
 
     async def numbers(n: int) -> list[int]:
         return list(await store.next_session_numbers(room.room_id, n))
@@ -976,17 +983,17 @@ def test_redis_refused_registration_leaves_no_token_index(
                 room.room_id, [row(cand(room.room_id, a, "N1")), row(cand(room.room_id, b, first.employee_id))]
             )
         )
-    assert token_keys() == {f"{p}:token:{sha(first.token)}"}
+    assert token_keys() == {f"{p}:token:{sha(tok(first))}"}
 
     (n,) = run(numbers(1))
     kept = cand(room.room_id, n, "K1")
     assert run(store.add_candidates(room.room_id, [row(kept)], ("key", b"reply"))) is None
-    registered = {f"{p}:token:{sha(first.token)}", f"{p}:token:{sha(kept.token)}"}
+    registered = {f"{p}:token:{sha(tok(first))}", f"{p}:token:{sha(tok(kept))}"}
     assert token_keys() == registered
     (n,) = run(numbers(1))
     assert run(store.add_candidates(room.room_id, [row(cand(room.room_id, n, "K2"))], ("key", b"x"))) == b"reply"
     assert token_keys() == registered
-    assert run(store.session_for_token(kept.token)) == kept.session_id
+    assert run(store.session_for_token(tok(kept))) == kept.session_id
 
 
 def test_redis_commit_after_persist_keeps_it(any_redis_store: RedisStore, any_raw: Raw, run: Run[Any]) -> None:
@@ -1016,7 +1023,7 @@ def test_redis_two_processes_share_a_prefix(any_redis_store: RedisStore, redis_u
             assert await second.get_room(room.room_id) == room
             assert await second.list_rooms() == [room]
             assert await second.room_for_proctor_token(f"ptok-{room.room_id}") == room.room_id
-            assert await second.session_for_token(c.token) == c.session_id
+            assert await second.session_for_token(tok(c)) == c.session_id
             # numbers come from one counter
             a = await first.next_session_numbers(room.room_id, 2)
             b = await second.next_session_numbers(room.room_id, 2)
@@ -1145,7 +1152,7 @@ def test_redis_unreachable_raises_store_unavailable(run: Run[Any]) -> None:
                 lambda: store.room_for_proctor_token("p"),
                 lambda: store.next_session_numbers(room.room_id, 1),
                 lambda: store.add_candidates(room.room_id, [row(c)]),
-                lambda: store.session_for_token(c.token),
+                lambda: store.session_for_token(tok(c)),
                 lambda: store.room_candidates(room.room_id),
                 lambda: store.load(c.session_id),
                 lambda: store.load_room(room.room_id),

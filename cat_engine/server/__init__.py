@@ -11,11 +11,14 @@ Modules, one job each:
   interface, its rules, and its twins.
 * :mod:`.transaction` - the loop every change goes through: load, pure core step, atomic commit, remember.
 * :mod:`.candidate`, :mod:`.proctor` - the candidate's and the proctor's use cases, as steps of that loop.
-* :mod:`.audit` - what the audit log records; :mod:`.results` - results, result rows and CSV for the HR system.
-* :mod:`.rooms` - rooms and rosters.
+* :mod:`.audit` - what the audit log records; :mod:`.results` - results and result rows for the HR system;
+  :mod:`.spreadsheet` - spreadsheet-safe CSV and XLSX.
+* :mod:`.rooms` - rooms and rosters (strict names and ids); :mod:`.tokens` - replacing lost tokens;
+  :mod:`.sealed` - replies kept encrypted with the client's idempotency key.
 * :mod:`.connection`, :mod:`.candidate_ws`, :mod:`.proctor_ws` - the WebSocket endpoints (the I/O pumps).
-* :mod:`.hub` - what one process shares between its connections; :mod:`.admin` - the admin HTTP API;
-  :mod:`.auth` - tokens; :mod:`.metrics` - Prometheus metrics; :mod:`.pages` - the browser pages.
+* :mod:`.hub` - what one process shares between its connections; :mod:`.limits` - limits per client address and
+  per token; :mod:`.admin` - the admin HTTP API; :mod:`.auth` - tokens and ids; :mod:`.metrics` - Prometheus
+  metrics; :mod:`.pages` - the browser pages; :mod:`.headers` - headers on every HTTP response.
 * :mod:`.app` - the Starlette app factory with its lifespan; :mod:`.demo` - the embedded demo room.
 
 How one answer flows: :mod:`.connection` reads the frame off the socket (flood limit) and hands it to

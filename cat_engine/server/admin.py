@@ -19,12 +19,14 @@ from starlette.routing import Route
 
 from .. import codec
 from ..view import session_view
-from .auth import bearer_matches, bearer_token
+from .auth import bearer_matches, bearer_token, is_room_id, is_session_id
 from .frames import session_summary
 from .hub import Hub
-from .results import result_rows, rows_to_csv
+from .results import result_rows, rows_to_csv, rows_to_xlsx
 from .rooms import create_room, parse_roster_csv, register
+from .spreadsheet import XLSX_MEDIA_TYPE, export_request, to_xlsx
 from .store import RoomRecord, SessionRecord, StoreUnavailable, room_of
+from .tokens import reissue_candidate_tokens, reissue_proctor_token
 from .wire_errors import Refusal
 
 __all__ = ["admin_routes"]
@@ -53,17 +55,28 @@ def _admin(handler: Handler, *, room_proctor_reads: bool = False) -> Callable[[R
 
     With ``room_proctor_reads`` the proctor token of the room the path names is accepted too (read-only endpoints a
     proctor console uses: a room's results).
+
+    Once the caller is allowed, a ``{room_id}`` or ``{session_id}`` of the path that is not of the form of an id
+    (:func:`.auth.is_room_id`, :func:`.auth.is_session_id`) is ``not_found`` before the handler runs: no crafted id
+    names a store key.
     """
 
     async def endpoint(request: Request) -> Response:
         hub: Hub = request.app.state.hub
         header = request.headers.get("authorization")
+        params = request.path_params
         try:
             if not bearer_matches(header, hub.admin_token) and not (
-                room_proctor_reads and await _is_room_proctor(hub, header, request.path_params["room_id"])
+                room_proctor_reads
+                and is_room_id(params["room_id"])
+                and await _is_room_proctor(hub, header, params["room_id"])
             ):
                 who = "an admin or the room's proctor" if room_proctor_reads else "an admin"
                 return _error(hub, Refusal("unauthorized", f"{who} bearer token is required"))
+            if "room_id" in params and not is_room_id(params["room_id"]):
+                raise Refusal("not_found", f"no room {params['room_id'][:40]!a}")
+            if "session_id" in params and not is_session_id(params["session_id"]):
+                raise Refusal("not_found", f"no session {params['session_id'][:40]!a}")
             return await handler(request, hub)
         except Refusal as refusal:
             return _error(hub, refusal)
@@ -117,6 +130,8 @@ async def _drain(stream: AsyncIterator[bytes]) -> None:
 
 
 async def _room(hub: Hub, room_id: str) -> RoomRecord:
+    if not is_room_id(room_id):
+        raise Refusal("not_found", f"no room {room_id[:40]!a}")
     room = await hub.store.get_room(room_id)
     if room is None:
         raise Refusal("not_found", f"no room {room_id!r}")
@@ -156,11 +171,13 @@ async def post_candidates(request: Request, hub: Hub) -> Response:
     await _room(hub, room_id)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind in ("text/csv", "application/csv"):
+        body = await _body(request)
         try:
-            text = (await _body(request)).decode("utf-8-sig")
+            text = body.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise Refusal("bad_request", f"CSV roster: {exc}") from None
-        rows: Any = parse_roster_csv(text)
+            line = body[: exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
+            raise Refusal("bad_request", f"CSV roster: line {line}: not UTF-8 ({exc.reason})") from None
+        rows: Any = parse_roster_csv(text)  # checked rows (bad_request naming the line and field)
     elif kind in ("application/json", ""):
         data = await _body_json(request)
         rows = data.get("candidates") if isinstance(data, dict) else None
@@ -176,13 +193,9 @@ async def get_candidates(request: Request, hub: Hub) -> Response:
     room_id = request.path_params["room_id"]
     await _room(hub, room_id)
     cands = await hub.store.room_candidates(room_id)
+    # no token: the store keeps only digests (a lost token is replaced: POST /api/rooms/{room_id}/tokens)
     return _json(
-        {
-            "candidates": [
-                {"employee_id": c.employee_id, "name": c.name, "session_id": c.session_id, "token": c.token}
-                for c in cands
-            ]
-        }
+        {"candidates": [{"employee_id": c.employee_id, "name": c.name, "session_id": c.session_id} for c in cands]}
     )
 
 
@@ -193,7 +206,9 @@ async def get_room(request: Request, hub: Hub) -> Response:
 
 
 async def _session_record(hub: Hub, session_id: str) -> SessionRecord:
-    if "-" not in session_id or await hub.store.get_room(room_of(session_id)) is None:
+    if not is_session_id(session_id):
+        raise Refusal("not_found", f"no session {session_id[:40]!a}")
+    if await hub.store.get_room(room_of(session_id)) is None:
         raise Refusal("not_found", f"no session {session_id!r}")
     rec = await hub.store.load(session_id)
     if rec is None:
@@ -208,7 +223,8 @@ async def get_session(request: Request, hub: Hub) -> Response:
     view = session_view(battery, codec.decode(battery, rec.state), hub.tx.now_ms())
     raw = await hub.store.result(session_id)
     profile = None if raw is None else orjson.loads(raw)["profile"]
-    return _json({"session": session_summary(rec.candidate, view), "profile": profile})
+    suppressed = {"audit": rec.suppressed[0], "events": rec.suppressed[1]}
+    return _json({"session": session_summary(rec.candidate, view), "profile": profile, "suppressed": suppressed})
 
 
 async def get_audit(request: Request, hub: Hub) -> Response:
@@ -229,19 +245,53 @@ async def get_results(request: Request, hub: Hub) -> Response:
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": f'attachment; filename="results-{room_id}.csv"'},
         )
+    if fmt == "xlsx":
+        return _xlsx(await asyncio.to_thread(rows_to_xlsx, rows), f"results-{room_id}.xlsx")
     if fmt != "json":
-        raise Refusal("bad_request", "format must be json or csv")
+        raise Refusal("bad_request", "format must be json, csv or xlsx")
     return _json({"results": rows})
 
 
-async def ack_results(request: Request, hub: Hub) -> Response:
+def _xlsx(body: bytes, filename: str) -> Response:
+    headers = {"content-disposition": f'attachment; filename="{filename}"'}
+    return Response(body, media_type=XLSX_MEDIA_TYPE, headers=headers)
+
+
+async def post_export_xlsx(request: Request, hub: Hub) -> Response:
+    """A table the admin page holds (the tokens, which the server keeps only as hashes) as an XLSX file."""
+    req = export_request(await _body_json(request))
+    return _xlsx(await asyncio.to_thread(to_xlsx, req.columns, req.rows, req.title), req.filename)
+
+
+async def _room_session_ids(request: Request, hub: Hub) -> tuple[str, list[str]]:
+    """The path's room (``not_found`` when none) and the body's ``{"session_ids": [...]}``; a malformed id is
+    ``not_found`` before anything is done."""
     room_id = request.path_params["room_id"]
     await _room(hub, room_id)
     data = await _body_json(request)
     ids = data.get("session_ids") if isinstance(data, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise Refusal("bad_request", 'expected {"session_ids": [string, ...]}')
+    malformed = next((i for i in ids if not is_session_id(i)), None)
+    if malformed is not None:
+        raise Refusal("not_found", f"no session {malformed[:40]!a}")
+    return room_id, ids
+
+
+async def ack_results(request: Request, hub: Hub) -> Response:
+    room_id, ids = await _room_session_ids(request, hub)
     return _json({"acknowledged": await hub.store.ack_results(room_id, ids)})
+
+
+async def post_tokens(request: Request, hub: Hub) -> Response:
+    """New tokens for sessions of the room (lost slips): the old ones lead nowhere from now on."""
+    room_id, ids = await _room_session_ids(request, hub)
+    return _json({"candidates": await reissue_candidate_tokens(hub.tx, room_id, ids)})
+
+
+async def post_proctor_token(request: Request, hub: Hub) -> Response:
+    """A new proctor token for the room: the old one leads nowhere from now on."""
+    return _json(await reissue_proctor_token(hub.tx, request.path_params["room_id"]))
 
 
 async def healthz(request: Request) -> Response:
@@ -251,7 +301,12 @@ async def healthz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
+    """The Prometheus text, for the admin token or ``CAT_METRICS_TOKEN`` (a scraper need not hold the admin's)."""
     hub: Hub = request.app.state.hub
+    header = request.headers.get("authorization")
+    scrape_token = hub.settings.metrics_token
+    if not bearer_matches(header, hub.admin_token) and not (scrape_token and bearer_matches(header, scrape_token)):
+        return _error(hub, Refusal("unauthorized", "the admin or metrics bearer token is required"))
     return PlainTextResponse(hub.metrics.render(hub.live_sessions), media_type="text/plain; version=0.0.4")
 
 
@@ -265,6 +320,9 @@ def admin_routes() -> list[Route]:
         Route("/api/rooms/{room_id}/candidates", _admin(get_candidates), methods=["GET"]),
         Route("/api/rooms/{room_id}/results", _admin(get_results, room_proctor_reads=True), methods=["GET"]),
         Route("/api/rooms/{room_id}/results/ack", _admin(ack_results), methods=["POST"]),
+        Route("/api/rooms/{room_id}/tokens", _admin(post_tokens), methods=["POST"]),
+        Route("/api/rooms/{room_id}/proctor-token", _admin(post_proctor_token), methods=["POST"]),
+        Route("/api/export.xlsx", _admin(post_export_xlsx), methods=["POST"]),
         Route("/api/sessions/{session_id}", _admin(get_session), methods=["GET"]),
         Route("/api/sessions/{session_id}/audit", _admin(get_audit), methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),

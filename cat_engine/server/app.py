@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
+from starlette.types import ASGIApp
 
 from ..battery import Battery, load_battery
 from . import tasks
@@ -18,6 +19,7 @@ from .admin import admin_routes
 from .auth import new_admin_token
 from .candidate_ws import candidate_endpoint
 from .demo import create_demo_room, demo_banner
+from .headers import HttpHeaders
 from .hub import Hub
 from .memory_store import MemoryStore
 from .pages import page_routes
@@ -29,6 +31,14 @@ from .store import BEAT_INTERVAL_S, Store
 __all__ = ["create_app"]
 
 _log = logging.getLogger("cat_engine.server")
+
+
+class _App(Starlette):
+    """Starlette with :class:`~.headers.HttpHeaders` outside everything: ``middleware=`` would put it inside
+    Starlette's ServerErrorMiddleware, and a 500 would go out without the headers."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return HttpHeaders(super().build_middleware_stack())
 
 
 async def _beat(hub: Hub) -> None:
@@ -60,9 +70,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None, ann
                 wait_replicas=settings.redis_wait_replicas,
                 wait_timeout_ms=settings.redis_wait_timeout_ms,
                 events_keep_s=settings.events_keep_s,
+                noise_per_minute=settings.noise_per_minute,
             )
             if settings.redis_url
-            else MemoryStore(settings.events_keep_s)
+            else MemoryStore(settings.events_keep_s, settings.noise_per_minute)
         )
         await the_store.start()
         hub = Hub(settings, the_store, batteries, admin_token)
@@ -86,4 +97,4 @@ def create_app(settings: Settings | None = None, store: Store | None = None, ann
         WebSocketRoute("/ws/proctor", proctor_endpoint),
         *admin_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return _App(routes=routes, lifespan=lifespan)

@@ -3,18 +3,26 @@
 * Candidate tokens are typed by people: 12 symbols from an alphabet without look-alikes (0/O, 1/I/L), about 59
   bits, shown as ``ABCD-EFGH-JKMN``; case, spaces and dashes do not matter when typed.
 * Proctor and admin tokens are long URL-safe secrets (128 bits and more).
-* Room ids are 6 symbols of the same alphabet (no ``-``, so a session id ``ROOM-0001`` splits back).
+* Room ids are 6 symbols of the same alphabet (no ``-``, so a session id ``R7K2QX-0001`` splits back); a session
+  id is ``<room id>-<n>``, ``n`` the session's number in its room, at least 4 ASCII digits (``{n:04d}``).
+  :func:`is_room_id` and :func:`is_session_id` check that form (at most 12 digits, far beyond any room) wherever an
+  id comes in, before it names a store key: a crafted id such as ``R7K2QX-0001:audit`` is unknown, not a key of
+  another type.
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
+from typing import Any
 
 __all__ = [
     "ALPHABET",
     "bearer_matches",
     "bearer_token",
+    "is_room_id",
+    "is_session_id",
     "new_admin_token",
     "new_candidate_token",
     "new_proctor_token",
@@ -25,6 +33,8 @@ __all__ = [
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _CANDIDATE_LEN = 12
+_ROOM_ID = re.compile(f"[{ALPHABET}]{{6}}")
+_SESSION_ID = re.compile(f"[{ALPHABET}]{{6}}-[0-9]{{4,12}}")
 
 
 def _symbols(n: int) -> str:
@@ -55,6 +65,16 @@ def new_admin_token() -> str:
 
 def new_room_id() -> str:
     return _symbols(6)
+
+
+def is_room_id(value: Any) -> bool:
+    """Whether ``value`` has the form of a room id (a string of 6 symbols of :data:`ALPHABET`)."""
+    return isinstance(value, str) and _ROOM_ID.fullmatch(value) is not None
+
+
+def is_session_id(value: Any) -> bool:
+    """Whether ``value`` has the form of a session id: a room id, ``-``, then 4 to 12 ASCII digits."""
+    return isinstance(value, str) and _SESSION_ID.fullmatch(value) is not None
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -21,8 +21,8 @@ from ..errors import CatError, TimeUp, WrongSequence
 from ..events import Answered, Event
 from ..session import Phase
 from . import audit, frames
-from .store import DEAD_AFTER_MS
-from .transaction import Change, Loaded, Transactions, Unchanged
+from .store import DEAD_AFTER_MS, token_digest
+from .transaction import Change, Done, Loaded, Transactions, Unchanged
 from .wire_errors import Refusal
 
 __all__ = ["CandidateCases", "Outcome"]
@@ -33,12 +33,14 @@ _REFRESHED_BY = ("paused", "resumed", "time_extended")
 
 @dataclass
 class Outcome:
-    """Frames to send, in order; when the current subtest's clock runs out (epoch ms; None: not running); and
-    whether an answer was applied (for the answer-latency metric)."""
+    """Frames to send, in order; when the current subtest's clock runs out (epoch ms; None: not running); whether
+    an answer was applied (for the answer-latency metric); and whether the connection ends after these frames (the
+    battery is over: a finished session answers any frame with its final state, then closes with 1000)."""
 
     frames: list[bytes] = field(default_factory=list)
     deadline_ms: int | None = None
     applied: bool = False
+    end: bool = False
 
 
 class CandidateCases:
@@ -49,13 +51,15 @@ class CandidateCases:
         self.process_id = process_id
         self.lang = lang
 
-    def _outcome(self, loaded: Loaded, state: core.SessionState, out: list[bytes], applied: bool = False) -> Outcome:
+    def _outcome(
+        self, loaded: Loaded, state: core.SessionState, out: list[bytes], applied: bool = False, end: bool = False
+    ) -> Outcome:
         deadline = None
         if state.running_since_ms is not None:
             now = self.tx.now_ms()
             left = core.time_left_ms(loaded.battery, state, now)
             deadline = None if left is None else now + left
-        return Outcome(out, deadline, applied)
+        return Outcome(out, deadline, applied, end)
 
     async def hello(self, token: str, conn: str) -> tuple[str, Outcome]:
         """Authenticate a candidate connection, take the session over and say where it is."""
@@ -65,12 +69,12 @@ class CandidateCases:
 
         async def step(loaded: Loaded) -> Change | Unchanged:
             rec, battery, state = loaded.record, loaded.battery, loaded.state
-            # the token's index only points here: the session's own token decides (a stale index leads nowhere)
-            if not hmac.compare_digest(rec.candidate.token.encode(), token.encode()):
+            # the token's index only points here: the session's own digest decides (a stale index leads nowhere)
+            if not hmac.compare_digest(rec.candidate.token_digest.encode(), token_digest(token).encode()):
                 raise Refusal("bad_token")
             now = self.tx.now_ms()
             if state.phase is Phase.FINISHED:
-                return Unchanged([frames.finished_frame(battery, state)], audit.hello(now, conn, "finished"))
+                return Unchanged([frames.finished_frame(battery, state)], audit.hello(now, conn, "finished"), end=True)
             if state.phase is Phase.TERMINATED:
                 raise Refusal("terminated", state.terminated_reason)
             events: list[Event] = []
@@ -92,7 +96,7 @@ class CandidateCases:
         old = done.before.record.owner
         if isinstance(done.decision, Change) and old and old != conn:
             await self.tx.store.notify(session_id, orjson.dumps({"kind": "takeover", "owner": conn, "old": old}))
-        return session_id, self._outcome(done.before, done.state, done.frames)
+        return session_id, self._outcome(done.before, done.state, done.frames, end=_ends(done))
 
     async def _stop_time(self, owner: str, now_ms: int, last_seen_ms: int | None) -> int:
         """When the clock of a connection owned by ``owner`` really stopped.
@@ -116,11 +120,16 @@ class CandidateCases:
             rec, battery, state = loaded.record, loaded.battery, loaded.state
             if state.phase is Phase.TERMINATED:
                 raise Refusal("terminated", state.terminated_reason)
-            # a finished battery has no owner to check: its last reply and the error `finished` are all it gives
-            if rec.owner != conn and state.phase is not Phase.FINISHED:
-                raise Refusal("taken_over")
             now = self.tx.now_ms()
-            if 1 <= seq < state.seq or (seq == state.seq and state.phase is Phase.FINISHED):
+            if state.phase is Phase.FINISHED:
+                # no owner to check: whatever is sent, the final state and the end of the connection are all it
+                # gives (never an item frame stored earlier)
+                stored = await self.tx.store.reply(session_id, seq) if seq == state.seq else None
+                entry = audit.answer(now, conn, seq, response, outcome="finished" if stored is None else "duplicate")
+                return Unchanged([stored or frames.finished_frame(battery, state)], entry, end=True)
+            if rec.owner != conn:
+                raise Refusal("taken_over")
+            if 1 <= seq < state.seq:
                 # only the last applied answer's reply is kept (a client resends nothing older): any other seq is
                 # refused below as wrong_seq, with the seq of the item shown now
                 stored = await self.tx.store.reply(session_id, seq)
@@ -147,7 +156,7 @@ class CandidateCases:
         applied = isinstance(done.decision, Change) and done.decision.reply_seq is not None
         if isinstance(done.decision, Change) and not applied:
             self.tx.metrics.error("time_up")  # counted once the commit that carries it is in
-        return self._outcome(done.before, done.state, done.frames, applied)
+        return self._outcome(done.before, done.state, done.frames, applied, _ends(done))
 
     async def tick(self, session_id: str, conn: str) -> Outcome:
         """End the subtest if its time ran out (the connection's timer fired)."""
@@ -188,3 +197,8 @@ class CandidateCases:
             return Change(new, events, [], owner="")
 
         await self.tx.run(session_id, step)
+
+
+def _ends(done: Done) -> bool:
+    """Whether the connection ends after this move's frames (see :class:`Outcome`)."""
+    return isinstance(done.decision, Unchanged) and done.decision.end

@@ -2,6 +2,13 @@
 
 The reader handles the candidate's frames; the serving loop handles store notifications (proctor commands,
 takeovers) and the subtest's timer. Each move holds the connection's turn, so they never interleave.
+
+A candidate token has at most ``max_session_connections`` open connections on a process, counted by the normalised
+token from its ``hello`` (before the session is taken over) until the connection ends: a reload (the old socket
+not yet closed) and a takeover from another computer (the old socket open until the takeover notification closes
+it) each need two. A connection taken over on the same process is told at once (besides the store's notification,
+which a room's subscription just starting may miss), so it closes and frees its place. A finished session's
+connection gets its final state, then closes with 1000 ``finished``.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from .wire_errors import Refusal
 
 __all__ = ["candidate_endpoint"]
 
+_OWNER_CHANGED = b'{"kind":"hello"}'  # a local notification: another connection of the session said hello
+
 
 class _Candidate(Connection):
     kind = "candidate"
@@ -31,12 +40,18 @@ class _Candidate(Connection):
         self.session_id: str | None = None
         self.deadline_ms: int | None = None
 
-    async def deliver(self, outcome: Outcome) -> None:
+    async def deliver(self, outcome: Outcome) -> bool:
+        """Send the outcome's frames; then close (1000, ``finished``) when it ends the connection. Returns whether
+        the connection goes on."""
         for frame in outcome.frames:
             await self.send(frame)
+        if outcome.end:
+            await self.close(1000, "finished")
+            return False
         if outcome.deadline_ms != self.deadline_ms:
             self.deadline_ms = outcome.deadline_ms
             self.queue.put_nowait(("rearm",))  # the serving loop sets its timer again
+        return True
 
     async def serve(self) -> None:
         candidates = self.hub.candidates
@@ -56,7 +71,8 @@ class _Candidate(Connection):
                     if self.session_id is None:
                         await self.fail(Refusal("hello_timeout"))
                         return
-                    await self.deliver(await candidates.tick(self.session_id, self.conn))
+                    if not await self.deliver(await candidates.tick(self.session_id, self.conn)):
+                        return
                 elif entry[0] == "notify" and not await self._notified(entry[1]):
                     return
 
@@ -68,10 +84,9 @@ class _Candidate(Connection):
                 if note.get("owner") != self.conn:
                     raise Refusal("taken_over")
                 return True
-            await self.deliver(await self.hub.candidates.refresh(self.session_id, self.conn, note.get("kind")))
+            return await self.deliver(await self.hub.candidates.refresh(self.session_id, self.conn, note.get("kind")))
         except Refusal as refusal:
             return await self.fail(refusal)
-        return True
 
     async def on_frame(self, text: str | None, received_at: float) -> bool:
         candidates = self.hub.candidates
@@ -82,17 +97,25 @@ class _Candidate(Connection):
             elif isinstance(msg, decoding.Hello):
                 if self.session_id is not None:
                     raise Refusal("bad_message", "this connection already said hello")
-                sid, outcome = await candidates.hello(normalise_candidate_token(msg.token), self.conn)
-                self.session_id = sid
-                self.hub.attach(sid, self.queue)  # hears takeovers and proctor commands from any process
-                await self.deliver(outcome)
+                token = normalise_candidate_token(msg.token)
+                sid, outcome = await self.authenticate(
+                    self.hub.limits.sessions, token, lambda: candidates.hello(token, self.conn)
+                )
+                if not outcome.end:  # a finished session's connection only gets its final state
+                    self.session_id = sid
+                    self.hub.attach(sid, self.queue)  # hears takeovers and proctor commands from any process
+                    # this process's older connections of the session check who owns it now, and close if taken
+                    # over, without waiting for the store's notification
+                    self.hub.tell_others(sid, self.queue, _OWNER_CHANGED)
+                return await self.deliver(outcome)
             elif self.session_id is None:
                 raise Refusal("not_authenticated")
             else:
                 outcome = await candidates.answer(self.session_id, self.conn, msg.seq, msg.response)
-                await self.deliver(outcome)
+                going_on = await self.deliver(outcome)
                 if outcome.applied:  # from the frame read off the socket to its reply sent
                     self.hub.metrics.observe_answer(time.perf_counter() - received_at)
+                return going_on
         except Refusal as refusal:
             return await self.fail(refusal)
         return True

@@ -5,6 +5,9 @@ hand-over to another task on the way of an answer; the serving loop of the subcl
 can happen (store notifications, the subtest's timer, the end of the connection). Both take :attr:`Connection.turn`
 for each move, so a connection's moves never interleave. Sends go through one lock, so frames from either task and
 from a background task (a proctor's event stream) never interleave.
+
+A ``hello`` goes through :meth:`Connection.authenticate`: the process's limits on failed hellos per client address
+and on open connections per token (:mod:`.limits`).
 """
 
 from __future__ import annotations
@@ -14,19 +17,21 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import frames
-from .hub import Hub, TokenBucket
+from .hub import Hub
+from .limits import ConnectionCounts, TokenBucket, address_key
 from .store import StoreUnavailable
 from .wire_errors import Refusal
 
 __all__ = ["Connection"]
 
 Message = TypeVar("Message")
+T = TypeVar("T")
 
 
 class Connection(abc.ABC):
@@ -41,20 +46,62 @@ class Connection(abc.ABC):
         self.turn = asyncio.Lock()  # one move at a time: a client frame, a notification or a timer tick
         self._send_lock = asyncio.Lock()
         self._log = logging.getLogger(f"cat_engine.server.{self.kind}")
+        self.address = address_key(ws.client.host if ws.client is not None else None)
+        self._counted: tuple[ConnectionCounts, str] | None = None  # the token this connection counts as one of
 
     async def send(self, frame: bytes) -> None:
         async with self._send_lock:
             await self.ws.send({"type": "websocket.send", "text": frame.decode()})
+
+    async def close(self, code: int, reason: str) -> None:
+        async with self._send_lock:
+            await self.ws.close(code, reason)
 
     async def fail(self, refusal: Refusal) -> bool:
         """Send the error frame; close when its code says so. Returns whether the connection goes on."""
         self.hub.metrics.error(refusal.code)
         await self.send(frames.error_frame(refusal, self.hub.settings.lang))
         if refusal.close is not None:
-            async with self._send_lock:
-                await self.ws.close(refusal.close, refusal.code)
+            await self.close(refusal.close, refusal.code)
             return False
         return True
+
+    async def authenticate(self, counts: ConnectionCounts, key: str, hello: Callable[[], Awaitable[T]]) -> T:
+        """Run ``hello`` (the token's lookup in the store and what follows) within the process's limits on hellos.
+
+        While the client's address has no failed hello left, or ``key`` (the token) no hello left, it is refused
+        ``rate_limited`` (with ``retry_after_ms``) without running. Otherwise it takes one hello of ``key`` and holds
+        one failed hello of the address while it runs (so hellos running at once cannot together overdraw the
+        address), keeps that when refused ``bad_token`` and gives it back otherwise. When
+        ``key`` (the token) has the most open connections already: ``too_many_connections``, before anything
+        happens to its session. Once it succeeds the connection counts as one of ``key``'s until it ends
+        (:meth:`run`).
+        """
+        limits = self.hub.limits
+        failures = limits.hello_failures
+        wait = failures.wait_ms(self.address, limits.clock())
+        if wait is not None:
+            raise Refusal("rate_limited", "too many failed hellos from this address", retry_after_ms=wait)
+        wait = limits.hellos.take(key, limits.clock())
+        if wait is not None:
+            raise Refusal("rate_limited", "too many hellos with this token", retry_after_ms=wait)
+        failures.take(self.address, limits.clock())  # has a token: wait_ms said so, and nothing ran in between
+        failed = False
+        try:
+            counts.acquire(key)  # before the first await: concurrent hellos with one token count each other
+            try:
+                result = await hello()
+            except BaseException:
+                counts.release(key)
+                raise
+        except Refusal as refusal:
+            failed = refusal.code == "bad_token"
+            raise
+        finally:
+            if not failed:
+                failures.give(self.address, limits.clock())
+        self._counted = (counts, key)
+        return result
 
     def decode(self, text: str | None, decoder: Callable[[str, int], Message]) -> Message:
         """A client frame validated by ``decoder``; a bad one raises :class:`Refusal` with its wire code."""
@@ -134,6 +181,9 @@ class Connection(abc.ABC):
                 await self.fail(Refusal("internal"))
         finally:
             metrics.connections[self.kind] -= 1
+            if self._counted is not None:
+                counts, key = self._counted
+                counts.release(key)
             reader.cancel()
             with contextlib.suppress(BaseException):
                 await reader

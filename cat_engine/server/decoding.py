@@ -1,8 +1,10 @@
 """Client frames in (docs/protocol.md): decoding and validating what candidates and proctors send.
 
 Decoding checks size, JSON, type and every field before anything else runs, so a bad frame ends here with a
-:class:`~.wire_errors.Refusal` (``too_large``, ``bad_message`` or ``forbidden``) and touches nothing stored. What
-the server sends back is built in :mod:`.frames`.
+:class:`~.wire_errors.Refusal` (``too_large``, ``bad_message`` or ``forbidden``) and touches nothing stored. A
+proctor's ``session_id`` that is a string but not of the form of a session id (:func:`.auth.is_session_id`) names no
+session: ``not_found``, decided here once the rest of the frame is well formed, so no crafted id reaches a store
+key. What the server sends back is built in :mod:`.frames`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import orjson
 
 from ..session import Command
+from .auth import is_session_id
 from .wire_errors import Refusal
 
 __all__ = [
@@ -149,7 +152,8 @@ def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand |
         return Ping()
     if kind == "detail":
         _only(data, {"id", "session_id"})
-        return ProctorDetail(_str_field(data, "session_id", _MAX_ID), _request_id(data))
+        detail_of, request_id = _session_id(data), _request_id(data)
+        return ProctorDetail(_known_form(detail_of), request_id)
     if kind not in _COMMANDS:
         raise Refusal("bad_message", f"unknown frame type {kind[:40]!r}")
     _only(data, {"id", "session_id", "room", "seconds", "reason"})
@@ -157,7 +161,7 @@ def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand |
     has_session, room = "session_id" in data, data.get("room")
     if has_session == (room is True) or (room is not None and room is not True):
         raise Refusal("bad_message", "a command names either 'session_id' or \"room\": true")
-    session_id = _str_field(data, "session_id", _MAX_ID) if has_session else None
+    session_id = _session_id(data) if has_session else None
     seconds: float | None = None
     if kind == "extend":
         value = data.get("seconds")
@@ -176,7 +180,23 @@ def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand |
         raise Refusal("bad_message", f"'{kind}' takes no 'reason'")
     else:
         reason = ""
+    if session_id is not None:
+        _known_form(session_id)
     return ProctorCommand(Command(kind), session_id, request_id, seconds, reason)
+
+
+def _session_id(data: dict[str, Any]) -> str:
+    # any length: a long string is as unknown as a short one (the frame size bounds it)
+    value = data.get("session_id")
+    if not isinstance(value, str) or not value:
+        raise Refusal("bad_message", "field 'session_id' must be a non-empty string")
+    return value
+
+
+def _known_form(session_id: str) -> str:
+    if not is_session_id(session_id):
+        raise Refusal("not_found", f"no session {session_id[:40]!a}: not a session id")
+    return session_id
 
 
 def _request_id(data: dict[str, Any]) -> str | int | None:

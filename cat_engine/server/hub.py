@@ -1,4 +1,5 @@
-"""What one server process shares between its connections: settings, the use cases, metrics, live connections.
+"""What one server process shares between its connections: settings, the use cases, metrics, limits, live
+connections.
 
 Notifications from the store (this process's or another's) reach the local connections of their session here.
 """
@@ -14,29 +15,14 @@ from typing import Any
 
 from ..battery import Battery
 from .candidate import CandidateCases
+from .limits import Limits
 from .metrics import Metrics
 from .proctor import ProctorCases
 from .settings import Settings
 from .store import Store, room_of
 from .transaction import Transactions
 
-__all__ = ["Hub", "TokenBucket"]
-
-
-class TokenBucket:
-    """Flood limit: ``burst`` frames at once, refilled at ``rate`` frames per second."""
-
-    def __init__(self, burst: int, rate: float, now: float) -> None:
-        self.burst, self.rate = float(burst), rate
-        self.tokens, self.at = float(burst), now
-
-    def take(self, now: float) -> bool:
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1.0:
-            return False
-        self.tokens -= 1.0
-        return True
+__all__ = ["Hub"]
 
 
 @dataclass
@@ -50,13 +36,16 @@ class Hub:
     tx: Transactions = field(init=False)
     candidates: CandidateCases = field(init=False)
     proctors: ProctorCases = field(init=False)
+    limits: Limits = field(init=False)
     # session id -> queues of the local candidate connections of that session
     _local: dict[str, set[asyncio.Queue[Any]]] = field(default_factory=lambda: defaultdict(set))
 
     def __post_init__(self) -> None:
         self.tx = Transactions(self.store, self.batteries, self.metrics)
+        self.metrics.suppressed = self.store.suppressed  # the store counts what it holds back
         self.candidates = CandidateCases(self.tx, self.process_id, self.settings.lang)
         self.proctors = ProctorCases(self.tx, self.settings.lang)
+        self.limits = Limits.of(self.settings)
         self.store.listen(self._on_notification)
 
     def attach(self, session_id: str, queue: asyncio.Queue[Any]) -> None:
@@ -72,6 +61,13 @@ class Hub:
             self.store.unfollow(room_of(session_id))
             if not queues:
                 del self._local[session_id]
+
+    def tell_others(self, session_id: str, queue: asyncio.Queue[Any], message: bytes) -> None:
+        """Deliver ``message`` at once to this process's connections of the session other than ``queue``'s (not
+        through the store, whose notification may come late, or not at all while the room's subscription starts)."""
+        for other in list(self._local.get(session_id, ())):
+            if other is not queue:
+                other.put_nowait(("notify", message))
 
     @property
     def live_sessions(self) -> int:

@@ -1,7 +1,8 @@
 """The in-memory twin of the Redis store: the embedded default for one process.
 
 Everything lives in dicts of this process and is lost when it exits; there is no expiry, but room events are kept
-``events_keep_s`` only, as in the Redis store. Commits are atomic
+``events_keep_s`` only, as in the Redis store, and noise and audit streams are bounded as there
+(:class:`~.store.NoiseBudget`, :data:`~.store.AUDIT_MAXLEN`). Commits are atomic
 because they run without an ``await`` between the version check and the last write (one event loop); the record a
 commit leaves is :func:`~.store.committed` of the one before.
 """
@@ -10,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from .store import (
+    AUDIT_MAXLEN,
     EVENTS_PER_READ,
     CandidateRecord,
     Commit,
+    NoiseBudget,
     Notification,
     RoomRecord,
     SessionRecord,
@@ -24,6 +28,8 @@ from .store import (
     committed,
     duplicate_employee,
     room_of,
+    suppressed_entry,
+    token_digest,
 )
 
 __all__ = ["MemoryStore"]
@@ -34,6 +40,7 @@ class _Session:
     record: SessionRecord
     last_reply: tuple[int, bytes] | None = None  # (seq, reply) of the last applied answer
     audit: list[tuple[str, bytes]] = field(default_factory=list)
+    noise: NoiseBudget = field(default_factory=NoiseBudget)
 
 
 @dataclass
@@ -45,18 +52,20 @@ class _Room:
     events: list[tuple[str, bytes]] = field(default_factory=list)
     results: dict[str, bytes] = field(default_factory=dict)
     registrations: dict[str, bytes] = field(default_factory=dict)  # idempotency key -> reply
+    proctor_digest: str = ""
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class _Ids:
     """Stream ids ``"<ms>-<n>"`` that increase, as Redis gives them."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
         self._ms = 0
         self._n = 0
 
     def next(self) -> str:
-        ms = int(time.time() * 1000)
+        ms = int(self._clock() * 1000)
         if ms <= self._ms:
             self._n += 1
         else:
@@ -74,22 +83,29 @@ class MemoryStore(Store):
 
     kind = "memory"
 
-    def __init__(self, events_keep_s: int = 300) -> None:
+    def __init__(
+        self, events_keep_s: int = 300, noise_per_minute: int = 100, clock: Callable[[], float] = time.time
+    ) -> None:
         self._events_keep_ms = events_keep_s * 1000
+        self._noise_per_minute = noise_per_minute
+        self._audit_maxlen = AUDIT_MAXLEN
+        self._clock = clock
         self._rooms: dict[str, _Room] = {}
         self._sessions: dict[str, _Session] = {}
-        self._tokens: dict[str, str] = {}
-        self._proctor_tokens: dict[str, str] = {}
+        self._tokens: dict[str, str] = {}  # token digest -> session id
+        self._proctor_tokens: dict[str, str] = {}  # token digest -> room id
         self._listeners: list[Notification] = []
         self._beats: dict[str, int] = {}
-        self._ids = _Ids()
+        self._ids = _Ids(clock)
+        self.suppressed: Counter[str] = Counter()
 
     async def ping(self) -> bool:
         return True
 
     async def create_room(self, room: RoomRecord, proctor_token: str) -> None:
-        self._rooms[room.room_id] = _Room(room)
-        self._proctor_tokens[proctor_token] = room.room_id
+        digest = token_digest(proctor_token)
+        self._rooms[room.room_id] = _Room(room, proctor_digest=digest)
+        self._proctor_tokens[digest] = room.room_id
 
     async def get_room(self, room_id: str) -> RoomRecord | None:
         room = self._rooms.get(room_id)
@@ -99,7 +115,16 @@ class MemoryStore(Store):
         return [r.record for r in self._rooms.values()]
 
     async def room_for_proctor_token(self, token: str) -> str | None:
-        return self._proctor_tokens.get(token)
+        return self._proctor_tokens.get(token_digest(token))
+
+    async def replace_proctor_token(self, room_id: str, token: str) -> bool:
+        room = self._rooms.get(room_id)
+        if room is None:
+            return False
+        self._proctor_tokens.pop(room.proctor_digest, None)
+        room.proctor_digest = token_digest(token)
+        self._proctor_tokens[room.proctor_digest] = room_id
+        return True
 
     async def next_session_numbers(self, room_id: str, count: int) -> range:
         room = self._rooms[room_id]
@@ -123,7 +148,7 @@ class MemoryStore(Store):
             seen.add(cand.employee_id)
         for cand, state in candidates:
             self._sessions[cand.session_id] = _Session(SessionRecord(cand, state, 1, ""))
-            self._tokens[cand.token] = cand.session_id
+            self._tokens[cand.token_digest] = cand.session_id
             room.sessions.append(cand.session_id)
             room.employees[cand.employee_id] = cand.session_id
         if idempotency is not None:
@@ -131,7 +156,17 @@ class MemoryStore(Store):
         return None
 
     async def session_for_token(self, token: str) -> str | None:
-        return self._tokens.get(token)
+        return self._tokens.get(token_digest(token))
+
+    async def replace_candidate_token(self, session_id: str, digest: str) -> CandidateRecord | None:
+        s = self._sessions.get(session_id)
+        if s is None:
+            return None
+        self._tokens.pop(s.record.candidate.token_digest, None)
+        candidate = replace(s.record.candidate, token_digest=digest)
+        s.record = replace(s.record, candidate=candidate)
+        self._tokens[digest] = session_id
+        return candidate
 
     async def room_candidates(self, room_id: str) -> list[CandidateRecord]:
         room = self._rooms.get(room_id)
@@ -153,14 +188,17 @@ class MemoryStore(Store):
         s.record = committed(s.record, commit)
         if commit.reply is not None:
             s.last_reply = commit.reply
-        for entry in commit.audit:
-            s.audit.append((self._ids.next(), entry))
+        keep_audit, keep_events = True, True
+        if commit.noise:
+            keep_audit, keep_events = self._admit_noise(s, len(commit.audit), len(commit.events))
+        for entry in commit.audit if keep_audit else ():
+            self._add_audit(s, entry)
         ids = []
-        if commit.events:  # events older than the time they are kept go, as the Redis store trims them
-            cut = int(time.time() * 1000) - self._events_keep_ms
+        if commit.events and keep_events:  # events older than the time they are kept go, as the Redis store trims them
+            cut = int(self._clock() * 1000) - self._events_keep_ms
             kept = (i for i, (event_id, _) in enumerate(room.events) if _id_key(event_id)[0] >= cut)
             del room.events[: next(kept, len(room.events))]
-        for event in commit.events:
+        for event in commit.events if keep_events else ():
             event_id = self._ids.next()
             room.events.append((event_id, event))
             ids.append(event_id)
@@ -183,8 +221,23 @@ class MemoryStore(Store):
 
     async def append_audit(self, session_id: str, entry: bytes) -> None:
         s = self._sessions.get(session_id)
-        if s is not None:
-            s.audit.append((self._ids.next(), entry))
+        if s is not None and self._admit_noise(s, 1, 0)[0]:
+            self._add_audit(s, entry)
+
+    def _add_audit(self, s: _Session, entry: bytes) -> None:
+        s.audit.append((self._ids.next(), entry))
+        if len(s.audit) > self._audit_maxlen:
+            del s.audit[: len(s.audit) - self._audit_maxlen]
+
+    def _admit_noise(self, s: _Session, n_audit: int, n_events: int) -> tuple[bool, bool]:
+        now_ms = int(self._clock() * 1000)
+        keep_audit, keep_events, tell = s.noise.admit(now_ms, self._noise_per_minute, n_audit, n_events)
+        if tell:
+            self._add_audit(s, suppressed_entry(now_ms, self._noise_per_minute))
+        self.suppressed["audit"] += 0 if keep_audit else n_audit
+        self.suppressed["events"] += 0 if keep_events else n_events
+        s.record = replace(s.record, suppressed=(s.noise.dropped_audit, s.noise.dropped_events))
+        return keep_audit, keep_events
 
     async def read_events(self, room_id: str, after_id: str, block_ms: int) -> list[tuple[str, bytes]]:
         room = self._rooms.get(room_id)

@@ -23,6 +23,7 @@ class Metrics:
         self.connections: Counter[str] = Counter()  # live, by kind (candidate / proctor)
         self.frames: Counter[str] = Counter()  # received, by kind
         self.errors: Counter[str] = Counter()  # sent, by code
+        self.suppressed: Counter[str] = Counter()  # noise held back by the store, by kind (the store's own counter)
         self.answers = 0
         self.conflicts = 0
         self._bucket_counts = [0] * (len(_BUCKETS) + 1)
@@ -60,6 +61,12 @@ class Metrics:
         out += [f'cat_frames_total{{kind="{k}"}} {v}' for k, v in sorted(self.frames.items())]
         out += ["# HELP cat_errors_total Errors sent to clients, by code.", "# TYPE cat_errors_total counter"]
         out += [f'cat_errors_total{{code="{k}"}} {v}' for k, v in sorted(self.errors.items())]
+        out += [
+            "# HELP cat_suppressed_total Audit entries and room events of repeats and reconnects held back (counted,"
+            " not stored) over a session's budget.",
+            "# TYPE cat_suppressed_total counter",
+        ]
+        out += [f'cat_suppressed_total{{kind="{k}"}} {self.suppressed[k]}' for k in ("audit", "events")]
         out += [
             "# HELP cat_answer_seconds Time from an answer frame received to its reply sent.",
             "# TYPE cat_answer_seconds histogram",

@@ -7,6 +7,7 @@ transaction loop like the candidate's moves and are refused by the core's own gu
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,9 @@ from .transaction import Change, Loaded, Transactions
 from .wire_errors import Refusal
 
 __all__ = ["ProctorCases", "RoomView"]
+
+_DETAILS_KEPT = 2_000  # sessions whose last detail frame a process keeps (a few KB each)
+_ANONYMOUS = b'{"type":"detail","id":null,'  # how a detail frame without a request id begins
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class ProctorCases:
     def __init__(self, tx: Transactions, lang: str = "id") -> None:
         self.tx = tx
         self.lang = lang
+        # session id -> (stored version, its detail frame without a request id); least recently used first
+        self._details: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
 
     async def room_for_token(self, token: str) -> str:
         room_id = await self.tx.store.room_for_proctor_token(token)
@@ -85,16 +91,38 @@ class ProctorCases:
         return frames.snapshot_frame(view.info(), view.summaries, last, view.at_ms), last
 
     async def detail(self, room_id: str, request: ProctorDetail) -> bytes:
-        """The ``detail`` frame: theta and SE after each answer, per subtest reached (docs/protocol.md)."""
+        """The ``detail`` frame: theta and SE after each answer, per subtest reached (docs/protocol.md); computed
+        once per stored version of the session (:meth:`_detail_of`), so a repeated request costs a load."""
         if room_of(request.session_id) != room_id:
             raise Refusal("forbidden", "that session belongs to another room")
         try:
             loaded = await self.tx.load(request.session_id)
         except Refusal as refusal:
             raise Refusal("not_found", "the session does not exist or has expired") from refusal
+        body = self._detail_of(loaded)
+        if request.request_id is None:
+            return body
+        return b'{"type":"detail","id":' + orjson.dumps(request.request_id) + b"," + body[len(_ANONYMOUS) :]
+
+    def _detail_of(self, loaded: Loaded) -> bytes:
+        """The detail frame of a session without a request id, computed once per stored version.
+
+        The frame is a function of the stored state alone (and of the room's battery, which never changes), so a
+        frame computed for a version is the frame of that version for as long as it is kept.
+        """
+        session_id, version = loaded.record.session_id, loaded.record.version
+        kept = self._details.get(session_id)
+        if kept is not None and kept[0] == version:
+            self._details.move_to_end(session_id)
+            return kept[1]
         battery, state = loaded.battery, loaded.state
-        trajectory = core.trajectory(battery, state)
-        return frames.detail_frame(battery, state, request.request_id, request.session_id, trajectory)
+        body = frames.detail_frame(battery, state, None, session_id, core.trajectory(battery, state))
+        assert body.startswith(_ANONYMOUS)
+        self._details[session_id] = (version, body)
+        self._details.move_to_end(session_id)
+        if len(self._details) > _DETAILS_KEPT:
+            self._details.popitem(last=False)
+        return body
 
     async def command(self, room_id: str, command: ProctorCommand) -> bytes:
         """Apply a proctor command to one session or the whole room; the acknowledgement frame."""

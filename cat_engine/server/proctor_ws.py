@@ -2,6 +2,10 @@
 
 Events come from the room's stream in the store, read from the id the proctor last saw, so a proctor who
 reconnects with ``last_event_id`` misses nothing. A background task sends them; the serving loop answers commands.
+
+A proctor token has at most ``max_proctor_connections`` open connections on a process, and its ``detail`` frames
+and commands, over all of them, are a token bucket of the process (``proctor_burst``, ``proctor_rate``): beyond
+it the frame is answered ``rate_limited`` and nothing is done (for a command: that error, no ``ack``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class _Proctor(Connection):
     def __init__(self, ws: WebSocket, hub: Hub) -> None:
         super().__init__(ws, hub)
         self.room_id: str | None = None
+        self.token = ""  # the proctor token of the hello, once it succeeded
         self.events: asyncio.Task[None] | None = None
 
     async def stream(self, room_id: str, after: str, batch: bool) -> None:
@@ -90,20 +95,33 @@ class _Proctor(Connection):
             elif isinstance(msg, decoding.Hello):
                 if self.room_id is not None:
                     raise Refusal("bad_message", "this connection already said hello")
-                room_id = await proctors.room_for_token(msg.token)
-                snapshot, last_id = await proctors.snapshot(room_id)
-                self.room_id = room_id
+                room_id, snapshot, last_id = await self.authenticate(
+                    self.hub.limits.proctors, msg.token, lambda: self._hello(msg.token)
+                )
+                self.room_id, self.token = room_id, msg.token
                 await self.send(snapshot)
                 self.events = asyncio.create_task(self.stream(room_id, msg.last_event_id or last_id, msg.batch))
             elif self.room_id is None:
                 raise Refusal("not_authenticated")
-            elif isinstance(msg, decoding.ProctorDetail):
-                await self.send(await proctors.detail(self.room_id, msg))
             else:
-                await self.send(await proctors.command(self.room_id, msg))
+                limits = self.hub.limits
+                wait = limits.proctor_moves.take(self.token, limits.clock())
+                if wait is not None:  # the error names the request it refuses, as an ack or a detail would
+                    echo = {} if msg.request_id is None else {"id": msg.request_id}
+                    raise Refusal("rate_limited", "too many details and commands", retry_after_ms=wait, **echo)
+                if isinstance(msg, decoding.ProctorDetail):
+                    await self.send(await proctors.detail(self.room_id, msg))
+                else:
+                    await self.send(await proctors.command(self.room_id, msg))
+                await asyncio.sleep(0)  # a burst of them read at once still lets candidates' moves in between
         except Refusal as refusal:
             return await self.fail(refusal)
         return True
+
+    async def _hello(self, token: str) -> tuple[str, bytes, str]:
+        room_id = await self.hub.proctors.room_for_token(token)
+        snapshot, last_id = await self.hub.proctors.snapshot(room_id)
+        return room_id, snapshot, last_id
 
     async def closing(self) -> None:
         if self.events is not None:

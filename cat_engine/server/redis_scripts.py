@@ -7,7 +7,7 @@ a script runs on one node of a Redis Cluster as on a single Redis. The expiry ru
 
 from __future__ import annotations
 
-__all__ = ["ACK", "ADD", "COMMIT", "NEXT", "ROOM", "ROOM_PARTS"]
+__all__ = ["ACK", "ADD", "AUDIT", "COMMIT", "NEXT", "NOISE_FIELDS", "PTOKEN", "ROOM", "ROOM_PARTS", "TOKEN"]
 
 # The room's own keys, in the order the scripts take them (after their other keys): each script keeps them alive
 # together (:mod:`.redis_store`, "Expiry").
@@ -26,9 +26,70 @@ local function keep_room(first, ttl)
 end
 """
 
+# The session hash's fields of store.NoiseBudget, in its order (minute, audit, events, total_audit, total_events,
+# dropped_audit, dropped_events, told_minute, summaries)
+NOISE_FIELDS = (
+    "noise_min",
+    "noise_a",
+    "noise_e",
+    "noise_ta",
+    "noise_te",
+    "noise_da",
+    "noise_de",
+    "noise_told",
+    "noise_n",
+)
+
+# admit_noise(session key, audit key, now ms, {per minute, lifetime minutes, summaries, audit maxlen}, n audit,
+# n events) -> keep audit, keep events: the rule of store.NoiseBudget.admit, on the session hash's NOISE_FIELDS,
+# writing the summary entry (store.suppressed_entry) itself
+_ADMIT_NOISE = (
+    "local NOISE_FIELDS = {"
+    + ", ".join(f"'{f}'" for f in NOISE_FIELDS)
+    + """}
+local function admit_noise(skey, akey, now_ms, limits, n_a, n_e)
+  local f = redis.call('HMGET', skey, unpack(NOISE_FIELDS))
+  local v = {}
+  for i = 1, #NOISE_FIELDS do v[i] = tonumber(f[i]) or 0 end
+  if f[1] == false then v[1] = -1 end
+  if f[8] == false then v[8] = -1 end
+  local per_minute, lifetime_minutes = limits[1], limits[2]
+  local lifetime = per_minute * lifetime_minutes
+  local minute = math.floor(now_ms / 60000)
+  if v[1] ~= minute then v[1], v[2], v[3] = minute, 0, 0 end
+  local keep_a = v[2] + n_a <= per_minute and v[4] + n_a <= lifetime
+  local keep_e = v[3] + n_e <= per_minute and v[5] + n_e <= lifetime
+  if keep_a then v[2], v[4] = v[2] + n_a, v[4] + n_a else v[6] = v[6] + n_a end
+  if keep_e then v[3], v[5] = v[3] + n_e, v[5] + n_e else v[7] = v[7] + n_e end
+  local held = (n_a > 0 and not keep_a) or (n_e > 0 and not keep_e)
+  if held and v[8] ~= minute and v[9] < limits[3] then
+    v[8], v[9] = minute, v[9] + 1
+    local entry = string.format('{"kind":"suppressed","at_ms":%d,"per_minute":%d,"lifetime_minutes":%d}',
+      now_ms, per_minute, lifetime_minutes)
+    redis.call('XADD', akey, 'MAXLEN', '~', limits[4], '*', 'e', entry)
+  end
+  local pairs_ = {}
+  for i = 1, #NOISE_FIELDS do
+    pairs_[#pairs_ + 1] = NOISE_FIELDS[i]
+    pairs_[#pairs_ + 1] = v[i]
+  end
+  redis.call('HSET', skey, unpack(pairs_))
+  return keep_a, keep_e
+end
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+"""
+)
+
 # KEYS: session, replies (of earlier versions), audit, events, result, then the room's keys (ROOM_PARTS)
 # ARGV: expected version, state, set owner (0/1), owner, reply seq ("" none), reply, result ("" none),
-#       live ttl, persist (0/1), session id, n audit, audit..., n events, events..., events kept (ms)
+#       live ttl, persist (0/1), session id, n audit, audit..., n events, events..., events kept (ms),
+#       noise (0/1), per minute, lifetime minutes, summaries, audit maxlen, now (ms, the process's clock: noise)
+# Returns {0} when the version moved on, else {1, audit entries held back, events held back, event ids...}.
+# A noisy commit's audit entries and events are stored or held back (counted) whole, by store.NoiseBudget.
 # The room's events are kept for a while (the last argument) and then trimmed as new ones come (XADD MINID ~): they
 # serve live proctors and a proctor's resume, which starts from a fresh snapshot anyway.
 # Only the last applied answer's reply is kept (fields reply_seq and reply of the session hash): exactly-once needs
@@ -36,6 +97,7 @@ end
 # reply stored here.
 COMMIT = (
     _KEEP_ROOM
+    + _ADMIT_NOISE
     + """
 local v = redis.call('HGET', KEYS[1], 'version')
 if v ~= ARGV[1] then return {0} end
@@ -47,15 +109,29 @@ if ARGV[5] ~= '' then
   redis.call('DEL', KEYS[2])
 end
 local na = tonumber(ARGV[11])
-for i = 1, na do redis.call('XADD', KEYS[3], '*', 'e', ARGV[11 + i]) end
-local out = {1}
 local ne = tonumber(ARGV[12 + na])
-if ne > 0 then
-  local now = redis.call('TIME')
-  local cut = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[13 + na + ne])
-  out[2] = redis.call('XADD', KEYS[4], 'MINID', '~', math.max(cut, 0), '*', 'e', ARGV[13 + na])
+local tail = 13 + na + ne
+local limits = {tonumber(ARGV[tail + 2]), tonumber(ARGV[tail + 3]), tonumber(ARGV[tail + 4]), tonumber(ARGV[tail + 5])}
+local keep_a, keep_e = true, true
+if ARGV[tail + 1] == '1' then
+  keep_a, keep_e = admit_noise(KEYS[1], KEYS[3], tonumber(ARGV[tail + 6]), limits, na, ne)
 end
-for j = 2, ne do out[#out + 1] = redis.call('XADD', KEYS[4], '*', 'e', ARGV[12 + na + j]) end
+local out = {1, 0, 0}
+if keep_a then
+  for i = 1, na do redis.call('XADD', KEYS[3], 'MAXLEN', '~', limits[4], '*', 'e', ARGV[11 + i]) end
+else
+  out[2] = na
+  na = 0
+end
+if not keep_e then
+  out[3] = ne
+  ne = 0
+end
+if ne > 0 then
+  local cut = now_ms() - tonumber(ARGV[tail])
+  out[4] = redis.call('XADD', KEYS[4], 'MINID', '~', math.max(cut, 0), '*', 'e', ARGV[tail - ne])
+end
+for j = 2, ne do out[#out + 1] = redis.call('XADD', KEYS[4], '*', 'e', ARGV[tail - ne - 1 + j]) end
 if ne > 0 then redis.call('EXPIRE', KEYS[4], ttl) end
 if ARGV[7] ~= '' then redis.call('SET', KEYS[5], ARGV[7]) end
 if ARGV[9] == '1' then
@@ -74,9 +150,44 @@ return out
 """
 )
 
+# KEYS: session, audit. ARGV: entry, per minute, lifetime minutes, summaries, audit maxlen, now (ms)
+# An audit entry outside a commit (a repeat: noise, store.NoiseBudget). Returns 1 when it was held back, else 0
+# (also when the session does not exist: then nothing is written at all).
+AUDIT = (
+    _ADMIT_NOISE
+    + """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local limits = {tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])}
+local keep = admit_noise(KEYS[1], KEYS[2], tonumber(ARGV[6]), limits, 1, 0)
+if not keep then return 1 end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', limits[4], '*', 'e', ARGV[1])
+return 0
+"""
+)
+
+# KEYS: session. ARGV: the new token's digest
+# Returns the old digest ("" for a session of an earlier version, which kept the token itself: it goes), or false
+# when the session does not exist.
+TOKEN = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local old = redis.call('HGET', KEYS[1], 'token_digest') or ''
+redis.call('HSET', KEYS[1], 'token_digest', ARGV[1])
+redis.call('HDEL', KEYS[1], 'token')
+return old
+"""
+
+# KEYS: room hash. ARGV: the new proctor token's digest
+# Returns the old digest ("" for a room of an earlier version), or false when the room does not exist.
+PTOKEN = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local old = redis.call('HGET', KEYS[1], 'ptoken') or ''
+redis.call('HSET', KEYS[1], 'ptoken', ARGV[1])
+return old
+"""
+
 # KEYS: the room's keys (ROOM_PARTS), the registration's idempotency key; then per candidate: session hash
 # ARGV: live ttl, n, the registration's reply ("" when it has no idempotency key), then per candidate: session id,
-#       employee id, name, token, state
+#       employee id, name, token digest, state
 # Returns {'ok'}, {'dup', employee id} (nothing written), or {'idem', reply} when a registration with the same
 # idempotency key is already in (nothing written; the reply it got then).
 ADD = (
@@ -95,7 +206,7 @@ local ttl = tonumber(ARGV[1])
 for i = 0, n - 1 do
   local b = 4 + i * 5
   redis.call('HSET', KEYS[6 + i], 'session_id', ARGV[b], 'employee_id', ARGV[b + 1], 'name', ARGV[b + 2],
-    'token', ARGV[b + 3], 'state', ARGV[b + 4], 'version', 1, 'owner', '')
+    'token_digest', ARGV[b + 3], 'state', ARGV[b + 4], 'version', 1, 'owner', '')
   redis.call('EXPIRE', KEYS[6 + i], ttl)
   redis.call('RPUSH', KEYS[2], ARGV[b])
   redis.call('HSET', KEYS[3], ARGV[b + 1], ARGV[b])
@@ -106,9 +217,9 @@ return {'ok'}
 """
 )
 
-# KEYS: room hash. ARGV: name, battery id, created ms, live ttl
+# KEYS: room hash. ARGV: name, battery id, created ms, live ttl, proctor token digest
 ROOM = """
-redis.call('HSET', KEYS[1], 'name', ARGV[1], 'battery', ARGV[2], 'created_ms', ARGV[3])
+redis.call('HSET', KEYS[1], 'name', ARGV[1], 'battery', ARGV[2], 'created_ms', ARGV[3], 'ptoken', ARGV[5])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 return 1
 """

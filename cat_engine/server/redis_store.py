@@ -6,7 +6,8 @@
 Key layout (``P`` is ``CAT_KEY_PREFIX``, ``R`` a room id, ``S`` a session id ``R-n``). Every key of a room and of
 its sessions carries the hash tag ``{R}``, so one Lua script may touch them all, also on a Cluster::
 
-    P:{R}:room              hash    name, battery, created_ms, next (last session number handed out)
+    P:{R}:room              hash    name, battery, created_ms, next (last session number handed out), ptoken (the
+                                    proctor token's digest)
     P:{R}:sessions          list    session ids in registration order
     P:{R}:employees         hash    employee id -> session id (one registration per employee and room)
     P:{R}:unacked           set     ids of the room's sessions that are over and not yet acknowledged
@@ -14,19 +15,22 @@ its sessions carries the hash tag ``{R}``, so one Lua script may touch them all,
     P:{R}:notify            channel notifications ``S\\n<message>`` to the processes that follow the room (sharded
                                     pub/sub: SPUBLISH/SSUBSCRIBE, served by the node of the room's slot)
     P:{R}:reg:<key>         string  the reply of a registration sent with that ``Idempotency-Key``
-    P:{R}:s:S               hash    state, version, owner, employee_id, name, token, reply_seq and reply (the last
-                                    applied answer's seq and reply frame)
-    P:{R}:s:S:audit         stream  every frame received and item presented (field e = JSON)
+    P:{R}:s:S               hash    state, version, owner, employee_id, name, token_digest, reply_seq and reply (the
+                                    last applied answer's seq and reply frame), noise_* (store.NoiseBudget)
+    P:{R}:s:S:audit         stream  every frame received and item presented (field e = JSON; MAXLEN ~ AUDIT_MAXLEN)
     P:{R}:s:S:result        string  final profile, once the session is over
-    P:token:<sha256>        string  candidate token -> session id (an index: the session hash's token is the truth)
-    P:ptoken:<sha256>       string  proctor token -> room id (an index: it counts only while the room exists)
+    P:token:<sha256>        string  candidate token -> session id (an index: the session hash's digest is the truth)
+    P:ptoken:<sha256>       string  proctor token -> room id (an index: the room hash's ptoken is the truth)
+
+No token is kept: only its SHA-256 (:func:`~.store.token_digest`), in the index key names and the hashes.
     P:rooms                 set     room ids
     P:proc:<id>             string  last heartbeat (ms) of a server process
     P:health                string  written by every health check
 
 Writes that span slots are ordered so that a failure half way changes nothing anyone can see: a token's index is
 written before the room or sessions it leads to (a lookup that leads nowhere is refused like an unknown token), and a
-room id joins ``P:rooms`` only after its room exists.
+room id joins ``P:rooms`` only after its room exists. A replaced token's new index is written first, then the
+digest in the session (or room) hash, then the old index goes.
 
 Room events are kept ``events_keep_s`` (and then trimmed as new ones come): they serve live proctors and a
 proctor's resume, which starts with a fresh snapshot anyway.
@@ -37,7 +41,8 @@ hash, audit and result lose their expiry until the HR system acknowledges the re
 room's last change, lose their expiry while any of its results is unacknowledged (the results are listed through
 them), and expire ``acked_ttl_s`` after the last acknowledgement. An expiry only ever moves later on a live change
 (``EXPIRE ... GT``; a key without one counts as never expiring). Keys written by earlier versions (a ``summary``
-field in a session hash, a ``P:{R}:next`` counter, a ``P:{R}:s:S:replies`` hash) are read or left alone. Redis
+field in a session hash, a ``P:{R}:next`` counter, a ``P:{R}:s:S:replies`` hash, a session's plain ``token``, a room
+without ``ptoken``) are read or left alone; a replaced token takes the plain one away. Redis
 must run with ``maxmemory-policy noeviction`` and AOF (docs/operations.md).
 
 Errors: whatever says the store cannot take a command now (connection lost, timeout, a Cluster failing over:
@@ -54,11 +59,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import inspect
 import logging
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -68,7 +73,10 @@ from . import redis_scripts as scripts
 from . import tasks
 from .redis_client import UNAVAILABLE_ERRORS, cluster_ok, connect, node_client, per_node
 from .store import (
+    AUDIT_MAXLEN,
     EVENTS_PER_READ,
+    NOISE_LIFETIME_MINUTES,
+    NOISE_SUMMARIES,
     CandidateRecord,
     Commit,
     Notification,
@@ -78,6 +86,7 @@ from .store import (
     StoreUnavailable,
     duplicate_employee,
     room_of,
+    token_digest,
 )
 
 __all__ = ["RedisStore"]
@@ -85,11 +94,19 @@ __all__ = ["RedisStore"]
 _log = logging.getLogger("cat_engine.server.redis")
 
 
-_SESSION_FIELDS = ("session_id", "employee_id", "name", "token", "state", "version", "owner")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+# token: the plain token kept by earlier versions, read only when token_digest is absent
+_SESSION_FIELDS = (
+    "session_id",
+    "employee_id",
+    "name",
+    "token_digest",
+    "state",
+    "version",
+    "owner",
+    "noise_da",
+    "noise_de",
+    "token",
+)
 
 
 def _text(value: Any) -> str:
@@ -111,6 +128,8 @@ class RedisStore(Store):
         wait_replicas: int = 0,
         wait_timeout_ms: int = 1000,
         events_keep_s: int = 300,
+        noise_per_minute: int = 100,
+        clock: Callable[[], float] = time.time,
     ):
         self._url = url
         self._p = prefix
@@ -118,6 +137,11 @@ class RedisStore(Store):
         self._acked_ttl = acked_ttl_s
         self._wait = (wait_replicas, wait_timeout_ms)
         self._events_keep_ms = events_keep_s * 1000
+        # the noise budget's limits (ARGV of the scripts, in their order) and its clock: each process counts minutes
+        # by its own clock (a few ms apart between processes only shift the minute a little)
+        self._noise = [noise_per_minute, NOISE_LIFETIME_MINUTES, NOISE_SUMMARIES, AUDIT_MAXLEN]
+        self._clock = clock
+        self.suppressed: Counter[str] = Counter()
         self._redis: Any = connect(url, max_connections)
         self.cluster = isinstance(self._redis, RedisCluster)
         self.kind = "redis-cluster" if self.cluster else "redis"
@@ -126,6 +150,9 @@ class RedisStore(Store):
         self._next = self._redis.register_script(scripts.NEXT)
         self._ack = self._redis.register_script(scripts.ACK)
         self._room = self._redis.register_script(scripts.ROOM)
+        self._audit = self._redis.register_script(scripts.AUDIT)
+        self._token = self._redis.register_script(scripts.TOKEN)
+        self._ptoken = self._redis.register_script(scripts.PTOKEN)
         # Commands in flight stay below the pool's size (a few connections are left for the notification
         # subscription and health checks): when every candidate of a killed process reconnects here at once, their
         # commands wait their turn instead of failing with redis-py's "Too many connections".
@@ -204,9 +231,11 @@ class RedisStore(Store):
 
     async def create_room(self, room: RoomRecord, proctor_token: str) -> None:
         # index, room, list: a failure before the last step leaves nothing listed and a token that leads nowhere
-        await self._call(self._redis.set(f"{self._p}:ptoken:{_hash(proctor_token)}", room.room_id))
+        digest = token_digest(proctor_token)
+        await self._call(self._redis.set(f"{self._p}:ptoken:{digest}", room.room_id))
         key = self._room_key(room.room_id, "room")
-        await self._call(self._room(keys=[key], args=[room.name, room.battery_id, room.created_ms, self._live_ttl]))
+        args = [room.name, room.battery_id, room.created_ms, self._live_ttl, digest]
+        await self._call(self._room(keys=[key], args=args))
         await self._call(self._redis.sadd(f"{self._p}:rooms", room.room_id))
 
     async def get_room(self, room_id: str) -> RoomRecord | None:
@@ -224,12 +253,26 @@ class RedisStore(Store):
         return sorted((r for r in rooms if r is not None), key=lambda r: r.created_ms)
 
     async def room_for_proctor_token(self, token: str) -> str | None:
-        raw = await self._call(self._redis.get(f"{self._p}:ptoken:{_hash(token)}"))
+        digest = token_digest(token)
+        raw = await self._call(self._redis.get(f"{self._p}:ptoken:{digest}"))
         if raw is None:
             return None
         room_id = _text(raw)
-        exists = await self._call(self._redis.exists(self._room_key(room_id, "room")))
-        return room_id if exists else None
+        name, kept = await self._call(self._redis.hmget(self._room_key(room_id, "room"), ["name", "ptoken"]))
+        if name is None or (kept is not None and _text(kept) != digest):  # gone, or the token was replaced
+            return None
+        return room_id
+
+    async def replace_proctor_token(self, room_id: str, token: str) -> bool:
+        digest = token_digest(token)
+        await self._call(self._redis.set(f"{self._p}:ptoken:{digest}", room_id))
+        old = await self._call(self._ptoken(keys=[self._room_key(room_id, "room")], args=[digest]))
+        if old is None:
+            await self._call(self._redis.delete(f"{self._p}:ptoken:{digest}"))
+            return False
+        if _text(old):
+            await self._call(self._redis.delete(f"{self._p}:ptoken:{_text(old)}"))
+        return True
 
     async def next_session_numbers(self, room_id: str, count: int) -> range:
         keys = [self._room_key(room_id, "room"), self._room_key(room_id, "next")]
@@ -247,17 +290,17 @@ class RedisStore(Store):
         if dupes:
             raise duplicate_employee(sorted(dupes)[0])
         # the token indexes first: if the script below never runs they lead to sessions that do not exist
-        token_keys = [f"{self._p}:token:{_hash(cand.token)}" for cand, _ in candidates]
+        token_keys = [f"{self._p}:token:{cand.token_digest}" for cand, _ in candidates]
         async with self._redis.pipeline(transaction=False) as pipe:
             for key, (cand, _) in zip(token_keys, candidates, strict=True):
                 pipe.set(key, cand.session_id, ex=self._live_ttl)
             await self._call(pipe.execute())
         key, reply = idempotency if idempotency is not None else ("", b"")
-        keys = [*self._room_keys(room_id), self._room_key(room_id, f"reg:{_hash(key)}")]
+        keys = [*self._room_keys(room_id), self._room_key(room_id, f"reg:{token_digest(key)}")]
         keys += [self._session_key(c.session_id) for c, _ in candidates]
         args: list[Any] = [self._live_ttl, len(candidates), reply]
         for cand, state in candidates:
-            args += [cand.session_id, cand.employee_id, cand.name, cand.token, state]
+            args += [cand.session_id, cand.employee_id, cand.name, cand.token_digest, state]
         out = await self._call(self._add(keys=keys, args=args))
         kind = _text(out[0])
         if kind != "ok":  # nothing registered: the indexes go too (should this fail, they lead nowhere anyway)
@@ -269,8 +312,20 @@ class RedisStore(Store):
 
     async def session_for_token(self, token: str) -> str | None:
         # each hello keeps the token alive as long as the session it opens
-        raw = await self._call(self._redis.getex(f"{self._p}:token:{_hash(token)}", ex=self._live_ttl))
+        raw = await self._call(self._redis.getex(f"{self._p}:token:{token_digest(token)}", ex=self._live_ttl))
         return None if raw is None else _text(raw)
+
+    async def replace_candidate_token(self, session_id: str, digest: str) -> CandidateRecord | None:
+        index = f"{self._p}:token:{digest}"
+        await self._call(self._redis.set(index, session_id, ex=self._live_ttl))
+        old = await self._call(self._token(keys=[self._session_key(session_id)], args=[digest]))
+        if old is None:
+            await self._call(self._redis.delete(index))
+            return None
+        if _text(old):
+            await self._call(self._redis.delete(f"{self._p}:token:{_text(old)}"))
+        record = await self.load(session_id)
+        return None if record is None else record.candidate
 
     async def room_candidates(self, room_id: str) -> list[CandidateRecord]:
         return [r.candidate for r in await self.load_room(room_id)]
@@ -281,9 +336,12 @@ class RedisStore(Store):
     def _record(values: Sequence[Any]) -> SessionRecord | None:
         if values[0] is None or values[4] is None:
             return None
-        sid, emp, name, token, state, version, owner = values
-        cand = CandidateRecord(_text(sid), _text(emp), _text(name), _text(token))
-        return SessionRecord(cand, bytes(state), int(version), _text(owner or b""))
+        sid, emp, name, digest, state, version, owner, dropped_audit, dropped_events, plain = values
+        if digest is None:  # a session of an earlier version kept the token itself
+            digest = token_digest(_text(plain or b""))
+        cand = CandidateRecord(_text(sid), _text(emp), _text(name), _text(digest))
+        suppressed = (int(dropped_audit or 0), int(dropped_events or 0))
+        return SessionRecord(cand, bytes(state), int(version), _text(owner or b""), suppressed)
 
     async def load(self, session_id: str) -> SessionRecord | None:
         values = await self._call(self._redis.hmget(self._session_key(session_id), _SESSION_FIELDS))
@@ -326,6 +384,9 @@ class RedisStore(Store):
             len(commit.events),
             *commit.events,
             self._events_keep_ms,
+            "1" if commit.noise else "0",
+            *self._noise,
+            int(self._clock() * 1000),
         ]
         if self._wait[0] > 0:
             out = await self._replicated(keys[0], lambda client: self._commit(keys=keys, args=args, client=client))
@@ -333,7 +394,9 @@ class RedisStore(Store):
             out = await self._call(self._commit(keys=keys, args=args))
         if int(out[0]) != 1:
             return False, []
-        return True, [_text(i) for i in out[1:]]
+        self.suppressed["audit"] += int(out[1])
+        self.suppressed["events"] += int(out[2])
+        return True, [_text(i) for i in out[3:]]
 
     async def reply(self, session_id: str, seq: int) -> bytes | None:
         got_seq, got = await self._call(self._redis.hmget(self._session_key(session_id), ["reply_seq", "reply"]))
@@ -349,12 +412,14 @@ class RedisStore(Store):
 
     async def append_audit(self, session_id: str, entry: bytes) -> None:
         # the stream exists (every session's first hello commits), so it keeps its expiry or its persistence
-        key = self._session_key(session_id, "audit")
+        keys = [self._session_key(session_id), self._session_key(session_id, "audit")]
+        args = [entry, *self._noise, int(self._clock() * 1000)]
         if self._wait[0] > 0:
             # also makes a resend's stored reply durable: WAIT covers every write the master took before this one
-            await self._replicated(key, lambda client: client.xadd(key, {"e": entry}))
+            held = await self._replicated(keys[0], lambda client: self._audit(keys=keys, args=args, client=client))
         else:
-            await self._call(self._redis.xadd(key, {"e": entry}))
+            held = await self._call(self._audit(keys=keys, args=args))
+        self.suppressed["audit"] += int(held)
 
     # --- replication -------------------------------------------------------------------------------------------
 

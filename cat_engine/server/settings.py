@@ -83,6 +83,29 @@ class Settings:
         ``CAT_REDIS_WAIT_REPLICAS``: an answer is acknowledged only once this many Redis replicas have it
         (``WAIT``; default 0, off); ``CAT_REDIS_WAIT_TIMEOUT_MS`` (default 1000): how long to wait for them before
         the answer is not acknowledged and the client resends it.
+    metrics_token : str or None
+        ``CAT_METRICS_TOKEN``: bearer token that opens ``/metrics`` (for Prometheus' ``authorization``); the admin
+        token always does. Unset: only the admin token.
+    noise_per_minute : int
+        ``CAT_NOISE_PER_MINUTE``: audit entries, and room events, that repeats, refusals and reconnects of one session
+        may add per minute (default 100 of each); beyond that they are counted, not stored. Answers that advance
+        the test, proctor commands and the clock are never held back.
+    hello_fail_burst, hello_fail_rate : int, float
+        ``CAT_HELLO_FAIL_BURST`` (default 200) and ``CAT_HELLO_FAIL_RATE`` (default 20 per second): failed hellos
+        (unknown token) allowed per client address, a token bucket per process; beyond it ``rate_limited``.
+    hello_token_burst, hello_token_rate : int, float
+        ``CAT_HELLO_TOKEN_BURST`` (default 30) and ``CAT_HELLO_TOKEN_RATE`` (default 1 per second): hellos allowed
+        per token (candidate or proctor), a token bucket per process; beyond it ``rate_limited``. A reconnecting page
+        backs off long before; a hello/close loop on one token is held to about one a second.
+    proctor_burst, proctor_rate : int, float
+        ``CAT_PROCTOR_BURST`` (default 20) and ``CAT_PROCTOR_RATE`` (default 5 per second): ``detail`` frames and
+        commands allowed per proctor token (shared by its connections on a process); beyond it ``rate_limited``.
+    max_session_connections, max_proctor_connections : int
+        ``CAT_MAX_SESSION_CONNECTIONS`` (default 2) and ``CAT_MAX_PROCTOR_CONNECTIONS`` (default 4): open connections
+        per candidate token and per proctor token on a process; the next is refused (``too_many_connections``).
+    limit_concurrency, keep_alive_s, max_incomplete_event_bytes : int
+        uvicorn's limits (``CAT_LIMIT_CONCURRENCY`` default 5000 connections and tasks, ``CAT_KEEP_ALIVE_S``
+        default 5, ``CAT_MAX_HEADER_BYTES`` default 16384: the largest request head h11 reads).
     """
 
     redis_url: str | None = None
@@ -104,6 +127,19 @@ class Settings:
     events_keep_s: int = 300
     redis_wait_replicas: int = 0
     redis_wait_timeout_ms: int = 1000
+    metrics_token: str | None = None
+    noise_per_minute: int = 100
+    hello_fail_burst: int = 200
+    hello_fail_rate: float = 20.0
+    hello_token_burst: int = 30
+    hello_token_rate: float = 1.0
+    proctor_burst: int = 20
+    proctor_rate: float = 5.0
+    max_session_connections: int = 2
+    max_proctor_connections: int = 4
+    limit_concurrency: int = 5000
+    keep_alive_s: int = 5
+    max_incomplete_event_bytes: int = 16384
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -138,4 +174,17 @@ class Settings:
             events_keep_s=_number(env, "CAT_EVENTS_KEEP_S", 300, 10, 7 * 24 * 3600),
             redis_wait_replicas=_number(env, "CAT_REDIS_WAIT_REPLICAS", 0, 0, 16),
             redis_wait_timeout_ms=_number(env, "CAT_REDIS_WAIT_TIMEOUT_MS", 1000, 10, 60_000),
+            metrics_token=env.get("CAT_METRICS_TOKEN") or None,
+            noise_per_minute=_number(env, "CAT_NOISE_PER_MINUTE", 100, 10, 100_000),
+            hello_fail_burst=_number(env, "CAT_HELLO_FAIL_BURST", 200, 1, 1_000_000),
+            hello_fail_rate=_number(env, "CAT_HELLO_FAIL_RATE", 20.0, 0.1, 1_000_000.0),
+            hello_token_burst=_number(env, "CAT_HELLO_TOKEN_BURST", 30, 1, 100_000),
+            hello_token_rate=_number(env, "CAT_HELLO_TOKEN_RATE", 1.0, 0.01, 100_000.0),
+            proctor_burst=_number(env, "CAT_PROCTOR_BURST", 20, 1, 100_000),
+            proctor_rate=_number(env, "CAT_PROCTOR_RATE", 5.0, 0.1, 100_000.0),
+            max_session_connections=_number(env, "CAT_MAX_SESSION_CONNECTIONS", 2, 1, 100),
+            max_proctor_connections=_number(env, "CAT_MAX_PROCTOR_CONNECTIONS", 4, 1, 1000),
+            limit_concurrency=_number(env, "CAT_LIMIT_CONCURRENCY", 5000, 10, 1_000_000),
+            keep_alive_s=_number(env, "CAT_KEEP_ALIVE_S", 5, 1, 3600),
+            max_incomplete_event_bytes=_number(env, "CAT_MAX_HEADER_BYTES", 16384, 1024, 1 << 20),
         )

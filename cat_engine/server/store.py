@@ -12,6 +12,7 @@ What is kept
 * **Reply**: the reply frame sent for the last applied answer, with its seq (exactly-once resends: a client only
   ever resends its last answer).
 * **Audit**: one append-only log per session of every frame received and item presented, with server time.
+* **Tokens** only as digests (:func:`token_digest`): the registration's reply is the only place a token is shown.
 * **Room events**: one append-only stream per room; ids ``"<ms>-<n>"`` increase, so a reader resumes after the
   last id it saw.
 * **Results**: the final profile of a finished or terminated session, kept until the HR system acknowledges it.
@@ -25,24 +26,35 @@ Invariants
 * Registration is all or none: a roster naming an employee id the room already has (or naming one twice) raises
   :class:`~.wire_errors.Refusal` ``duplicate_employee`` with that id, and nothing of it is stored. A registration
   with an idempotency key is stored at most once: repeated, it stores nothing and returns the reply of the first.
-* A token lookup is only an index: the session record's own token is the truth (a lookup left behind by a
-  registration that failed half way leads to no session).
+* A token lookup is only an index: the session record's own token digest is the truth (a lookup left behind by
+  a registration that failed half way, or by a token replaced since, leads to no session).
+* Noise is bounded (:class:`NoiseBudget`): the audit entries and room events of a commit marked ``noise`` (a
+  reconnect) and the entries of :meth:`Store.append_audit` (a repeat) count against the session's budget; beyond it
+  they are counted, not stored. Everything that advances the test is never noise. Audit streams are capped at about
+  :data:`AUDIT_MAXLEN` entries, far above what a session can write: answers and presentations are bounded by the
+  battery, noise by its lifetime cap.
 """
 
 from __future__ import annotations
 
 import abc
+import hashlib
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .wire_errors import Refusal
 
 __all__ = [
+    "AUDIT_MAXLEN",
     "BEAT_INTERVAL_S",
     "DEAD_AFTER_MS",
     "EVENTS_PER_READ",
+    "NOISE_LIFETIME_MINUTES",
+    "NOISE_SUMMARIES",
     "CandidateRecord",
     "Commit",
+    "NoiseBudget",
     "Notification",
     "RoomRecord",
     "SessionRecord",
@@ -51,6 +63,8 @@ __all__ = [
     "committed",
     "duplicate_employee",
     "room_of",
+    "suppressed_entry",
+    "token_digest",
 ]
 
 Notification = Callable[[str, bytes], Awaitable[None]]
@@ -60,6 +74,20 @@ Notification = Callable[[str, bytes], Awaitable[None]]
 EVENTS_PER_READ = 1000  # the most room events one waiting read returns (one proctor frame in batch mode)
 BEAT_INTERVAL_S = 2.0  # how often a server process records that it is alive (:meth:`Store.beat`)
 DEAD_AFTER_MS = 3 * int(BEAT_INTERVAL_S * 1000)  # a process silent this long is taken for dead
+# Noise a session may store in all: this many minutes' worth of its per-minute budget, plus at most this many
+# "suppressed" summary entries (one per minute in which something was held back)
+NOISE_LIFETIME_MINUTES = 20
+NOISE_SUMMARIES = 100
+# Approximate cap of an audit stream (XADD MAXLEN ~). A session writes at most 2 entries per item (answer, presented)
+# plus proctor commands, plus noise_per_minute x (NOISE_LIFETIME_MINUTES + 1) + NOISE_SUMMARIES: far below this, so
+# the cap never cuts an applied answer; it only bounds what no client can make the server write.
+AUDIT_MAXLEN = 50_000
+
+
+def token_digest(token: str) -> str:
+    """What is kept of a token (candidate or proctor): its SHA-256, hex. Tokens are random (59 bits and more), so a
+    digest without salt cannot be reversed by trying likely values."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def duplicate_employee(employee_id: str) -> Refusal:
@@ -89,7 +117,7 @@ class CandidateRecord:
     session_id: str
     employee_id: str
     name: str
-    token: str
+    token_digest: str  # token_digest() of the candidate's token; the token itself is never stored
 
 
 @dataclass(frozen=True)
@@ -100,6 +128,7 @@ class SessionRecord:
     state: bytes
     version: int
     owner: str  # connection id owning the session ("" when none)
+    suppressed: tuple[int, int] = (0, 0)  # noise held back so far (audit entries, room events): NoiseBudget
 
     @property
     def session_id(self) -> str:
@@ -117,6 +146,64 @@ class Commit:
     events: Sequence[bytes] = ()
     result: bytes | None = None  # final profile, once the session is over
     persist: bool = False  # the session is over: keep it and its audit until results are acknowledged
+    noise: bool = False  # a reconnect that advances nothing: its audit and events count against the budget
+
+
+@dataclass
+class NoiseBudget:
+    """What one session has stored of noise: the rule both stores apply (the Redis store in Lua, the same steps).
+
+    In each minute (of the store's clock) a session may store ``per_minute`` noise audit entries and as many room
+    events, and :data:`NOISE_LIFETIME_MINUTES` times that in all; a write that would go over is held back whole and
+    only counted (``dropped_*``). The first write held back in a minute leaves one summary audit entry instead
+    (:data:`NOISE_SUMMARIES` at most in all).
+    """
+
+    minute: int = -1
+    audit: int = 0  # stored in this minute
+    events: int = 0
+    total_audit: int = 0  # stored in all
+    total_events: int = 0
+    dropped_audit: int = 0  # held back in all
+    dropped_events: int = 0
+    told_minute: int = -1  # the minute of the last summary entry
+    summaries: int = 0
+
+    def admit(self, now_ms: int, per_minute: int, n_audit: int, n_events: int) -> tuple[bool, bool, bool]:
+        """Count a noisy write of ``n_audit`` entries and ``n_events`` events at ``now_ms``; returns (store its
+        audit, store its events, write a summary entry)."""
+        minute = now_ms // 60_000
+        if minute != self.minute:
+            self.minute, self.audit, self.events = minute, 0, 0
+        lifetime = per_minute * NOISE_LIFETIME_MINUTES
+        keep_audit = self.audit + n_audit <= per_minute and self.total_audit + n_audit <= lifetime
+        keep_events = self.events + n_events <= per_minute and self.total_events + n_events <= lifetime
+        if keep_audit:
+            self.audit += n_audit
+            self.total_audit += n_audit
+        else:
+            self.dropped_audit += n_audit
+        if keep_events:
+            self.events += n_events
+            self.total_events += n_events
+        else:
+            self.dropped_events += n_events
+        held = (n_audit > 0 and not keep_audit) or (n_events > 0 and not keep_events)
+        tell = held and self.told_minute != minute and self.summaries < NOISE_SUMMARIES
+        if tell:
+            self.told_minute = minute
+            self.summaries += 1
+        return keep_audit, keep_events, tell
+
+
+def suppressed_entry(at_ms: int, per_minute: int) -> bytes:
+    """The summary audit entry left by the first noisy write held back in a minute (the Lua scripts write the same
+    JSON)."""
+    return b'{"kind":"suppressed","at_ms":%d,"per_minute":%d,"lifetime_minutes":%d}' % (
+        at_ms,
+        per_minute,
+        NOISE_LIFETIME_MINUTES,
+    )
 
 
 def committed(record: SessionRecord, commit: Commit) -> SessionRecord:
@@ -130,6 +217,7 @@ class Store(abc.ABC):
     """The async interface both twins implement."""
 
     kind: str = "abstract"
+    suppressed: Counter[str]  # noise held back by this process's writes, by kind ("audit", "events")
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -183,7 +271,17 @@ class Store(abc.ABC):
         """Reserve ``count`` consecutive session numbers of the room."""
 
     @abc.abstractmethod
-    async def session_for_token(self, token: str) -> str | None: ...
+    async def session_for_token(self, token: str) -> str | None:
+        """The session a candidate token (as typed, normalised) leads to, by its digest; None when none."""
+
+    @abc.abstractmethod
+    async def replace_candidate_token(self, session_id: str, digest: str) -> CandidateRecord | None:
+        """Give the session a new token (its ``digest``); the old token leads nowhere from now on. The candidate
+        record after the change, None when the session does not exist."""
+
+    @abc.abstractmethod
+    async def replace_proctor_token(self, room_id: str, token: str) -> bool:
+        """Give the room a new proctor token; the old one leads nowhere from now on. False when no such room."""
 
     @abc.abstractmethod
     async def room_candidates(self, room_id: str) -> list[CandidateRecord]: ...
@@ -218,7 +316,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def append_audit(self, session_id: str, entry: bytes) -> None:
-        """Append an audit entry outside a commit (a frame that changed nothing, e.g. a resent answer)."""
+        """Append an audit entry outside a commit (a frame that changed nothing, e.g. a resent answer): noise,
+        stored within the session's :class:`NoiseBudget`."""
 
     # --- room events -------------------------------------------------------------------------------------------
 

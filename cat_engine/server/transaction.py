@@ -19,6 +19,9 @@ Invariants
   and any other decision (a refusal, :class:`Unchanged`, None) is taken again on the stored record.
 * Room events of a change are its core events in order; the last one carries the session's summary after the
   change, computed at that event's time, so a proctor console shows what the server computed.
+* Noise (:class:`~.store.NoiseBudget`): a change whose events are only connections and disconnections advances
+  nothing, so its audit entries and room events are committed as noise; so is the audit entry of
+  :class:`Unchanged`. The state itself is always committed.
 """
 
 from __future__ import annotations
@@ -30,10 +33,11 @@ from dataclasses import dataclass, field
 
 from .. import codec
 from ..battery import Battery
-from ..events import Event
+from ..events import Connected, Disconnected, Event
 from ..session import Phase, SessionState
 from ..view import session_view
 from . import audit, frames
+from .auth import is_room_id, is_session_id
 from .metrics import Metrics
 from .results import result_record
 from .store import Commit, SessionRecord, Store, committed, room_of
@@ -69,10 +73,12 @@ class Change:
 
 @dataclass(frozen=True)
 class Unchanged:
-    """A step's decision to answer without changing the session: frames to send, and an audit entry."""
+    """A step's decision to answer without changing the session: frames to send, an audit entry, and whether the
+    connection ends after the frames."""
 
     frames: list[bytes]
     audit: bytes | None = None
+    end: bool = False
 
 
 Decision = Change | Unchanged | None
@@ -120,6 +126,8 @@ class Transactions:
 
     async def battery_of(self, room_id: str) -> Battery:
         """The battery of a room (``not_found`` when the room is gone or its battery is not loaded here)."""
+        if not is_room_id(room_id):  # checked at every entry too: no crafted id names a store key
+            raise Refusal("not_found", f"no room {room_id[:40]!a}")
         battery = self._room_battery.get(room_id)
         if battery is None:
             room = await self.store.get_room(room_id)
@@ -129,7 +137,9 @@ class Transactions:
         return battery
 
     async def load(self, session_id: str) -> Loaded:
-        """The stored session (``bad_token`` when it does not exist or expired)."""
+        """The stored session (``bad_token`` when it does not exist or expired, ``not_found`` for a malformed id)."""
+        if not is_session_id(session_id):
+            raise Refusal("not_found", f"no session {session_id[:40]!a}")
         battery = await self.battery_of(room_of(session_id))
         record = await self.store.load(session_id)
         if record is None:
@@ -191,4 +201,5 @@ class Transactions:
             events=room_events,
             result=result_record(candidate, battery, state) if over else None,
             persist=over,
+            noise=bool(change.events) and all(isinstance(e, Connected | Disconnected) for e in change.events),
         )

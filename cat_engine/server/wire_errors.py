@@ -126,6 +126,22 @@ WIRE_ERRORS = _rows(
         "Unsupported content type; send JSON or CSV.",
     ),
     WireError(
+        "rate_limited",
+        None,
+        None,
+        True,
+        "Terlalu banyak percobaan; tunggu sebentar lalu coba lagi.",
+        "Too many attempts; wait a moment and try again.",
+    ),
+    WireError(
+        "too_many_connections",
+        4009,
+        None,
+        True,
+        "Token ini sudah terbuka di terlalu banyak jendela; tutup salah satunya.",
+        "This token is open in too many windows; close one of them.",
+    ),
+    WireError(
         "unavailable",
         1013,
         503,

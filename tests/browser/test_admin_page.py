@@ -1,5 +1,6 @@
 """The admin page at /admin: sign-in with the admin token, rooms, rosters (CSV file or pasted rows), tokens to print
-or download, results download; checked against the admin API of the live server."""
+or download (only those the tab got in a reply: the server keeps digests), replacing lost candidate and proctor
+tokens, results download; checked against the admin API and the sockets of the live server."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from .conftest import Live, run_async
 
 BATTERY = "cact-short"
 SHOWN_TOKEN = re.compile(r"^[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}$")
+NOT_HELD = "tidak tersimpan di halaman ini"
 # a stub, installed before the page's scripts: the test sees the call instead of a print dialog
 STUB_PRINT = "window.print = () => { window.__printed = (window.__printed || 0) + 1; };"
 
@@ -28,6 +30,39 @@ OpenPage = Callable[..., Page]
 
 def shown(token: str) -> str:
     return "-".join(token[i : i + 4] for i in range(0, 12, 4))
+
+
+def typed(shown_token: str) -> str:
+    """A token as the table shows it, as a candidate would type it (the dashes are optional for the server too)."""
+    return shown_token.replace("-", "")
+
+
+def candidate_hello(live: Live, token: str) -> str:
+    """What a candidate's ``hello`` with ``token`` gets: the first frame's type, or the error's code."""
+
+    async def hello() -> str:
+        client = CandidateClient(live.server.ws_url, token)
+        try:
+            frame = await client.connect()
+            return str(frame.code or frame.type)
+        finally:
+            await client.disconnect()
+
+    return run_async(hello())
+
+
+def proctor_hello(live: Live, token: str) -> str:
+    """What a proctor's ``hello`` with ``token`` gets: ``snapshot``, or the error's code."""
+
+    async def hello() -> str:
+        proctor = ProctorClient(live.server.ws_url, token)
+        try:
+            frame = await proctor.connect()
+            return str(frame.code or frame.type)
+        finally:
+            await proctor.disconnect()
+
+    return run_async(hello())
 
 
 def sign_in(page: Page, token: str) -> None:
@@ -41,6 +76,7 @@ def signed_in(page: Page, live: Live) -> None:
 
 
 def api_candidates(live: Live, room_id: str) -> list[dict[str, Any]]:
+    """The room's candidates from GET: employee id, name, session id (no token)."""
     cands = live.get(f"/api/rooms/{room_id}/candidates")["candidates"]
     return sorted(cands, key=lambda c: c["session_id"])
 
@@ -64,6 +100,25 @@ def roster_csv(rows: list[tuple[str, str]]) -> bytes:
     writer.writerow(["employee_id", "name"])
     writer.writerows(rows)
     return buf.getvalue().encode()
+
+
+def confirm_dialog(page: Page, opener: Any) -> Any:
+    """Open the confirmation from ``opener`` with the keyboard; the dialog opens with Cancel focused."""
+    opener.focus()
+    page.keyboard.press("Enter")
+    dialog = page.locator("#confirm")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#confirm-cancel")).to_be_focused()
+    return dialog
+
+
+def download_csv(page: Page) -> list[dict[str, str]]:
+    with page.expect_download() as info:
+        page.locator("#csv-dl-btn").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text))
+    assert reader.fieldnames == ["employee_id", "name", "session_id", "token", "link"]
+    return list(reader)
 
 
 def upload(page: Page, name: str, data: bytes) -> None:
@@ -138,17 +193,10 @@ def test_room_roster_tokens_download_and_print(open_page: OpenPage, live: Live, 
     expect(page.locator("#rooms li.current")).to_contain_text("Ruang 2 — Kanreg Medan")
     expect(page.locator("#rooms li")).to_have_count(len(rooms))
 
-    async def proctor_hello() -> str:
-        proctor = ProctorClient(live.server.ws_url, proctor_token)
-        try:
-            return (await proctor.connect()).type
-        finally:
-            await proctor.disconnect()
-
-    assert run_async(proctor_hello()) == "snapshot", "the proctor token shown does not open the room"
+    assert proctor_hello(live, proctor_token) == "snapshot", "the proctor token shown does not open the room"
     shot(page, "admin-rooms")
 
-    # --- a roster CSV file: registered, the table and the API agree
+    # --- a roster CSV file: registered, the table and the API agree, the tokens from the registration's reply
     roster = [
         ("199001012020121001", "Budi Santoso"),
         ("199202022021012002", "Siti Aminah, S.Kom."),
@@ -160,11 +208,13 @@ def test_room_roster_tokens_download_and_print(open_page: OpenPage, live: Live, 
     expect(page.locator("#tokens tbody tr")).to_have_count(3)
     api = api_candidates(live, room_id)
     assert [(c["employee_id"], c["name"]) for c in api] == roster
-    assert table_rows(page) == [
-        {"name": c["name"], "employee_id": c["employee_id"], "session_id": c["session_id"], "token": shown(c["token"])}
-        for c in api
-    ]
-    assert all(SHOWN_TOKEN.match(row["token"]) for row in table_rows(page))
+    assert all("token" not in c for c in api)
+    rows = table_rows(page)
+    assert [{k: r[k] for k in ("name", "employee_id", "session_id")} for r in rows] == api
+    assert all(SHOWN_TOKEN.match(row["token"]) for row in rows)
+    assert len({row["token"] for row in rows}) == 3
+    expect(page.locator("#held-text")).to_contain_text("Token semua peserta (3)")
+    assert candidate_hello(live, typed(rows[1]["token"])) == "item", "a token shown does not open its session"
 
     # --- pasted rows: tab (from a spreadsheet) or semicolon separated, a comma kept inside the name
     page.locator("#paste-text").fill(
@@ -175,6 +225,8 @@ def test_room_roster_tokens_download_and_print(open_page: OpenPage, live: Live, 
     expect(page.locator("#tokens tbody tr")).to_have_count(5)
     api = api_candidates(live, room_id)
     assert [c["name"] for c in api[3:]] == ["Dewi Lestari, S.Psi.", "Rahmat Hidayat"]
+    tokens = {r["session_id"]: typed(r["token"]) for r in table_rows(page)}
+    assert len(set(tokens.values())) == 5 and all(SHOWN_TOKEN.match(shown(t)) for t in tokens.values())
 
     # --- a duplicate employee id: refused, the server's message shown, nothing of that roster stored
     upload(page, "tambahan.csv", roster_csv([("199606062024061006", "Andi Wijaya"), ("199001012020121001", "Budi")]))
@@ -187,16 +239,15 @@ def test_room_roster_tokens_download_and_print(open_page: OpenPage, live: Live, 
     assert api_candidates(live, room_id) == api
     expect(page.locator("#tokens tbody tr")).to_have_count(5)
 
-    # --- the tokens as CSV, built in the page: the same rows as the API, with the candidate link
+    # --- the tokens as CSV, built in the page: the same rows as the API, the tokens of the table, the candidate link
     with page.expect_download() as info:
         page.locator("#csv-dl-btn").click()
-    download = info.value
-    assert download.suggested_filename == f"tokens-{room_id}.csv"
-    text = Path(download.path()).read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    assert reader.fieldnames == ["employee_id", "name", "session_id", "token", "link"]
-    fields = ("employee_id", "name", "session_id", "token")
-    assert list(reader) == [{**{k: c[k] for k in fields}, "link": f"{live.base_url}/#t={c['token']}"} for c in api]
+    assert info.value.suggested_filename == f"tokens-{room_id}.csv"
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    assert list(csv.DictReader(io.StringIO(text))) == [
+        {**c, "token": tokens[c["session_id"]], "link": f"{live.base_url}/#t={tokens[c['session_id']]}"} for c in api
+    ]
+    expect(page.locator("#tokens-msg")).to_have_text("Token diunduh: 5.")
     page.locator("#tokens tbody tr").last.scroll_into_view_if_needed()
     shot(page, "admin-tokens")
 
@@ -216,7 +267,7 @@ def test_room_roster_tokens_download_and_print(open_page: OpenPage, live: Live, 
     for i, cand in enumerate(api, start=1):
         slip = slips.nth(i)
         expect(slip).to_be_visible()
-        expect(slip.locator(".slip-token")).to_have_text(shown(cand["token"]))
+        expect(slip.locator(".slip-token")).to_have_text(shown(tokens[cand["session_id"]]))
         expect(slip.locator(".slip-address")).to_have_text(f"{live.base_url}/")
         expect(slip.locator(".slip-room")).to_have_text("Ruang 2 — Kanreg Medan")
         expect(slip.locator(".slip-name")).to_have_text(cand["name"])
@@ -227,7 +278,129 @@ def test_room_roster_tokens_download_and_print(open_page: OpenPage, live: Live, 
     assert pdf_pages(page) == 1
     page.emulate_media(media="screen")
     expect(page.locator(".topbar")).to_be_visible()
+
+    # --- a reload forgets every token: the rows stay, each saying its token is not here; nothing to print
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.reload()
+    expect(page.locator("#tokens tbody tr")).to_have_count(5)
+    expect(page.locator("#tokens tbody .token")).to_have_text([NOT_HELD] * 5)
+    assert [{k: r[k] for k in ("name", "employee_id", "session_id")} for r in table_rows(page)] == api
+    expect(page.locator("#proctor-box")).to_be_hidden()
+    expect(page.locator("#proctor-state")).to_contain_text("tidak tersimpan di halaman ini")
+    expect(page.locator("#held-text")).to_contain_text("tidak menyimpan token 5 peserta")
+    for button in ("#print-btn", "#csv-dl-btn", "#xlsx-dl-btn"):
+        expect(page.locator(button)).to_be_disabled()
+    expect(page.locator(".slip")).to_have_count(0)
+    assert candidate_hello(live, tokens[api[0]["session_id"]]) == "item", "a reload must not change a token"
     assert not csp, csp
+
+
+def test_lost_tokens_reissued_one_row_then_the_rest(open_page: OpenPage, live: Live, shot: Any) -> None:
+    room = live.new_room(5, name="Ruang Token Hilang")
+    old = {c["session_id"]: c["token"] for c in room["candidates"]}
+    page = open_page(f"/admin#room={room['room_id']}", wait=False)
+    page.add_init_script(STUB_PRINT)
+    page.goto(f"{live.base_url}/admin#room={room['room_id']}")
+    signed_in(page, live)
+    rows = page.locator("#tokens tbody tr")
+    expect(rows).to_have_count(5)
+    expect(page.locator("#tokens tbody .token")).to_have_text([NOT_HELD] * 5)  # made by the API, not in this tab
+    expect(page.locator("#reissue-missing-btn")).to_have_text("Terbitkan ulang token yang tidak ada di halaman ini (5)")
+    row_box = rows.nth(1).bounding_box()
+    shot(page, "admin-tokens-not-held")
+
+    # --- one row, by keyboard: Escape changes nothing; confirmed, only that row gets a new token
+    second = sorted(old)[1]
+    button = rows.nth(1).locator(".reissue-btn")
+    expect(button).to_have_attribute("aria-label", "Terbitkan token baru untuk Peserta 02")
+    dialog = confirm_dialog(page, button)
+    expect(dialog.locator("#confirm-who li")).to_have_count(1)
+    expect(dialog.locator("#confirm-who")).to_contain_text("Peserta 02")
+    expect(dialog.locator("#confirm-note")).to_contain_text("berhenti berlaku saat ini juga")
+    shot(page, "admin-reissue-confirm")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(button).to_be_focused()
+    expect(page.locator("#tokens tbody .token")).to_have_text([NOT_HELD] * 5)
+
+    confirm_dialog(page, button)
+    page.locator("#confirm-ok").click()
+    expect(page.locator("#tokens-msg")).to_contain_text("Token baru diterbitkan: 1")
+    new_token = rows.nth(1).locator(".token")
+    expect(new_token).to_have_text(SHOWN_TOKEN)
+    expect(rows.nth(1).locator(".reissue-btn")).to_be_focused()
+    for i in (0, 2, 3, 4):
+        expect(rows.nth(i).locator(".token")).to_have_text(NOT_HELD)
+    box = rows.nth(1).bounding_box()
+    assert row_box and box, "the row is not drawn"
+    assert (box["width"], box["height"]) == (row_box["width"], row_box["height"]), "the row changed size with its token"
+    fresh = typed(new_token.inner_text())
+    assert fresh != old[second]
+    assert candidate_hello(live, old[second]) == "bad_token", "the replaced token still opens the session"
+    assert candidate_hello(live, fresh) == "item"
+    assert candidate_hello(live, old[sorted(old)[0]]) == "item", "a token not replaced stopped working"
+    expect(page.locator("#held-text")).to_contain_text("menyimpan token 1 dari 5 peserta")
+
+    # --- print and download hold only the row with a token, and say how many were left out and why
+    page.locator("#print-btn").click()
+    assert page.evaluate("window.__printed") == 1
+    expect(page.locator(".slip")).to_have_count(1)
+    expect(page.locator(".slip-token")).to_have_text(shown(fresh))
+    expect(page.locator("#tokens-msg")).to_contain_text("4 peserta tidak ikut tercetak")
+    assert [(r["session_id"], r["token"]) for r in download_csv(page)] == [(second, fresh)]
+    expect(page.locator("#tokens-msg")).to_contain_text("4 peserta tidak ada di berkas")
+
+    # --- the rest at once: the four rows without a token, behind the same confirmation
+    dialog = confirm_dialog(page, page.locator("#reissue-missing-btn"))
+    expect(dialog.locator("#confirm-text")).to_have_text("4 peserta mendapat token baru:")
+    expect(dialog.locator("#confirm-who li")).to_have_count(4)
+    page.locator("#confirm-ok").click()
+    expect(page.locator("#tokens-msg")).to_contain_text("Token baru diterbitkan: 4")
+    expect(page.locator("#tokens tbody .token")).to_have_text([SHOWN_TOKEN] * 5)
+    expect(page.locator("#reissue-missing-btn")).to_be_disabled()
+    expect(page.locator("#print-btn")).to_be_focused()  # nothing left to re-issue: the next step
+    expect(page.locator("#held-text")).to_contain_text("Token semua peserta (5)")
+    shown_tokens = {r["session_id"]: typed(r["token"]) for r in table_rows(page)}
+    assert shown_tokens[second] == fresh  # the row replaced first keeps its token
+    assert {r["session_id"]: r["token"] for r in download_csv(page)} == shown_tokens
+    third = sorted(old)[2]
+    assert candidate_hello(live, old[third]) == "bad_token"
+    assert candidate_hello(live, shown_tokens[third]) == "item"
+    page.emulate_media(media="print")
+    expect(page.locator(".sheet .slip")).to_have_count(5)
+    page.emulate_media(media="screen")
+
+
+def test_new_proctor_token(open_page: OpenPage, live: Live, shot: Any) -> None:
+    room = live.new_room(1, name="Ruang Pengawas")
+    page = open_page(f"/admin#room={room['room_id']}", wait=False)
+    page.add_init_script(STUB_PRINT)
+    page.goto(f"{live.base_url}/admin#room={room['room_id']}")
+    signed_in(page, live)
+    expect(page.locator("#proctor-box")).to_be_hidden()  # shown only in the tab that got it
+    expect(page.locator("#proctor-state")).to_contain_text("tidak tersimpan di halaman ini")
+    dialog = confirm_dialog(page, page.locator("#proctor-new-btn"))
+    expect(dialog.locator("#confirm-h")).to_have_text("Terbitkan token pengawas baru?")
+    expect(dialog).to_contain_text("berhenti berlaku saat ini juga")
+    expect(dialog).to_contain_text("Konsol pengawas yang sudah masuk tetap berjalan sampai tersambung ulang")
+    expect(dialog.locator("#confirm-who")).to_be_hidden()
+    page.locator("#confirm-ok").click()
+    expect(page.locator("#proctor-msg")).to_contain_text("Token pengawas baru diterbitkan")
+    expect(page.locator("#proctor-box")).to_be_visible()
+    expect(page.locator("#proctor-box")).to_contain_text("hanya sekali")
+    token = page.locator("#proctor-token").inner_text()
+    assert len(token) >= 32 and token != room["proctor_token"]
+    expect(page.locator("#proctor-link")).to_have_attribute("href", f"{live.base_url}/proctor#t={token}")
+    expect(page.locator("#proctor-new-btn")).to_be_focused()
+    assert proctor_hello(live, room["proctor_token"]) == "bad_token", "the old proctor token still opens the room"
+    assert proctor_hello(live, token) == "snapshot"
+    shot(page, "admin-proctor-reissued")
+
+    # printed: the proctor's slip; the candidate whose token is not here is left out, and the page says so
+    page.locator("#print-btn").click()
+    expect(page.locator(".slip")).to_have_count(1)
+    expect(page.locator(".slip.proctor")).to_contain_text(token)
+    expect(page.locator("#tokens-msg")).to_contain_text("1 peserta tidak ikut tercetak")
 
 
 def test_slips_fill_several_a4_pages(open_page: OpenPage, live: Live) -> None:
@@ -236,6 +409,11 @@ def test_slips_fill_several_a4_pages(open_page: OpenPage, live: Live) -> None:
     signed_in(page, live)
     expect(page.locator("#tokens tbody tr")).to_have_count(12)
     expect(page.locator("#proctor-box")).to_be_hidden()  # shown only in the tab that created the room
+    confirm_dialog(page, page.locator("#reissue-missing-btn"))
+    expect(page.locator("#confirm-who li")).to_have_count(9)  # eight names and "... and 4 more"
+    expect(page.locator("#confirm-who li").last).to_have_text("… dan 4 peserta lainnya")
+    page.locator("#confirm-ok").click()
+    expect(page.locator("#tokens tbody .token")).to_have_text([SHOWN_TOKEN] * 12)
     page.emulate_media(media="print")
     expect(page.locator(".sheet")).to_have_count(2)
     expect(page.locator(".sheet").first.locator(".slip")).to_have_count(10)
@@ -286,6 +464,16 @@ def test_english_texts(open_page: OpenPage, live: Live) -> None:
     expect(page.locator("#tokens thead")).to_contain_text("Employee ID")
     expect(page.locator("label.file-pick")).to_have_text("Choose a file…")
     expect(page.locator("#count")).to_have_text("1 registered")
+    expect(page.locator("#tokens tbody .token")).to_have_text("not held on this page")
+    row_button = page.locator("#tokens tbody .reissue-btn")
+    expect(row_button).to_have_text("New token")
+    expect(row_button).to_have_attribute("aria-label", "Issue a new token for Peserta 01")
+    expect(page.locator("#proctor-new-btn")).to_have_text("Issue a new proctor token")
+    confirm_dialog(page, row_button)
+    expect(page.locator("#confirm-h")).to_have_text("Issue new tokens?")
+    expect(page.locator("#confirm-note")).to_contain_text("old token stops working at once")
+    page.locator("#confirm-ok").click()
+    expect(page.locator("#tokens-msg")).to_contain_text("New tokens issued: 1")
     page.emulate_media(media="print")
     expect(page.locator(".slip").first).to_contain_text("Test address")
     page.emulate_media(media="screen")

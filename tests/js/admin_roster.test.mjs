@@ -1,10 +1,37 @@
 // admin_roster.js: the admin page's rosters, CSV, slips and API errors.
 
 import assert from "node:assert/strict";
+import {readFileSync} from "node:fs";
 import {describe, test} from "node:test";
 import {load} from "./static.mjs";
 
 const A = await load("admin_roster.js");
+// the payloads and the CSV field each must become, shared with tests/test_server_spreadsheet.py
+const PAYLOADS = JSON.parse(readFileSync(new URL("../fixtures/formula_payloads.json", import.meta.url), "utf8"));
+const FORMULA_START = "=+-@\t\r";
+
+// Every cell of a CSV text read by `sep`, with quotes (a spreadsheet's reading) or blind to them (split on `sep`).
+function cells(text, sep, quotes) {
+  if (!quotes) return text.split(/\r\n|\r|\n/).flatMap((line) => line.split(sep));
+  const out = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"' && cell === "") quoted = true;
+    else if (ch === sep || ch === "\n" || ch === "\r") out.push(cell), (cell = "");
+    else cell += ch;
+  }
+  out.push(cell);
+  return out;
+}
+
+// Whether a cell starts with a formula character past the spaces and quotes a spreadsheet may skip.
+const startsFormula = (cell) => FORMULA_START.includes(cell.replace(/^[ "]+/, "")[0] ?? "x");
 
 describe("pasted rows", () => {
   test("tab, semicolon or comma; the name keeps its commas; a header is skipped", () => {
@@ -46,6 +73,51 @@ describe("CSV for spreadsheets", () => {
     assert.equal(A.csvField(42), "42");
   });
 
+  test("the payloads shared with the server's rule", () => {
+    assert.ok(PAYLOADS.cells.length >= 20);
+    for (const {text, csv} of PAYLOADS.cells) assert.equal(A.csvField(text), csv, JSON.stringify(text));
+    for (const {value, csv} of PAYLOADS.numbers) assert.equal(A.csvField(value), csv);
+    assert.equal(A.csvField(undefined), "");
+  });
+
+  test("no name makes a formula cell when the file is read by commas or by semicolons", () => {
+    const cands = PAYLOADS.cells.map(({text}, i) => ({
+      employee_id: text,
+      name: text,
+      session_id: `R-${String(i).padStart(4, "0")}`,
+      token: "AAAABBBBCCCC",
+    }));
+    const csv = A.tokensCsv(cands, (token) => `http://x/#t=${token}`);
+    let checked = 0;
+    for (const sep of [",", ";", "\t"]) {
+      for (const quotes of [true, false]) {
+        for (const cell of cells(csv, sep, quotes)) {
+          assert.equal(startsFormula(cell), false, `${JSON.stringify(sep)} ${quotes}: ${JSON.stringify(cell)}`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked > 6 * PAYLOADS.cells.length);
+    // the reader catches the file the issue reported: a name with ";=" quoted but not defused
+    assert.ok(cells('E1,"Sari;=1+2"\r\n', ";", true).some(startsFormula));
+    assert.ok(!cells('E1,"Sari;=1+2"\r\n', ",", true).some(startsFormula));
+  });
+
+  test("the XLSX request for the tokens table", () => {
+    const cands = [
+      {employee_id: "2", name: "=Dua", session_id: "R-0002", token: "BBBBCCCCDDDD"},
+      {employee_id: "1", name: "Satu", session_id: "R-0001", token: "AAAABBBBCCCC"},
+    ];
+    assert.deepEqual(A.tokensExport("R7K2PQ", cands, (token) => `L${token}`), {
+      filename: "tokens-R7K2PQ",
+      columns: ["employee_id", "name", "session_id", "token", "link"],
+      rows: [
+        ["1", "Satu", "R-0001", "AAAABBBBCCCC", "LAAAABBBBCCCC"],
+        ["2", "=Dua", "R-0002", "BBBBCCCCDDDD", "LBBBBCCCCDDDD"], // verbatim: the XLSX types it as text
+      ],
+    });
+  });
+
   test("the tokens file: sorted by session, with the candidate link, CRLF", () => {
     const cands = [
       {employee_id: "2", name: "Dua, S.E.", session_id: "R-0002", token: "BBBBCCCCDDDD"},
@@ -65,11 +137,85 @@ describe("CSV for spreadsheets", () => {
   });
 });
 
+describe("the tokens this page holds", () => {
+  // the room's rows as GET /api/rooms/{id}/candidates gives them: no token
+  const listed = [
+    {employee_id: "3", name: "Tiga", session_id: "R7K2PQ-0003"},
+    {employee_id: "1", name: "Satu", session_id: "R7K2PQ-0001"},
+    {employee_id: "2", name: "Dua", session_id: "R7K2PQ-0002"},
+  ];
+  const reply = (pairs) => pairs.map(([session_id, token]) => ({employee_id: "x", name: "x", session_id, token}));
+
+  test("a registration adds its tokens and never overwrites one held; a replacement does", () => {
+    const first = reply([["R7K2PQ-0001", "AAAABBBBCCCC"], ["R7K2PQ-0002", "DDDDEEEEFFFF"]]);
+    const held = A.mergeTokens(null, first, {replace: false});
+    assert.deepEqual([...held], [["R7K2PQ-0001", "AAAABBBBCCCC"], ["R7K2PQ-0002", "DDDDEEEEFFFF"]]);
+    // a retried roster's reply (the first tokens) after 0002 was replaced: the replacement stays
+    const replaced = A.mergeTokens(held, reply([["R7K2PQ-0002", "GGGGHHHHJJJJ"]]), {replace: true});
+    assert.equal(replaced.get("R7K2PQ-0002"), "GGGGHHHHJJJJ");
+    const again = reply([["R7K2PQ-0002", "DDDDEEEEFFFF"], ["R7K2PQ-0003", "KKKKMMMMNNNN"]]);
+    const retried = A.mergeTokens(replaced, again, {replace: false});
+    assert.equal(retried.get("R7K2PQ-0002"), "GGGGHHHHJJJJ");
+    assert.equal(retried.get("R7K2PQ-0003"), "KKKKMMMMNNNN");
+    // the maps given are left as they were
+    assert.equal(held.get("R7K2PQ-0002"), "DDDDEEEEFFFF");
+    assert.equal(held.has("R7K2PQ-0003"), false);
+    // a row of a reply without a token (no such reply is expected) holds nothing
+    const tokenless = [{session_id: "R7K2PQ-0003"}, {session_id: "R7K2PQ-0004", token: ""}];
+    assert.equal(A.mergeTokens(held, tokenless, {replace: true}).size, 2);
+  });
+
+  test("the room's rows joined with the tokens held, in session order; the others missing", () => {
+    const held = new Map([["R7K2PQ-0002", "DDDDEEEEFFFF"], ["R9XXXX-0001", "ZZZZZZZZZZZZ"]]);
+    const plan = A.tokenPlan(listed, held);
+    assert.deepEqual(plan.rows.map((r) => [r.session_id, r.token]), [
+      ["R7K2PQ-0001", null],
+      ["R7K2PQ-0002", "DDDDEEEEFFFF"],
+      ["R7K2PQ-0003", null],
+    ]);
+    assert.deepEqual(plan.held.map((r) => r.session_id), ["R7K2PQ-0002"]);
+    assert.deepEqual(plan.missing.map((r) => r.session_id), ["R7K2PQ-0001", "R7K2PQ-0003"]);
+    assert.deepEqual(plan.held[0], {employee_id: "2", name: "Dua", session_id: "R7K2PQ-0002", token: "DDDDEEEEFFFF"});
+    // nothing held for the room (a reload): every row missing
+    assert.deepEqual(A.tokenPlan(listed, undefined).held, []);
+    assert.equal(A.tokenPlan(listed, new Map()).missing.length, 3);
+    // a token in a listed row (an older server's GET) is not taken: only replies this page got count
+    assert.deepEqual(A.tokenPlan([{...listed[0], token: "OLDOLDOLDOLD"}], new Map()).held, []);
+  });
+
+  test("what the tokens file, its XLSX and the slips hold: the rows with a token only", () => {
+    const plan = A.tokenPlan(listed, new Map([["R7K2PQ-0003", "KKKKMMMMNNNN"], ["R7K2PQ-0001", "AAAABBBBCCCC"]]));
+    const link = (token) => `L${token}`;
+    assert.equal(
+      A.tokensCsv(plan.rows, link),
+      "employee_id,name,session_id,token,link\r\n" +
+        "1,Satu,R7K2PQ-0001,AAAABBBBCCCC,LAAAABBBBCCCC\r\n" +
+        "3,Tiga,R7K2PQ-0003,KKKKMMMMNNNN,LKKKKMMMMNNNN\r\n",
+    );
+    assert.equal(A.tokensCsv(plan.held, link), A.tokensCsv(plan.rows, link));
+    assert.deepEqual(A.tokensExport("R7K2PQ", plan.rows, link).rows.map((r) => r[2]), ["R7K2PQ-0001", "R7K2PQ-0003"]);
+    assert.equal(A.tokensCsv(plan.missing, link), "employee_id,name,session_id,token,link\r\n");
+    // slips: the proctor's (two cells) and one per row held
+    assert.deepEqual(A.sheetsOf([2, ...plan.held.map(() => 1)]), [[0, 1, 2]]);
+  });
+
+  test("a replacement request carries at most 2000 sessions", () => {
+    assert.equal(A.MAX_REISSUE, 2000);
+    const ids = Array.from({length: 4001}, (_, i) => `R-${i}`);
+    const parts = A.chunks(ids);
+    assert.deepEqual(parts.map((p) => p.length), [2000, 2000, 1]);
+    assert.deepEqual(parts.flat(), ids);
+    assert.deepEqual(A.chunks([]), []);
+    assert.deepEqual(A.chunks([1, 2, 3], 2), [[1, 2], [3]]);
+  });
+});
+
 describe("tokens and slips", () => {
   test("tokens in groups of four", () => {
     assert.equal(A.showToken("ABCDEFGHJKMN"), "ABCD-EFGH-JKMN");
     assert.equal(A.showToken("ABCDEF"), "ABCD-EF");
     assert.equal(A.showToken(""), "");
+    assert.equal(A.showToken(null), "");
   });
 
   test("ten cells a sheet, the proctor's slip taking two", () => {

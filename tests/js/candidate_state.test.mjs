@@ -45,11 +45,17 @@ describe("the pending answer", () => {
     assert.deepEqual(next.notice, {name: "S", reason: "time_up"});
   });
 
-  test("the first frame of a connection answers its hello", () => {
-    for (const type of ["item", "paused", "finished", "error"]) assert.equal(C.isHelloReply(false, type), true, type);
-    assert.equal(C.isHelloReply(false, "pong"), false);
-    assert.equal(C.isHelloReply(false, "time"), false);
-    assert.equal(C.isHelloReply(true, "item"), false);
+  test("the first state frame of a connection is its hello succeeding; an error refuses it; rate_limited defers it", () => {
+    for (const type of ["item", "paused", "finished"]) assert.equal(C.helloReply(false, {type}), "ready", type);
+    for (const code of ["unavailable", "too_many_connections", "terminated", "bad_token", "bad_message", "internal"]) {
+      assert.equal(C.helloReply(false, {type: "error", code}), "refused", code);
+    }
+    assert.equal(C.helloReply(false, {type: "error", code: "rate_limited", retry_after_ms: 800}), "later");
+    assert.equal(C.helloReply(false, {type: "pong"}), null);
+    assert.equal(C.helloReply(false, {type: "time", time_left_s: 10}), null);
+    for (const frame of [{type: "item"}, {type: "finished"}, {type: "error", code: "wrong_seq"}]) {
+      assert.equal(C.helloReply(true, frame), null, frame.type); // the hello was answered already
+    }
   });
 
   test("what each error means", () => {
@@ -61,7 +67,23 @@ describe("the pending answer", () => {
     assert.equal(C.errorAction("paused", false), "keep");
     assert.equal(C.errorAction("wrong_seq", false), "resync");
     assert.equal(C.errorAction("not_authenticated", false), "resync");
-    for (const code of ["bad_token", "taken_over", "terminated", "internal", "flood"]) assert.equal(C.errorAction(code, false), "none");
+    assert.equal(C.errorAction("rate_limited", true), "later");
+    for (const code of ["bad_token", "taken_over", "terminated", "internal", "flood", "unavailable", "too_many_connections"]) {
+      assert.equal(C.errorAction(code, false), "none", code);
+    }
+  });
+
+  test("what each close code means", () => {
+    assert.equal(C.closeAction(4001, false), "bad_token");
+    assert.equal(C.closeAction(4002, false), "takeover");
+    assert.equal(C.closeAction(4003, false), "terminated");
+    assert.equal(C.closeAction(4009, false), "windows");
+    assert.equal(C.closeAction(1013, false), "busy");
+    assert.equal(C.closeAction(1011, false), "busy");
+    // the server closes with 1000 after `finished`: no reconnect; a 1000 without it comes back (the hello says where)
+    assert.equal(C.closeAction(1000, true), "finished");
+    assert.equal(C.closeAction(1000, false), "retry");
+    for (const code of [1006, 1001, 1008, 1009, 1012, 4000, 4008]) assert.equal(C.closeAction(code, false), "retry", String(code));
   });
 });
 
@@ -78,6 +100,13 @@ describe("the link", () => {
     assert.equal(C.watchdog(base, 20001), "ping");
     assert.equal(C.watchdog({...base, helloReplied: false}, 99999), null);
     assert.equal(C.watchdog({...base, open: false, waitingSince: 0}, 99999), null);
+  });
+
+  test("the banner says why when the server said", () => {
+    assert.equal(C.bannerKey({note: null, everConnected: false}), "banner_first");
+    assert.equal(C.bannerKey({note: null, everConnected: true}), "banner_reconnecting");
+    assert.equal(C.bannerKey({note: "busy", everConnected: false}), "banner_busy");
+    assert.equal(C.bannerKey({note: "windows", everConnected: true}), "banner_windows");
   });
 
   test("the offline banner waits a second", () => {

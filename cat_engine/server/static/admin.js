@@ -1,11 +1,14 @@
 // Admin page: sign in with the admin token, create rooms, register rosters, print or download the candidates'
-// tokens, download a room's results. Talks to the admin HTTP API of docs/protocol.md ("Admin HTTP API"). This module
-// wires the parts together (the API, sign-in, the handlers); the data work is in admin_roster.js (pure), the drawing
-// in admin_view.js, the texts in admin_texts.js.
+// tokens, replace lost tokens, download a room's results. Talks to the admin HTTP API of docs/protocol.md ("Admin
+// HTTP API"). This module wires the parts together (the API, sign-in, the handlers); the data work is in
+// admin_roster.js (pure), the drawing in admin_view.js, the texts in admin_texts.js.
 //
-// The admin token is typed once and kept in sessionStorage (this tab only), never in the URL. A room's proctor
-// token exists only in the reply that created the room (the server keeps its hash): it is held in memory here, shown
-// once, and printed on the first sheet of slips. The room shown is in the address as #room=ID (no secret).
+// The admin token is typed once and kept in sessionStorage (this tab only), never in the URL. The server keeps
+// candidate and proctor tokens only as digests: a token exists only in the reply that made it (room creation,
+// registration, a replacement). Those replies' tokens are held in memory here, per room (proctorTokens, tokens),
+// never stored: shown, printed on slips and downloaded from this tab, and gone with a reload or a sign-out. A row
+// whose token this tab does not hold gets a new one on request (POST .../tokens; the old one stops working). The room
+// shown is in the address as #room=ID (no secret).
 
 import {applyTexts, currentLang, languageSwitch, makeT} from "./i18n.js";
 import {TEXTS} from "./admin_texts.js";
@@ -13,13 +16,16 @@ import {
   apiError,
   csvRowCount,
   failureNotice,
+  chunks,
   MAX_BODY,
   mayHaveLanded,
+  mergeTokens,
   parsePasted,
   randomKey,
   rosterAttempt,
   rosterRefused,
   tokensCsv,
+  tokensExport,
 } from "./admin_roster.js";
 import {
   buildSheets,
@@ -32,6 +38,7 @@ import {
   renderNotice,
   renderRoom,
   renderRooms,
+  roomPlan,
 } from "./admin_view.js";
 
 const TOKEN_KEY = "cat.adminToken";
@@ -46,9 +53,12 @@ const page = {
   batteries: [],
   rooms: [],
   roomsLoaded: false,
-  proctorTokens: new Map(), // room id -> proctor token, from the creation reply only (this page's memory)
+  proctorTokens: new Map(), // room id -> proctor token, from a creation or replacement reply (this page's memory)
+  tokens: new Map(), // room id -> Map(session id -> token), from registration and replacement replies (memory only)
   roomId: null,
-  candidates: [],
+  candidates: [], // the room's rows from GET: employee_id, name, session_id (never a token)
+  busy: false, // a token replacement is under way (its buttons are disabled)
+  confirming: null, // the replacement the confirmation dialog asks about: {kind, sessionIds, opener}
   rosterAttempt: null, // the last roster sent and its Idempotency-Key (reused by a retry of a roster that may have landed)
   roomMissing: false,
   loadSeq: 0,
@@ -112,6 +122,11 @@ function failure(node, error, leadKey = null) {
 // --- sign-in ----------------------------------------------------------------------------------------------------
 
 function signOut(reasonKey = null) {
+  if (!reasonKey) {
+    // signing out on purpose forgets the tokens held (an expired admin token keeps them for the next sign-in)
+    page.proctorTokens.clear();
+    page.tokens.clear();
+  }
   page.token = null;
   sessionStorage.removeItem(TOKEN_KEY);
   $("app").hidden = true;
@@ -205,7 +220,7 @@ async function route() {
     page.roomId = roomId;
     page.candidates = [];
     page.roomMissing = false;
-    for (const id of ["roster-msg", "results-msg"]) notice($(id), null);
+    for (const id of ["roster-msg", "results-msg", "tokens-msg", "proctor-msg"]) notice($(id), null);
     $("csv-file").value = "";
     $("paste-text").value = "";
     renderFileName(page);
@@ -238,6 +253,7 @@ async function sendRoster(body, type, button) {
   try {
     const extra = {"Idempotency-Key": attempt.key};
     const data = await apiJson(`/api/rooms/${encodeURIComponent(roomId)}/candidates`, {method: "POST", type, body, extra});
+    page.tokens.set(roomId, mergeTokens(page.tokens.get(roomId), data.candidates, {replace: false}));
     page.rosterAttempt = null;
     notice($("roster-msg"), "ok", "registered", {n: data.candidates.length});
     return true;
@@ -295,17 +311,168 @@ async function registerPasted(event) {
   if (await sendRoster(body, "application/json", $("paste-btn"))) $("paste-text").value = "";
 }
 
-function downloadTokens() {
-  const csv = tokensCsv(page.candidates, (token) => candidateLink(page.origin, token));
-  // a BOM so that spreadsheet programs read the names as UTF-8
-  download(`tokens-${page.roomId}.csv`, new Blob(["\ufeff", csv], {type: "text/csv;charset=utf-8"}));
+// What a print or a download left out: the rows whose token this tab does not hold.
+function handedOut(doneKey, leftKey, n, left) {
+  notice($("tokens-msg"), left ? "warn" : "ok", left ? [doneKey, leftKey] : [doneKey], {n, left});
 }
 
-async function downloadResults() {
+function downloadTokens() {
+  const {held, missing} = roomPlan(page);
+  if (!held.length) return;
+  const csv = tokensCsv(held, (token) => candidateLink(page.origin, token));
+  // a BOM so that spreadsheet programs read the names as UTF-8
+  download(`tokens-${page.roomId}.csv`, new Blob(["\ufeff", csv], {type: "text/csv;charset=utf-8"}));
+  handedOut("dl_done", "dl_left_out", held.length, missing.length);
+}
+
+// The tokens as an XLSX file: the server makes it from the table this page holds (it keeps no tokens itself).
+async function downloadTokensXlsx() {
+  const {held, missing} = roomPlan(page);
+  if (!held.length) return;
+  const roomId = page.roomId;
+  const body = JSON.stringify(tokensExport(roomId, held, (token) => candidateLink(page.origin, token)));
+  const button = $("xlsx-dl-btn");
+  button.disabled = true;
+  try {
+    const resp = await api("/api/export.xlsx", {method: "POST", type: "application/json", body});
+    download(`tokens-${roomId}.xlsx`, await resp.blob());
+    handedOut("dl_done", "dl_left_out", held.length, missing.length);
+  } catch (error) {
+    failure($("tokens-msg"), error, "xlsx_dl_fail");
+  } finally {
+    if (roomId === page.roomId) renderRoom(page);
+  }
+}
+
+// --- replacing lost tokens --------------------------------------------------------------------------------------
+
+// Ask before replacing: the old slips (or the old proctor token) stop working at once.
+function askReissue(kind, sessionIds, opener) {
+  if (page.busy || !page.roomId || page.roomMissing) return;
+  const {t} = page;
+  const asked = new Set(sessionIds);
+  const rows = roomPlan(page).rows.filter((r) => asked.has(r.session_id));
+  if (kind === "candidates" && !rows.length) return;
+  page.confirming = {kind, sessionIds: rows.map((r) => r.session_id), opener}; // the rows the dialog names
+  const dialog = $("confirm");
+  dialog.dataset.kind = kind;
+  const who = $("confirm-who");
+  who.replaceChildren();
+  if (kind === "proctor") {
+    $("confirm-h").textContent = t("cf_proctor_h");
+    $("confirm-text").textContent = t("cf_proctor_text");
+    $("confirm-note").textContent = t("cf_proctor_note");
+    $("confirm-ok").textContent = t("ok_issue");
+  } else {
+    $("confirm-h").textContent = t("cf_reissue_h");
+    $("confirm-text").textContent = rows.length === 1 ? t("cf_reissue_one") : t("cf_reissue_many", {n: rows.length});
+    const shown = rows.slice(0, 8);
+    for (const r of shown) {
+      const facts = el("span", {class: "muted", text: ` · ${r.employee_id} · ${r.session_id}`});
+      who.append(el("li", {}, el("strong", {text: r.name}), facts));
+    }
+    const more = rows.length - shown.length;
+    if (more > 0) who.append(el("li", {class: "muted", text: t("cf_more", {n: more})}));
+    $("confirm-note").textContent = t("cf_reissue_note");
+    $("confirm-ok").textContent = t("ok_issue");
+  }
+  who.hidden = kind === "proctor";
+  dialog.showModal();
+  $("confirm-cancel").focus(); // Enter on a dialog that just opened does not replace anything
+}
+
+function closeConfirm() {
+  const opener = page.confirming?.opener;
+  page.confirming = null;
+  if ($("confirm").open) $("confirm").close();
+  return opener;
+}
+
+// Focus back where the person was: the same button, or its twin after the table was drawn again; when that is now
+// disabled (nothing left to re-issue), the next step: printing.
+function refocus(opener) {
+  if (!opener) return;
+  const session = opener.dataset.session;
+  const twin = session ? document.querySelector(`.reissue-btn[data-session="${CSS.escape(session)}"]`) : null;
+  const target = opener.isConnected ? opener : twin;
+  if (target && !target.disabled) target.focus();
+  else if (!$("print-btn").disabled) $("print-btn").focus();
+}
+
+async function confirmed(event) {
+  event.preventDefault();
+  const asked = page.confirming;
+  closeConfirm();
+  if (!asked) return;
+  if (asked.kind === "proctor") await reissueProctor();
+  else await reissueTokens(asked.sessionIds);
+  refocus(asked.opener);
+}
+
+async function reissueTokens(sessionIds) {
+  const roomId = page.roomId;
+  page.busy = true;
+  renderRoom(page);
+  notice($("tokens-msg"), "info", "reissuing");
+  let done = 0;
+  try {
+    for (const batch of chunks(sessionIds)) {
+      const body = JSON.stringify({session_ids: batch});
+      const path = `/api/rooms/${encodeURIComponent(roomId)}/tokens`;
+      const data = await apiJson(path, {method: "POST", type: "application/json", body});
+      page.tokens.set(roomId, mergeTokens(page.tokens.get(roomId), data.candidates, {replace: true}));
+      done += data.candidates.length;
+    }
+    if (roomId === page.roomId) notice($("tokens-msg"), "ok", "reissued", {n: done});
+  } catch (error) {
+    // the tokens of the pieces already answered are held; the piece without a reply may have replaced its tokens
+    const lead = mayHaveLanded(error.status) ? "reissue_unsure" : "reissue_failed";
+    if (roomId === page.roomId) failure($("tokens-msg"), error, lead);
+  } finally {
+    page.busy = false;
+    if (roomId === page.roomId) await loadCandidates();
+    else renderRoom(page);
+  }
+}
+
+async function reissueProctor() {
+  const roomId = page.roomId;
+  page.busy = true;
+  renderRoom(page);
+  notice($("proctor-msg"), "info", "proctor_reissuing");
+  try {
+    const data = await apiJson(`/api/rooms/${encodeURIComponent(roomId)}/proctor-token`, {method: "POST"});
+    page.proctorTokens.set(roomId, data.proctor_token);
+    if (roomId === page.roomId) notice($("proctor-msg"), "ok", "proctor_reissued");
+  } catch (error) {
+    const lead = mayHaveLanded(error.status) ? "proctor_unsure" : "proctor_failed";
+    if (roomId === page.roomId) failure($("proctor-msg"), error, lead);
+  } finally {
+    page.busy = false;
+    renderRoom(page);
+  }
+}
+
+function reissueMissing(event) {
+  askReissue("candidates", roomPlan(page).missing.map((r) => r.session_id), event.currentTarget);
+}
+
+function reissueRow(event) {
+  const button = event.target.closest(".reissue-btn");
+  if (button) askReissue("candidates", [button.dataset.session], button);
+}
+
+async function downloadResults(format = "csv") {
   const roomId = page.roomId;
   notice($("results-msg"), null);
   try {
-    const resp = await api(`/api/rooms/${encodeURIComponent(roomId)}/results?format=csv`);
+    const resp = await api(`/api/rooms/${encodeURIComponent(roomId)}/results?format=${format}`);
+    if (format === "xlsx") {
+      const file = `results-${roomId}.xlsx`;
+      download(file, await resp.blob());
+      notice($("results-msg"), "ok", "results_xlsx_done", {file});
+      return;
+    }
     const text = await resp.text();
     download(`results-${roomId}.csv`, new Blob([text], {type: "text/csv;charset=utf-8"}));
     const rows = csvRowCount(text);
@@ -316,7 +483,9 @@ async function downloadResults() {
 }
 
 function printSlips() {
+  const {held, missing} = roomPlan(page);
   buildSheets(page);
+  if (held.length || missing.length) handedOut("printed", "print_left_out", held.length, missing.length);
   window.print();
 }
 
@@ -351,7 +520,18 @@ function start() {
   $("paste-form").addEventListener("submit", registerPasted);
   $("print-btn").addEventListener("click", printSlips);
   $("csv-dl-btn").addEventListener("click", downloadTokens);
-  $("results-btn").addEventListener("click", downloadResults);
+  $("xlsx-dl-btn").addEventListener("click", downloadTokensXlsx);
+  $("reissue-missing-btn").addEventListener("click", reissueMissing);
+  $("tokens").querySelector("tbody").addEventListener("click", reissueRow);
+  $("proctor-new-btn").addEventListener("click", (event) => askReissue("proctor", [], event.currentTarget));
+  $("confirm-form").addEventListener("submit", confirmed);
+  $("confirm-cancel").addEventListener("click", () => refocus(closeConfirm()));
+  $("confirm").addEventListener("cancel", (event) => {
+    event.preventDefault(); // Escape: closed here, so that the focus goes back to the button that asked
+    refocus(closeConfirm());
+  });
+  $("results-btn").addEventListener("click", () => downloadResults("csv"));
+  $("results-xlsx-btn").addEventListener("click", () => downloadResults("xlsx"));
   window.addEventListener("hashchange", route);
 
   if (!page.token) {

@@ -1,20 +1,49 @@
-// The admin page's data work, pure (no DOM, no fetch): pasted roster rows, CSV fields for spreadsheets, the tokens
-// file, how tokens are shown and slips laid out on sheets, and what a failed API request tells the person.
+// The admin page's data work, pure (no DOM, no fetch): pasted roster rows, spreadsheet-safe CSV fields, the tokens
+// this page holds (from the replies that made them) and the room's rows joined with them, the tokens file (CSV, and
+// the request for its XLSX), how tokens are shown and slips laid out on sheets, and what a failed API request tells
+// the person.
 
 export const MAX_BODY = 1 << 20; // the server's limit on a request body (413 above it)
 export const SLIPS_PER_SHEET = 10; // 2 columns x 5 rows on A4
+export const MAX_REISSUE = 2000; // session ids per POST /api/rooms/{room_id}/tokens
 
 // A token in groups of four for reading and typing: "ABCDEFGHJKMN" -> "ABCD-EFGH-JKMN".
 export function showToken(token) {
-  return (token.match(/.{1,4}/g) ?? [""]).join("-");
+  return ((token ?? "").match(/.{1,4}/g) ?? [""]).join("-");
 }
 
-// A field for a spreadsheet: quoted when needed; a leading = + - @ (or tab, CR) is defused so a spreadsheet shows it
-// as text instead of running it as a formula.
+// The spreadsheet-safe CSV rule, the same as the server's (cat_engine/server/spreadsheet.py; docs/protocol.md,
+// "Spreadsheet files"; tests/fixtures/formula_payloads.json holds the cases both are checked against).
+const FORMULA_START = "=+-@\t\r"; // a cell starting with one of these may run as a formula
+const CELL_BREAKS = ",;\t\r\n"; // where some reading of a comma file (by ";", by tabs, blind to quotes) starts a cell
+const SKIPPED = ' "'; // what a spreadsheet may pass over before a cell's first character
+
+function formulaAt(text, i) {
+  while (i < text.length && SKIPPED.includes(text[i])) i++;
+  return i < text.length && FORMULA_START.includes(text[i]);
+}
+
+// A text with a ' put wherever a cell could start with a formula character: at its start, and after each , ; tab CR
+// LF in it (past spaces and quotes). Quoting alone does not do: a spreadsheet whose list separator is ";" reads
+// E1,"Sari;=1+2" as the cells E1,"Sari and =1+2".
+export function defuse(text) {
+  let out = "";
+  let cellStart = true;
+  for (let i = 0; i < text.length; i++) {
+    if (cellStart && formulaAt(text, i)) out += "'";
+    out += text[i];
+    cellStart = CELL_BREAKS.includes(text[i]);
+  }
+  return out;
+}
+
+// A field for a spreadsheet: a number as it is (a theta of -0.52 stays a number), null or undefined empty, anything
+// else a text: defused, then quoted when it holds , ; " CR or LF.
 export function csvField(value) {
-  let v = String(value ?? "");
-  if (/^[=+\-@\t\r]/.test(v)) v = `'${v}`;
-  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") return String(value);
+  const v = defuse(String(value));
+  return /[",;\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
 }
 
 // Pasted rows: "employee id <sep> name" per line, sep a tab (from a spreadsheet), a semicolon or a comma; the name is
@@ -41,14 +70,65 @@ export function parsePasted(text) {
 // Candidates in the order of their session ids (the order of the slips and the tokens file).
 export const bySession = (candidates) => candidates.slice().sort((a, b) => a.session_id.localeCompare(b.session_id));
 
-// The tokens file: employee_id,name,session_id,token,link with CRLF line ends (`linkOf(token)` gives the link).
-export function tokensCsv(candidates, linkOf) {
-  const lines = ["employee_id,name,session_id,token,link"];
-  for (const c of bySession(candidates)) {
-    lines.push([c.employee_id, c.name, c.session_id, c.token, linkOf(c.token)].map(csvField).join(","));
+// --- the tokens this page holds ----------------------------------------------------------------------------------
+// The server keeps tokens only as digests: a token is in the reply that made it (registration, replacement) and
+// nowhere else. The page keeps those per room as a Map session_id -> token, in memory only.
+
+// The held tokens after a reply carrying some ({candidates: [{session_id, token, ...}]}), as a new Map. A replacement
+// (`replace` true) wins over a token held; a registration does not, since its reply is never newer than one the
+// page holds (a retried roster gets the first reply again, and its tokens may have been replaced since).
+export function mergeTokens(held, replyCandidates, {replace}) {
+  const out = new Map(held ?? []);
+  for (const c of replyCandidates) {
+    if (typeof c.token !== "string" || !c.token) continue;
+    if (replace || !out.has(c.session_id)) out.set(c.session_id, c.token);
   }
+  return out;
+}
+
+// The room's candidates (from GET, no tokens) joined with the held tokens, in session order: {rows, held, missing},
+// each row {employee_id, name, session_id, token} with token null when this page does not hold it.
+export function tokenPlan(candidates, held) {
+  const rows = bySession(candidates).map((c) => ({
+    employee_id: c.employee_id,
+    name: c.name,
+    session_id: c.session_id,
+    token: held?.get(c.session_id) ?? null,
+  }));
+  return {rows, held: rows.filter((r) => r.token), missing: rows.filter((r) => !r.token)};
+}
+
+// A list in pieces of at most `size` (session ids per replacement request).
+export function chunks(items, size = MAX_REISSUE) {
+  const out = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+// The tokens table: its columns, and a row per candidate with a token, in the order of the slips (`linkOf(token)`
+// gives the link). A row without a token is left out: there is nothing to hand over.
+export const TOKEN_COLUMNS = ["employee_id", "name", "session_id", "token", "link"];
+export const tokenRows = (candidates, linkOf) =>
+  bySession(candidates.filter((c) => c.token)).map((c) => [
+    c.employee_id,
+    c.name,
+    c.session_id,
+    c.token,
+    linkOf(c.token),
+  ]);
+
+// The tokens file: the tokens table as CSV with CRLF line ends.
+export function tokensCsv(candidates, linkOf) {
+  const lines = [TOKEN_COLUMNS, ...tokenRows(candidates, linkOf)].map((row) => row.map(csvField).join(","));
   return `${lines.join("\r\n")}\r\n`;
 }
+
+// The body of POST /api/export.xlsx for the tokens table (the server keeps no tokens to make the file from).
+export const tokensExport = (roomId, candidates, linkOf) => ({
+  filename: `tokens-${roomId}`,
+  columns: TOKEN_COLUMNS,
+  rows: tokenRows(candidates, linkOf),
+});
 
 // Data rows of a CSV file (its lines but the header, blank ones not counted).
 export const csvRowCount = (text) => Math.max(0, text.split("\n").filter((l) => l.trim()).length - 1);

@@ -1,8 +1,10 @@
-// The admin page's drawing: notices, the battery choice, the rooms list, one room (its proctor token, its candidates'
-// tokens) and the A4 sheets of slips to print, from the page's state (admin.js):
-//   page = {t, batteries, rooms, roomsLoaded, proctorTokens, roomId, candidates, roomMissing, origin}
+// The admin page's drawing: notices, the battery choice, the rooms list, one room (its proctor token, its candidates
+// with the tokens this page holds) and the A4 sheets of slips to print, from the page's state (admin.js):
+//   page = {t, batteries, rooms, roomsLoaded, proctorTokens, tokens, roomId, candidates, roomMissing, busy, origin}
+// Only rows whose token this page holds get a slip; the others show that the token is not here, and a button to
+// replace it.
 
-import {bySession, sheetsOf, showToken} from "./admin_roster.js";
+import {sheetsOf, showToken, tokenPlan} from "./admin_roster.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -85,6 +87,9 @@ export function renderRooms(page) {
   );
 }
 
+// The room's rows joined with the tokens this page holds for it.
+export const roomPlan = (page) => tokenPlan(page.candidates, page.tokens.get(page.roomId));
+
 export function renderRoom(page) {
   const {t} = page;
   const roomId = page.roomId;
@@ -98,7 +103,7 @@ export function renderRoom(page) {
   $("room-h").textContent = page.roomMissing ? t("room_unknown", {id: roomId}) : room ? room.name : roomId;
   $("room-id").textContent = roomId;
   $("room-battery-name").textContent = room ? batteryName(page, room.battery) : "…";
-  for (const id of ["csv-btn", "paste-btn", "results-btn"]) $(id).disabled = page.roomMissing;
+  for (const id of ["csv-btn", "paste-btn", "results-btn", "results-xlsx-btn"]) $(id).disabled = page.roomMissing;
 
   const proctorToken = page.proctorTokens.get(roomId);
   $("proctor-box").hidden = !proctorToken;
@@ -106,25 +111,54 @@ export function renderRoom(page) {
     $("proctor-token").textContent = proctorToken;
     $("proctor-link").href = proctorLink(page.origin, proctorToken);
   }
+  $("proctor-state").textContent = t(proctorToken ? "proctor_held" : "proctor_not_held");
+  $("proctor-new-btn").disabled = page.roomMissing || page.busy;
 
-  const cands = bySession(page.candidates);
-  $("count").textContent = t("count", {n: cands.length});
-  $("tokens-empty").hidden = cands.length > 0 || page.roomMissing;
-  $("tokens").hidden = cands.length === 0;
-  $("print-btn").disabled = cands.length === 0 && !proctorToken;
-  $("csv-dl-btn").disabled = cands.length === 0;
+  const {rows, held, missing} = roomPlan(page);
+  $("count").textContent = t("count", {n: rows.length});
+  $("tokens-empty").hidden = rows.length > 0 || page.roomMissing;
+  $("tokens").hidden = rows.length === 0;
+  $("held-row").hidden = rows.length === 0;
+  $("held-text").textContent =
+    missing.length === 0
+      ? t("held_all", {n: rows.length})
+      : held.length === 0
+        ? t("held_none", {n: rows.length})
+        : t("held_some", {held: held.length, n: rows.length, missing: missing.length});
+  const reissueAll = $("reissue-missing-btn");
+  reissueAll.textContent = t("reissue_missing_btn", {n: missing.length});
+  reissueAll.disabled = missing.length === 0 || page.busy || page.roomMissing;
+  $("print-btn").disabled = held.length === 0 && !proctorToken;
+  $("csv-dl-btn").disabled = held.length === 0;
+  $("xlsx-dl-btn").disabled = held.length === 0;
   $("tokens")
     .querySelector("tbody")
     .replaceChildren(
-      ...cands.map((c, i) =>
+      ...rows.map((c, i) =>
         el(
           "tr",
-          {"data-session": c.session_id},
+          {"data-session": c.session_id, class: c.token ? "held" : "missing"},
           el("td", {class: "num", text: String(i + 1)}),
           el("td", {class: "name", text: c.name}),
           el("td", {class: "employee", text: c.employee_id}),
           el("td", {class: "session", text: c.session_id}),
-          el("td", {class: "token"}, el("code", {text: showToken(c.token)})),
+          el(
+            "td",
+            {class: "token"},
+            c.token ? el("code", {text: showToken(c.token)}) : el("span", {class: "not-held", text: t("token_not_held")}),
+          ),
+          el(
+            "td",
+            {class: "act"},
+            el("button", {
+              type: "button",
+              class: "small reissue-btn",
+              "data-session": c.session_id,
+              "aria-label": t("reissue_one_label", {name: c.name}),
+              text: t("reissue_one_btn"),
+              ...(page.busy || page.roomMissing ? {disabled: ""} : {}),
+            }),
+          ),
         ),
       ),
     );
@@ -176,7 +210,8 @@ function proctorSlip(page, room, token) {
 }
 
 // Sheets of A4, each with its own margins (the @page margin is 0, so no browser header or footer is printed); the
-// proctor's slip (two cells) first when this page created the room.
+// proctor's slip (two cells) first when this page holds the room's proctor token, then a slip per candidate whose
+// token this page holds.
 export function buildSheets(page) {
   const sheets = $("sheets");
   const roomId = page.roomId;
@@ -188,7 +223,7 @@ export function buildSheets(page) {
   const slips = [];
   const proctorToken = page.proctorTokens.get(roomId);
   if (proctorToken) slips.push({node: proctorSlip(page, room, proctorToken), cells: 2});
-  for (const c of bySession(page.candidates)) slips.push({node: slip(page, room, c), cells: 1});
+  for (const c of roomPlan(page).held) slips.push({node: slip(page, room, c), cells: 1});
   const layout = sheetsOf(slips.map((s) => s.cells));
   sheets.replaceChildren(...layout.map((indexes) => el("div", {class: "sheet"}, ...indexes.map((i) => slips[i].node))));
 }

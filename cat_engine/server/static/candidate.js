@@ -5,15 +5,21 @@
 //
 // Exactly once: an answer is written to sessionStorage ("pending") before it is sent and stays there until a reply
 // shows what became of it (candidate_state.js: itemArrives, errorAction).
+//
+// Reconnects (socket.js) back off unless a hello succeeds: the socket is told ready() at the hello's first state frame
+// (item, paused, finished), never at a bare open. A `rate_limited` hello is said again after the wait it asks for, on
+// the same connection; 4009 (the token open in too many windows) retries slowly; after `finished` the server closes
+// with 1000 and the page does not come back.
 
 import {applyTexts, currentLang, languageSwitch, makeT} from "./i18n.js";
-import {ReconnectingSocket} from "./socket.js";
+import {ReconnectingSocket, retryAfterDelay, slowDelay} from "./socket.js";
 import {TEXTS} from "./candidate_texts.js";
 import {
   banner,
+  closeAction,
   countdown,
   errorAction,
-  isHelloReply,
+  helloReply,
   itemArrives,
   optionForKey,
   pendingRecord,
@@ -53,6 +59,8 @@ const page = {
   waitingSince: null,
   downSince: null, // when the connection went down (null while ready)
   showOffline: false, // down for longer than BANNER_DELAY_MS: banner shown
+  linkNote: null, // why the link is down when the server said: "busy" or "windows" (candidate_state.js: bannerKey)
+  helloAfter: 0, // Date.now() before which no hello is said (rate_limited asked to wait)
   clock: countdown(null, false, 0),
 };
 
@@ -78,16 +86,32 @@ function sendPending() {
 
 // --- connection -------------------------------------------------------------------------------------------------
 
+let helloTimer = null;
+
+// Say hello on `s` now, or when rate_limited's wait is over.
+function sayHello(s) {
+  clearTimeout(helloTimer);
+  helloTimer = null;
+  if (s !== page.socket || !s.isOpen || page.helloReplied) return;
+  const wait = page.helloAfter - Date.now();
+  if (wait > 0) {
+    helloTimer = setTimeout(() => sayHello(s), wait);
+    return;
+  }
+  if (s.send({type: "hello", token: page.token})) page.waitingSince = Date.now();
+}
+
 function connect() {
   stopSocket();
   page.helloReplied = false;
+  page.linkNote = null;
   let socket = null; // the handlers run for this socket only (onState already runs inside the constructor)
   socket = new ReconnectingSocket("/ws/candidate", {
     onOpen: (s) => {
       if (s !== page.socket) return;
       page.helloReplied = false;
       page.lastRx = Date.now();
-      if (s.send({type: "hello", token: page.token})) page.waitingSince = Date.now();
+      sayHello(s);
     },
     onFrame: (frame, s) => {
       if (s === page.socket) onFrame(frame);
@@ -107,6 +131,8 @@ function connect() {
 }
 
 function stopSocket() {
+  clearTimeout(helloTimer);
+  helloTimer = null;
   const old = page.socket;
   page.socket = null;
   page.helloReplied = false;
@@ -119,34 +145,52 @@ function resync() {
   if (page.socket) page.socket.drop();
 }
 
+// Returns false (no reconnect), or the least wait before the next try (ms; 0: the socket's backoff alone).
 function onClose(event) {
+  clearTimeout(helloTimer);
+  helloTimer = null;
   page.helloReplied = false;
   page.waitingSince = null;
   stopClock();
-  if (event.code === 4001) {
-    badToken();
-    return false;
+  const waitAsked = Math.max(0, page.helloAfter - Date.now());
+  switch (closeAction(event.code, page.finished !== null)) {
+    case "bad_token":
+      badToken();
+      return false;
+    case "takeover":
+      stopSocket();
+      show("takeover");
+      return false;
+    case "terminated":
+      terminated();
+      return false;
+    case "finished":
+      stopSocket();
+      return false;
+    case "windows":
+      page.linkNote = "windows";
+      refresh();
+      return Math.max(slowDelay(), waitAsked);
+    case "busy":
+      page.linkNote = "busy";
+      refresh();
+      return waitAsked;
+    default:
+      if (waitAsked === 0) page.linkNote = null;
+      refresh();
+      return waitAsked;
   }
-  if (event.code === 4002) {
-    stopSocket();
-    show("takeover");
-    return false;
-  }
-  if (event.code === 4003) {
-    terminated();
-    return false;
-  }
-  refresh();
-  return true;
 }
 
 function onFrame(frame) {
   page.lastRx = Date.now();
   page.waitingSince = null;
-  const helloReply = isHelloReply(page.helloReplied, frame.type);
-  if (helloReply) {
+  const reply = helloReply(page.helloReplied, frame);
+  if (reply === "ready") {
     page.helloReplied = true;
     page.everConnected = true;
+    page.linkNote = null;
+    page.socket?.ready();
   }
   switch (frame.type) {
     case "item":
@@ -168,7 +212,7 @@ function onFrame(frame) {
       show("finished");
       return;
     case "error":
-      onError(frame, helloReply);
+      onError(frame, reply !== null);
       break;
     default: // pong and anything newer than this page
       break;
@@ -207,6 +251,11 @@ function onError(frame, helloReply) {
       break;
     case "resync":
       resync();
+      break;
+    case "later": // rate_limited: the same hello, after the wait it asks for (the connection stays open)
+      page.linkNote = "busy";
+      page.helloAfter = Date.now() + retryAfterDelay(frame.retry_after_ms);
+      if (page.socket) sayHello(page.socket);
       break;
     default: // "keep", "none"
       break;

@@ -46,8 +46,17 @@ export function itemArrives(page, pending, frame) {
   };
 }
 
-// Frames that can answer a hello (the first of them on a connection is its reply).
-export const isHelloReply = (helloReplied, type) => !helloReplied && ["item", "paused", "finished", "error"].includes(type);
+// What a frame says of the connection's hello, while no reply has come (`helloReplied` false):
+//   "ready"    the session's state (item, paused, finished): the hello succeeded, answers may be sent
+//   "later"    rate_limited: nothing was done, say hello again after its retry_after_ms (the connection stays open)
+//   "refused"  any other error: the hello failed (the error and the close code that follows decide what next)
+//   null       not a reply to the hello (one came already, or a pong, a time...)
+export function helloReply(helloReplied, frame) {
+  if (helloReplied) return null;
+  if (["item", "paused", "finished"].includes(frame.type)) return "ready";
+  if (frame.type === "error") return frame.code === "rate_limited" ? "later" : "refused";
+  return null;
+}
 
 // What an error frame means for the page:
 //   "bad_token"   the hello itself was refused (its token cannot be one)
@@ -56,10 +65,14 @@ export const isHelloReply = (helloReplied, type) => !helloReplied && ["item", "p
 //   "retry"       the answer was refused: forget it, choose again
 //   "keep"        refused while paused: kept, resent when the item comes back
 //   "resync"      out of step with the server: reconnect, the hello reply says where the session is
-//   "none"        the close code that follows decides (bad_token, taken_over, terminated, internal, flood...)
+//   "later"       rate_limited: say hello again after the wait it asks for
+//   "none"        the close code that follows decides (bad_token, taken_over, terminated, too_many_connections,
+//                 unavailable, internal, flood...)
 export function errorAction(code, helloReply) {
   if (helloReply && code === "bad_message") return "bad_token";
   switch (code) {
+    case "rate_limited":
+      return "later";
     case "time_up":
       return "settle";
     case "finished":
@@ -88,12 +101,45 @@ export function watchdog({open, waitingSince, helloReplied, lastRx}, now) {
   return null;
 }
 
+// The banner's text key: why the link is down when the server said (`note`: "busy" for rate_limited or unavailable,
+// "windows" for too_many_connections), else whether the session was ever reached on this page.
+export function bannerKey({note, everConnected}) {
+  if (note === "busy" || note === "windows") return `banner_${note}`;
+  return everConnected ? "banner_reconnecting" : "banner_first";
+}
+
 // The offline banner: shown once a session's connection has been down for BANNER_DELAY_MS. Returns the new
 // {downSince, showOffline}.
 export function banner({screen, hasSocket, helloReplied, downSince}, now) {
   const down = ["loading", "item", "paused"].includes(screen) && hasSocket && !helloReplied;
   const since = down ? (downSince ?? now) : null;
   return {downSince: since, showOffline: down && now - since >= BANNER_DELAY_MS};
+}
+
+// What a close code means for the page (docs/protocol.md, error table):
+//   "bad_token", "takeover", "terminated"   a final screen, no reconnect
+//   "finished"    1000 after the `finished` frame: the battery is over, no reconnect
+//   "windows"     4009 too_many_connections: the token is open in too many windows; retry slowly
+//   "busy"        1013 unavailable, 1011 internal: the server cannot serve now; retry with the backoff
+//   "retry"       anything else (a network drop, a restart): reconnect
+export function closeAction(code, finished) {
+  switch (code) {
+    case 4001:
+      return "bad_token";
+    case 4002:
+      return "takeover";
+    case 4003:
+      return "terminated";
+    case 4009:
+      return "windows";
+    case 1011:
+    case 1013:
+      return "busy";
+    case 1000:
+      return finished ? "finished" : "retry";
+    default:
+      return "retry";
+  }
 }
 
 // --- the countdown -----------------------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 // The candidate page's screens (token, item, pause, takeover, terminated, finished), the clock in the top bar and
 // the offline banner, drawn from the page's state (candidate.js):
 //   page = {t, screen, item, selected, notice, itemError, pausedReason, finished, tokenError, helloReplied,
-//           everConnected, showOffline, clock, pending() (the pending answer or null), now() (ms)}
+//           everConnected, showOffline, linkNote, clock, pending() (the pending answer or null), now() (ms)}
 // `showScreen(name)` shows one screen; `renderItem(page, onChoose)` builds an item's options once; `refresh(page)`
 // redraws everything else.
 
-import {clockLeft, formatClock, hintKey, LETTERS, minutesSeconds, steps, WARN_BELOW_MS} from "./candidate_state.js";
+import {bannerKey, clockLeft, formatClock, hintKey, LETTERS, minutesSeconds, steps, WARN_BELOW_MS} from "./candidate_state.js";
 
 const $ = (id) => document.getElementById(id);
 const SCREENS = ["loading", "token", "item", "paused", "takeover", "terminated", "finished"];
@@ -29,7 +29,7 @@ export function refresh(page) {
 export function renderBanner(page) {
   const banner = $("banner");
   banner.hidden = !page.showOffline;
-  if (page.showOffline) $("banner-text").textContent = page.t(page.everConnected ? "banner_reconnecting" : "banner_first");
+  if (page.showOffline) $("banner-text").textContent = page.t(bannerKey({note: page.linkNote, everConnected: page.everConnected}));
   document.body.classList.toggle("offline", page.showOffline);
   document.body.dataset.connection = page.helloReplied ? "ready" : "down";
 }

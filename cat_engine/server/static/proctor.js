@@ -10,9 +10,13 @@
 // Time. The model and the views take server time (ms since the Unix epoch): this PC's clock plus an offset. Every
 // live event and snapshot gives a lower bound of the offset (it happened before it reached us), so the largest
 // sample wins; a live event far below the estimate means this PC's clock was changed, and it starts over from it.
+//
+// Reconnects (socket.js) back off unless a hello succeeds: the socket is told ready() at the snapshot, never at a bare
+// open. `rate_limited` (on a hello, a detail or a command) is waited out as it asks, with one notice; 4009 (this token
+// open in too many consoles) retries slowly; a server that keeps refusing gets one notice per outage, not one a try.
 
 import {applyTexts, currentLang, languageSwitch, makeT} from "./i18n.js";
-import {ReconnectingSocket} from "./socket.js";
+import {ReconnectingSocket, retryAfterDelay, slowDelay} from "./socket.js";
 import {TEXTS} from "./proctor_texts.js";
 import {RoomModel} from "./proctor_model.js";
 import {localeOf} from "./proctor_format.js";
@@ -52,6 +56,10 @@ const ui = {
 let lastFrameAt = 0;
 let resyncAt = null;
 let nextDetailId = 1;
+let helloAfter = 0; // Date.now() before which no hello is said (rate_limited)
+let helloTimer = null;
+let detailTimer = null;
+const troubleNoticed = new Set(); // error codes already reported since the last snapshot (one notice per outage)
 
 const stats = {};
 for (const key of ["snapshots", "events", "history", "duplicates"]) {
@@ -130,8 +138,18 @@ function openDetail(sid, returnFocus) {
 
 // The history of the sitting (every answer's point, the results of subtests done) comes from the server's `detail`.
 function requestDetail() {
+  clearTimeout(detailTimer);
+  detailTimer = null;
   const d = ui.detail;
   if (!d || !ui.live) return;
+  const held = commands.heldFor();
+  if (held > 0) {
+    // rate_limited asked to wait: ask once the wait is over
+    d.reqId = null;
+    d.loading = true;
+    detailTimer = setTimeout(requestDetail, held);
+    return;
+  }
   d.reqId = `d${nextDetailId++}`;
   d.loading = true;
   d.error = null;
@@ -151,6 +169,8 @@ function onDetail(frame) {
 function closeDetail() {
   const returnFocus = ui.detail?.returnFocus;
   ui.detail = null;
+  clearTimeout(detailTimer);
+  detailTimer = null;
   if ($("detail").open) $("detail").close();
   const sid = returnFocus?.dataset?.session;
   const target = sid ? rowElement(sid) : returnFocus;
@@ -203,9 +223,36 @@ async function estimateClock() {
   }
 }
 
+// Say hello on `socket` now, or when rate_limited's wait is over: the first takes the snapshot and live events (a
+// sitting's history comes with its `detail`); a reconnect resumes after the last event seen; batch: a busy room's
+// events come several to a frame.
+function sayHello(socket) {
+  clearTimeout(helloTimer);
+  helloTimer = null;
+  if (ui.socket !== socket || !socket.isOpen || ui.live) return;
+  const wait = helloAfter - Date.now();
+  if (wait > 0) {
+    helloTimer = setTimeout(() => sayHello(socket), wait);
+    return;
+  }
+  const hello = {type: "hello", token: ui.token, batch: true};
+  if (model.lastEventId !== null) hello.last_event_id = model.lastEventId;
+  hellos.push(hello.last_event_id ?? null);
+  socket.send(hello);
+}
+
+// One notice per outage for an error that comes back on every try.
+function noticeOnce(code, text) {
+  if (troubleNoticed.has(code)) return;
+  troubleNoticed.add(code);
+  commands.notice("bad", text);
+}
+
 function connect() {
   commands.failPending();
   ui.socket?.stop();
+  clearTimeout(helloTimer);
+  helloTimer = null;
   ui.live = false;
   // handlers of a socket that has been replaced (sign-out, "reconnect now") ignore what it still reports; `socket`
   // is null only while the constructor runs (it reports "connecting" at once)
@@ -216,12 +263,7 @@ function connect() {
       if (!mine()) return;
       ui.live = false;
       lastFrameAt = performance.now();
-      // the first hello takes the snapshot and live events (a sitting's history comes with its `detail`); a
-      // reconnect resumes after the last event seen; batch: a busy room's events come several to a frame
-      const hello = {type: "hello", token: ui.token, batch: true};
-      if (model.lastEventId !== null) hello.last_event_id = model.lastEventId;
-      hellos.push(hello.last_event_id ?? null);
-      socket.send(hello);
+      sayHello(socket);
     },
     onFrame: (frame) => {
       if (mine()) onFrame(frame);
@@ -236,12 +278,19 @@ function connect() {
     onClose: (event) => {
       if (!mine()) return false;
       ui.live = false;
+      clearTimeout(helloTimer);
+      helloTimer = null;
       commands.failPending();
       if (event.code === 4001) {
         signOut(ui.t("bad_token"));
         return false;
       }
-      return true;
+      const waitAsked = Math.max(0, helloAfter - Date.now());
+      if (event.code === 4009) {
+        noticeOnce("too_many_connections", ui.t("too_many_consoles"));
+        return Math.max(slowDelay(), waitAsked); // another console of this token may close: try now and then
+      }
+      return waitAsked;
     },
   });
   ui.socket = socket;
@@ -261,6 +310,8 @@ function onStream(frame) {
   for (const sid of change.raised) announce(ui.t("alert_announce", {name: model.row(sid)?.name ?? sid}));
   if (change.snapshot) {
     ui.live = true;
+    ui.socket?.ready();
+    troubleNoticed.clear();
     showApp();
     if (ui.detail) requestDetail();
   } else {
@@ -298,6 +349,15 @@ function onError(frame) {
     signOut(ui.t("bad_token"));
     return;
   }
+  if (frame.code === "rate_limited") {
+    onRateLimited(frame);
+    return;
+  }
+  if (frame.code === "too_many_connections") return; // the close (4009) that follows says it
+  if (frame.code === "unavailable" || frame.code === "internal") {
+    noticeOnce(frame.code, ui.t("server_error", {message: `${frame.code}: ${frame.message ?? ""}`}));
+    return;
+  }
   if (ui.detail?.loading && (frame.code === "not_found" || frame.code === "forbidden")) {
     ui.detail.loading = false;
     ui.detail.error = frame.message || frame.code;
@@ -306,6 +366,26 @@ function onError(frame) {
   }
   if (frame.code === "not_authenticated") return; // a command raced the hello; the snapshot follows
   commands.notice("bad", ui.t("server_error", {message: `${frame.code}: ${frame.message ?? ""}`}));
+}
+
+// Nothing was done; say so once and wait as asked: a hello is said again on this connection, a detail asked again,
+// commands held back (proctor_commands.js).
+function onRateLimited(frame) {
+  const wait = retryAfterDelay(frame.retry_after_ms);
+  if (!ui.live) {
+    helloAfter = Date.now() + wait;
+    noticeOnce("rate_limited", ui.t("rate_limited", {s: Math.ceil(wait / 1000)}));
+    if (ui.socket) sayHello(ui.socket);
+    return;
+  }
+  const d = ui.detail;
+  const detailAsked = Boolean(d?.loading && d.reqId !== null);
+  if (commands.rateLimited(frame, wait, detailAsked) || !detailAsked) return;
+  d.reqId = null;
+  d.error = ui.t("rate_detail", {s: Math.ceil(wait / 1000)});
+  renderDetail(ui);
+  clearTimeout(detailTimer);
+  detailTimer = setTimeout(requestDetail, wait);
 }
 
 setInterval(() => {

@@ -6,6 +6,8 @@
 //   const commands = createCommands(ui, {send});   // send(frame) -> true when it went out on a live connection
 //   commands.ask("pause", sid | null, openerButton);
 //   commands.onAck(frame); commands.failPending(); commands.notice("ok" | "bad", text);
+//   commands.rateLimited(frame, waitMs, detailAsked); // a command or detail refused as too frequent: say so, and
+//   commands.heldFor();                               // send none until waitMs passed (heldFor(): ms left)
 //   commands.download(changed);                    // the room's results as CSV; changed() after the button's state
 
 import {category, roomTargets} from "./proctor_model.js";
@@ -17,6 +19,7 @@ export function createCommands(ui, {send}) {
   const pending = new Map(); // command id -> {kind, sid (null: the room), targets, minutes}
   let nextId = 1;
   let confirming = null; // {kind, sid, opener}
+  let heldUntil = 0; // Date.now() before which no command is sent (rate_limited)
 
   const t = (...args) => ui.t(...args);
 
@@ -51,6 +54,11 @@ export function createCommands(ui, {send}) {
     if (sid) frame.session_id = sid;
     else frame.room = true;
     const targets = targetsFor(kind, sid).map((row) => row.session_id);
+    const held = heldFor();
+    if (held > 0) {
+      notice("bad", t("rate_wait", {s: Math.ceil(held / 1000)}));
+      return;
+    }
     if (!ui.live || !send(frame)) {
       notice("bad", t("err_offline"));
       return;
@@ -92,6 +100,23 @@ export function createCommands(ui, {send}) {
       if (r.ok) notice("ok", t("ack_one_ok", {name, done: t(`done_${kind}`, {min: sent?.minutes ?? ""})}));
       else notice("bad", t("ack_one_fail", {name, cmd, why: why(r)}));
     }
+  }
+
+  const heldFor = () => Math.max(0, heldUntil - Date.now());
+
+  // `rate_limited`: nothing was done, and no command goes out for `waitMs`. The command it answers is no longer
+  // pending: the one its id names, or, when the error names none and no `detail` is outstanding (`detailAsked`), the
+  // oldest pending (the server answers a connection's frames in order). Returns whether it answered a command.
+  function rateLimited(frame, waitMs, detailAsked) {
+    heldUntil = Math.max(heldUntil, Date.now() + waitMs);
+    let id = frame.id ?? null;
+    if (id === null && !detailAsked && pending.size) id = pending.keys().next().value;
+    const sent = id === null ? undefined : pending.get(id);
+    if (sent) pending.delete(id);
+    const s = Math.ceil(waitMs / 1000);
+    if (sent) notice("bad", t("rate_cmd", {cmd: t(`cmd_${sent.kind}`), who: sent.sid ? nameOf(sent.sid) : t("all_room"), s}));
+    else notice("bad", t("rate_limited", {s}));
+    return sent !== undefined;
   }
 
   // The connection dropped with commands unanswered: say so, since their outcome is unknown.
@@ -234,5 +259,5 @@ export function createCommands(ui, {send}) {
     close();
   });
 
-  return {ask, close, onAck, failPending, notice, download};
+  return {ask, close, onAck, failPending, notice, download, rateLimited, heldFor};
 }
