@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 ./scripts/ensure_redis.sh
 ./scripts/ensure_chromium.sh
 ./scripts/ensure_node.sh
+./scripts/ensure_nginx.sh
+./scripts/ensure_prometheus.sh
 echo "== ruff check" && .venv/bin/ruff check .
 echo "== ruff format --check" && .venv/bin/ruff format --check .
 echo "== mypy (strict: cat_engine, load_tests, tests, benchmarks, item_pools, server.py)" && .venv/bin/mypy
