@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -29,6 +30,7 @@ import uvicorn  # noqa: E402 (after the thread settings above)
 from cat_engine.server.app import create_app  # noqa: E402
 from cat_engine.server.auth import new_admin_token  # noqa: E402
 from cat_engine.server.demo import demo_banner  # noqa: E402
+from cat_engine.server.metrics import MULTIPROC_ENV, prepare_multiprocess_dir  # noqa: E402
 from cat_engine.server.settings import Settings  # noqa: E402
 
 if TYPE_CHECKING:
@@ -139,7 +141,16 @@ def main() -> int:
         os.environ["CAT_DEMO_ROOM"] = "0"
         base = f"http://{settings.host}:{settings.port}"
         print(demo_banner(base, os.environ["CAT_ADMIN_TOKEN"], None, settings.lang), flush=True)
-    uvicorn.run("server:_app", factory=True, **options)
+    # metrics that add up over the processes (cat_engine/server/metrics.py): each writes its values to files in one
+    # directory, named in the environment before uvicorn spawns the workers (prometheus_client reads it at import)
+    made = None
+    if settings.workers > 1 or os.environ.get(MULTIPROC_ENV):
+        made = prepare_multiprocess_dir(os.environ)
+    try:
+        uvicorn.run("server:_app", factory=True, **options)
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
     return 0
 
 

@@ -128,7 +128,7 @@ def error_counts(server: ServerProcess) -> Counter[str]:
     for line in text.splitlines():
         if line.startswith("cat_errors_total{"):
             label, _, value = line.partition("} ")
-            counts[label.split('"')[1]] = int(value)
+            counts[label.split('"')[1]] = int(float(value))  # prometheus_client writes counts as floats ("4.0")
     return counts
 
 

@@ -18,6 +18,8 @@ Modules, one concern each:
 * :mod:`.procs` - private redis-server, server and floor processes; CPU and memory of process trees
 * :mod:`.cluster` - a private Redis Cluster (3 masters, 3 replicas): hash slots, kill, failover, restart
 * :mod:`.redisdata` - what a run's Redis or Redis Cluster holds: used memory, ``MEMORY USAGE`` per session, deletes
+* :mod:`.nginx` - a private nginx with the shipped site (deploy/nginx) in front of given server ports
+* :mod:`.prometheus` - a private Prometheus with the shipped scrape config and rules (deploy/prometheus)
 * :mod:`.floor` - the echo floor app
 * :mod:`.scenarios` - rollout, peak, storm, restart, soak, failover
 * :mod:`.deployment` - the servers of a run (started here, or a target) and the rooms and rosters

@@ -5,7 +5,9 @@ Nothing here imports ``cat_engine.server``: the point is to check the server aga
 * :class:`AdminApi` - the admin HTTP API (``urllib`` in a worker thread, no proxies, bounded timeouts).
 * :class:`CandidateClient` - the candidate WebSocket: ``hello``, ``answer`` with the documented exactly-once
   resend (the last answer is kept until a reply is seen and resent after a reconnect once the ``hello`` reply
-  has arrived), unprompted frames (``paused``, ``time``) kept aside.
+  has arrived), unprompted frames (``paused``, ``time``) kept aside. A server restart (``restarting``, close 1012) is
+  one of the closes after which it reconnects and resends; :attr:`_Client.closes` records the close code of every
+  connection the server closed.
 * :class:`ProctorClient` - the proctor WebSocket: ``hello`` with an optional ``last_event_id``, the events it
   receives (every one, duplicates included, so a test can look for gaps and duplicates) and commands with their
   acknowledgement.
@@ -23,6 +25,7 @@ import csv
 import io
 import itertools
 import json
+import random
 import time
 import urllib.error
 import urllib.request
@@ -83,12 +86,17 @@ CLOSING_ERRORS = {
     "hello_timeout": 4008,
     "terminated": 4003,
     "taken_over": 4002,
+    "restarting": 1012,
     "unavailable": 1013,
     "internal": 1011,
 }
 
 #: Errors the documentation calls retryable that close the connection: reconnect, then resend what was pending.
-RECONNECT_ERRORS = ("internal", "unavailable")
+RECONNECT_ERRORS = ("internal", "unavailable", "restarting")
+
+#: The wait before reconnecting after ``restarting`` (close 1012): 0.2 to 1 s, drawn (docs/protocol.md, "Server
+#: restarts").
+RESTART_DELAY_S = (0.2, 1.0)
 
 
 def find_keys(value: Any, names: frozenset[str] | set[str], path: str = "$") -> list[str]:
@@ -421,6 +429,7 @@ class _Client:
         self.limiter = limiter or RateLimiter()
         self.conn: _Connection | None = None
         self.history: list[Frame] = []  # every frame received, over every connection
+        self.closes: list[int | None] = []  # the close code of each connection the server closed, in order
 
     @property
     def url(self) -> str:
@@ -432,10 +441,20 @@ class _Client:
         return self.conn
 
     async def disconnect(self) -> None:
-        """Close our side (the server sees a normal close)."""
+        """Close our side (the server sees a normal close); a connection the server closed first is recorded in
+        :attr:`closes`."""
         if self.conn is not None:
             conn, self.conn = self.conn, None
+            if conn.closed:
+                self.closes.append(conn.close_code)
             await conn.close()
+
+    async def _restart_wait(self) -> None:
+        """After ``restarting`` or a close with 1012, wait 0.2 to 1 s before reconnecting (the docs' advice)."""
+        conn = self.conn
+        restarted = conn is not None and conn.closed and conn.close_code == 1012
+        if restarted or (self.history and self.history[-1].code == "restarting"):
+            await asyncio.sleep(random.uniform(*RESTART_DELAY_S))
 
     def _require(self) -> _Connection:
         if self.conn is None:
@@ -509,11 +528,13 @@ class CandidateClient(_Client):
         return reply
 
     async def resume(self, *, attempts: int = 1, delay: float = 0.25) -> Frame:
-        """(Re)connect with up to ``attempts`` tries and resend the pending answer once the hello reply arrived.
+        """(Re)connect with up to ``attempts`` tries and resend the pending answer once the hello reply arrived
+        (after ``restarting``, the first try waits 0.2 to 1 s).
 
         Returns the reply to the resent answer when there was one, else the hello reply.
         """
         last: BaseException | None = None
+        await self._restart_wait()
         for attempt in range(attempts):
             if attempt:
                 await asyncio.sleep(delay)
@@ -529,9 +550,9 @@ class CandidateClient(_Client):
     async def answer(self, seq: int, response: int) -> Frame:
         """Send an answer and return the server's reply (``item``, ``finished`` or ``error``).
 
-        The answer stays in :attr:`pending` until a reply is seen (it is kept after ``internal``, ``unavailable`` and
-        ``taken_over``, when it may or may not have been applied); :class:`ConnectionLost` if the connection closes
-        first.
+        The answer stays in :attr:`pending` until a reply is seen (it is kept after ``internal``, ``unavailable``,
+        ``restarting`` and ``taken_over``, when it may or may not have been applied); :class:`ConnectionLost` if the
+        connection closes first.
         """
         self.pending = (seq, response)
         return await self._send_answer(seq, response)
@@ -598,8 +619,10 @@ class ProctorClient(_Client):
         return frame
 
     async def resume(self, *, attempts: int = 1, delay: float = 0.25) -> Frame:
-        """Reconnect with the last event id seen, with up to ``attempts`` tries."""
+        """Reconnect with the last event id seen, with up to ``attempts`` tries (after ``restarting``, the first
+        waits 0.2 to 1 s)."""
         last: BaseException | None = None
+        await self._restart_wait()
         for attempt in range(attempts):
             if attempt:
                 await asyncio.sleep(delay)

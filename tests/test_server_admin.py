@@ -215,7 +215,7 @@ def metrics(srv: AppServer) -> str:
 
 def error_count(text: str, code: str) -> int:
     prefix = f'cat_errors_total{{code="{code}"}} '
-    return next((int(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix)), 0)
+    return next((int(float(line[len(prefix) :])) for line in text.splitlines() if line.startswith(prefix)), 0)
 
 
 def sit(srv: AppServer, token: str, answers: int | None = None) -> dict[str, Any]:
@@ -639,9 +639,9 @@ def test_healthz_and_metrics(srv: AppServer) -> None:
     assert 'cat_live_connections{kind="proctor"}' in text
     assert 'cat_frames_total{kind="candidate"}' in text
     assert 'cat_answer_seconds_bucket{le="+Inf"}' in text
-    answers = next(int(line.split()[1]) for line in text.splitlines() if line.startswith("cat_answers_total "))
+    answers = next(float(line.split()[1]) for line in text.splitlines() if line.startswith("cat_answers_total "))
     assert answers >= 1
-    count = next(int(line.split()[1]) for line in text.splitlines() if line.startswith("cat_answer_seconds_count "))
+    count = next(float(line.split()[1]) for line in text.splitlines() if line.startswith("cat_answer_seconds_count "))
     assert count == answers
 
 

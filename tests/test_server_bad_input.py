@@ -132,7 +132,7 @@ def error_counts(srv: AppServer) -> Counter[str]:
         text = resp.read().decode()
     counts: Counter[str] = Counter()
     for line in text.splitlines():
-        m = re.fullmatch(r'cat_errors_total\{code="([a-z_]+)"\} (\d+)', line)
+        m = re.fullmatch(r'cat_errors_total\{code="([a-z_]+)"\} (\d+)(?:\.0)?', line)
         if m:
             counts[m.group(1)] = int(m.group(2))
     return counts

@@ -162,7 +162,7 @@ def test_metrics_without_a_metrics_token_take_the_admin_token_only(app_server: C
         for token in (None, "", "None", SCRAPE):
             assert call(server, "GET", "/metrics", token).status == 401, token
         text = call(server, "GET", "/metrics", ADMIN).body.decode()
-        assert 'cat_errors_total{code="unauthorized"} 4' in text  # the refusals are counted like the API's
+        assert 'cat_errors_total{code="unauthorized"} 4.0' in text  # the refusals are counted like the API's
     finally:
         server.stop()
 

@@ -77,7 +77,7 @@ def test_proctor_commands_on_one_session(battery: Battery) -> None:
         assert (r.code, r.close, r.detail) == ("terminated", 4003, "menyontek")
         kinds = [a.get("command") for a in await w.audit() if a["kind"] == "proctor"]
         assert kinds == ["pause", "extend", "resume", "terminate"]  # only the applied ones
-        assert w.process.tx.metrics.errors["bad_command"] == 5
+        assert w.process.tx.metrics.value("cat_errors_total", code="bad_command") == 5
         # the other candidate was never touched
         assert (await w.state(1)).phase is Phase.READY
         assert [(s, n["kind"]) for s, n in w.notes] == [

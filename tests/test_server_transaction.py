@@ -107,7 +107,7 @@ def test_two_processes_racing_the_same_answer_apply_it_once(private_redis: Redis
                 assert out_a.frames == out_b.frames
                 assert len(out_a.frames) == 1
                 assert [out_a.applied, out_b.applied].count(True) == 1
-                conflicts += pa.tx.metrics.conflicts + pb.tx.metrics.conflicts
+                conflicts += sum(int(p.tx.metrics.value("cat_store_conflicts_total")) for p in (pa, pb))
                 answers = [a for a in await w.audit() if a["kind"] == "answer" and a["seq"] == seq]
                 assert [a.get("outcome") for a in answers] == [None, "duplicate"]  # applied once, then the loser
                 assert await store_a.reply(w.sid(), seq) == out_a.frames[0]
@@ -151,8 +151,8 @@ def test_a_lost_race_does_not_count_an_unsent_time_up(battery: Battery) -> None:
             return_exceptions=True,
         )
         assert isinstance(results[0], Refusal) and results[0].code == "paused"
-        assert candidate.tx.metrics.conflicts == 1
-        assert candidate.tx.metrics.errors["time_up"] == 0
+        assert candidate.tx.metrics.value("cat_store_conflicts_total") == 1
+        assert candidate.tx.metrics.value("cat_errors_total", code="time_up") == 0
 
     run(go)
 
@@ -172,7 +172,7 @@ def test_a_record_remembered_by_a_process_that_another_process_moved_on_is_loade
                 assert (await proc.candidates.answer(w.sid(), "p1/c1", seq, n)).applied
         state = await w.state()
         assert state.seq == 5 and len(state.done) == 1 and len(state.items) == 1
-        assert p1.tx.metrics.conflicts == 0 and p2.tx.metrics.conflicts == 0
+        assert p1.tx.metrics.value("cat_store_conflicts_total") == p2.tx.metrics.value("cat_store_conflicts_total") == 0
         # a proctor's pause through p2; p1's remembered record says active, the store says paused
         await p2.proctors.command(w.room_id, cmd("pause", w.sid()))
         failure = await refused(p1.candidates.answer(w.sid(), "p1/c1", state.seq, 0))

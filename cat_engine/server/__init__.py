@@ -18,7 +18,8 @@ Modules, one job each:
 * :mod:`.connection`, :mod:`.candidate_ws`, :mod:`.proctor_ws` - the WebSocket endpoints (the I/O pumps).
 * :mod:`.hub` - what one process shares between its connections; :mod:`.limits` - limits per client address and
   per token; :mod:`.admin` - the admin HTTP API; :mod:`.auth` - tokens and ids; :mod:`.metrics` - Prometheus
-  metrics; :mod:`.pages` - the browser pages; :mod:`.headers` - headers on every HTTP response.
+  metrics, summed over a host's processes; :mod:`.loop_lag` - the event-loop lag gauge; :mod:`.pages` - the
+  browser pages; :mod:`.headers` - headers on every HTTP response.
 * :mod:`.app` - the Starlette app factory with its lifespan; :mod:`.demo` - the embedded demo room.
 
 How one answer flows: :mod:`.connection` reads the frame off the socket (flood limit) and hands it to

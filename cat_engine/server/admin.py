@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import codec
@@ -22,6 +22,7 @@ from ..view import session_view
 from .auth import bearer_matches, bearer_token, is_room_id, is_session_id
 from .frames import session_summary
 from .hub import Hub
+from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .results import result_rows, rows_to_csv, rows_to_xlsx
 from .rooms import create_room, parse_roster_csv, register
 from .spreadsheet import XLSX_MEDIA_TYPE, export_request, to_xlsx
@@ -307,7 +308,8 @@ async def metrics(request: Request) -> Response:
     scrape_token = hub.settings.metrics_token
     if not bearer_matches(header, hub.admin_token) and not (scrape_token and bearer_matches(header, scrape_token)):
         return _error(hub, Refusal("unauthorized", "the admin or metrics bearer token is required"))
-    return PlainTextResponse(hub.metrics.render(hub.live_sessions), media_type="text/plain; version=0.0.4")
+    # off the event loop: with several processes it reads and merges every process's file
+    return Response(await asyncio.to_thread(hub.metrics.render), media_type=METRICS_CONTENT_TYPE)
 
 
 def admin_routes() -> list[Route]:

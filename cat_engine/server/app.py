@@ -1,4 +1,7 @@
-"""The Starlette app factory: routes, and shared resources opened and closed by the lifespan."""
+"""The Starlette app factory: routes, and shared resources opened and closed by the lifespan.
+
+While the app runs, SIGTERM drains its connections before uvicorn's shutdown (:mod:`.draining`).
+"""
 
 from __future__ import annotations
 
@@ -14,13 +17,14 @@ from starlette.routing import WebSocketRoute
 from starlette.types import ASGIApp
 
 from ..battery import Battery, load_battery
-from . import tasks
+from . import draining, tasks
 from .admin import admin_routes
 from .auth import new_admin_token
 from .candidate_ws import candidate_endpoint
 from .demo import create_demo_room, demo_banner
 from .headers import HttpHeaders
 from .hub import Hub
+from .loop_lag import watch_loop_lag
 from .memory_store import MemoryStore
 from .pages import page_routes
 from .proctor_ws import proctor_endpoint
@@ -79,17 +83,23 @@ def create_app(settings: Settings | None = None, store: Store | None = None, ann
         hub = Hub(settings, the_store, batteries, admin_token)
         app.state.hub = hub
         beat = asyncio.create_task(_beat(hub))
+        lag = asyncio.create_task(watch_loop_lag(hub.metrics))
         room = None
         if settings.demo_room:
             room = await create_demo_room(hub.tx, next(iter(batteries)))
         if announce:
             base = f"http://{settings.host}:{settings.port}"
             print(demo_banner(base, admin_token, room, settings.lang), file=sys.stdout, flush=True)
+        unhook = draining.hook_sigterm(hub.drain)
         try:
             yield
         finally:
+            if unhook is not None:
+                unhook()
             await tasks.stop(beat)
+            await tasks.stop(lag)
             await the_store.close()
+            hub.metrics.close()
 
     routes = [
         *page_routes(),

@@ -8,7 +8,9 @@ token from its ``hello`` (before the session is taken over) until the connection
 not yet closed) and a takeover from another computer (the old socket open until the takeover notification closes
 it) each need two. A connection taken over on the same process is told at once (besides the store's notification,
 which a room's subscription just starting may miss), so it closes and frees its place. A finished session's
-connection gets its final state, then closes with 1000 ``finished``.
+connection gets its final state, then closes with 1000 ``finished``. While the process drains for a restart, a
+connection is closed with ``restarting`` (1012) after its move under way (:mod:`.draining`): the page reconnects to
+another process and resends a pending answer.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .auth import normalise_candidate_token
 from .candidate import Outcome
 from .connection import Connection
 from .hub import Hub
+from .store import room_of
 from .wire_errors import Refusal
 
 __all__ = ["candidate_endpoint"]
@@ -67,6 +70,8 @@ class _Candidate(Connection):
             if entry is not None and entry[0] in ("closed", "flood"):
                 return
             async with self.turn:
+                if await self.drained():
+                    return
                 if entry is None:
                     if self.session_id is None:
                         await self.fail(Refusal("hello_timeout"))
@@ -114,7 +119,7 @@ class _Candidate(Connection):
                 outcome = await candidates.answer(self.session_id, self.conn, msg.seq, msg.response)
                 going_on = await self.deliver(outcome)
                 if outcome.applied:  # from the frame read off the socket to its reply sent
-                    self.hub.metrics.observe_answer(time.perf_counter() - received_at)
+                    self.hub.metrics.observe_answer(time.perf_counter() - received_at, room_of(self.session_id))
                 return going_on
         except Refusal as refusal:
             return await self.fail(refusal)

@@ -8,6 +8,10 @@ from a background task (a proctor's event stream) never interleave.
 
 A ``hello`` goes through :meth:`Connection.authenticate`: the process's limits on failed hellos per client address
 and on open connections per token (:mod:`.limits`).
+
+Every connection is one of the process's :class:`~.draining.Drain` from its accept to the end of its clean-up. Once
+the process drains (SIGTERM), a connection makes no more moves: the drain takes its turn (waiting for the move under
+way) and closes it with ``restarting`` (1012), and so does any frame or timer that comes first (:meth:`drained`).
 """
 
 from __future__ import annotations
@@ -48,14 +52,35 @@ class Connection(abc.ABC):
         self._log = logging.getLogger(f"cat_engine.server.{self.kind}")
         self.address = address_key(ws.client.host if ws.client is not None else None)
         self._counted: tuple[ConnectionCounts, str] | None = None  # the token this connection counts as one of
+        self.closed = False  # a close was sent: no more moves
 
     async def send(self, frame: bytes) -> None:
         async with self._send_lock:
             await self.ws.send({"type": "websocket.send", "text": frame.decode()})
 
     async def close(self, code: int, reason: str) -> None:
+        self.closed = True
         async with self._send_lock:
             await self.ws.close(code, reason)
+
+    async def restart(self) -> None:
+        """Close with ``restarting`` (1012) once the move under way, if any, is over (the process drains)."""
+        async with self.turn:
+            await self._restart_now()
+
+    async def _restart_now(self) -> None:
+        if self.closed:
+            return
+        with contextlib.suppress(Exception):  # the client may be gone already
+            await self.fail(Refusal("restarting"))
+        self.closed = True
+
+    async def drained(self) -> bool:
+        """Whether the connection must stop before a move (called with :attr:`turn` held): it was closed, or the
+        process drains, in which case it is closed now with ``restarting``."""
+        if not self.closed and self.hub.drain.draining:
+            await self._restart_now()
+        return self.closed
 
     async def fail(self, refusal: Refusal) -> bool:
         """Send the error frame; close when its code says so. Returns whether the connection goes on."""
@@ -148,11 +173,13 @@ class Connection(abc.ABC):
                 received_at = time.perf_counter()
                 if message["type"] == "websocket.disconnect":
                     break
-                metrics.frames[self.kind] += 1
+                metrics.frame(self.kind)
                 if not bucket.take(time.monotonic()):
                     self.queue.put_nowait(("flood",))
                     return
                 async with self.turn:
+                    if await self.drained():
+                        break
                     going_on = await self.on_frame(message.get("text"), received_at)
                 if not going_on:
                     break
@@ -164,10 +191,14 @@ class Connection(abc.ABC):
     async def run(self) -> None:
         """The whole life of the connection: accept, serve, then clean up."""
         await self.ws.accept()
+        drain = self.hub.drain
+        drain.add(self)
         metrics = self.hub.metrics
-        metrics.connections[self.kind] += 1
+        metrics.connection_opened(self.kind)
         reader = asyncio.create_task(self._read())
         try:
+            if drain.draining:  # accepted as the drain began, after it took the live connections
+                await self.restart()
             await self.serve()
         except (WebSocketDisconnect, RuntimeError):
             pass  # the client went away while we were sending
@@ -180,7 +211,7 @@ class Connection(abc.ABC):
             with contextlib.suppress(Exception):
                 await self.fail(Refusal("internal"))
         finally:
-            metrics.connections[self.kind] -= 1
+            metrics.connection_closed(self.kind)
             if self._counted is not None:
                 counts, key = self._counted
                 counts.release(key)
@@ -192,3 +223,4 @@ class Connection(abc.ABC):
             if self.ws.client_state is not WebSocketState.DISCONNECTED:
                 with contextlib.suppress(Exception):
                     await self.ws.close()
+            drain.discard(self)

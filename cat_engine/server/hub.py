@@ -1,5 +1,5 @@
 """What one server process shares between its connections: settings, the use cases, metrics, limits, live
-connections.
+connections, and whether the process drains for a restart (:mod:`.draining`).
 
 Notifications from the store (this process's or another's) reach the local connections of their session here.
 """
@@ -15,6 +15,7 @@ from typing import Any
 
 from ..battery import Battery
 from .candidate import CandidateCases
+from .draining import Drain
 from .limits import Limits
 from .metrics import Metrics
 from .proctor import ProctorCases
@@ -37,12 +38,13 @@ class Hub:
     candidates: CandidateCases = field(init=False)
     proctors: ProctorCases = field(init=False)
     limits: Limits = field(init=False)
+    drain: Drain = field(default_factory=Drain)  # the live connections, closed with 1012 on SIGTERM
     # session id -> queues of the local candidate connections of that session
     _local: dict[str, set[asyncio.Queue[Any]]] = field(default_factory=lambda: defaultdict(set))
 
     def __post_init__(self) -> None:
         self.tx = Transactions(self.store, self.batteries, self.metrics)
-        self.metrics.suppressed = self.store.suppressed  # the store counts what it holds back
+        self.store.on_suppressed = self.metrics.count_suppressed  # what the store holds back reaches the metrics
         self.candidates = CandidateCases(self.tx, self.process_id, self.settings.lang)
         self.proctors = ProctorCases(self.tx, self.settings.lang)
         self.limits = Limits.of(self.settings)
@@ -50,8 +52,11 @@ class Hub:
 
     def attach(self, session_id: str, queue: asyncio.Queue[Any]) -> None:
         """Deliver the session's notifications to ``queue`` (the store hears its room while any is attached)."""
-        if queue not in self._local[session_id]:
-            self._local[session_id].add(queue)
+        queues = self._local[session_id]
+        if queue not in queues:
+            if not queues:
+                self.metrics.session_opened(room_of(session_id))
+            queues.add(queue)
             self.store.follow(room_of(session_id))
 
     def detach(self, session_id: str, queue: asyncio.Queue[Any]) -> None:
@@ -61,6 +66,7 @@ class Hub:
             self.store.unfollow(room_of(session_id))
             if not queues:
                 del self._local[session_id]
+                self.metrics.session_closed(room_of(session_id))
 
     def tell_others(self, session_id: str, queue: asyncio.Queue[Any], message: bytes) -> None:
         """Deliver ``message`` at once to this process's connections of the session other than ``queue``'s (not

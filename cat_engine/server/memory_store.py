@@ -234,8 +234,8 @@ class MemoryStore(Store):
         keep_audit, keep_events, tell = s.noise.admit(now_ms, self._noise_per_minute, n_audit, n_events)
         if tell:
             self._add_audit(s, suppressed_entry(now_ms, self._noise_per_minute))
-        self.suppressed["audit"] += 0 if keep_audit else n_audit
-        self.suppressed["events"] += 0 if keep_events else n_events
+        self._held_back("audit", 0 if keep_audit else n_audit)
+        self._held_back("events", 0 if keep_events else n_events)
         s.record = replace(s.record, suppressed=(s.noise.dropped_audit, s.noise.dropped_events))
         return keep_audit, keep_events
 

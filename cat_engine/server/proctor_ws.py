@@ -6,6 +6,9 @@ reconnects with ``last_event_id`` misses nothing. A background task sends them; 
 A proctor token has at most ``max_proctor_connections`` open connections on a process, and its ``detail`` frames
 and commands, over all of them, are a token bucket of the process (``proctor_burst``, ``proctor_rate``): beyond
 it the frame is answered ``rate_limited`` and nothing is done (for a command: that error, no ``ack``).
+
+While the process drains for a restart, a console is closed with ``restarting`` (1012) after the command under way,
+if any, has its ``ack`` (:mod:`.draining`); it reconnects with the last event id it saw and misses nothing.
 """
 
 from __future__ import annotations
@@ -82,6 +85,8 @@ class _Proctor(Connection):
             if entry is not None:
                 return  # closed or flooded: the reader has stopped
             async with self.turn:  # a hello being handled right now counts
+                if await self.drained():
+                    return
                 if self.room_id is None:
                     await self.fail(Refusal("hello_timeout"))
                     return

@@ -394,8 +394,8 @@ class RedisStore(Store):
             out = await self._call(self._commit(keys=keys, args=args))
         if int(out[0]) != 1:
             return False, []
-        self.suppressed["audit"] += int(out[1])
-        self.suppressed["events"] += int(out[2])
+        self._held_back("audit", int(out[1]))
+        self._held_back("events", int(out[2]))
         return True, [_text(i) for i in out[3:]]
 
     async def reply(self, session_id: str, seq: int) -> bytes | None:
@@ -419,7 +419,7 @@ class RedisStore(Store):
             held = await self._replicated(keys[0], lambda client: self._audit(keys=keys, args=args, client=client))
         else:
             held = await self._call(self._audit(keys=keys, args=args))
-        self.suppressed["audit"] += int(held)
+        self._held_back("audit", int(held))
 
     # --- replication -------------------------------------------------------------------------------------------
 

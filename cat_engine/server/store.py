@@ -218,6 +218,14 @@ class Store(abc.ABC):
 
     kind: str = "abstract"
     suppressed: Counter[str]  # noise held back by this process's writes, by kind ("audit", "events")
+    on_suppressed: Callable[[str, int], None] | None = None  # told of each hold (the process's metrics)
+
+    def _held_back(self, kind: str, count: int) -> None:
+        """Count ``count`` noise entries of ``kind`` held back, and tell :attr:`on_suppressed`."""
+        if count:
+            self.suppressed[kind] += count
+            if self.on_suppressed is not None:
+                self.on_suppressed(kind, count)
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 

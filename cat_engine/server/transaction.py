@@ -169,13 +169,15 @@ class Transactions:
                     await self.store.append_audit(session_id, decision.audit)
                 return Done(decision, loaded, loaded.state)
             commit = self._commit_of(loaded, decision)
+            started = time.perf_counter()
             landed, _ = await self.store.commit(session_id, loaded.record.version, commit)
+            self.metrics.observe_commit(time.perf_counter() - started)
             if landed:
                 after = Loaded(committed(loaded.record, commit), loaded.battery, decision.state)
                 self._remember(session_id, _Known(after, fresh=False))
                 return Done(decision, loaded, decision.state)
             if known.fresh:  # a remembered record that went stale is no conflict: another process moved on
-                self.metrics.conflicts += 1
+                self.metrics.conflict()
             known = None
         raise Refusal("internal", "the session kept changing under us")
 

@@ -142,6 +142,14 @@ WIRE_ERRORS = _rows(
         "This token is open in too many windows; close one of them.",
     ),
     WireError(
+        "restarting",
+        1012,
+        None,
+        True,
+        "Server sedang dimulai ulang; sambungan dipulihkan sebentar lagi.",
+        "The server is restarting; reconnect in a moment.",
+    ),
+    WireError(
         "unavailable",
         1013,
         503,

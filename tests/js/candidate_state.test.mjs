@@ -68,9 +68,11 @@ describe("the pending answer", () => {
     assert.equal(C.errorAction("wrong_seq", false), "resync");
     assert.equal(C.errorAction("not_authenticated", false), "resync");
     assert.equal(C.errorAction("rate_limited", true), "later");
-    for (const code of ["bad_token", "taken_over", "terminated", "internal", "flood", "unavailable", "too_many_connections"]) {
+    for (const code of ["bad_token", "taken_over", "terminated", "internal", "flood", "unavailable", "too_many_connections", "restarting"]) {
       assert.equal(C.errorAction(code, false), "none", code);
     }
+    // restarting is the reply to a hello sent to a process being restarted: its close (1012) decides, not a token
+    assert.equal(C.errorAction("restarting", true), "none");
   });
 
   test("what each close code means", () => {
@@ -80,10 +82,12 @@ describe("the pending answer", () => {
     assert.equal(C.closeAction(4009, false), "windows");
     assert.equal(C.closeAction(1013, false), "busy");
     assert.equal(C.closeAction(1011, false), "busy");
+    // a process being restarted (rolling restart): come back soon, only the reconnecting banner
+    assert.equal(C.closeAction(1012, false), "restart");
     // the server closes with 1000 after `finished`: no reconnect; a 1000 without it comes back (the hello says where)
     assert.equal(C.closeAction(1000, true), "finished");
     assert.equal(C.closeAction(1000, false), "retry");
-    for (const code of [1006, 1001, 1008, 1009, 1012, 4000, 4008]) assert.equal(C.closeAction(code, false), "retry", String(code));
+    for (const code of [1006, 1001, 1008, 1009, 4000, 4008]) assert.equal(C.closeAction(code, false), "retry", String(code));
   });
 });
 

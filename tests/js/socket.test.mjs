@@ -228,6 +228,104 @@ describe("backoff", () => {
   });
 });
 
+describe("restarts (1012)", () => {
+  test("a close with 1012 after a successful hello comes back within 0.2-1 s, even after a long backoff", () => {
+    for (const [r, expected] of [[0, 200], [0.5, 600], [1 - 1e-9, 1000]]) {
+      const w = world({random: () => r});
+      const s = page(w);
+      for (let i = 0; i < 6; i++) {
+        w.last().opens();
+        w.last().closes(1013); // an outage first: the backoff is at its cap
+        w.reconnect();
+      }
+      w.last().opens();
+      s.ready();
+      w.advance(5000);
+      w.last().frame({type: "error", code: "restarting", message: "..."});
+      w.last().closes(1012);
+      assert.ok(Math.abs(w.reconnect() - expected) < 1e-6, `random ${r}`);
+      assert.deepEqual(w.last().sent, []); // a new socket, not opened yet: the hello follows its open
+      w.last().opens();
+      assert.deepEqual(w.last().sent, [{type: "hello", token: "T"}]);
+    }
+  });
+
+  test("1012 again before any hello succeeds: quick QUICK_RESTARTS times in a row, then the backoff", () => {
+    const w = world({random: () => 0.5});
+    const s = page(w);
+    w.last().opens();
+    s.ready();
+    const waits = [];
+    for (let i = 0; i < S.QUICK_RESTARTS + 3; i++) {
+      w.last().opens();
+      w.last().closes(1012); // a process draining answers each hello with 1012
+      waits.push(w.reconnect());
+    }
+    const quick = Array(S.QUICK_RESTARTS).fill(600);
+    // failures went on counting meanwhile (1 at the close after the hello, then 2, 3): the backoff goes on from 4
+    assert.deepEqual(waits, [...quick, 4000, 7500, 7500]);
+    // a successful hello starts the quick restarts over
+    w.last().opens();
+    s.ready();
+    w.last().closes(1012);
+    assert.equal(w.reconnect(), 600);
+  });
+
+  test("another close in between starts the count of quick restarts over; a rate_limited wait stays a floor", () => {
+    const w = world({random: () => 0.5});
+    let floor = 0;
+    page(w, () => floor);
+    for (let i = 0; i < S.QUICK_RESTARTS; i++) {
+      w.last().closes(1012);
+      w.reconnect();
+    }
+    w.last().closes(1006); // refused: the backoff's wait
+    assert.equal(w.reconnect(), S.backoffDelay(S.QUICK_RESTARTS + 1, () => 0.5));
+    w.last().closes(1012);
+    assert.equal(w.reconnect(), 600);
+    floor = 3000; // the page was asked to wait (rate_limited) before the restart
+    w.last().closes(1012);
+    assert.equal(w.reconnect(), 3000);
+  });
+
+  test("an answer in flight when the process restarts is resent after the new hello's item (candidate_state.js)", async () => {
+    const C = await load("candidate_state.js");
+    const w = world({random: () => 0.25});
+    const item = (seq) => ({type: "item", seq, item: {id: `I${seq}`, stem: "?", options: ["a", "b"]}, time_left_s: 60});
+    let screen = {item: null, selected: null, itemError: null, notice: null};
+    let pending = null;
+    const s = new S.ReconnectingSocket(
+      "/ws/candidate",
+      {
+        onOpen: (sock) => sock.send({type: "hello", token: "T"}),
+        onFrame: (frame, sock) => {
+          if (frame.type !== "item") return;
+          sock.ready();
+          const next = C.itemArrives(screen, pending, frame);
+          screen = next;
+          if (next.settled) pending = null;
+          if (next.resend) sock.send({type: "answer", seq: pending.seq, response: pending.response});
+        },
+        onClose: () => 0,
+      },
+      w.env,
+    );
+    w.last().opens();
+    w.last().frame(item(7));
+    pending = {token: "T", seq: 7, response: 1};
+    assert.equal(s.send({type: "answer", seq: 7, response: 1}), true);
+    // the process drains: it made the move under way, or not yet; either way it says restarting and closes 1012
+    w.last().frame({type: "error", code: "restarting", message: "..."});
+    w.last().closes(1012);
+    assert.equal(w.reconnect(), S.restartDelay(() => 0.25)); // 400 ms
+    w.last().opens();
+    w.last().frame(item(7)); // another process: the same item, the answer had not been applied
+    assert.deepEqual(w.last().sent, [{type: "hello", token: "T"}, {type: "answer", seq: 7, response: 1}]);
+    w.last().frame(item(8)); // its reply
+    assert.equal(pending, null);
+  });
+});
+
 describe("delays", () => {
   test("backoffDelay stays within its jitter and the 5-10 s cap, whatever random gives", () => {
     for (const r of [0, 1e-9, 0.25, 0.5, 0.75, 1 - 1e-9]) {
@@ -257,6 +355,11 @@ describe("delays", () => {
       assertWithin(S.retryAfterDelay(Number.NaN, () => r), [1000, 1500], "NaN");
       assertWithin(S.retryAfterDelay(3_600_000, () => r), [60000, 90000], "an hour is read as a minute");
     }
+  });
+
+  test("restartDelay is 0.2-1 s", () => {
+    assert.equal(S.restartDelay(() => 0), S.RESTART_LOW_MS);
+    for (let i = 0; i < 200; i++) assertWithin(S.restartDelay(), [S.RESTART_LOW_MS, S.RESTART_HIGH_MS], "restart");
   });
 
   test("slowDelay is 5-10 s", () => {

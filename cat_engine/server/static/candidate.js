@@ -8,8 +8,9 @@
 //
 // Reconnects (socket.js) back off unless a hello succeeds: the socket is told ready() at the hello's first state frame
 // (item, paused, finished), never at a bare open. A `rate_limited` hello is said again after the wait it asks for, on
-// the same connection; 4009 (the token open in too many windows) retries slowly; after `finished` the server closes
-// with 1000 and the page does not come back.
+// the same connection; 4009 (the token open in too many windows) retries slowly; 1012 (the server process restarting)
+// comes back within a second, with the reconnecting banner only; after `finished` the server closes with 1000 and the
+// page does not come back.
 
 import {applyTexts, currentLang, languageSwitch, makeT} from "./i18n.js";
 import {ReconnectingSocket, retryAfterDelay, slowDelay} from "./socket.js";
@@ -173,6 +174,10 @@ function onClose(event) {
       return Math.max(slowDelay(), waitAsked);
     case "busy":
       page.linkNote = "busy";
+      refresh();
+      return waitAsked;
+    case "restart": // the socket comes back within a second; the pending answer is resent after the hello
+      page.linkNote = null;
       refresh();
       return waitAsked;
     default:

@@ -67,7 +67,7 @@ export function helloReply(helloReplied, frame) {
 //   "resync"      out of step with the server: reconnect, the hello reply says where the session is
 //   "later"       rate_limited: say hello again after the wait it asks for
 //   "none"        the close code that follows decides (bad_token, taken_over, terminated, too_many_connections,
-//                 unavailable, internal, flood...)
+//                 unavailable, internal, restarting, flood...)
 export function errorAction(code, helloReply) {
   if (helloReply && code === "bad_message") return "bad_token";
   switch (code) {
@@ -121,7 +121,9 @@ export function banner({screen, hasSocket, helloReplied, downSince}, now) {
 //   "finished"    1000 after the `finished` frame: the battery is over, no reconnect
 //   "windows"     4009 too_many_connections: the token is open in too many windows; retry slowly
 //   "busy"        1013 unavailable, 1011 internal: the server cannot serve now; retry with the backoff
-//   "retry"       anything else (a network drop, a restart): reconnect
+//   "restart"     1012 restarting: this server process is being restarted, the others serve; reconnect soon
+//                 (socket.js waits 0.2-1 s), only the reconnecting banner
+//   "retry"       anything else (a network drop): reconnect
 export function closeAction(code, finished) {
   switch (code) {
     case 4001:
@@ -135,6 +137,8 @@ export function closeAction(code, finished) {
     case 1011:
     case 1013:
       return "busy";
+    case 1012:
+      return "restart";
     case 1000:
       return finished ? "finished" : "retry";
     default:

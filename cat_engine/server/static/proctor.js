@@ -14,6 +14,8 @@
 // Reconnects (socket.js) back off unless a hello succeeds: the socket is told ready() at the snapshot, never at a bare
 // open. `rate_limited` (on a hello, a detail or a command) is waited out as it asks, with one notice; 4009 (this token
 // open in too many consoles) retries slowly; a server that keeps refusing gets one notice per outage, not one a try.
+// `restarting` and its close (1012, the server process being restarted) are said nowhere but the connection
+// indicator: the socket is back within a second, resuming after the last event seen.
 
 import {applyTexts, currentLang, languageSwitch, makeT} from "./i18n.js";
 import {ReconnectingSocket, retryAfterDelay, slowDelay} from "./socket.js";
@@ -354,6 +356,7 @@ function onError(frame) {
     return;
   }
   if (frame.code === "too_many_connections") return; // the close (4009) that follows says it
+  if (frame.code === "restarting") return; // the close (1012) that follows: the socket is back within a second
   if (frame.code === "unavailable" || frame.code === "internal") {
     noticeOnce(frame.code, ui.t("server_error", {message: `${frame.code}: ${frame.message ?? ""}`}));
     return;

@@ -18,6 +18,12 @@
 // trouble (1011, 1013) within STABLE_MS of ready(): a server that takes the hello but fails each answer is waited
 // for like one that fails the hello. So a lab of 400 pages asks at most about 40-80 times a second through an outage.
 //
+// A restart. A server process being restarted (a rolling restart) finishes the move under way, then closes with 1012
+// (service restart): the page comes back after a short wait, 0.2-1 s (restartDelay), instead of the backoff's, since
+// the other processes are serving. Only the first QUICK_RESTARTS of such closes in a row (with no successful hello in
+// between) are quick; after them 1012 is waited for like any other failure, so a server that only ever says 1012
+// cannot make the pages spin. The close counts as a failure all the same.
+//
 // The browser's WebSocket, timers, clock and Math.random are used unless the third argument says otherwise (the Node
 // tests pass fakes): {WebSocket, setTimeout, clearTimeout, now, random, url}.
 
@@ -25,6 +31,10 @@ export const FIRST_DELAY_MS = 500;
 export const CAP_LOW_MS = 5000;
 export const CAP_HIGH_MS = 10000;
 export const STABLE_MS = 30000; // ready this long, a connection counts as healthy whatever closes it
+export const RESTART_LOW_MS = 200;
+export const RESTART_HIGH_MS = 1000;
+export const QUICK_RESTARTS = 3;
+export const SERVICE_RESTART = 1012; // restarting (docs/protocol.md)
 const OPEN = 1; // WebSocket.OPEN
 const SERVER_TROUBLE = new Set([1011, 1013]); // internal, unavailable (docs/protocol.md)
 
@@ -43,6 +53,10 @@ export function retryAfterDelay(retryAfterMs, random = Math.random) {
   return asked + random() * Math.max(250, asked / 2);
 }
 
+// The wait (ms) after a close with 1012 (the process is restarting; the others serve): RESTART_LOW_MS to
+// RESTART_HIGH_MS, spread so that the pages of a process do not all come back at once.
+export const restartDelay = (random = Math.random) => RESTART_LOW_MS + random() * (RESTART_HIGH_MS - RESTART_LOW_MS);
+
 // A wait between CAP_LOW_MS and CAP_HIGH_MS: for a refusal that will not clear up at once (too many windows).
 export const slowDelay = (random = Math.random) => CAP_LOW_MS + random() * (CAP_HIGH_MS - CAP_LOW_MS);
 
@@ -58,6 +72,7 @@ export class ReconnectingSocket {
     this.url = env.url ?? (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
     this.handlers = handlers;
     this.failures = 0; // closes since the backoff last started over
+    this.restarts = 0; // closes with 1012 in a row, since the last successful hello
     this.readyAt = null; // when the current connection's hello succeeded (null: not yet)
     this.lastWait = null; // the last wait chosen (ms), for the tests
     this.stopped = false;
@@ -100,6 +115,7 @@ export class ReconnectingSocket {
     const healthy = this.readyAt !== null && (!SERVER_TROUBLE.has(event.code) || now - this.readyAt >= STABLE_MS);
     this.readyAt = null;
     this.failures = healthy ? 1 : this.failures + 1;
+    this.restarts = event.code === SERVICE_RESTART ? this.restarts + 1 : 0;
     const again = this.handlers.onClose?.(event, this);
     if (again === false || this.stopped) {
       this.stopped = true;
@@ -107,13 +123,18 @@ export class ReconnectingSocket {
     }
     this.state("waiting");
     const floor = typeof again === "number" && again > 0 ? again : 0;
-    this.lastWait = Math.max(backoffDelay(this.failures, this.env.random), floor);
+    const quick = this.restarts > 0 && this.restarts <= QUICK_RESTARTS;
+    const wait = quick ? restartDelay(this.env.random) : backoffDelay(this.failures, this.env.random);
+    this.lastWait = Math.max(wait, floor);
     this.timer = this.env.setTimeout(() => this.open(), this.lastWait);
   }
 
   // The page saw the hello succeed on this connection.
   ready() {
-    if (this.isOpen && this.readyAt === null) this.readyAt = this.env.now();
+    if (this.isOpen && this.readyAt === null) {
+      this.readyAt = this.env.now();
+      this.restarts = 0;
+    }
   }
 
   state(name) {
