@@ -139,8 +139,7 @@ def main() -> int:
         if settings.demo_room:
             print("server.py: no demo room with CAT_WORKERS > 1 (each worker would create one)", file=sys.stderr)
         os.environ["CAT_DEMO_ROOM"] = "0"
-        base = f"http://{settings.host}:{settings.port}"
-        print(demo_banner(base, os.environ["CAT_ADMIN_TOKEN"], None, settings.lang), flush=True)
+        print(demo_banner(settings, os.environ["CAT_ADMIN_TOKEN"], None), flush=True)
     # metrics that add up over the processes (cat_engine/server/metrics.py): each writes its values to files in one
     # directory, named in the environment before uvicorn spawns the workers (prometheus_client reads it at import)
     made = None

@@ -15,12 +15,16 @@ the server answered and what an honest candidate saw meanwhile:
   proctor of a room of its own (several consoles, the candidate in the first room). The proctors run in a child
   process, so the candidate's client never waits behind their frames; the latencies are from one steady second
   before the flood to one after it.
-* ``conns``: three connections with one candidate token, their hellos one after the other and all at once: what
-  each got, and the token's connections left open.
+* ``conns``: four connections with one candidate token (one more than ``CAT_MAX_SESSION_CONNECTIONS``' default 3),
+  their hellos one after the other and all at once: what each got, and the token's connections left open.
 
     .venv/bin/python benchmarks/bench_abuse.py                      # memory store, this checkout
     .venv/bin/python benchmarks/bench_abuse.py --store redis
     .venv/bin/python benchmarks/bench_abuse.py --tree /tmp/before   # another checkout's server.py (e.g. git archive)
+
+Rooms are created open and every candidate here begins at once: ``start`` after the welcome and after each
+subtest's intro (docs/protocol.md, Flow; a server from before that flow presents the item straight after ``hello``,
+which the helpers take as well).
 
 Loopback only; every row is bounded in frames and in time (``--seconds``; a row gives up after 60 s).
 """
@@ -132,17 +136,37 @@ def error_counts(server: ServerProcess) -> Counter[str]:
     return counts
 
 
-async def answer_items(base: str, token: str, n: int, rng: np.random.Generator) -> int:
-    """Say hello and answer up to ``n`` items with random options; how many were answered."""
-    async with ws(base, "candidate") as conn:
-        await send(conn, {"type": "hello", "token": token})
+async def go_on(conn: ClientConnection, frame: dict[str, Any]) -> dict[str, Any]:
+    """From ``frame`` on, ``start`` after a ``welcome`` and after each ``subtest_intro`` (naming its subtest), as a
+    candidate who is ready at once; the first frame that waits for no start (an item, ``finished``, an error...)."""
+    while frame.get("type") in ("welcome", "subtest_intro"):
+        start: dict[str, Any] = {"type": "start"}
+        if frame["type"] == "subtest_intro":
+            start["subtest"] = frame["subtest"]["index"]
+        await send(conn, start)
         frame = await recv(conn)
+    return frame
+
+
+async def begin(conn: ClientConnection, token: str) -> dict[str, Any]:
+    """Say hello and go on to the item presented (:func:`go_on`); that frame (or whatever else came)."""
+    await send(conn, {"type": "hello", "token": token})
+    return await go_on(conn, await recv(conn))
+
+
+async def answer_items(base: str, token: str, n: int, rng: np.random.Generator) -> int:
+    """Say hello and answer up to ``n`` items with random options, starting each subtest on the way; how many were
+    answered."""
+    async with ws(base, "candidate") as conn:
+        frame = await begin(conn, token)
         done = 0
         while frame.get("type") == "item" and done < n:
             options = len(frame["item"]["options"])
             await send(conn, {"type": "answer", "seq": frame["seq"], "response": int(rng.integers(options))})
             frame = await recv(conn)
             done += 1
+            if done < n:
+                frame = await go_on(conn, frame)
         return done
 
 
@@ -239,13 +263,13 @@ async def _answer_while(
     base: str, candidates: list[str], think_s: float, until: Callable[[], bool]
 ) -> list[tuple[float, float]]:
     """One candidate answers steadily (a fresh session whenever one finishes) until ``until()``; when each answer
-    was sent (monotonic s) and its latency (ms)."""
+    was sent (monotonic s) and its latency (ms: to its reply, the next item or the next subtest's intro; the
+    ``start`` after an intro is not timed)."""
     latencies: list[tuple[float, float]] = []
     rng = np.random.default_rng(1)
     for token in candidates:
         async with ws(base, "candidate") as conn:
-            await send(conn, {"type": "hello", "token": token})
-            frame = await recv(conn)
+            frame = await begin(conn, token)
             while frame.get("type") == "item":
                 await asyncio.sleep(think_s)
                 options = len(frame["item"]["options"])
@@ -255,6 +279,7 @@ async def _answer_while(
                 latencies.append((at, (time.perf_counter() - sent) * 1000))
                 if until():
                     return latencies
+                frame = await go_on(conn, frame)
     return latencies
 
 
@@ -298,7 +323,7 @@ def row_detail(bench: Bench) -> None:
     rng = np.random.default_rng(0)
     for variant in ("one token", "own tokens"):
         with bench.server() as (server, admin):
-            rooms = [admin.create_room(f"abuse {n}", BATTERY) for n in range(bench.proctors)]
+            rooms = [admin.create_room(f"abuse {n}", BATTERY, open=True) for n in range(bench.proctors)]
             people = [[(f"H{n}{i:03d}", f"History {i}") for i in range(8)] for n in range(len(rooms))]
             registered = [admin.register(room["room_id"], p) for room, p in zip(rooms, people, strict=True)]
             live = admin.register(rooms[0]["room_id"], [(f"L{i:03d}", f"Live {i}") for i in range(5)])
@@ -322,9 +347,12 @@ def row_detail(bench: Bench) -> None:
 # --- row (iii): connections per candidate token ------------------------------------------------------------------
 
 
-async def _three(base: str, token: str, at_once: bool) -> tuple[list[str], int]:
-    """Three connections say hello with one token; what each got first, and how many are still open after."""
-    conns = [await ws(base, "candidate") for _ in range(3)]
+CONNS = 4  # one more than the connections a candidate token may have open on a process by default
+
+
+async def _over_the_limit(base: str, token: str, at_once: bool) -> tuple[list[str], int]:
+    """:data:`CONNS` connections say hello with one token; what each got first, and how many are still open after."""
+    conns = [await ws(base, "candidate") for _ in range(CONNS)]
     try:
         got: list[str] = []
         if at_once:
@@ -353,10 +381,11 @@ async def _three(base: str, token: str, at_once: bool) -> tuple[list[str], int]:
 
 def row_conns(bench: Bench) -> None:
     with bench.server() as (server, admin):
-        room = admin.create_room("abuse conns", BATTERY)
+        room = admin.create_room("abuse conns", BATTERY, open=True)
         cands = admin.register(room["room_id"], [("C1", "Satu"), ("C2", "Dua")])
         for cand, at_once in zip(cands, (False, True), strict=True):
-            got, still = asyncio.run(asyncio.wait_for(_three(server.ws_url, cand["token"], at_once), ROW_TIMEOUT_S))
+            row = _over_the_limit(server.ws_url, cand["token"], at_once)
+            got, still = asyncio.run(asyncio.wait_for(row, ROW_TIMEOUT_S))
             how = "all at once" if at_once else "one by one"
             bench.print(f"conns   {how:<12} hellos got {', '.join(got)}; open after: {still}")
 

@@ -42,6 +42,8 @@ from bench_abuse import (
     ROW_TIMEOUT_S,
     Bench,
     answer_items,
+    begin,
+    go_on,
     percentiles,
     recv,
     reply_kind,
@@ -78,7 +80,7 @@ async def _read_events(admin: AdminApi, proctor_token: str) -> list[Any]:
 
 def _finished(admin: AdminApi, base: str) -> tuple[str, str, dict[str, Any]]:
     """A room with one finished session: (the room's proctor token, session id, that candidate as registered)."""
-    room = admin.create_room("abuse storage", BATTERY)
+    room = admin.create_room("abuse storage", BATTERY, open=True)
     [cand] = admin.register(room["room_id"], [("F001", "Selesai")])
     asyncio.run(answer_items(base, cand["token"], 10_000, np.random.default_rng(0)))
     return room["proctor_token"], cand["session_id"], cand
@@ -150,8 +152,7 @@ async def _answering(base: str, token: str, think_s: float, until: Callable[[], 
     latencies: list[float] = []
     rng = np.random.default_rng(1)
     async with ws(base, "candidate") as conn:
-        await send(conn, {"type": "hello", "token": token})
-        frame = await recv(conn)
+        frame = await begin(conn, token)
         while frame.get("type") == "item" and not until():
             await asyncio.sleep(think_s)
             sent = time.perf_counter()
@@ -159,12 +160,13 @@ async def _answering(base: str, token: str, think_s: float, until: Callable[[], 
             await send(conn, {"type": "answer", "seq": frame["seq"], "response": int(rng.integers(options))})
             frame = await recv(conn)
             latencies.append((time.perf_counter() - sent) * 1000)
+            frame = await go_on(conn, frame)  # the next subtest's intro: start it (not timed)
     return latencies
 
 
 def row_loop(bench: Bench) -> None:
     with bench.server() as (server, admin):
-        room = admin.create_room("abuse loop", BATTERY)
+        room = admin.create_room("abuse loop", BATTERY, open=True)
         looped, honest = admin.register(room["room_id"], [("L001", "Diulang"), ("L002", "Jujur")])
         asyncio.run(answer_items(server.ws_url, looped["token"], 2, np.random.default_rng(0)))
         audit = len(admin.audit(looped["session_id"]))
@@ -241,7 +243,7 @@ def row_tokens(bench: Bench) -> None:
         bench.print("tokens  (Redis only: run with --store redis)")
         return
     with bench.server() as (server, admin):
-        room = admin.create_room("abuse tokens", BATTERY)
+        room = admin.create_room("abuse tokens", BATTERY, open=True)
         body = {"candidates": [{"employee_id": f"T{i:03d}", "name": f"Peserta {i}"} for i in range(20)]}
         reply = admin.request(
             "POST", f"/api/rooms/{room['room_id']}/candidates", body, 201

@@ -3,9 +3,11 @@
 Starts ``python server.py`` (one process; memory store, or Redis with a private ``redis-server`` on a free port)
 and the echo floor of the load tests (:mod:`load_tests.floor`: the same uvicorn settings, one Redis round trip per
 message when the server runs on Redis), drives ``--examinees`` simulated candidates through the demo battery over
-loopback (random option, think time uniform in ``--think``), and prints the answer-to-next-item latency
-percentiles and the server process's CPU time per answer, for both, with their ratio. It is a quick check built
-from the load generator's pieces, not the load test: ``python -m load_tests`` is where rollout rehearsals live.
+loopback in an open room (``start`` after the welcome and after each subtest's intro, then a random option per
+item; every wait a think time uniform in ``--think``), and prints the answer-to-next-item latency percentiles and
+the server process's CPU time per answer (its hellos and starts included), for both, with their ratio. It is a
+quick check built from the load generator's pieces, not the load test: ``python -m load_tests`` is where rollout
+rehearsals live.
 
     .venv/bin/python benchmarks/bench_server.py --store memory --examinees 50
     .venv/bin/python benchmarks/bench_server.py --store redis --examinees 50
@@ -64,7 +66,9 @@ def main() -> int:
     parser.add_argument("--examinees", type=int, default=50)
     parser.add_argument("--think", type=float, nargs=2, default=(0.05, 0.3), metavar=("MIN_S", "MAX_S"))
     args = parser.parse_args()
-    pacing = Pacing("closed", ThinkTime.parse(f"uniform:{args.think[0]}:{args.think[1]}"), 1.0)
+    think = ThinkTime.parse(f"uniform:{args.think[0]}:{args.think[1]}")
+    # the welcome and each intro are read for a think time too (not the load tests' seconds): only answers are timed
+    pacing = Pacing("closed", think, 1.0, reading=think)
     workdir = Path(tempfile.mkdtemp(prefix="bench-server-"))
     redis = RedisServer(workdir) if args.store == "redis" else None
     token = secrets.token_urlsafe(16)
@@ -76,7 +80,7 @@ def main() -> int:
         server = ServerProcess(workdir, token, redis_url=None if redis is None else redis.url, demo_room=False)
         server.start()
         admin = AdminApi(server.base_url, token)
-        room = admin.create_room("bench", "cact-demo")
+        room = admin.create_room("bench", "cact-demo", open=True)  # candidates begin at once
         roster = [(f"B{i:05d}", f"Bench {i}") for i in range(args.examinees)]
         people = admin.register(room["room_id"], roster)
         sitters = [Sitter(i, 0, c["session_id"], c["token"], 0.0) for i, c in enumerate(people)]

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .briefing import PracticeItem, Texts, practice_items, texts
 from .errors import BatteryConfigError
 from .estimation import METHODS, EstimatorConfig, LogLikTable, estimate
 from .pool import Pool, load_pool
@@ -56,8 +57,29 @@ FORMAT_VERSION = 1
 # Seed-key suffix of the Sympson-Hetter lottery stream; step streams use the count of items answered (< 2**31).
 _LOTTERY_STREAM = 2**31
 _LOTTERY_CACHE = 4096  # examinees per subtest: a site's sitting, at n_items bytes each
-_TOP_KEYS = {"format_version", "id", "version", "name", "show_profile_to_candidate", "reporting", "subtests"}
-_SUBTEST_KEYS = {"id", "name", "pool", "time_limit_s", "level_cuts", "estimator", "selection", "stopping", "blueprint"}
+_TOP_KEYS = {
+    "format_version",
+    "id",
+    "version",
+    "name",
+    "show_profile_to_candidate",
+    "reporting",
+    "subtests",
+    "instructions",
+    "practice",
+}
+_SUBTEST_KEYS = {
+    "id",
+    "name",
+    "pool",
+    "time_limit_s",
+    "level_cuts",
+    "estimator",
+    "selection",
+    "stopping",
+    "blueprint",
+    "instructions",
+}
 _SECTION_KEYS = {
     "estimator": {"method", "prior_mean", "prior_sd", "quadrature_points", "theta_min", "theta_max"},
     "selection": {"method", "randomesque", "first_item_randomesque", "start_theta", "exposure_control"},
@@ -106,6 +128,7 @@ class Subtest:
     stopping: StoppingConfig = field(default_factory=StoppingConfig)
     time_limit_s: float | None = None
     blueprint: ResolvedBlueprint | None = None
+    instructions: Texts | None = None  # shown in the subtest's intro
 
     @cached_property
     def log_table(self) -> LogLikTable:
@@ -252,6 +275,8 @@ class Battery:
     reporting: ReportingScale = field(default_factory=ReportingScale)
     show_profile_to_candidate: bool = False
     source: str = "<memory>"
+    instructions: Texts | None = None  # shown at the welcome, after the candidate confirmed who they are
+    practice: tuple[PracticeItem, ...] = ()  # tried at the welcome: never sent back, stored or scored
 
     @property
     def pool_versions(self) -> tuple[str, ...]:
@@ -321,6 +346,12 @@ def battery_from_dict(data: Mapping[str, Any], source: str, base_dir: Path) -> B
     show = data.get("show_profile_to_candidate", False)
     if not isinstance(show, bool):
         raise v.fail(None, "show_profile_to_candidate", "must be true or false")
+    try:
+        instructions = None if "instructions" not in data else texts(data["instructions"], "instructions")
+        practice = practice_items(data.get("practice"))
+    except ValueError as exc:
+        field_name, _, problem = str(exc).partition(": ")
+        raise v.fail(None, field_name, problem) from exc
     return Battery(
         id=battery_id,
         version=version,
@@ -329,6 +360,8 @@ def battery_from_dict(data: Mapping[str, Any], source: str, base_dir: Path) -> B
         reporting=scale,
         show_profile_to_candidate=show,
         source=source,
+        instructions=instructions,
+        practice=practice,
     )
 
 
@@ -388,6 +421,13 @@ def _subtest(v: _Validator, raw: Any, base_dir: Path) -> Subtest:
         time_limit = v.number(raw, "time_limit_s", sid, None)
         if time_limit <= 0:
             raise v.fail(sid, "time_limit_s", "must be > 0")
+    instructions = None
+    if "instructions" in raw:
+        try:
+            instructions = texts(raw["instructions"], "instructions")
+        except ValueError as exc:
+            field_name, _, problem = str(exc).partition(": ")
+            raise v.fail(sid, field_name, problem) from exc
     estimator = _estimator(v, raw.get("estimator", {}), sid)
     selection = _selection(v, raw.get("selection", {}), raw.get("blueprint", {}), sid, pool)
     stopping = _stopping(v, raw.get("stopping"), sid)
@@ -409,6 +449,7 @@ def _subtest(v: _Validator, raw: Any, base_dir: Path) -> Subtest:
         stopping=stopping,
         time_limit_s=time_limit,
         blueprint=blueprint,
+        instructions=instructions,
     )
 
 

@@ -10,6 +10,8 @@ Layouts
    kept them beside the state); decoding recomputes theta and SE from the stored answers with the subtest's own
    estimator and leaves the pause reason empty and ``last_seen_ms`` None.
 2. Layout 1 plus ``theta``, ``se``, ``pause_reason`` and ``last_seen_ms``.
+3. Layout 2 plus ``intro_at_ms`` (subtest intros: phase ``intro``), ``device``, ``seat_request``, ``notes``
+   (``[[at_ms, text], ...]``) and ``seat_request_at_ms``.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from .battery import Battery
 from .errors import CatError, StateCorrupted
 from .estimation import estimate
 from .pool import Pool
-from .session import Phase, SessionState, SubtestRecord
+from .session import Note, Phase, SessionState, SubtestRecord
 from .stopping import StopReason
 
 __all__ = ["decode", "encode"]
 
-_LAYOUT = 2  # bump when the layout of encode() changes, and keep decoding the old one
+_LAYOUT = 3  # bump when the layout of encode() changes, and keep decoding the old ones
 _V1_FIELDS = 19
+_FIELDS = {1: _V1_FIELDS, 2: _V1_FIELDS + 4, 3: _V1_FIELDS + 9}
 
 
 def encode(state: SessionState) -> bytes:
@@ -63,6 +66,11 @@ def encode(state: SessionState) -> bytes:
             state.se,
             state.pause_reason,
             state.last_seen_ms,
+            state.intro_at_ms,
+            state.device,
+            state.seat_request,
+            [[n.at_ms, n.text] for n in state.notes],
+            state.seat_request_at_ms,
         ]
     )
 
@@ -77,7 +85,7 @@ def decode(battery: Battery, data: bytes) -> SessionState:
     """
     try:
         raw = orjson.loads(data)
-        if not isinstance(raw, list) or not raw or raw[0] not in (1, _LAYOUT):
+        if not isinstance(raw, list) or not raw or raw[0] not in _FIELDS:
             layout = raw[0] if isinstance(raw, list) and raw else raw
             raise StateCorrupted(f"unknown state encoding version {layout!r}")
         state = _from_fields(raw)
@@ -92,7 +100,7 @@ def decode(battery: Battery, data: bytes) -> SessionState:
 
 
 def _from_fields(raw: list[Any]) -> SessionState:
-    if len(raw) != (_V1_FIELDS if raw[0] == 1 else _V1_FIELDS + 4):
+    if len(raw) != _FIELDS[raw[0]]:
         raise StateCorrupted(f"a layout {raw[0]} state has {len(raw)} fields")
     (
         _,
@@ -115,7 +123,9 @@ def _from_fields(raw: list[Any]) -> SessionState:
         done_raw,
         terminated_reason,
     ) = raw[:_V1_FIELDS]
-    theta, se, pause_reason, last_seen = raw[_V1_FIELDS:] if raw[0] == _LAYOUT else (None, None, "", None)
+    theta, se, pause_reason, last_seen = raw[_V1_FIELDS : _V1_FIELDS + 4] if raw[0] >= 2 else (None, None, "", None)
+    late = raw[_V1_FIELDS + 4 :] if raw[0] >= 3 else (None, None, None, [], None)
+    intro_at, device, seat_request, notes, seat_request_at = late
     done = tuple(
         SubtestRecord(tuple(d[0]), tuple(d[1]), tuple(d[2]), float(d[3]), float(d[4]), StopReason(d[5]), int(d[6]))
         for d in done_raw
@@ -143,6 +153,11 @@ def _from_fields(raw: list[Any]) -> SessionState:
         pause_reason=str(pause_reason),
         terminated_reason=str(terminated_reason),
         last_seen_ms=None if last_seen is None else int(last_seen),
+        intro_at_ms=None if intro_at is None else int(intro_at),
+        device=None if device is None else str(device),
+        seat_request=None if seat_request is None else str(seat_request),
+        notes=tuple(Note(int(at), str(text)) for at, text in notes),
+        seat_request_at_ms=None if seat_request_at is None else int(seat_request_at),
     )
 
 
@@ -182,6 +197,10 @@ def _check_fits(battery: Battery, state: SessionState) -> None:
     live = state.phase in (Phase.ACTIVE, Phase.PAUSED)
     if live and not (index < n_sub and 0 <= state.item_index < battery.subtests[index].pool.size):
         raise StateCorrupted("an active session must present an item of its subtest's pool")
+    if state.phase is Phase.INTRO and not (
+        index < n_sub and state.item_index == -1 and state.intro_at_ms is not None and not state.items
+    ):
+        raise StateCorrupted("a session in an intro must have a subtest to come, no item and the intro's time")
     if not len(state.items) == len(state.responses) == len(state.response_ms):
         raise StateCorrupted("items, responses and response times differ in length")
     for sub, d in zip(battery.subtests, state.done, strict=False):

@@ -22,9 +22,15 @@ __all__ = [
     "Event",
     "Finished",
     "ItemPresented",
+    "NoteAdded",
     "Paused",
     "Resumed",
+    "SeatApproved",
+    "SeatChangeRequested",
+    "SeatDenied",
+    "Started",
     "SubtestDone",
+    "SubtestIntro",
     "Terminated",
     "TimeExtended",
 ]
@@ -57,6 +63,21 @@ class Disconnected(Event):
     """The candidate's connection dropped."""
 
     type: ClassVar[str] = "disconnected"
+
+
+@dataclass(frozen=True)
+class Started(Event):
+    """The candidate confirmed who they are and began the battery (its first subtest's intro follows)."""
+
+    type: ClassVar[str] = "started"
+
+
+@dataclass(frozen=True)
+class SubtestIntro(Event):
+    """The intro of subtest ``subtest_index`` is shown; its clock has not started."""
+
+    type: ClassVar[str] = "subtest_intro"
+    subtest_index: int
 
 
 @dataclass(frozen=True)
@@ -133,6 +154,40 @@ class TimeExtended(Event):
     type: ClassVar[str] = "time_extended"
     subtest_index: int
     extra_ms: int
+
+
+@dataclass(frozen=True)
+class SeatChangeRequested(Event):
+    """A hello came from ``requested``, another device than the session's ``device`` (None: it sent no id); the
+    sitting waits for a proctor to approve or deny the move."""
+
+    type: ClassVar[str] = "seat_change_requested"
+    device: str | None
+    requested: str | None
+
+
+@dataclass(frozen=True)
+class SeatApproved(Event):
+    """A proctor approved the move to ``device``: the sitting continues there."""
+
+    type: ClassVar[str] = "seat_approved"
+    device: str | None
+
+
+@dataclass(frozen=True)
+class SeatDenied(Event):
+    """A proctor denied the move to ``device``: the sitting stays where it was."""
+
+    type: ClassVar[str] = "seat_denied"
+    device: str | None
+
+
+@dataclass(frozen=True)
+class NoteAdded(Event):
+    """A proctor recorded an incident note on the sitting."""
+
+    type: ClassVar[str] = "note"
+    text: str
 
 
 @dataclass(frozen=True)

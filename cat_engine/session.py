@@ -8,12 +8,23 @@ restored from :func:`cat_engine.codec.encode` bytes continues exactly as the ori
 
 Phases::
 
-    READY --start--> ACTIVE --answer--> ACTIVE ... --(last subtest done)--> FINISHED
-                      |  ^
-                pause |  | resume
-                      v  |
-                     PAUSED
+    READY --start--> INTRO(0) --start--> ACTIVE --answer--> ACTIVE ... --(subtest done)--> INTRO(1) --start--> ...
+                                          |  ^                                    (last subtest done) --> FINISHED
+                                    pause |  | resume
+                                          v  |
+                                         PAUSED
     any phase but FINISHED --terminate--> TERMINATED
+
+READY is the welcome (the candidate confirms who they are and reads the instructions); INTRO is the intro of a
+subtest, before its clock starts. A subtest's intro ends with the candidate's :func:`start`, or by itself once
+``intro_limit_ms`` has passed since it was first shown (:func:`tick`), so nobody can hold a room up.
+
+Seats
+-----
+A sitting remembers the device (the page's id of its computer) it is taken on. A hello from another device does not
+move it: :func:`needs_approval` says so, :func:`request_seat` records the request, and a proctor's
+:func:`approve_seat` moves the sitting there (the old connection loses it, the clock stops until the new one is up)
+or :func:`deny_seat` keeps it where it was. A sitting never taken on a device that sent an id moves freely.
 
 Proctor commands
 ----------------
@@ -32,7 +43,8 @@ ran out raises :class:`~cat_engine.errors.TimeUp`, and the caller then applies :
 Invariants
 ----------
 * ``seq`` numbers presented items across the whole battery, from 1; an answer must name the current ``seq``.
-* Phase ACTIVE or PAUSED implies a current item (``item_index >= 0``).
+* Phase ACTIVE or PAUSED implies a current item (``item_index >= 0``); phase INTRO implies none, a subtest not yet
+  started (``used_ms`` and ``extra_ms`` 0) and ``intro_at_ms`` set.
 * ``running_since_ms`` is set exactly when the clock runs (ACTIVE and connected).
 * ``theta`` and ``se`` are the estimate after the current subtest's last answer (None before its first); once the
   sitting is over they keep the last answer's.
@@ -63,28 +75,44 @@ from .events import (
     Event,
     Finished,
     ItemPresented,
+    NoteAdded,
     Paused,
     Resumed,
+    SeatApproved,
+    SeatChangeRequested,
+    SeatDenied,
+    Started,
     SubtestDone,
+    SubtestIntro,
     Terminated,
     TimeExtended,
 )
 from .stopping import StopReason
 
 __all__ = [
+    "MAX_NOTES",
+    "MAX_NOTE_CHARS",
     "Command",
+    "Note",
     "Phase",
     "SessionState",
     "SubtestRecord",
+    "add_note",
     "allowed_commands",
     "answer",
+    "approve_seat",
     "connect",
+    "deny_seat",
     "disconnect",
     "extend_time",
+    "intro_ends_ms",
+    "needs_approval",
     "new_session",
     "pause",
     "profile",
+    "request_seat",
     "resume",
+    "seat",
     "start",
     "terminate",
     "tick",
@@ -98,6 +126,7 @@ class Phase(StrEnum):
     """Where a sitting is."""
 
     READY = "ready"
+    INTRO = "intro"
     ACTIVE = "active"
     PAUSED = "paused"
     FINISHED = "finished"
@@ -111,6 +140,20 @@ class Command(StrEnum):
     RESUME = "resume"
     EXTEND = "extend"
     TERMINATE = "terminate"
+    APPROVE_SEAT = "approve_seat"
+    DENY_SEAT = "deny_seat"
+
+
+MAX_NOTES = 100  # incident notes one sitting keeps (a proctor writes a few at most)
+MAX_NOTE_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Note:
+    """A proctor's incident note on the sitting, with when it was written."""
+
+    at_ms: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -164,6 +207,16 @@ class SessionState:
     last_seen_ms : int or None
         When the candidate's side last moved the sitting: connected, disconnected, answered, or reached the next
         subtest when the time ran out (None before the first connection).
+    intro_at_ms : int or None
+        When the current subtest's intro was first shown (None outside an intro).
+    device : str or None
+        The device the sitting is taken on (None: none that sent an id yet).
+    seat_request : str or None
+        The device waiting for a proctor to approve a move there (None: no request; "" a device without an id).
+    seat_request_at_ms : int or None
+        When that request was made (None: no request).
+    notes : tuple of Note
+        The proctors' incident notes, oldest first.
     """
 
     battery_id: str
@@ -188,6 +241,11 @@ class SessionState:
     pause_reason: str = ""
     terminated_reason: str = ""
     last_seen_ms: int | None = None
+    intro_at_ms: int | None = None
+    device: str | None = None
+    seat_request: str | None = None
+    notes: tuple[Note, ...] = ()
+    seat_request_at_ms: int | None = None
 
 
 Transition = tuple[SessionState, list[Event]]
@@ -243,11 +301,29 @@ def disconnect(battery: Battery, state: SessionState, now_ms: int) -> Transition
 
 
 def start(battery: Battery, state: SessionState, now_ms: int) -> Transition:
-    """READY -> ACTIVE: present the first item of the first subtest."""
+    """The candidate's ``start``: READY -> INTRO of the first subtest (the battery begins); INTRO -> ACTIVE, the
+    subtest's first item presented and its clock started (when the candidate is connected).
+
+    Raises
+    ------
+    SessionFinished, SessionTerminated
+        When the sitting is over.
+    IllegalCommand
+        When nothing waits for a start (an item is presented, or the session is paused).
+    """
     _require_open(state)
-    if state.phase is not Phase.READY:
-        raise IllegalCommand("the session has already started")
-    return _begin_subtest(battery, state, 0, now_ms, [])
+    if state.phase is Phase.READY:
+        return _begin_subtest(battery, state, 0, now_ms, [Started(now_ms)])
+    if state.phase is Phase.INTRO:
+        return _present_first(battery, state, now_ms, [])
+    raise IllegalCommand(f"nothing waits for a start: the session is {state.phase}")
+
+
+def intro_ends_ms(state: SessionState, intro_limit_ms: int) -> int | None:
+    """When the current intro ends by itself (:func:`tick`), or None outside an intro."""
+    if state.phase is not Phase.INTRO or state.intro_at_ms is None:
+        return None
+    return state.intro_at_ms + intro_limit_ms
 
 
 def answer(battery: Battery, state: SessionState, seq: int, response: int, now_ms: int) -> Transition:
@@ -310,8 +386,14 @@ def answer(battery: Battery, state: SessionState, seq: int, response: int, now_m
     return _end_subtest(battery, answered, step.theta, step.se, step.stop_reason, now_ms, events)
 
 
-def tick(battery: Battery, state: SessionState, now_ms: int) -> Transition:
-    """End the current subtest if its time has run out; otherwise nothing happens."""
+def tick(battery: Battery, state: SessionState, now_ms: int, intro_limit_ms: int | None = None) -> Transition:
+    """End the current subtest if its time has run out, or start it if its intro has been shown for
+    ``intro_limit_ms`` (None: intros wait for the candidate); otherwise nothing happens."""
+    if state.phase is Phase.INTRO:
+        ends = None if intro_limit_ms is None else intro_ends_ms(state, intro_limit_ms)
+        if ends is None or now_ms < ends:
+            return state, []
+        return _present_first(battery, state, now_ms, [])
     left = time_left_ms(battery, state, now_ms)
     if left is None or left > 0 or state.phase is not Phase.ACTIVE:
         return state, []
@@ -363,8 +445,67 @@ def terminate(battery: Battery, state: SessionState, reason: str, now_ms: int) -
         )
         new = replace(state, done=(*state.done, record))
     reason = reason.strip()
-    new = _with_clock(new, now_ms, phase=Phase.TERMINATED, item_index=-1, pause_reason="", terminated_reason=reason)
+    new = _with_clock(
+        new,
+        now_ms,
+        phase=Phase.TERMINATED,
+        item_index=-1,
+        pause_reason="",
+        terminated_reason=reason,
+        seat_request=None,
+        seat_request_at_ms=None,
+    )
     return new, [Terminated(now_ms, reason)]
+
+
+def needs_approval(state: SessionState, device: str | None) -> bool:
+    """Whether a hello from ``device`` (None: no id) needs a proctor's approval: the sitting is taken on another
+    device. A finished sitting has no seat to take."""
+    return state.phase is not Phase.FINISHED and state.device is not None and device != state.device
+
+
+def seat(state: SessionState, device: str | None) -> SessionState:
+    """The sitting taken on ``device`` by a hello that needs no approval (a hello without an id changes nothing)."""
+    return state if device is None or device == state.device else replace(state, device=device)
+
+
+def request_seat(state: SessionState, device: str | None, now_ms: int) -> Transition:
+    """A hello from another device: record the request (the newest replaces an older one) for the proctor."""
+    _require_open(state)
+    requested = "" if device is None else device
+    event = SeatChangeRequested(now_ms, state.device, None if device is None else device)
+    return replace(state, seat_request=requested, seat_request_at_ms=now_ms), [event]
+
+
+def approve_seat(battery: Battery, state: SessionState, now_ms: int) -> Transition:
+    """A proctor approves the requested move: the sitting is taken on the new device; the old connection loses it
+    and the clock stops until the new one connects."""
+    _require_allowed(battery, state, Command.APPROVE_SEAT)
+    assert state.seat_request is not None  # the guard requires it
+    device = state.seat_request or None
+    events: list[Event] = [SeatApproved(now_ms, device)]
+    new = replace(state, device=device, seat_request=None, seat_request_at_ms=None)
+    if new.connected:
+        new, evs = disconnect(battery, new, now_ms)
+        events += evs
+    return new, events
+
+
+def deny_seat(battery: Battery, state: SessionState, now_ms: int) -> Transition:
+    """A proctor denies the requested move: the sitting stays where it is."""
+    _require_allowed(battery, state, Command.DENY_SEAT)
+    requested = state.seat_request or None
+    return replace(state, seat_request=None, seat_request_at_ms=None), [SeatDenied(now_ms, requested)]
+
+
+def add_note(battery: Battery, state: SessionState, text: str, now_ms: int) -> Transition:
+    """Record a proctor's incident note (any phase; kept in the results)."""
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_NOTE_CHARS:
+        raise IllegalCommand(f"a note needs 1 to {MAX_NOTE_CHARS} characters")
+    if len(state.notes) >= MAX_NOTES:
+        raise IllegalCommand(f"a session keeps at most {MAX_NOTES} notes")
+    text = text.strip()
+    return replace(state, notes=(*state.notes, Note(now_ms, text))), [NoteAdded(now_ms, text)]
 
 
 def profile(battery: Battery, state: SessionState) -> Profile:
@@ -420,6 +561,10 @@ def _refusal(battery: Battery, state: SessionState, command: Command) -> str | N
         return None if phase is Phase.ACTIVE else f"only an active session can be paused (it is {phase})"
     if command is Command.RESUME:
         return None if phase is Phase.PAUSED else f"only a paused session can be resumed (it is {phase})"
+    if command in (Command.APPROVE_SEAT, Command.DENY_SEAT):
+        if phase in (Phase.FINISHED, Phase.TERMINATED):
+            return f"the session is already {phase}"
+        return None if state.seat_request is not None else "no move to another computer waits for approval"
     if command is Command.EXTEND:
         if phase not in (Phase.ACTIVE, Phase.PAUSED):
             return f"time can only be extended during a subtest (the session is {phase})"
@@ -439,6 +584,8 @@ def _require_answerable(state: SessionState) -> None:
     _require_open(state)
     if state.phase is Phase.READY:
         raise SessionNotStarted("the session has not started")
+    if state.phase is Phase.INTRO:
+        raise SessionNotStarted("the subtest has not started: its intro is shown")
     if state.phase is Phase.PAUSED:
         raise SessionPaused("the session is paused by the proctor")
 
@@ -454,15 +601,18 @@ def _present(state: SessionState, item_index: int, used_ms: int) -> SessionState
 
 
 def _begin_subtest(battery: Battery, state: SessionState, index: int, now_ms: int, events: list[Event]) -> Transition:
-    """Reset the clock and present the first item of subtest ``index``, or finish when there is none left."""
+    """Show the intro of subtest ``index`` (its clock not started), or finish when there is none left."""
     if index >= len(battery.subtests):  # theta and se keep the last answer's
         new = _with_clock(state, now_ms, phase=Phase.FINISHED, subtest_index=index, item_index=-1)
+        new = replace(new, seat_request=None, seat_request_at_ms=None)
         new = replace(new, used_ms=0, running_since_ms=None)
         events.append(Finished(now_ms, profile(battery, new)))
         return new, events
     fresh = replace(
         state,
+        phase=Phase.INTRO,
         subtest_index=index,
+        item_index=-1,
         items=(),
         responses=(),
         response_ms=(),
@@ -471,8 +621,16 @@ def _begin_subtest(battery: Battery, state: SessionState, index: int, now_ms: in
         used_ms=0,
         running_since_ms=None,
         extra_ms=0,
+        intro_at_ms=now_ms,
     )
-    fresh = _with_clock(fresh, now_ms, phase=Phase.ACTIVE)
+    events.append(SubtestIntro(now_ms, index))
+    return fresh, events
+
+
+def _present_first(battery: Battery, state: SessionState, now_ms: int, events: list[Event]) -> Transition:
+    """INTRO -> ACTIVE: present the subtest's first item and start its clock (an empty pool ends it at once)."""
+    index = state.subtest_index
+    fresh = _with_clock(state, now_ms, phase=Phase.ACTIVE, intro_at_ms=None)
     step = battery.subtests[index].step([], [], (state.seed, index))
     if step.stop_reason is not StopReason.CONTINUE:  # a pool with nothing to give: record an empty subtest
         return _end_subtest(battery, fresh, step.theta, step.se, step.stop_reason, now_ms, events)

@@ -39,6 +39,12 @@ class SessionView:
         Time left in the current subtest at the view's moment, to 0.1 s (None: no limit, or not in a subtest).
     allowed : tuple of Command
         The proctor commands the state allows now.
+    device, seat_request : str or None
+        The device the sitting is taken on, and the one waiting for approval to take it ("" a device without id).
+    seat_request_at_ms : int or None
+        When that request was made.
+    notes : int
+        How many incident notes the proctors wrote (their texts are in the detail).
     """
 
     phase: Phase
@@ -55,6 +61,10 @@ class SessionView:
     pause_reason: str
     terminated_reason: str
     allowed: tuple[Command, ...]
+    device: str | None = None
+    seat_request: str | None = None
+    seat_request_at_ms: int | None = None
+    notes: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict with the wire names (``subtest`` for the subtest id)."""
@@ -73,6 +83,10 @@ class SessionView:
             "pause_reason": self.pause_reason,
             "terminated_reason": self.terminated_reason,
             "allowed": [c.value for c in self.allowed],
+            "device": self.device,
+            "seat_request": self.seat_request,
+            "seat_request_at_ms": self.seat_request_at_ms,
+            "notes": self.notes,
         }
 
 
@@ -98,4 +112,8 @@ def session_view(battery: Battery, state: SessionState, now_ms: int) -> SessionV
         pause_reason=state.pause_reason,
         terminated_reason=state.terminated_reason,
         allowed=allowed_commands(battery, state),
+        device=state.device,
+        seat_request=state.seat_request,
+        seat_request_at_ms=state.seat_request_at_ms,
+        notes=len(state.notes),
     )

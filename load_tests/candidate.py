@@ -1,7 +1,15 @@
 """The candidate WebSocket client of one simulated examinee, written from ``docs/protocol.md``.
 
-* ``hello`` with the token; the reply says where the session is (``item``, ``paused``, ``finished``).
-* For each ``item``: wait a think time, send ``answer``; the reply is the next ``item`` or ``finished``.
+* ``hello`` with the token (and the examinee's ``device`` id, as the page sends its computer's); the reply says
+  where the session is (``waiting``, ``welcome``, ``subtest_intro``, ``item``, ``paused``, ``finished``).
+* ``waiting`` (the room is closed): stay connected; the server pushes ``welcome`` when a proctor opens the room.
+* ``welcome``: read it for a moment (the reading delay, 0.5-2 s by default, not scaled), send ``start``; the reply
+  is the first subtest's ``subtest_intro``. Each ``subtest_intro``: read it, send ``start`` naming its subtest; the
+  reply is the subtest's first ``item`` (in open loop the schedule of answers starts afresh from it).
+* For each ``item``: wait a think time, send ``answer``; the reply is the next ``item``, the next subtest's
+  ``subtest_intro`` or ``finished`` (a reply carries ``previous_subtest.reason = "completed"`` when it ends a
+  subtest; the same frame pushed because the subtest's time ran out carries ``time_up`` and acknowledges nothing:
+  the answer in flight is refused next).
 * Exactly once: the last answer is kept until its reply arrives. After a reconnect it is resent once the ``hello``
   reply is in (when the ``hello`` reply presents the same item again, answering it *is* the resend). The server
   applies an answer once and replays its stored reply to a resend.
@@ -41,8 +49,12 @@ from .recorder import Recorder
 __all__ = ["UNAVAILABLE_CLOSE", "Backoff", "Candidate", "Pacing", "open_connection"]
 
 CONNECT_TIMEOUT_S = 10.0
+#: How long an examinee reads a ``welcome`` or a ``subtest_intro`` before sending ``start`` (real seconds).
+READING = ThinkTime("uniform", (0.5, 2.0))
 #: The close code of a connection the server ends because its store cannot take commands now (``unavailable``).
 UNAVAILABLE_CLOSE = 1013
+HEARTBEAT_S = 7.0  # a client that has sent nothing this long pings (docs/protocol.md, "Dead links")
+_PING = '{"type":"ping"}'
 
 
 @dataclass(frozen=True)
@@ -58,15 +70,23 @@ class Pacing:
         Think times in real seconds.
     time_scale : float
         Factor on every think time (0.1 = ten times the real answer rate).
+    reading : ThinkTime
+        How long a ``welcome`` or a ``subtest_intro`` is read before ``start``, in real seconds (not scaled).
     """
 
     mode: str
     think: ThinkTime
     time_scale: float
+    reading: ThinkTime = READING
 
     def delay(self, rng: np.random.Generator) -> float:
         """One think time, scaled, in seconds."""
         return self.think.sample(rng) * self.time_scale
+
+    def reading_delay(self, rng: np.random.Generator) -> float:
+        """How long a ``welcome`` or a ``subtest_intro`` is read before ``start``, in seconds (not scaled: a
+        rehearsal's intros stay short whatever its time scale)."""
+        return self.reading.sample(rng)
 
     @property
     def mean_delay(self) -> float:
@@ -152,6 +172,8 @@ class Candidate:
     drop_after : int, optional
         Drop the connection, as a network failure would, right after sending this many answers (that answer's
         reply is then lost and the answer is resent after the reconnect).
+    device : str, optional
+        Sent in every ``hello`` as the id of the examinee's computer.
 
     Attributes
     ----------
@@ -163,6 +185,8 @@ class Candidate:
         Monotonic times of every acknowledged answer's reply, and of every error frame received.
     unavailable : int
         Refusals because the store was unavailable (error ``unavailable`` or close 1013).
+    welcomes, intros, waits, starts : int
+        ``welcome``, ``subtest_intro`` and ``waiting`` frames received, ``start`` frames sent.
     outcome : str
         ``finished``, ``terminated``, ``stopped`` (``max_answers`` reached), ``refused`` (bad token) or
         ``unfinished``.
@@ -181,6 +205,7 @@ class Candidate:
         reply_timeout: float = 30.0,
         max_answers: int | None = None,
         drop_after: int | None = None,
+        device: str | None = None,
     ) -> None:
         self.token = token
         self.urls = list(urls)
@@ -197,6 +222,7 @@ class Candidate:
         self.ack_times: list[float] = []
         self.error_times: list[float] = []
         self.unavailable = 0
+        self.welcomes = self.intros = self.waits = self.starts = 0
         self.outcome = "unfinished"
         self.connected = False
         self.connected_once = False
@@ -210,7 +236,13 @@ class Candidate:
         self._planned_drop = False
         self._backoff = Backoff()
         self._store_backoff = Backoff(0.2, 2.0)
-        self._hello = orjson.dumps({"type": "hello", "token": token}).decode()
+        hello = {"type": "hello", "token": token}
+        if device is not None:
+            hello["device"] = device
+        self._hello = orjson.dumps(hello).decode()
+        # reading delays from a generator of their own, so that think times follow the same sequence as against the
+        # echo floor whatever the welcome and intros cost
+        self._reading_rng = np.random.default_rng(int(rng.integers(1 << 62)))
 
     @property
     def done(self) -> bool:
@@ -350,10 +382,28 @@ class Candidate:
                     self.outcome = "stopped"
                 else:
                     frame = await self._answer(ws, frame)
+            elif kind in ("welcome", "subtest_intro"):
+                frame = await self._start(ws, frame)
             elif kind == "error":
                 self._refused(frame)
-            else:  # paused, time, pong: the item comes (again) later
+            else:  # waiting (welcome comes when the room opens), paused, time, pong: what is next is pushed later
+                if kind == "waiting":
+                    self.waits += 1
                 frame = await self._recv(ws, self.deadline - time.monotonic())
+
+    async def _start(self, ws: ClientConnection, frame: dict[str, Any]) -> dict[str, Any]:
+        """Read a ``welcome`` or a ``subtest_intro`` for a moment, send ``start``; the frame that follows."""
+        start: dict[str, Any] = {"type": "start"}
+        if frame["type"] == "welcome":
+            self.welcomes += 1
+        else:
+            self.intros += 1
+            start["subtest"] = int(frame["subtest"]["index"])
+        self._due = None  # open loop: the schedule of answers begins afresh with the subtest's first item
+        await self._wait_until(ws, time.monotonic() + self.pacing.reading_delay(self._reading_rng))
+        await ws.send(orjson.dumps(start).decode())
+        self.starts += 1
+        return await self._recv(ws)
 
     # --- answers -----------------------------------------------------------------------------------------------
 
@@ -389,33 +439,51 @@ class Candidate:
         return orjson.dumps({"type": "answer", "seq": p.seq, "response": p.response}).decode()
 
     async def _wait_until(self, ws: ClientConnection, when: float) -> None:
-        """Think until ``when``; a connection lost meanwhile is noticed at once, as a page's ``onclose`` would."""
-        delay = when - time.monotonic()
-        if delay <= 0:
-            return
-        try:
-            async with asyncio.timeout(delay):
-                await asyncio.shield(ws.connection_lost_waiter)
-        except TimeoutError:
-            return
-        await ws.recv()  # raises ConnectionClosed
+        """Think until ``when``; a connection lost meanwhile is noticed at once, as a page's ``onclose`` would.
+
+        Like the page, a client that has sent nothing for :data:`HEARTBEAT_S` sends ``ping`` (docs/protocol.md,
+        "Dead links": the server closes a candidate connection silent for 30 s); its ``pong`` is skipped by the
+        reader like any frame that is not the reply."""
+        while True:
+            delay = when - time.monotonic()
+            if delay <= 0:
+                return
+            try:
+                async with asyncio.timeout(min(delay, HEARTBEAT_S)):
+                    await asyncio.shield(ws.connection_lost_waiter)
+            except TimeoutError:
+                if delay > HEARTBEAT_S:
+                    await ws.send(_PING)
+                    continue
+                return
+            await ws.recv()  # raises ConnectionClosed
 
     async def _reply(self, ws: ClientConnection, p: _Pending, recovered: bool) -> dict[str, Any]:
-        """Read up to the reply to answer ``p``; return the frame to go on from."""
+        """Read up to the reply to answer ``p``; return the frame to go on from.
+
+        The reply is the next ``item``, or a ``subtest_intro`` or ``finished`` that tells the subtest before was
+        ``completed`` (the stored reply to a resend is the same frame). The same frames pushed because the time ran
+        out (``time_up``) acknowledge nothing, nor does ``finished`` without ``previous_subtest`` (what a finished
+        battery answers to an answer it never applied).
+        """
         pushed: dict[str, Any] | None = None
         while True:
             frame = await self._recv(ws)
             kind = frame.get("type")
             if kind == "item" and int(frame["seq"]) > p.seq:
-                if (frame.get("previous_subtest") or {}).get("reason") == "time_up":
-                    pushed = frame  # the subtest's time ran out first: the answer is refused next
-                    continue
                 self._ack(p, recovered)
                 return frame
             if kind == "item" and int(frame["seq"]) == p.seq:
                 return frame  # presented again (resumed after a pause): answered again from the loop
-            if kind == "finished":
-                self._ack(p, recovered)
+            if kind in ("subtest_intro", "finished"):
+                ended = (frame.get("previous_subtest") or {}).get("reason")
+                if ended == "completed":
+                    self._ack(p, recovered)
+                    return frame
+                if ended == "time_up":
+                    pushed = frame  # the subtest's time ran out first: the answer is refused next
+                    continue
+                self._pending = None  # not a reply to this answer: where the session is now
                 return frame
             if kind == "error":
                 code = self._server_error(frame)  # unavailable: raised, and the answer stays pending for the resend
@@ -423,8 +491,8 @@ class Candidate:
                     continue  # the item is presented again on resume
                 self._pending = None
                 if code == "time_up":
-                    return await self._recv(ws)  # what comes next follows the error
-                if code == "wrong_seq" and pushed is not None:
+                    return pushed if pushed is not None else await self._recv(ws)  # what comes next follows
+                if code in ("wrong_seq", "not_started") and pushed is not None:
                     return pushed
                 if code == "finished":
                     self.outcome = "finished"

@@ -7,13 +7,17 @@ A Starlette app under uvicorn with exactly the server's uvicorn settings (``serv
 2. makes one Redis round trip (``SET`` of the frame under the connection's key; none when started without
    Redis, to match a server on the memory store; on a Redis Cluster, ``redis+cluster://host:port,...`` as the
    server takes it, to the master of the key's slot), and
-3. replies with an item-shaped frame numbered ``seq + 1`` (``hello`` gets 1), padded to the mean size of the
-   server's item frames in the same run.
+3. replies with the frame the server's conversation has there: ``hello`` gets a ``welcome``, a ``start`` without
+   ``subtest`` the first ``subtest_intro``, a ``start`` with one the subtest's first item, and each answer an
+   item-shaped frame numbered ``seq + 1``, padded to the mean size of the server's item frames in the same run;
+   every ``FLOOR_SUBTEST_ITEMS`` answers (the mean subtest length of the run), the next ``subtest_intro`` instead,
+   with ``previous_subtest`` completed (0: none).
 
-So the same generator can drive it, and the difference to the server is what the CAT work costs: loading and
-committing a session, estimating, selecting, building frames, the audit and the proctors' events.
+So the same generator can drive it through the same frames (a hello, a start after the welcome and after each
+intro, the answers), and the difference to the server is what the CAT work costs: loading and committing a
+session, estimating, selecting, building frames, the audit and the proctors' events.
 
-    FLOOR_REDIS_URL=redis://127.0.0.1:PORT/0 FLOOR_WORKERS=2 PORT=8100 python -m load_tests.floor
+    FLOOR_REDIS_URL=redis://127.0.0.1:PORT/0 FLOOR_WORKERS=2 FLOOR_SUBTEST_ITEMS=14 PORT=8100 python -m load_tests.floor
 """
 
 from __future__ import annotations
@@ -60,10 +64,34 @@ def item_frame_parts(size: int) -> tuple[bytes, bytes]:
     return head, b"," + orjson.dumps(body)[1:]
 
 
+_WELCOME = orjson.dumps(
+    {
+        "type": "welcome",
+        "candidate": {"name": "Floor", "employee_id": "FLOOR"},
+        "battery": {"name": "Floor", "subtests": []},
+        "instructions": None,
+        "practice": [],
+    }
+).decode()
+
+
+def _intro(index: int) -> str:
+    frame: dict[str, Any] = {
+        "type": "subtest_intro",
+        "subtest": {"index": index, "id": f"floor-{index}", "name": "Floor", "count": index + 2, "items_max": 40},
+        "time_limit_s": None,
+        "starts_in_s": 300.0,
+    }
+    if index:
+        frame["previous_subtest"] = {"id": f"floor-{index - 1}", "name": "Floor", "reason": "completed"}
+    return orjson.dumps(frame).decode()
+
+
 def create_app() -> Starlette:
-    """The floor app, configured from ``FLOOR_REDIS_URL`` and ``FLOOR_FRAME_BYTES``."""
+    """The floor app, configured from ``FLOOR_REDIS_URL``, ``FLOOR_FRAME_BYTES`` and ``FLOOR_SUBTEST_ITEMS``."""
     redis_url = os.environ.get("FLOOR_REDIS_URL") or None
     head, tail = item_frame_parts(int(os.environ.get("FLOOR_FRAME_BYTES") or 800))
+    subtest_items = int(os.environ.get("FLOOR_SUBTEST_ITEMS") or 0)
     store: dict[str, aioredis.Redis | RedisCluster] = {}
     numbers = itertools.count()
 
@@ -85,15 +113,32 @@ def create_app() -> Starlette:
         await ws.accept()
         key = f"{KEY_PREFIX}{os.getpid()}:{next(numbers)}"
         r = store.get("r")
+        subtest, answered, seq = 0, 0, 0
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
                 return
             text = message.get("text") or ""
-            seq = orjson.loads(text).get("seq", 0)
+            frame = orjson.loads(text)
+            kind = frame.get("type")
+            if kind == "ping":  # as the server: a pong, no store call
+                await ws.send({"type": "websocket.send", "text": '{"type":"pong"}'})
+                continue
             if r is not None:
                 await r.set(key, text)
-            await ws.send({"type": "websocket.send", "text": (head + str(seq + 1).encode() + tail).decode()})
+            if kind == "hello":
+                reply = _WELCOME
+            elif kind == "start" and frame.get("subtest") is None:
+                reply = _intro(subtest)
+            else:
+                if kind == "answer":
+                    seq, answered = frame.get("seq", seq), answered + 1
+                    if subtest_items and answered % subtest_items == 0:
+                        subtest += 1
+                        await ws.send({"type": "websocket.send", "text": _intro(subtest)})
+                        continue
+                reply = (head + str(seq + 1).encode() + tail).decode()
+            await ws.send({"type": "websocket.send", "text": reply})
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "store": "redis" if redis_url else "none"})

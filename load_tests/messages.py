@@ -157,6 +157,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "id": "{answers} jawaban, {rate:.0f}/s, p99 {p99:.1f} ms, galat {errors}",
         "en": "{answers} answers, {rate:.0f}/s, p99 {p99:.1f} ms, errors {errors}",
     },
+    "opening_rooms": {
+        "id": "Pengawas membuka {n} ruang (open_room)...",
+        "en": "Proctors opening {n} rooms (open_room)...",
+    },
     "verifying": {"id": "Memeriksa hasil tersimpan {n} sesi...", "en": "Checking what {n} sessions stored..."},
     "written": {"id": "Laporan: {path}", "en": "Report: {path}"},
     # summary
@@ -251,6 +255,12 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "berlebih {extra}, sambung ulang {reconnects}",
         "en": "Proctors: {n} connections, {events} events ({kinds}); duplicates {dup}, 'answered' missing "
         "{missing}, extra {extra}, reconnects {reconnects}",
+    },
+    "room_gate_line": {
+        "id": "Ruang: {rooms}, dibuka pengawas {opened} (sudah terbuka {found_open}); peserta yang menunggu ruang "
+        "dibuka {waited}; pesan start {starts}",
+        "en": "Rooms: {rooms}, opened by a proctor {opened} (already open {found_open}); examinees who waited for "
+        "their room to open {waited}; start frames {starts}",
     },
     "storm_line": {
         "id": "Badai: {dropped} koneksi diputus sekaligus, {resumed} pulih; waktu pulih (ms): {stats}",

@@ -574,10 +574,17 @@ class ServerProcess(_HttpProcess):
 class FloorProcess(_HttpProcess):
     """The echo floor (:mod:`load_tests.floor`) on a free loopback port, with ``workers`` processes."""
 
-    def __init__(self, workdir: Path, *, redis_url: str | None, workers: int, frame_bytes: int) -> None:
+    def __init__(
+        self, workdir: Path, *, redis_url: str | None, workers: int, frame_bytes: int, subtest_items: int = 0
+    ) -> None:
         port = free_port()
         env = _clean_env()
-        env.update(PORT=str(port), FLOOR_WORKERS=str(workers), FLOOR_FRAME_BYTES=str(frame_bytes))
+        env.update(
+            PORT=str(port),
+            FLOOR_WORKERS=str(workers),
+            FLOOR_FRAME_BYTES=str(frame_bytes),
+            FLOOR_SUBTEST_ITEMS=str(subtest_items),
+        )
         if redis_url is not None:
             env["FLOOR_REDIS_URL"] = redis_url
         super().__init__("floor", [sys.executable, "-m", "load_tests.floor"], env, workdir, port)

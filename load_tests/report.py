@@ -253,6 +253,7 @@ def summary_text(r: dict[str, Any], lang: str) -> str:
             s_achieved=_num(t["sustained_achieved_per_s"], ".1f"),
             peak=_num(t["peak_achieved_1s"]),
         ),
+        *([_gate_line(r["proctors"], lang)] if r["proctors"].get("rooms") else []),
         message("errors_line", lang, n=r["errors"], codes=r["errors_by_code"] or ""),
         *([message("retryable_line", lang, n=r["retryable_unavailable"])] if r.get("retryable_unavailable") else []),
         message(
@@ -407,3 +408,16 @@ def write_report(report: dict[str, Any], directory: Path, lang: str) -> tuple[Pa
     text = summary_text(report, lang)
     (directory / "summary.txt").write_text(text, encoding="utf-8")
     return path, text
+
+
+def _gate_line(proctors: dict[str, Any], lang: str) -> str:
+    """How the rooms were opened and how many examinees waited for it (the test day's room gate)."""
+    return message(
+        "room_gate_line",
+        lang,
+        rooms=proctors["rooms"],
+        opened=proctors["rooms_opened"],
+        found_open=proctors["rooms_found_open"],
+        waited=proctors["examinees_waited"],
+        starts=proctors["starts"],
+    )

@@ -4,11 +4,13 @@
    memory store), or a running one on loopback.
 2. The cat-sim reference for the same battery and the same true thetas (it also tells how many answers to
    expect, which places the storm and the restarts).
-3. Redis memory before; rooms and rosters through the admin API.
+3. Redis memory before; rooms (created closed, as on a test day) and rosters through the admin API.
 4. The first floor run (:func:`_floor_run`): the same examinees, arrival rate and pacing against the echo floor,
    each answering as many items as in the cat-sim reference.
-5. The load phase (:mod:`.phase`): proctors first, then examinees arriving at a fixed rate, the scenario's
-   disruption (:mod:`.disruptions`), CPU of the server, Redis and the generator.
+5. Each room opened by its proctor (``open_room``, :meth:`.proctor.Proctor.open_room`); then the load phase
+   (:mod:`.phase`): proctors first, then examinees arriving at a fixed rate (each through the welcome and the
+   intro of every subtest, :mod:`.candidate`), the scenario's disruption (:mod:`.disruptions`), CPU of the server,
+   Redis and the generator.
 6. A failover's killed node back (:class:`.disruptions.Failover`); Redis memory after, and ``MEMORY USAGE`` of the
    keys of a sample of finished sessions (:func:`.redisdata.session_memory`); the exactly-once check, profiles and
    results rows from the admin API (:mod:`.verify`).
@@ -20,6 +22,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
@@ -121,7 +124,10 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
     memory_before = dep.redis_memory()
     rooms, sitters = setup_rooms(dep.admin, battery.id, thetas, sc.rooms)
     pacing = Pacing(sc.mode, ThinkTime.parse(sc.think), sc.time_scale)
-    floor_before = _floor_run(opts, dep, workdir, sitters, ref_answers, None, pacing, "before") if opts.floor else None
+    n_sub = len(battery.subtests)
+    floor_before = (
+        _floor_run(opts, dep, workdir, sitters, ref_answers, None, pacing, n_sub, "before") if opts.floor else None
+    )
     candidate_urls = [ws_url(b, "/ws/candidate") for b in dep.base_urls]
     drops = network_drops(sc.examinees, sc.drop_share, opts.seed)
 
@@ -136,16 +142,22 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
             time.monotonic() + sc.max_seconds,
             reply_timeout=opts.reply_timeout,
             drop_after=drops.get(s.index),
+            device=f"lt-seat-{s.index:06d}",
         )
 
     proctor_urls = [ws_url(b, "/ws/proctor") for b in dep.base_urls]
     proctors: list[Proctor] = []
     room_of_proctor: list[int] = []
+    openers: list[Proctor] = []  # who opens each room: its first proctor, or one that only opens it
     for r, room in enumerate(rooms):
         for k in range(sc.proctors_per_room):
             urls = _rotated(proctor_urls, r + k)
             proctors.append(Proctor(room.proctor_token, urls, Recorder(), time.monotonic() + sc.max_seconds + 60))
             room_of_proctor.append(r)
+        if sc.proctors_per_room:
+            openers.append(proctors[-sc.proctors_per_room])
+        else:
+            openers.append(Proctor(room.proctor_token, _rotated(proctor_urls, r), Recorder(), time.monotonic()))
 
     storm: dict[str, Any] = {}
     controller: Controller | None = None
@@ -160,6 +172,8 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
 
     server_meter = CpuMeter(dep.server_pids) if dep.server_pids() else None
     redis_meter = CpuMeter(dep.redis_pids) if dep.redis_pids() else None
+    _say(opts, "opening_rooms", n=len(openers))
+    run_async(_open_rooms(openers))  # the proctors open their rooms before the first candidate comes in
     with progress_bar(
         opts.progress, sc.examinees, message("phase_server", opts.lang, scenario=sc.name), opts.lang
     ) as bar:
@@ -189,7 +203,7 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
     per_session = _session_memory(dep, finished, {room.room_id: len(room.session_ids) for room in rooms})
 
     _say(opts, "verifying", n=len(sitters))
-    checked = verify_run(dep.admin, sitters, load.clients, rooms, proctors, room_of_proctor)
+    checked = verify_run(dep.admin, sitters, load.clients, rooms, proctors, room_of_proctor, openers=openers)
     if checked.unreadable:
         load.rec.errors["client:verify_failed"] += checked.unreadable
     rmse_rows, worst = rmse_comparison(accuracy({s.session_id: s.theta for s in sitters}, checked.profiles), ref)
@@ -197,7 +211,8 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
     floor: list[PhaseResult] = []
     if floor_before is not None:
         answered = [len(c.acked) for c in load.clients]
-        floor = [floor_before, _floor_run(opts, dep, workdir, sitters, answered, load.rec.mean_frame_bytes, pacing)]
+        after = _floor_run(opts, dep, workdir, sitters, answered, load.rec.mean_frame_bytes, pacing, n_sub)
+        floor = [floor_before, after]
     m = Measurements(
         scenario=sc,
         settings={
@@ -249,6 +264,17 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
     return report
 
 
+async def _open_rooms(openers: list[Proctor]) -> None:
+    """Every room opened by its proctor (``open_room``), at most 20 at a time."""
+    gate = asyncio.Semaphore(20)
+
+    async def one(proctor: Proctor) -> None:
+        async with gate:
+            await proctor.open_room()
+
+    await asyncio.gather(*(one(p) for p in openers))
+
+
 def _session_memory(
     dep: Deployment, finished: list[tuple[str, str, str]], room_sizes: dict[str, int]
 ) -> dict[str, Any] | None:
@@ -288,6 +314,7 @@ def _floor_run(
     answers: list[int],
     frame_bytes: int | None,
     pacing: Pacing,
+    n_subtests: int,
     when: str = "after",
 ) -> PhaseResult:
     """The same examinees, arrival rate and pacing against the echo floor, the ``n``-th answering ``answers[n]``
@@ -311,7 +338,11 @@ def _floor_run(
         own.start()
         redis_url = own.url
         redis_pids = lambda: [] if own.pid is None else [own.pid]  # noqa: E731
-    floor = FloorProcess(workdir, redis_url=redis_url, workers=dep.workers, frame_bytes=frame_bytes or 800)
+    # the floor's conversation has the server's shape: an intro (and its start) every mean subtest length
+    subtest_items = max(round(sum(answers) / max(len(answers), 1) / max(n_subtests, 1)), 1)
+    floor = FloorProcess(
+        workdir, redis_url=redis_url, workers=dep.workers, frame_bytes=frame_bytes or 800, subtest_items=subtest_items
+    )
     try:
         floor.start()
         url = ws_url(floor.base_url, "/ws/candidate")

@@ -129,9 +129,11 @@ class AdminApi:
             return False
         return True
 
-    def create_room(self, name: str, battery: str) -> dict[str, Any]:
-        """``POST /api/rooms``: the room id and its proctor token."""
-        room: dict[str, Any] = self.request("POST", "/api/rooms", {"name": name, "battery": battery}, 201)
+    def create_room(self, name: str, battery: str, *, open: bool = False) -> dict[str, Any]:
+        """``POST /api/rooms``: the room id and its proctor token. Closed unless ``open``, as on a test day: its
+        proctor opens it (:meth:`load_tests.proctor.Proctor.open_room`) before the candidates come in."""
+        body = {"name": name, "battery": battery, "open": open}
+        room: dict[str, Any] = self.request("POST", "/api/rooms", body, 201)
         return room
 
     def register(self, room_id: str, people: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:

@@ -3,7 +3,10 @@
 Exactly once (``docs/protocol.md``): every answer a client saw acknowledged must be applied exactly once. The audit
 log of each session (``GET /api/sessions/{id}/audit``) lists every answer frame the server handled; an *applied*
 one is an ``answer`` entry with ``response_ms`` and no ``outcome`` (a resend answered from the stored reply has
-``outcome: duplicate``, a late one ``outcome: time_up``). Per session:
+``outcome: duplicate``, a late one ``outcome: time_up``). Entries of other kinds (``hello``, ``presented``,
+proctor commands, ``start``) say nothing about answers; ``start`` entries are only counted: those that began the
+battery or a subtest (no ``outcome``) and those that changed nothing (an ``outcome``: a repeat, a closed room).
+Per session:
 
 * **lost** - acknowledged seqs with no applied entry;
 * **duplicated** - applied entries beyond the first for one seq;
@@ -65,11 +68,15 @@ class AnswerCheck:
     resends: int = 0
     late: int = 0
     profile_mismatch: int = 0
+    starts: int = 0
+    starts_unchanged: int = 0
     lost_seqs: list[tuple[str, int]] = field(default_factory=list)
 
     def add(self, other: AnswerCheck) -> None:
         for name in ("acknowledged", "applied", "lost", "duplicated", "mismatched", "unacknowledged", "resends"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.starts += other.starts
+        self.starts_unchanged += other.starts_unchanged
         self.late += other.late
         self.profile_mismatch += other.profile_mismatch
         self.lost_seqs += other.lost_seqs
@@ -92,7 +99,12 @@ def check_answers(
     applied: dict[int, list[Mapping[str, Any]]] = {}
     out = AnswerCheck(acknowledged=len(acked))
     for e in entries:
-        if e.get("kind") != "answer":
+        if e.get("kind") == "start":
+            if e.get("outcome"):
+                out.starts_unchanged += 1
+            else:
+                out.starts += 1
+        if e.get("kind") != "answer":  # hello, presented, start, proctor...: not an answer frame
             continue
         outcome = e.get("outcome")
         if outcome == "duplicate":
@@ -262,6 +274,21 @@ def results_consistency(admin: AdminApi, rooms: Sequence[Room], profiles: Mappin
     return {"rows": len(rows), "finished_sessions": len(finished), "theta_mismatch": mismatch}
 
 
+def room_gate(rooms: Sequence[Room], proctors: Sequence[Proctor], clients: Sequence[Candidate]) -> dict[str, int]:
+    """The rooms' opening: rooms, rooms a proctor opened (``open_room`` acknowledged), rooms a proctor found open
+    already, examinees who got ``waiting`` (their room closed) at least once, and ``start`` frames the examinees
+    sent."""
+    opened = {p.token for p in proctors if p.opened}
+    found_open = {p.token for p in proctors if p.found_open} - opened
+    return {
+        "rooms": len(rooms),
+        "rooms_opened": sum(1 for room in rooms if room.proctor_token in opened),
+        "rooms_found_open": sum(1 for room in rooms if room.proctor_token in found_open),
+        "examinees_waited": sum(1 for c in clients if c.waits),
+        "starts": sum(c.starts for c in clients),
+    }
+
+
 @dataclass
 class Verification:
     """What the server stored, against what the clients and the proctors saw."""
@@ -280,9 +307,13 @@ def verify_run(
     rooms: Sequence[Room],
     proctors: Sequence[Proctor],
     room_of_proctor: Sequence[int],
+    *,
+    openers: Sequence[Proctor] = (),
 ) -> Verification:
     """Check every session of a run (``clients[i]`` sat as ``sitters[i]``; examinees who never arrived have no
-    client and no acknowledged answer)."""
+    client and no acknowledged answer). ``openers`` opened the rooms (``open_room``) before the examinees came;
+    the proctors' summary counts the rooms a proctor of the run opened and the examinees who found their room
+    closed (``waiting``) at least once."""
     stored = fetch_sessions(admin, [s.session_id for s in sitters])
     total = AnswerCheck()
     applied: dict[str, int] = {}
@@ -318,5 +349,8 @@ def verify_run(
         "reconnects": sum(max(p.reconnects, 0) for p in proctors),
         "answered_missing": events["missing"],
         "answered_extra": events["extra"],
+        **room_gate(rooms, [*openers, *proctors], clients),
+        "starts_applied": total.starts,
+        "starts_unchanged": total.starts_unchanged,
     }
     return Verification(total, profiles, results_consistency(admin, rooms, profiles), summary, unreadable)

@@ -316,7 +316,8 @@ def load(
 
 # --- a private redis-server for the store tests ----------------------------------------------------------------
 
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from uuid import uuid4  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -373,7 +374,7 @@ import asyncio  # noqa: E402
 import socket  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable, Coroutine  # noqa: E402
+from collections.abc import Coroutine  # noqa: E402
 
 
 class AppServer:
@@ -462,3 +463,15 @@ def app_server() -> Iterator[Callable[..., AppServer]]:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def new_store(request: pytest.FixtureRequest) -> Callable[[], Any]:
+    """Makes a fresh store of each kind: in memory, and on the private Redis under a key prefix of its own."""
+    from cat_engine.server.memory_store import MemoryStore
+    from cat_engine.server.redis_store import RedisStore
+
+    if request.param == "memory":
+        return MemoryStore
+    server: RedisServer = request.getfixturevalue("private_redis")
+    return lambda: RedisStore(server.url, prefix=f"t{uuid4().hex[:8]}")

@@ -3,14 +3,18 @@
 Nothing here imports ``cat_engine.server``: the point is to check the server against its documentation.
 
 * :class:`AdminApi` - the admin HTTP API (``urllib`` in a worker thread, no proxies, bounded timeouts).
-* :class:`CandidateClient` - the candidate WebSocket: ``hello``, ``answer`` with the documented exactly-once
-  resend (the last answer is kept until a reply is seen and resent after a reconnect once the ``hello`` reply
-  has arrived), unprompted frames (``paused``, ``time``) kept aside. A server restart (``restarting``, close 1012) is
-  one of the closes after which it reconnects and resends; :attr:`_Client.closes` records the close code of every
-  connection the server closed.
+* :class:`CandidateClient` - the candidate WebSocket: ``hello`` (with an optional ``device``), ``start`` and
+  ``answer`` with the documented exactly-once resend (the last answer is kept until a reply is seen and resent
+  after a reconnect once the ``hello`` reply has arrived), unprompted frames (``paused``, ``time``, ``message``) kept
+  aside. By default it walks through the frames that wait for a ``start`` as a candidate who is ready at once would:
+  ``welcome`` -> ``start``, ``subtest_intro`` -> ``start`` with its subtest, so that its helpers sit a battery from
+  item to item (``auto_start=False`` leaves every frame to the caller). A server restart (``restarting``, close
+  1012) is one of the closes after which it reconnects and resends; :attr:`_Client.closes` records the close code
+  of every connection the server closed.
 * :class:`ProctorClient` - the proctor WebSocket: ``hello`` with an optional ``last_event_id``, the events it
   receives (every one, duplicates included, so a test can look for gaps and duplicates) and commands with their
-  acknowledgement.
+  acknowledgement (``open_room``, ``close_room``, the seat decisions ``approve_seat`` and ``deny_seat``, incident
+  ``note`` and ``message`` among them).
 
 Every wait is bounded by a timeout. Client frames are paced a little under the documented flood limit (bursts of
 200, then 20 frames per second; the client keeps to 180 and 18) by one :class:`RateLimiter` per client, which
@@ -39,6 +43,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 __all__ = [
     "FORBIDDEN_ITEM_KEYS",
     "RESULT_COLUMNS",
+    "STATE_FRAMES",
     "AdminApi",
     "ApiError",
     "CandidateClient",
@@ -76,6 +81,7 @@ RESULT_COLUMNS = (
     "stop_reason",
     "complete",
     "status",
+    "notes",
 )
 
 #: Errors after which the documentation says the connection is closed.
@@ -86,10 +92,22 @@ CLOSING_ERRORS = {
     "hello_timeout": 4008,
     "terminated": 4003,
     "taken_over": 4002,
+    "seat_denied": 4011,
+    "idle": 4010,
     "restarting": 1012,
     "unavailable": 1013,
     "internal": 1011,
 }
+
+#: Frames that say where a candidate's session is (the reply to ``hello``, to ``start`` and to an answer, or pushed).
+STATE_FRAMES = ("waiting", "welcome", "subtest_intro", "item", "paused", "finished")
+
+#: Frames a candidate gets unprompted besides the state frames: a proctor's extension (``time``) or message
+#: (``message``), and the reply to a ping.
+PUSHED_FRAMES = ("time", "message", "pong")
+
+#: Frames a candidate answers with ``start`` (docs/protocol.md, Flow 3 and 4).
+START_FRAMES = ("welcome", "subtest_intro")
 
 #: Errors the documentation calls retryable that close the connection: reconnect, then resend what was pending.
 RECONNECT_ERRORS = ("internal", "unavailable", "restarting")
@@ -210,8 +228,10 @@ class AdminApi:
     async def batteries(self) -> list[dict[str, Any]]:
         return list((await self._json("GET", "/api/batteries"))["batteries"])
 
-    async def create_room(self, name: str, battery: str = "cact-demo") -> dict[str, Any]:
-        room: dict[str, Any] = await self._json("POST", "/api/rooms", 201, json_body={"name": name, "battery": battery})
+    async def create_room(self, name: str, battery: str = "cact-demo", *, open: bool = True) -> dict[str, Any]:
+        """A new room; open by default (tests of the room gate ask for a closed one)."""
+        body = {"name": name, "battery": battery, "open": open}
+        room: dict[str, Any] = await self._json("POST", "/api/rooms", 201, json_body=body)
         return room
 
     async def rooms(self) -> list[dict[str, Any]]:
@@ -419,6 +439,11 @@ class _Connection:
 _RETRYABLE = (ConnectionLost, OSError, InvalidHandshake, TimeoutError)
 
 
+def _device(device: str | None) -> dict[str, Any]:
+    """The optional ``device`` field of a seat decision."""
+    return {} if device is None else {"device": device}
+
+
 class _Client:
     path = ""
 
@@ -487,39 +512,68 @@ class CandidateClient(_Client):
     """A candidate on ``/ws/candidate``.
 
     :attr:`pending` holds the last answer until a reply is seen; :meth:`resume` reconnects and resends it, as the
-    documentation asks of clients. :attr:`current` is the last ``item``/``paused``/``finished`` frame (the
-    authoritative state); unprompted ``time``/``paused``/``pong`` frames go to :attr:`pushed`.
+    documentation asks of clients. :attr:`current` is the last frame that says where the session is (one of
+    :data:`STATE_FRAMES`: the authoritative state); unprompted ``time``/``paused``/``pong`` frames go to
+    :attr:`pushed`.
+
+    With ``auto_start`` (the default) :meth:`connect`, :meth:`resume`, :meth:`answer` and :meth:`await_reply` answer
+    a ``welcome`` with ``start`` and a ``subtest_intro`` with ``start`` naming its subtest, and return the frame that
+    follows (the first ``item`` of the subtest, or ``waiting``, ``paused``, ``finished``, an error): a candidate who
+    is ready at once. The frames passed on the way are kept in :attr:`welcomes` and :attr:`intros`; a ``waiting``
+    frame is returned (the room is closed: ``welcome`` comes when its proctor opens it). :attr:`last_hello` is the
+    ``hello`` reply itself. ``device`` is sent in every ``hello`` when given.
     """
 
     path = "/ws/candidate"
 
-    def __init__(self, ws_base: str, token: str, *, limiter: RateLimiter | None = None, timeout: float = 10.0) -> None:
+    #: Most ``start`` frames sent in one :meth:`advance` (the welcome and one intro need two; a server that keeps
+    #: answering a start with another frame that waits for one is not followed further).
+    MAX_STARTS = 4
+
+    def __init__(
+        self,
+        ws_base: str,
+        token: str,
+        *,
+        limiter: RateLimiter | None = None,
+        timeout: float = 10.0,
+        auto_start: bool = True,
+        device: str | None = None,
+    ) -> None:
         super().__init__(ws_base, token, limiter=limiter, timeout=timeout)
+        self.auto_start = auto_start
+        self.device = device
         self.pending: tuple[int, int] | None = None
         self.current: Frame | None = None
         self.pushed: list[Frame] = []
         self.items: list[Frame] = []  # every item frame seen, in order (repeats after reconnects included)
+        self.welcomes: list[Frame] = []  # every welcome frame seen
+        self.intros: list[Frame] = []  # every subtest_intro frame seen (repeats after reconnects included)
+        self.starts: list[dict[str, Any]] = []  # every start frame sent
         self.last_hello: Frame | None = None  # the server's reply to the last hello
 
     def _track(self, frame: Frame) -> None:
-        if frame.type in ("item", "paused", "finished"):
+        if frame.type in STATE_FRAMES:
             self.current = frame
         if frame.type == "item":
             self.items.append(frame)
+        elif frame.type == "welcome":
+            self.welcomes.append(frame)
+        elif frame.type == "subtest_intro":
+            self.intros.append(frame)
 
     async def recv(self, timeout: float | None = None) -> Frame:
         frame = await super().recv(timeout)
         self._track(frame)
         return frame
 
-    async def connect(self) -> Frame:
-        """Open a connection, send ``hello`` and return the server's first frame (the resend is :meth:`resume`'s).
-
-        An ``internal`` or ``unavailable`` error (a fault of the server, or its store down or failing over) raises
-        :class:`ConnectionLost`.
-        """
+    async def _hello(self) -> Frame:
+        """Open a connection, send ``hello`` and return the server's first frame, as it came."""
         await self._open()
-        await self.send({"type": "hello", "token": self.token})
+        hello: dict[str, Any] = {"type": "hello", "token": self.token}
+        if self.device is not None:
+            hello["device"] = self.device
+        await self.send(hello)
         reply = await self.recv()
         self.last_hello = reply
         if reply.code in RECONNECT_ERRORS:
@@ -527,11 +581,22 @@ class CandidateClient(_Client):
             raise ConnectionLost(f"{reply.code} error on hello", CLOSING_ERRORS[str(reply.code)])
         return reply
 
+    async def connect(self) -> Frame:
+        """Open a connection, send ``hello`` and return the server's first frame, past ``welcome`` and
+        ``subtest_intro`` with ``auto_start`` (the resend of a pending answer is :meth:`resume`'s).
+
+        An ``internal`` or ``unavailable`` error (a fault of the server, or its store down or failing over) on the
+        ``hello`` raises :class:`ConnectionLost`.
+        """
+        return await self._advance_if_auto(await self._hello())
+
     async def resume(self, *, attempts: int = 1, delay: float = 0.25) -> Frame:
         """(Re)connect with up to ``attempts`` tries and resend the pending answer once the hello reply arrived
         (after ``restarting``, the first try waits 0.2 to 1 s).
 
-        Returns the reply to the resent answer when there was one, else the hello reply.
+        Returns the reply to the resent answer when there was one, else the hello reply (with ``auto_start``, past
+        ``welcome`` and ``subtest_intro``: the pending answer is resent before any ``start``, since its stored reply
+        may be the intro the ``hello`` shows).
         """
         last: BaseException | None = None
         await self._restart_wait()
@@ -539,23 +604,68 @@ class CandidateClient(_Client):
             if attempt:
                 await asyncio.sleep(delay)
             try:
-                reply = await self.connect()
+                reply = await self._hello()
                 if self.pending is not None and reply.type != "error":
                     reply = await self._send_answer(*self.pending)
-                return reply
+                return await self._advance_if_auto(reply)
             except _RETRYABLE as exc:
                 last = exc
         raise ConnectionLost(f"could not resume after {attempts} attempts: {last!r}")
 
+    async def start(self, subtest: int | None = None) -> Frame:
+        """Send ``start`` (naming ``subtest`` when given) and return the frame that replies to it.
+
+        ``time``, ``message`` and ``pong`` frames met on the way go to :attr:`pushed`; any other frame is the reply
+        (a ``paused`` one included: a ``start`` while paused is answered with the state's frame).
+        """
+        frame: dict[str, Any] = {"type": "start"}
+        if subtest is not None:
+            frame["subtest"] = subtest
+        self.starts.append(frame)
+        await self.send(frame)
+        while True:
+            reply = await self.recv()
+            if reply.type in PUSHED_FRAMES:
+                self.pushed.append(reply)
+                continue
+            return reply
+
+    async def advance(self, frame: Frame) -> Frame:
+        """From ``frame`` on, answer ``welcome`` with ``start`` and ``subtest_intro`` with ``start`` naming its
+        subtest, as the page does for a candidate who is ready at once; the first frame that waits for no start."""
+        for _ in range(self.MAX_STARTS):
+            if frame.type == "welcome":
+                frame = await self.start()
+            elif frame.type == "subtest_intro":
+                frame = await self.start(int(frame["subtest"]["index"]))
+            else:
+                break
+        return frame
+
+    async def _advance_if_auto(self, frame: Frame) -> Frame:
+        return await self.advance(frame) if self.auto_start else frame
+
+    async def wait_for(self, *types: str, timeout: float | None = None) -> Frame:
+        """Read frames until one of ``types`` (a type, or an error code) comes; :class:`TimeoutError` otherwise."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no {types} frame; last {self.history[-1].raw if self.history else None}")
+            frame = await self.recv(remaining)
+            if frame.type in types or (frame.code is not None and frame.code in types):
+                return frame
+
     async def answer(self, seq: int, response: int) -> Frame:
-        """Send an answer and return the server's reply (``item``, ``finished`` or ``error``).
+        """Send an answer and return the server's reply (``item``, ``subtest_intro``, ``finished`` or ``error``;
+        with ``auto_start`` an intro is answered with ``start`` and the subtest's first ``item`` returned).
 
         The answer stays in :attr:`pending` until a reply is seen (it is kept after ``internal``, ``unavailable``,
         ``restarting`` and ``taken_over``, when it may or may not have been applied); :class:`ConnectionLost` if the
         connection closes first.
         """
         self.pending = (seq, response)
-        return await self._send_answer(seq, response)
+        return await self._advance_if_auto(await self._send_answer(seq, response))
 
     async def answer_current(self, choose: Callable[[Frame], int]) -> Frame:
         """Answer the item in :attr:`current` with the option index ``choose(item_frame)``."""
@@ -565,13 +675,18 @@ class CandidateClient(_Client):
 
     async def _send_answer(self, seq: int, response: int) -> Frame:
         await self.send({"type": "answer", "seq": seq, "response": response})
-        return await self.await_reply()
+        return await self._await_reply()
 
     async def await_reply(self, timeout: float | None = None) -> Frame:
-        """The next frame that replies to an answer, keeping ``time``/``paused``/``pong`` frames in :attr:`pushed`."""
+        """The next frame that replies to an answer, keeping ``time``/``message``/``paused``/``pong`` frames in
+        :attr:`pushed`
+        (with ``auto_start``, past ``welcome`` and ``subtest_intro``)."""
+        return await self._advance_if_auto(await self._await_reply(timeout))
+
+    async def _await_reply(self, timeout: float | None = None) -> Frame:
         while True:
             frame = await self.recv(timeout)
-            if frame.type in ("time", "paused", "pong"):
+            if frame.type in (*PUSHED_FRAMES, "paused"):
                 self.pushed.append(frame)
                 continue
             if frame.code not in (*RECONNECT_ERRORS, "taken_over"):
@@ -653,6 +768,40 @@ class ProctorClient(_Client):
         frame.update(fields)
         await self.send(frame)
         return await self.next_reply()
+
+    async def open_room(self) -> Frame:
+        """``open_room``: its ``ack`` (``"room": {"open": true}``), or the error frame."""
+        return await self.command("open_room")
+
+    async def close_room(self) -> Frame:
+        """``close_room``: its ``ack`` (``"room": {"open": false}``), or the error frame."""
+        return await self.command("close_room")
+
+    async def approve_seat(self, session_id: str, device: str | None = None) -> Frame:
+        """``approve_seat``: move the sitting to the device waiting for approval ("Seats"); the ``ack``.
+
+        ``device`` (optional) is the ``seat_request`` the proctor saw: refused with ``bad_command`` when another
+        request has replaced it since."""
+        return await self.command("approve_seat", session_id=session_id, **_device(device))
+
+    async def deny_seat(self, session_id: str, device: str | None = None) -> Frame:
+        """``deny_seat``: the sitting stays where it is, the waiting device is refused; the ``ack`` (``device`` as
+        for :meth:`approve_seat`)."""
+        return await self.command("deny_seat", session_id=session_id, **_device(device))
+
+    async def note(self, session_id: str, text: str) -> Frame:
+        """``note``: an incident note on the session (1 to 1000 characters, line breaks allowed); the ``ack``."""
+        return await self.command("note", session_id=session_id, text=text)
+
+    async def message(self, text: str, *, session_id: str | None = None) -> Frame:
+        """``message`` to one candidate (``session_id``) or, without one, to the whole room; the ``ack``."""
+        return await self.command("message", session_id=session_id, room=session_id is None, text=text)
+
+    def room_events(self, kind: str | None = None) -> Iterator[dict[str, Any]]:
+        """The room events received (``session_id`` null: ``room_opened``, ``room_closed``), of ``kind`` when given."""
+        for e in self.events:
+            if e.get("session_id") is None and (kind is None or e["event"].get("type") == kind):
+                yield e
 
     async def send_and_reply(self, frame: Mapping[str, Any]) -> Frame:
         """Send any frame and return the next frame that is not an event."""

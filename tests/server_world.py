@@ -22,7 +22,7 @@ from cat_engine import codec
 from cat_engine import session as core
 from cat_engine.battery import Battery, load_battery
 from cat_engine.server import rooms
-from cat_engine.server.candidate import CandidateCases
+from cat_engine.server.candidate import CandidateCases, Outcome
 from cat_engine.server.decoding import ProctorCommand
 from cat_engine.server.memory_store import MemoryStore
 from cat_engine.server.metrics import Metrics
@@ -129,6 +129,19 @@ class World:
     def token(self, n: int = 0) -> str:
         return self.cands[n]["token"]
 
+    async def sit(self, conn: str, n: int = 0, proc: Process | None = None, device: str | None = None) -> Outcome:
+        """Say hello on ``conn`` (from ``device``, when given) and go through the welcome and the first intro: the
+        outcome presents the first item (or, for a session already under way, where it is after the hello)."""
+        cases = (proc or self.process).candidates
+        _, out = await cases.hello(self.token(n), conn, device)
+        state = await self.state(n)
+        if state.phase is Phase.READY:
+            out = await cases.start(self.sid(n), conn, None)
+            state = await self.state(n)
+        if state.phase is Phase.INTRO:
+            out = await cases.start(self.sid(n), conn, state.subtest_index)
+        return out
+
     def other(self, process_id: str) -> Process:
         """The use cases of another server process over the same store and clock."""
         return process(self.store, self.battery, process_id, lambda: self.clock[0])
@@ -176,19 +189,41 @@ class World:
         return added
 
 
-async def make_world(battery: Battery, n: int = 1, store: Store | None = None) -> World:
+StoreFactory = Callable[[], Store]
+
+
+def in_world(new_store: StoreFactory, battery: Battery, body: Callable[[World], Awaitable[Any]], n: int = 3) -> None:
+    """Run ``body`` on a world of ``n`` candidates over a store made by ``new_store`` (started, then closed)."""
+
+    async def go() -> None:
+        store = new_store()
+        await store.start()
+        try:
+            await body(await make_world(battery, n=n, store=store))
+        finally:
+            await store.close()
+
+    run(go)
+
+
+async def make_world(battery: Battery, n: int = 1, store: Store | None = None, *, is_open: bool = True) -> World:
+    """A world with one room (open unless asked otherwise) of ``n`` candidates."""
     clock = [T0]
     store = store or MemoryStore()
     world = World(store, battery, clock, process(store, battery, "p1", lambda: clock[0]))
-    room = await rooms.create_room(world.process.tx, "Ruang 1", battery.id)
+    room = await rooms.create_room(world.process.tx, "Ruang 1", battery.id, is_open=is_open)
     world.room_id, world.proctor_token = room["room_id"], room["proctor_token"]
     roster = [{"employee_id": f"E{i:03d}", "name": f"Peserta {i}"} for i in range(1, n + 1)]
     world.cands = await rooms.register(world.process.tx, world.room_id, roster)
+    # every notification sent, as it is sent (a Redis store's pub/sub would deliver it later, and only to a process
+    # that follows the room)
+    send = store.notify
 
-    async def listener(session_id: str, message: bytes) -> None:
+    async def notify(session_id: str, message: bytes) -> None:
         world.notes.append((session_id, orjson.loads(message)))
+        await send(session_id, message)
 
-    store.listen(listener)
+    store.notify = notify  # type: ignore[method-assign]
     return world
 
 
@@ -217,10 +252,14 @@ async def refused(coro: Awaitable[Any]) -> Refusal:
 
 
 async def finish_battery(w: World, conn: str, n: int = 0) -> bytes:
-    """Answer every item of the battery (hello already said); the last reply."""
+    """Answer every item of the battery, starting each subtest from its intro (an item presented or an intro
+    shown); the last reply."""
     state = await w.state(n)
     reply = b""
     for _ in range(2 * ITEMS):
+        if state.phase is Phase.INTRO:
+            await w.process.candidates.start(w.sid(n), conn, state.subtest_index)
+            state = await w.state(n)
         w.advance(1)
         reply = (await w.process.candidates.answer(w.sid(n), conn, state.seq, 0)).frames[-1]
         state = await w.state(n)

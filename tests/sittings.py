@@ -14,10 +14,10 @@ from conftest import battery_dict, make_pool_dict, subtest_dict
 
 from cat_engine.battery import Battery
 from cat_engine.codec import decode, encode
-from cat_engine.events import Event, ItemPresented
+from cat_engine.events import Event, ItemPresented, Started, SubtestIntro
 from cat_engine.session import Phase, SessionState, answer, connect, new_session, start
 
-__all__ = ["begin", "finished", "fixed_battery_data", "n_options", "pools", "run_sitting"]
+__all__ = ["begin", "finished", "fixed_battery_data", "n_options", "pools", "run_sitting", "through_intros"]
 
 
 def pools() -> dict[str, dict[str, Any]]:
@@ -42,10 +42,22 @@ def fixed_battery_data(len1: int = 3, len2: int = 2, limit1: float | None = 10, 
 
 
 def begin(battery: Battery, seed: int = 7, now: int = 0) -> SessionState:
+    """A connected sitting presenting the first subtest's first item (welcome and intro passed at ``now``)."""
     s, _ = connect(battery, new_session(battery, seed), now)
+    s, events = start(battery, s, now)
+    assert [type(e) for e in events] == [Started, SubtestIntro]
     s, events = start(battery, s, now)
     assert [type(e) for e in events] == [ItemPresented]
     return s
+
+
+def through_intros(battery: Battery, state: SessionState, now: int) -> tuple[SessionState, list[Event]]:
+    """Start every intro met at ``now`` (a subtest whose pool gives no item leads straight to the next intro)."""
+    events: list[Event] = []
+    while state.phase is Phase.INTRO:
+        state, ev = start(battery, state, now)
+        events += ev
+    return state, events
 
 
 def n_options(battery: Battery, state: SessionState) -> int:
@@ -61,7 +73,8 @@ def run_sitting(
     s = new_session(battery, seed)
     s, ev1 = connect(battery, s, now)
     s, ev2 = start(battery, s, now)
-    events = ev1 + ev2
+    s, ev3 = through_intros(battery, s, now)
+    events = ev1 + ev2 + ev3
     presented: list[tuple[int, int]] = [(s.subtest_index, s.item_index)]
     while s.phase is Phase.ACTIVE:
         if roundtrip:
@@ -69,6 +82,10 @@ def run_sitting(
         now += step_ms + int(responses.integers(0, 500))
         r = int(responses.integers(0, n_options(battery, s)))
         s, ev = answer(battery, s, s.seq, r, now)
+        if roundtrip and s.phase is Phase.INTRO:
+            s = decode(battery, encode(s))
+        s, ev_intro = through_intros(battery, s, now)
+        ev += ev_intro
         events += ev
         presented += [(e.subtest_index, e.item_index) for e in ev if isinstance(e, ItemPresented)]
     return presented, s, events

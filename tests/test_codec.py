@@ -12,20 +12,26 @@ import numpy as np
 import orjson
 import pytest
 from conftest import battery_dict, load, subtest_dict
-from sittings import begin, finished, fixed_battery_data, pools
+from sittings import begin, finished, fixed_battery_data, pools, through_intros
 
 from cat_engine.battery import Battery
 from cat_engine.codec import decode, encode
 from cat_engine.errors import StateCorrupted
 from cat_engine.estimation import estimate
 from cat_engine.session import (
+    Note,
     Phase,
     SessionState,
+    add_note,
     answer,
+    connect,
     disconnect,
     extend_time,
     new_session,
     pause,
+    request_seat,
+    seat,
+    start,
     terminate,
 )
 
@@ -114,20 +120,53 @@ def test_decode_rejects_truncated_and_bit_flipped_bytes(fixed: Battery) -> None:
 
 
 def test_decode_rejects_unknown_layouts(fixed: Battery) -> None:
-    for layout in (0, 3, "2", None):
+    for layout in (0, 4, "3", None):
         raw = _raw(begin(fixed))
         raw[0] = layout
         _corrupted(fixed, raw)
     raw = _raw(begin(fixed))
-    _corrupted(fixed, raw[:-1])  # a layout-2 state with a field missing
-    _corrupted(fixed, [1, *raw[1:]])  # layout 1 with the fields of layout 2
+    _corrupted(fixed, raw[:-1])  # a layout-3 state with a field missing
+    _corrupted(fixed, [1, *raw[1:]])  # layout 1 with the fields of layout 3
+    _corrupted(fixed, [2, *raw[1:]])  # layout 2 with the fields of layout 3
+
+
+def test_layout2_states_decode_outside_intros(fixed: Battery) -> None:
+    """A session stored before intros existed (layout 2: no intro time) continues as it was."""
+    s = begin(fixed, seed=5)
+    s, _ = answer(fixed, s, s.seq, 1, 1_000)
+    old = orjson.dumps([2, *_raw(s)[1:-5]])
+    assert decode(fixed, old) == s
+    assert encode(decode(fixed, old))[:2] == b"[3"
+
+
+def test_seats_and_notes_roundtrip(fixed: Battery) -> None:
+    s = begin(fixed)
+    s = seat(s, "device-A-123")
+    s, _ = request_seat(s, None, 2_000)
+    s, _ = add_note(fixed, s, "Peserta pindah meja: layar rusak", 3_000)
+    back = decode(fixed, encode(s))
+    assert back == s
+    assert (back.device, back.seat_request, back.notes) == ("device-A-123", "", (Note(3_000, s.notes[0].text),))
+    assert back.seat_request_at_ms == 2_000
+
+
+def test_intro_states_roundtrip_and_are_checked(fixed: Battery) -> None:
+    s, _ = connect(fixed, new_session(fixed, 3), 0)
+    s, _ = start(fixed, s, 1_000)
+    assert s.phase is Phase.INTRO
+    assert decode(fixed, encode(s)) == s
+    raw = _raw(s)
+    for index, value in ((-5, None), (9, 4), (7, 2)):  # no intro time; an item shown; past the last subtest
+        bad = list(raw)
+        bad[index] = value
+        _corrupted(fixed, bad)
 
 
 # --- layout 1 (the first release) ----------------------------------------------------------------------------------
 
 
 def _layout1(state: SessionState) -> bytes:
-    """The bytes the first release wrote for ``state``: layout 2 without its last four fields."""
+    """The bytes the first release wrote for ``state``: layout 3 without its last five fields."""
     raw = _raw(state)
     return orjson.dumps([1, *raw[1:19]])
 
@@ -151,7 +190,7 @@ def test_layout1_states_decode_with_theta_recomputed(fixed: Battery) -> None:
     over = finished(fixed)
     restored = decode(fixed, _layout1(over))
     assert (restored.theta, restored.se) == (over.done[-1].theta, over.done[-1].se)
-    assert encode(restored)[:2] == b"[2"  # written again in the current layout
+    assert encode(restored)[:2] == b"[3"  # written again in the current layout
 
 
 def test_layout1_state_of_the_first_release_decodes(fixed: Battery) -> None:
@@ -210,6 +249,7 @@ def test_decode_rejects_out_of_range_indices(fixed: Battery) -> None:
 def test_decode_rejects_bad_finished_subtests(fixed: Battery) -> None:
     s = begin(fixed)
     for t in (1_000, 2_000, 3_000, 4_000):
+        s, _ = through_intros(fixed, s, t)
         s, _ = answer(fixed, s, s.seq, 1, t)
     assert len(s.done) == 1
     good = _raw(s)

@@ -3,7 +3,8 @@
 The client (tests/protocol_client.py) follows ``docs/protocol.md`` only; nothing here imports ``cat_engine.server``.
 
 * Two server processes share the session's ``private_cluster`` (3 masters + 3 replicas; its nodes are never
-  killed here): a candidate walks the whole demo battery switching process every few answers, a proctor on the
+  killed here): a candidate walks the whole demo battery (its welcome and the intro of each subtest answered with
+  ``start`` by the client, as a candidate ready at once) switching process every few answers, a proctor on the
   other process sees every answer, the audit holds each answer once; a repeated registration with an
   ``Idempotency-Key`` registers nothing new; a server given a single-node URL of a cluster node is unhealthy.
 * A failover on a cluster of the test's own: the master holding the room is SIGKILLed mid-sitting with
@@ -176,6 +177,7 @@ class Sitter:
         self.acked_at: list[float] = []  # time.monotonic() of each acknowledgement
         self.sent: list[tuple[int, int]] = []  # every answer frame sent, resends included
         self.hops = 0  # connections opened after the first
+        self.intros = 0  # subtests begun after the first, each through its intro
         self.trouble: list[str] = []  # what went wrong on the way, for the report
         self.trouble_codes: Counter[str] = Counter()
 
@@ -192,8 +194,9 @@ class Sitter:
         self.trouble_codes[code] += 1
 
     async def start(self) -> None:
-        first = await self.client.connect()
+        first = await self.client.connect()  # past the welcome and the first intro (the client starts them)
         assert first.type == "item" and first["seq"] == 1, first.raw
+        assert [f.type for f in self.client.history] == ["welcome", "subtest_intro", "item"], self.client.history
         self.current = first
 
     async def _hop(self, pending: tuple[int, int] | None) -> Frame:
@@ -211,13 +214,15 @@ class Sitter:
         if hello.code in RECONNECT_ERRORS or reply.code in RECONNECT_ERRORS:
             return reply
         # the hello reply: where the session is. With an answer pending it may already have been applied (its
-        # reply lost): then the next item, or `finished` after the last one.
+        # reply lost): then the next item, the next subtest's intro after a subtest's last answer, or `finished`
+        # after the last one. The client resends the answer before any start, then starts what waits for it.
         if pending is None:
             assert self.current is not None
             assert hello.type == "item" and hello["seq"] == self.seq, f"hello after {self.seq}: {hello.raw}"
             assert hello["item"] == self.current["item"], f"another item at seq {self.seq}: {hello.raw}"
         else:
-            ok = hello.type == "finished" or (hello.type == "item" and hello["seq"] in (pending[0], pending[0] + 1))
+            later = hello.type in ("finished", "subtest_intro")
+            ok = later or (hello.type == "item" and hello["seq"] in (pending[0], pending[0] + 1))
             assert ok, f"hello with answer {pending} pending: {hello.raw}"
         return reply
 
@@ -273,6 +278,12 @@ class Sitter:
             self.finished, self.current = reply, None
         else:
             assert reply["seq"] == seq + 1, f"answer {pending}: {reply.raw}"
+            index = reply["subtest"]["index"]
+            if index != self.current["subtest"]["index"]:  # type: ignore[index]
+                # a new subtest begins with its intro (answered with start by the client)
+                intros = self.client.intros
+                assert intros and intros[-1]["subtest"]["index"] == index, [f.raw for f in intros]
+                self.intros += 1
             self.current = reply
         return reply
 
@@ -301,6 +312,7 @@ def check_walk(sitter: Sitter) -> None:
     profile = sitter.finished["profile"]
     assert profile is not None and len(profile["subtests"]) == SUBTESTS, sitter.finished.raw
     assert sum(s["items"] for s in profile["subtests"]) == len(sitter.acked), sitter.finished.raw
+    assert sitter.intros == SUBTESTS - 1, sitter.intros
 
 
 async def check_result(admin: AdminApi, room_id: str, session_id: str, answers: int) -> dict[str, Any]:

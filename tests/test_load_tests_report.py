@@ -62,7 +62,14 @@ def _measurements(floor: bool = True) -> Measurements:
         rmse_by_subtest={"s": {**ref_row, "reference_mean_length": 10.0, "ratio": 1.0714}},
         rmse_max_deviation=0.0714,
         redis_memory={"delta_bytes": 2048, "per_session_bytes": 1024, "per_answer_bytes": 20, "sessions": 2},
-        proctors={"connections": 0},
+        proctors={
+            "connections": 0,
+            "rooms": 1,
+            "rooms_opened": 1,
+            "rooms_found_open": 0,
+            "examinees_waited": 0,
+            "starts": 8,
+        },
         storm=None,
         results={"rows": 2, "finished_sessions": 2, "theta_mismatch": 0},
     )
@@ -111,6 +118,8 @@ def test_report_and_summary_are_written(tmp_path: Path, lang: str, word: str) ->
     assert json.loads(path.read_text())["scenario"] == "peak"
     assert word in text and (tmp_path / "summary.txt").read_text() == text
     assert "160 / 240 us" in text  # each floor run's CPU per answer
+    gate = "Ruang: 1, dibuka pengawas 1" if lang == "id" else "Rooms: 1, opened by a proctor 1"
+    assert gate in text and text.count("\n" + gate.split(":")[0] + ":") == 1
 
 
 def test_plots_are_written(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """End to end: ``python -m load_tests`` runs a tiny storm (5 examinees, some of them also dropping with an answer in
 flight) against a server and a private Redis it starts itself, with the echo floor before and after it, and writes
-a complete report.
+a complete report. The room is created closed and opened by its proctor before the examinees come; each examinee
+goes through the welcome and the intro of each of the three subtests.
 
 No speed is asserted: timings on a shared CI machine say nothing about the server. What must hold whatever the
 machine: every examinee finishes, nothing is lost or duplicated, no error, the report has its fields.
@@ -48,6 +49,12 @@ def test_tiny_storm_end_to_end(tmp_path: Path) -> None:
     assert set(report["rmse_by_subtest"]) == {"manajerial-sosiokultural", "literasi-digital", "emerging-skills"}
     assert report["redis_memory"]["per_session_bytes"] > 0
     assert report["storm"]["dropped"] >= 1 and report["storm"]["not_resumed"] == 0
-    assert report["proctors"]["answered_missing"] == 0 and report["proctors"]["duplicates"] == 0
+    proctors = report["proctors"]
+    assert proctors["answered_missing"] == 0 and proctors["duplicates"] == 0
+    assert proctors["rooms"] == proctors["rooms_opened"] == 1 and proctors["examinees_waited"] == 0, proctors
+    # the battery and each of its three subtests started once per examinee; every start the server recorded was
+    # sent (one sent as a connection dropped may never have arrived)
+    assert proctors["starts_applied"] == 5 * 4, proctors
+    assert proctors["starts"] >= proctors["starts_applied"] + proctors["starts_unchanged"], proctors
     assert {p.name for p in tmp_path.glob("*.png")} >= {"latency_histogram.png", "latency_over_time.png"}
     assert "Targets:" in (tmp_path / "summary.txt").read_text()

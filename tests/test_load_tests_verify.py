@@ -1,13 +1,20 @@
-"""load_tests.verify: the exactly-once check against audit entries, accuracy, and the proctors' events."""
+"""load_tests.verify: the exactly-once check against audit entries, accuracy, the proctors' events and the rooms'
+opening."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
+import numpy as np
 import pytest
 
 from cat_engine.battery import load_battery
+from load_tests.candidate import Candidate, Pacing
+from load_tests.deployment import Room
+from load_tests.examinee import RandomResponder, ThinkTime
+from load_tests.proctor import Proctor
+from load_tests.recorder import Recorder
 from load_tests.runner import DEFAULT_BATTERY
 from load_tests.verify import (
     accuracy,
@@ -16,6 +23,7 @@ from load_tests.verify import (
     profile_items,
     reference,
     rmse_comparison,
+    room_gate,
 )
 
 
@@ -24,7 +32,10 @@ def _applied(seq: int, item: str, response: int) -> dict[str, Any]:
 
 
 AUDIT: list[dict[str, Any]] = [
-    {"kind": "hello", "conn": "p/c"},
+    {"kind": "hello", "conn": "p/c", "device": "lt-seat-000001"},
+    {"kind": "start", "conn": "p/c", "subtest": None},  # the battery begun: the first intro shown
+    {"kind": "start", "conn": "p/c", "subtest": 0},  # the first subtest begun
+    {"kind": "start", "conn": "p/c", "subtest": 0, "outcome": "ignored"},  # a repeat: changed nothing
     {"kind": "presented", "seq": 1, "item_id": "A"},
     _applied(1, "A", 2),
     {"kind": "presented", "seq": 2, "item_id": "B"},
@@ -39,6 +50,14 @@ def test_every_acknowledged_answer_applied_once() -> None:
     check = check_answers({1: ("A", 2), 2: ("B", 0), 3: ("C", 1)}, AUDIT)
     assert (check.acknowledged, check.applied, check.resends) == (3, 3, 1)
     assert (check.lost, check.duplicated, check.mismatched, check.unacknowledged) == (0, 0, 0, 0)
+    assert (check.starts, check.starts_unchanged) == (2, 1)  # counted, never taken for answers
+
+
+def test_start_entries_are_not_answers() -> None:
+    # start entries carry no seq or response; even one shaped like an answer is not an answer unless its kind is
+    audit = [{"kind": "start", "subtest": 1, "seq": 4, "response": 0, "item_id": "D", "response_ms": 5}]
+    check = check_answers({4: ("D", 0)}, audit)
+    assert (check.applied, check.lost, check.starts) == (0, 1, 1)
 
 
 def test_lost_duplicated_mismatched_and_unacknowledged() -> None:
@@ -60,6 +79,25 @@ def test_totals_add_up() -> None:
     total = check_answers({1: ("A", 2)}, AUDIT)
     total.add(check_answers({9: ("Z", 0)}, AUDIT, "S"))
     assert (total.acknowledged, total.applied, total.lost, total.unacknowledged) == (2, 6, 1, 5)
+    assert (total.starts, total.starts_unchanged) == (4, 2)
+
+
+def test_the_room_gate_counts_rooms_opened_and_examinees_who_waited() -> None:
+    rec = Recorder()
+    rooms = [Room("R1", "pt1"), Room("R2", "pt2"), Room("R3", "pt3")]
+    opener, watcher, other = (Proctor(t, ["ws://127.0.0.1:9"], rec, 0.0) for t in ("pt1", "pt1", "pt2"))
+    opener.opened = True
+    watcher.found_open = True  # came after the opener: the room was open already
+    other.found_open = True  # nobody of the run opened R2; R3 was never opened
+    pacing = Pacing("closed", ThinkTime.parse("fixed:1"), 1.0)
+    clients = []
+    for waits, starts in ((0, 4), (2, 4), (1, 1)):
+        rng = np.random.default_rng(0)
+        c = Candidate("t", ["ws://127.0.0.1:9"], RandomResponder(rng), pacing, rng, rec, 0.0)
+        c.waits, c.starts = waits, starts
+        clients.append(c)
+    gate = room_gate(rooms, [opener, watcher, other], clients)
+    assert gate == {"rooms": 3, "rooms_opened": 1, "rooms_found_open": 1, "examinees_waited": 2, "starts": 9}
 
 
 def _profile(thetas: dict[str, float]) -> dict[str, Any]:

@@ -123,6 +123,8 @@ class Recorder:
 
 
 class Candidate:
+    """A candidate who goes straight past the welcome and each subtest's intro (``start``) to the items."""
+
     def __init__(self, base: str, who: dict[str, Any]) -> None:
         self.base = base
         self.who = who
@@ -131,15 +133,26 @@ class Candidate:
 
     async def start(self) -> None:
         self.ws = await connect(f"{self.base}/ws/candidate")
-        await self.ws.send(_dumps({"type": "hello", "token": self.who["token"]}))
-        self.frame = await _recv(self.ws)
+        await self.ws.send(_dumps({"type": "hello", "token": self.who["token"], "device": "replay-device-01"}))
+        self.frame = await self._past_starts(await _recv(self.ws))
+
+    async def _past_starts(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """``start`` after the welcome and after each intro, until a frame that is neither."""
+        assert self.ws is not None
+        while frame["type"] in ("welcome", "subtest_intro"):
+            start: dict[str, Any] = {"type": "start"}
+            if frame["type"] == "subtest_intro":
+                start["subtest"] = frame["subtest"]["index"]
+            await self.ws.send(_dumps(start))
+            frame = await _recv(self.ws)
+        return frame
 
     async def answer(self, n: int) -> None:
         assert self.ws is not None
         for i in range(n):
             assert self.frame["type"] == "item", self.frame
             await self.ws.send(_dumps({"type": "answer", "seq": self.frame["seq"], "response": i % 2}))
-            self.frame = await _recv(self.ws)
+            self.frame = await self._past_starts(await _recv(self.ws))
 
     async def next_item(self) -> None:
         """Skip what the server pushed (a pause, a time) up to the item presented again."""

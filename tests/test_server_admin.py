@@ -52,6 +52,7 @@ RESULT_COLUMNS = [
     "stop_reason",
     "complete",
     "status",
+    "notes",
 ]
 SUMMARY_KEYS = {
     "session_id",
@@ -71,6 +72,10 @@ SUMMARY_KEYS = {
     "pause_reason",
     "terminated_reason",
     "allowed",
+    "device",
+    "seat_request",
+    "seat_request_at_ms",
+    "notes",
 }
 # docs/protocol.md, "The full profile"
 PROFILE_KEYS = {"battery_id", "battery_version", "complete", "subtests"}
@@ -183,9 +188,11 @@ def raw(srv: AppServer, path: str, headers: dict[str, str], chunks: Iterator[byt
         conn.close()
 
 
-def new_room(srv: AppServer, name: str = "Ruang 1") -> dict[str, Any]:
-    reply = call(srv, "POST", "/api/rooms", {"name": name, "battery": BATTERY})
+def new_room(srv: AppServer, name: str = "Ruang 1", *, is_open: bool = True) -> dict[str, Any]:
+    """A new room, open unless asked otherwise (candidates may begin at once)."""
+    reply = call(srv, "POST", "/api/rooms", {"name": name, "battery": BATTERY, "open": is_open})
     assert reply.status == 201, reply.body
+    assert reply.json["open"] is is_open
     return reply.json  # type: ignore[no-any-return]
 
 
@@ -218,21 +225,43 @@ def error_count(text: str, code: str) -> int:
     return next((int(float(line[len(prefix) :])) for line in text.splitlines() if line.startswith(prefix)), 0)
 
 
-def sit(srv: AppServer, token: str, answers: int | None = None) -> dict[str, Any]:
-    """A candidate over the WebSocket: hello, then ``answers`` answers (all when None); the last frame."""
+def sit_frames(
+    srv: AppServer, token: str, answers: int | None = None, *, device: str | None = None
+) -> list[dict[str, Any]]:
+    """A candidate over the WebSocket: hello (with ``device`` when given), ``start`` after the welcome and after each
+    subtest's intro (docs/protocol.md, Flow), and ``answers`` answers (all when None); every frame received, the
+    last one being the first after those answers that waits for no ``start`` (an item, ``finished``, an error)."""
 
-    async def go() -> dict[str, Any]:
+    async def go() -> list[dict[str, Any]]:
         async with connect(f"{srv.ws_url}/ws/candidate", proxy=None, open_timeout=5) as ws:
-            await ws.send(orjson.dumps({"type": "hello", "token": token}).decode())
-            frame = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+
+            async def say(frame: dict[str, Any]) -> dict[str, Any]:
+                await ws.send(orjson.dumps(frame).decode())
+                reply: dict[str, Any] = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+                seen.append(reply)
+                return reply
+
+            seen: list[dict[str, Any]] = []
+            hello = {"type": "hello", "token": token} | ({} if device is None else {"device": device})
+            frame = await say(hello)
             n = 0
-            while frame["type"] == "item" and (answers is None or n < answers):
-                await ws.send(orjson.dumps({"type": "answer", "seq": frame["seq"], "response": n % 4}).decode())
-                frame = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
-                n += 1
-            return frame  # type: ignore[no-any-return]
+            while True:
+                if frame["type"] == "welcome":
+                    frame = await say({"type": "start"})
+                elif frame["type"] == "subtest_intro":
+                    frame = await say({"type": "start", "subtest": frame["subtest"]["index"]})
+                elif frame["type"] == "item" and (answers is None or n < answers):
+                    frame = await say({"type": "answer", "seq": frame["seq"], "response": n % 4})
+                    n += 1
+                else:
+                    return seen
 
     return asyncio.run(asyncio.wait_for(go(), 20))
+
+
+def sit(srv: AppServer, token: str, answers: int | None = None, *, device: str | None = None) -> dict[str, Any]:
+    """:func:`sit_frames`' last frame."""
+    return sit_frames(srv, token, answers, device=device)[-1]
 
 
 def wait_disconnected(srv: AppServer, session_id: str) -> None:
@@ -291,11 +320,31 @@ def test_batteries(srv: AppServer) -> None:
 
 def test_create_and_list_rooms(srv: AppServer) -> None:
     room = new_room(srv, "  Ruang Melati  ")
-    assert set(room) == {"room_id", "name", "battery", "proctor_token"}
-    assert (room["name"], room["battery"]) == ("Ruang Melati", BATTERY)
+    assert set(room) == {"room_id", "name", "battery", "open", "proctor_token"}
+    assert (room["name"], room["battery"], room["open"]) == ("Ruang Melati", BATTERY, True)
     assert "-" not in room["room_id"]
+    # without "open" a room starts closed: its proctor opens it (docs/protocol.md, POST /api/rooms)
+    reply = call(srv, "POST", "/api/rooms", {"name": "Ruang Mawar", "battery": BATTERY})
+    assert reply.status == 201, reply.body
+    closed = reply.json
+    assert set(closed) == {"room_id", "name", "battery", "open", "proctor_token"}
+    assert (closed["name"], closed["battery"], closed["open"]) == ("Ruang Mawar", BATTERY, False)
+    assert new_room(srv, "Ruang Kenanga", is_open=False)["open"] is False
     listed = call(srv, "GET", "/api/rooms").json["rooms"]
-    assert {"room_id": room["room_id"], "name": "Ruang Melati", "battery": BATTERY} in listed
+    assert {
+        "room_id": room["room_id"],
+        "name": "Ruang Melati",
+        "battery": BATTERY,
+        "open": True,
+        "archived": False,
+    } in listed
+    assert {
+        "room_id": closed["room_id"],
+        "name": "Ruang Mawar",
+        "battery": BATTERY,
+        "open": False,
+        "archived": False,
+    } in listed
     count = len(listed)
     call(srv, "POST", "/api/rooms", {"name": "x", "battery": "no-such-battery"}).error(400, "bad_request")
     call(srv, "POST", "/api/rooms", '{"name": "x", "battery": ', ctype="application/json").error(400, "bad_request")
@@ -307,6 +356,9 @@ def test_create_and_list_rooms(srv: AppServer) -> None:
         {"battery": BATTERY},
         {"name": 5, "battery": BATTERY},
         {"name": "  ", "battery": BATTERY},
+        {"name": "x", "battery": BATTERY, "open": "true"},
+        {"name": "x", "battery": BATTERY, "open": 1},
+        {"name": "x", "battery": BATTERY, "open": None},
     ):
         call(srv, "POST", "/api/rooms", bad).error(400, "bad_request")
     call(srv, "POST", "/api/rooms", {"name": "x" * 201, "battery": BATTERY}).error(400, "bad_request")
@@ -436,7 +488,8 @@ def test_room_status_session_and_results(srv: AppServer) -> None:
     assert session["profile"] is None
     assert session["session"]["phase"] == "ready"
 
-    finished = sit(srv, a["token"])  # all the way through
+    device = "lab2-kursi-07"
+    finished = sit(srv, a["token"], device=device)  # all the way through
     assert finished["type"] == "finished"
     assert [s["id"] for s in finished["profile"]["subtests"]] == ["s1", "s2"]
     frame = sit(srv, b["token"], answers=1)  # started, then gone
@@ -449,6 +502,10 @@ def test_room_status_session_and_results(srv: AppServer) -> None:
     assert session["profile"] is None
     assert (session["session"]["answered"], session["session"]["connected"]) == (1, False)
     session = call(srv, "GET", f"/api/sessions/{a['session_id']}").json
+    # the seat it was taken on; no move waiting, no incident note (docs/protocol.md, the session summary)
+    assert (session["session"]["device"], session["session"]["seat_request"]) == (device, None)
+    assert session["session"]["seat_request_at_ms"] is None
+    assert session["session"]["notes"] == 0
     profile = session["profile"]
     assert profile is not None
     assert set(profile) == PROFILE_KEYS
@@ -463,15 +520,23 @@ def test_room_status_session_and_results(srv: AppServer) -> None:
     audit = call(srv, "GET", f"/api/sessions/{a['session_id']}/audit").json["entries"]
     assert all({"id", "at_ms", "kind"} <= set(e) for e in audit)
     assert [e["id"] for e in audit] == sorted({e["id"] for e in audit}, key=lambda i: tuple(map(int, i.split("-"))))
-    documented = {  # docs/protocol.md, audit entries (an applied answer has no outcome)
-        "hello": {"conn"},
+    documented = {  # docs/protocol.md, audit entries (an applied answer has no outcome, a start that began one)
+        "hello": {"conn", "device"},
+        "start": {"conn", "subtest"},
         "presented": {"seq", "subtest", "item_id"},
         "answer": {"conn", "seq", "response", "item_id", "response_ms"},
     }
     for entry in audit:
         assert set(entry) - {"id", "at_ms", "kind"} == documented[entry["kind"]], entry
     kinds = [e["kind"] for e in audit]
-    assert (kinds.count("hello"), kinds.count("answer"), kinds.count("presented")) == (1, 2 * ITEMS, 2 * ITEMS)
+    # hello; start (the battery) and start (subtest 0); each subtest's items; start (subtest 1) between them
+    per_subtest = ["presented", "answer"] * ITEMS
+    assert kinds == ["hello", "start", "start", *per_subtest, "start", *per_subtest]
+    (hello,) = (e for e in audit if e["kind"] == "hello")
+    assert hello["device"] == device  # who sat where (docs/protocol.md, "Seats")
+    starts = [e for e in audit if e["kind"] == "start"]
+    assert [e["subtest"] for e in starts] == [None, 0, 1]
+    assert {e["conn"] for e in starts} == {hello["conn"]}
     assert [e["seq"] for e in audit if e["kind"] == "answer"] == list(range(1, 2 * ITEMS + 1))
 
     rows = call(srv, "GET", f"/api/rooms/{rid}/results").json["results"]
@@ -494,6 +559,7 @@ def test_room_status_session_and_results(srv: AppServer) -> None:
             "finished",
         )
         assert isinstance(row["theta"], float) and isinstance(row["se"], float)
+        assert row["notes"] == ""  # no incident note written
 
     reply = call(srv, "GET", f"/api/rooms/{rid}/results?format=csv")
     assert reply.status == 200
@@ -537,8 +603,10 @@ def test_results_only_for_sessions_that_are_over(srv: AppServer) -> None:
     room = new_room(srv)
     rid = room["room_id"]
     a, b, c = register(srv, rid, ("E1", "Ani"), ("E2", "Bayu"), ("E3", "Citra"))
-    frame = sit(srv, a["token"], answers=ITEMS)  # the first subtest done, the second just begun
-    assert frame["type"] == "item" and frame["previous_subtest"]["reason"] == "completed"
+    *_, intro, frame = sit_frames(srv, a["token"], answers=ITEMS)  # the first subtest done, the second just begun
+    assert (intro["type"], intro["subtest"]["index"]) == ("subtest_intro", 1)
+    assert intro["previous_subtest"] == {"id": "s1", "name": "Subtest s1", "reason": "completed"}
+    assert (frame["type"], frame["seq"]) == ("item", ITEMS + 1) and "previous_subtest" not in frame
     assert sit(srv, b["token"], answers=1)["type"] == "item"
     wait_disconnected(srv, a["session_id"])
     wait_disconnected(srv, b["session_id"])
@@ -660,7 +728,8 @@ def test_main_flow_over_redis(
         assert call(srv, "GET", "/healthz", token=None).json == {"status": "ok", "store": "redis"}
         room = new_room(srv)
         rid = room["room_id"]
-        assert {"room_id": rid, "name": "Ruang 1", "battery": BATTERY} in call(srv, "GET", "/api/rooms").json["rooms"]
+        rooms = call(srv, "GET", "/api/rooms").json["rooms"]
+        assert {"room_id": rid, "name": "Ruang 1", "battery": BATTERY, "open": True, "archived": False} in rooms
         made = register(srv, rid, ("E1", "Ani"), ("E2", "Bayu"))
         reply = call(
             srv, "POST", f"/api/rooms/{rid}/candidates", "employee_id,name\nE3,Citra\nE1,Ani\n", ctype="text/csv"
@@ -749,8 +818,14 @@ def test_results_files_are_safe_for_spreadsheets(store_srv: AppServer) -> None:
     made = register(store_srv, rid, *HOSTILE)
     for cand in made:
         assert sit(store_srv, cand["token"])["type"] == "finished"
+    # a proctor's incident note is typed by a person too (and written after the end: it joins the kept rows)
+    note = {"type": "note", "session_id": made[0]["session_id"], "text": "=1+2 pindah meja\n-5 menit"}
+    assert proctor(store_srv, room["proctor_token"], note)["results"] == [
+        {"session_id": made[0]["session_id"], "ok": True}
+    ]
     rows = call(store_srv, "GET", f"/api/rooms/{rid}/results").json["results"]
     assert [r["name"] for r in rows] == [name for _, name in HOSTILE for _ in range(2)]  # the JSON as typed
+    assert [r["notes"] for r in rows] == ["=1+2 pindah meja\n-5 menit"] * 2 + [""] * 4
 
     text = call(store_srv, "GET", f"/api/rooms/{rid}/results?format=csv").body.decode()
     table = list(csv.reader(io.StringIO(text, newline="")))
@@ -761,6 +836,8 @@ def test_results_files_are_safe_for_spreadsheets(store_srv: AppServer) -> None:
         ("E-2", "Sari;'=1+2"),
         ("'@E3", "'-2+3, S.Kom."),
     ]
+    notes = RESULT_COLUMNS.index("notes")
+    assert [r[notes] for r in table[1:3]] == ["'=1+2 pindah meja\n'-5 menit"] * 2  # each line defused
     theta = RESULT_COLUMNS.index("theta")
     assert [float(r[theta]) for r in table[1:]] == [r["theta"] for r in rows]  # numbers as numbers, no quote mark
     for sep in (",", ";"):  # however the spreadsheet splits it, no cell but a number starts with = + - @
@@ -772,7 +849,9 @@ def test_results_files_are_safe_for_spreadsheets(store_srv: AppServer) -> None:
     assert reply.headers["content-disposition"] == f'attachment; filename="results-{rid}.xlsx"'
     sheet = xlsx_rows(reply)
     assert tuple(sheet[0]) == tuple(RESULT_COLUMNS)
-    assert sheet[1:] == [[r[c] for c in RESULT_COLUMNS] for r in rows]  # names verbatim as text, numbers numbers
+    # names and notes verbatim as text, numbers numbers (an empty text, no note, is an empty cell: XLSX has no other)
+    assert sheet[1:] == [[None if r[c] == "" else r[c] for c in RESULT_COLUMNS] for r in rows]
+    assert sheet[1][notes] == "=1+2 pindah meja\n-5 menit"
     as_proctor = call(store_srv, "GET", f"/api/rooms/{rid}/results?format=xlsx", token=room["proctor_token"])
     assert xlsx_rows(as_proctor) == sheet
     other = new_room(store_srv, "Ruang 2")

@@ -105,9 +105,10 @@ class Room:
         return codec.decode(self.srv.hub.batteries["bad-input"], rec.state)
 
 
-def new_room(srv: AppServer, n: int = 2) -> Room:
+def new_room(srv: AppServer, n: int = 2, *, is_open: bool = True) -> Room:
+    """A room of ``n`` candidates, open unless asked otherwise (the gate is not what most cases are about)."""
     tx = srv.hub.tx
-    room = srv.call(rooms.create_room(tx, "Ruang Uji", "bad-input"))
+    room = srv.call(rooms.create_room(tx, "Ruang Uji", "bad-input", is_open=is_open))
     roster = [{"employee_id": f"E{i}", "name": f"Peserta {i}"} for i in range(n)]
     cands = srv.call(rooms.register(tx, room["room_id"], roster))
     return Room(srv, room["room_id"], room["proctor_token"], cands)
@@ -192,6 +193,36 @@ async def hello(conn: ClientConnection, token: str, expect: str) -> dict[str, An
     return first
 
 
+async def to_intro(conn: ClientConnection, token: str) -> dict[str, Any]:
+    """``hello`` on a session not started (an open room): ``welcome``, then ``start`` and the first subtest's
+    ``subtest_intro`` (docs/protocol.md, Flow 2 and 3)."""
+    await hello(conn, token, "welcome")
+    await send(conn, {"type": "start"})
+    intro = await recv(conn)
+    assert intro["type"] == "subtest_intro" and intro["subtest"]["index"] == 0, intro
+    return intro
+
+
+async def sit(conn: ClientConnection, token: str) -> dict[str, Any]:
+    """``hello`` on a session not started, through the welcome and the first intro to the first ``item`` (Flow 4)."""
+    await to_intro(conn, token)
+    await send(conn, {"type": "start", "subtest": 0})
+    item = await recv(conn)
+    assert item["type"] == "item" and item["seq"] == 1, item
+    return item
+
+
+async def say_hello_at(conn: ClientConnection, token: str, at: str) -> None:
+    """Say hello and bring the session to ``at``: ``item`` (the first one), ``welcome``, ``intro`` (the first
+    subtest's), or the frame the hello gets as it is (``paused``, ``waiting``)."""
+    if at == "item":
+        await sit(conn, token)
+    elif at == "intro":
+        await to_intro(conn, token)
+    else:
+        await hello(conn, token, at)
+
+
 # --- cases where the connection stays open ---------------------------------------------------------------------
 
 Frame = Callable[[Room], "str | bytes | dict[str, Any]"]
@@ -205,6 +236,8 @@ class Case:
     frame: Frame
     code: str
     setup: Callable[[Room], None] | None = None
+    at: str = "item"  # candidate: where the session is when the frame comes (see say_hello_at)
+    room_open: bool = True
 
     def __str__(self) -> str:
         return self.name
@@ -214,8 +247,16 @@ def _const(value: str | bytes | dict[str, Any]) -> Frame:
     return lambda room: value
 
 
+def _hello_from(device: object) -> Frame:
+    """A ``hello`` with the room's token from ``device`` (docs/protocol.md: 8 to 64 of ``A-Z a-z 0-9 - _``)."""
+    return lambda room: {"type": "hello", "token": room.token, "device": device}
+
+
 def _pause(room: Room) -> None:
-    room.srv.call(room.srv.hub.candidates.hello(room.token, "elsewhere/c"))
+    cases, conn = room.srv.hub.candidates, "elsewhere/c"
+    room.srv.call(cases.hello(room.token, conn))
+    room.srv.call(cases.start(room.sid, conn, None))  # the welcome, then the first subtest's intro: an item shown
+    room.srv.call(cases.start(room.sid, conn, 0))
     command = ProctorCommand(Command.PAUSE, room.sid)
     ack = orjson.loads(room.srv.call(room.srv.hub.proctors.command(room.room_id, command)))
     assert ack["results"][0]["ok"]
@@ -325,7 +366,51 @@ CANDIDATE_OPEN: list[Case] = [
     Case(
         "cand-bad-response-neg", "candidate", True, _const({"type": "answer", "seq": 1, "response": -1}), "bad_response"
     ),
-    Case("cand-paused", "candidate", True, _const({"type": "answer", "seq": 1, "response": 0}), "paused", _pause),
+    Case(
+        "cand-paused",
+        "candidate",
+        True,
+        _const({"type": "answer", "seq": 1, "response": 0}),
+        "paused",
+        _pause,
+        at="paused",
+    ),
+    # an answer before the battery or the subtest started: send start first
+    *(
+        Case(
+            f"cand-not-started-{at}",
+            "candidate",
+            True,
+            _const({"type": "answer", "seq": 1, "response": 0}),
+            "not_started",
+            at=at,
+            room_open=at != "waiting",
+        )
+        for at in ("waiting", "welcome", "intro")
+    ),
+    Case("cand-start-str-subtest", "candidate", True, _const({"type": "start", "subtest": "0"}), "bad_message"),
+    Case("cand-start-bool-subtest", "candidate", True, _const({"type": "start", "subtest": True}), "bad_message"),
+    Case(
+        "cand-start-float-subtest",
+        "candidate",
+        True,
+        _const({"type": "start", "subtest": 0.5}),
+        "bad_message",
+        at="intro",
+    ),
+    Case("cand-start-extra", "candidate", True, _const({"type": "start", "seq": 1}), "bad_message", at="welcome"),
+    Case("cand-start-before-hello", "candidate", False, _const({"type": "start"}), "not_authenticated"),
+    *(
+        Case(
+            f"cand-hello-bad-device-{i}",
+            "candidate",
+            False,
+            _hello_from(device),
+            "bad_message",
+        )
+        for i, device in enumerate(["short", "x" * 65, "seat 12 lab", "kursi-é-0001", 12345678, ""])
+    ),
+    Case("cand-open-room", "candidate", True, _const({"type": "open_room"}), "forbidden", at="welcome"),
 ]
 
 PROCTOR_OPEN: list[Case] = [
@@ -337,6 +422,9 @@ PROCTOR_OPEN: list[Case] = [
     *(Case(f"proc-not-object-{i}", "proctor", True, _const(f), "bad_message") for i, f in enumerate(_NOT_OBJECT)),
     *(Case(f"proc-no-type-{i}", "proctor", True, _const(f), "bad_message") for i, f in enumerate(_NO_TYPE)),
     Case("proc-ping-field", "proctor", True, _const({"type": "ping", "id": 1}), "bad_message"),
+    Case("proc-open-room-field", "proctor", True, _const({"type": "open_room", "room": True}), "bad_message"),
+    Case("proc-close-room-bool-id", "proctor", True, _const({"type": "close_room", "id": True}), "bad_message"),
+    Case("proc-open-room-pre", "proctor", False, _const({"type": "open_room"}), "not_authenticated"),
     Case("proc-unknown-type", "proctor", True, _const({"type": "kick", "room": True}), "bad_message"),
     Case("proc-answer", "proctor", True, _const({"type": "answer", "seq": 1, "response": 0}), "bad_message"),
     Case("proc-binary", "proctor", True, _const(b'{"type": "ping"}'), "bad_message"),
@@ -442,14 +530,14 @@ PROCTOR_OPEN: list[Case] = [
 
 @pytest.mark.parametrize("case", CANDIDATE_OPEN + PROCTOR_OPEN, ids=str)
 def test_bad_input_keeps_the_connection_and_changes_nothing(srv: AppServer, case: Case) -> None:
-    room = new_room(srv)
+    room = new_room(srv, is_open=case.room_open)
     if case.setup is not None:
         case.setup(room)
 
     async def go() -> None:
         async with ws(srv, case.endpoint) as conn:
             if case.hello and case.endpoint == "candidate":
-                await hello(conn, room.token, "paused" if case.code == "paused" else "item")
+                await say_hello_at(conn, room.token, case.at)
             elif case.hello:
                 await hello(conn, room.proctor_token, "snapshot")
             before, errors = room.fingerprint(), error_counts(srv)
@@ -467,7 +555,7 @@ def test_an_answer_after_the_battery_finished(srv: AppServer) -> None:
 
     async def go() -> None:
         async with ws(srv, "candidate") as conn:
-            item = await hello(conn, room.token, "item")
+            item = await sit(conn, room.token)
             for _ in range(ITEMS):
                 await send(conn, {"type": "answer", "seq": item["seq"], "response": 0})
                 item = await recv(conn)
@@ -500,7 +588,10 @@ def test_a_second_hello_is_refused_and_changes_nothing(srv: AppServer, endpoint:
 
     async def go() -> None:
         async with ws(srv, endpoint) as conn:
-            await hello(conn, token, "item" if endpoint == "candidate" else "snapshot")
+            if endpoint == "candidate":
+                await sit(conn, token)
+            else:
+                await hello(conn, token, "snapshot")
             before, errors = room.fingerprint(), error_counts(srv)
             await send(conn, {"type": "hello", "token": token})
             check_error(await recv(conn), "bad_message")  # docs/protocol.md: "a second hello on one connection"
@@ -655,7 +746,7 @@ def test_closing_a_candidate_after_hello_only_disconnects(srv: AppServer, code: 
 
     async def go() -> None:
         async with ws(srv, "candidate") as conn:
-            item = await hello(conn, room.token, "item")
+            item = await sit(conn, room.token)
             before, state, errors = room.fingerprint()[room.room_id], room.state(), error_counts(srv)
             if code == "too_large":
                 await send(conn, _padded({"type": "answer", "seq": item["seq"], "response": 0}, MAX_FRAME + 1))

@@ -121,7 +121,8 @@ def room_on_the_beat_master(
     Room ids are random: a third of them land there, so a few rooms are created until one does."""
     beat_master = cluster.master_of_key(f"{prefix}:proc:{server.hub.process_id}")
     for _ in range(40):
-        room: dict[str, Any] = post(server, "/api/rooms", {"name": "Ruang klaster", "battery": BATTERY})
+        body = {"name": "Ruang klaster", "battery": BATTERY, "open": True}
+        room: dict[str, Any] = post(server, "/api/rooms", body)
         if cluster.master_of_key(room_key(prefix, room["room_id"])) is beat_master:
             return room, beat_master
     raise AssertionError(f"no room of 40 on the master of the heartbeat key ({beat_master})")
@@ -172,23 +173,32 @@ def event_key(event_id: str) -> tuple[int, int]:
 
 
 async def candidate_hello(server: AppServer, token: str, budget_s: float = 8.0) -> tuple[ClientConnection, int]:
-    """A candidate connection to ``server`` that said hello; it and the seq of the item presented.
+    """A candidate connection to ``server`` that said hello (and ``start`` after the welcome and after the first
+    subtest's intro when the session had not started, docs/protocol.md Flow); it and the seq of the item presented.
 
     ``unavailable`` (the store not ready yet) is retried, as a client does, within ``budget_s``."""
     deadline = time.monotonic() + budget_s
     refused: list[str] = []
     while True:
         ws = await connect(f"{server.ws_url}/ws/candidate", open_timeout=FRAME_S)
-        await say(ws, {"type": "hello", "token": token})
-        try:
-            frame = await recv(ws)
-        except ConnectionClosed as exc:
-            frame = {"type": "closed", "code": close_code(ws, exc)}
-        except TimeoutError:
-            await ws.close()
-            raise AssertionError(
-                f"hello on {server.base_url}: no reply within {FRAME_S} s; before: {refused}"
-            ) from None
+        sent: dict[str, Any] = {"type": "hello", "token": token}
+        while True:
+            await say(ws, sent)
+            try:
+                frame = await recv(ws)
+            except ConnectionClosed as exc:
+                frame = {"type": "closed", "code": close_code(ws, exc)}
+            except TimeoutError:
+                await ws.close()
+                raise AssertionError(
+                    f"{sent['type']} on {server.base_url}: no reply within {FRAME_S} s; before: {refused}"
+                ) from None
+            if frame.get("type") == "welcome":
+                sent = {"type": "start"}
+            elif frame.get("type") == "subtest_intro":
+                sent = {"type": "start", "subtest": frame["subtest"]["index"]}
+            else:
+                break
         if frame.get("type") == "item":
             return ws, int(frame["seq"])
         await ws.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -16,6 +17,10 @@ from cat_engine.server.decoding import (
     Ping,
     ProctorCommand,
     ProctorDetail,
+    ProctorMessage,
+    ProctorNote,
+    RoomGate,
+    Start,
     decode_candidate,
     decode_proctor,
 )
@@ -25,17 +30,22 @@ from cat_engine.session import Command
 MAX = 4096
 CODES = {"bad_message", "too_large", "forbidden"}
 PROCTOR_COMMANDS = ("pause", "resume", "extend", "terminate")  # docs/protocol.md, the proctor's commands
+ROOM_GATES = ("open_room", "close_room")  # docs/protocol.md, the proctor's commands on the room itself
+SEAT_COMMANDS = ("approve_seat", "deny_seat")  # docs/protocol.md, "Seats": one session each, never the room
+TEXT_COMMANDS = ("note", "message")  # docs/protocol.md: an incident note, a message to candidates
 
 
 def dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
 
 
-def cand(obj: Any, max_bytes: int = MAX) -> Hello | CandidateAnswer | Ping:
+def cand(obj: Any, max_bytes: int = MAX) -> Hello | Start | CandidateAnswer | Ping:
     return decode_candidate(obj if isinstance(obj, str | bytes) else dumps(obj), max_bytes)
 
 
-def proc(obj: Any, max_bytes: int = MAX) -> Hello | ProctorCommand | ProctorDetail | Ping:
+def proc(
+    obj: Any, max_bytes: int = MAX
+) -> Hello | ProctorCommand | ProctorDetail | ProctorNote | ProctorMessage | RoomGate | Ping:
     return decode_proctor(obj if isinstance(obj, str | bytes) else dumps(obj), max_bytes)
 
 
@@ -51,6 +61,9 @@ def code_of(decode: Any, obj: Any, max_bytes: int = MAX) -> str:
 
 def test_candidate_accepts_every_documented_frame() -> None:
     assert cand({"type": "hello", "token": "ABCD-EFGH-JKMN"}) == Hello("ABCD-EFGH-JKMN")
+    assert cand({"type": "hello", "token": "ABCD", "device": "dev-1234_X"}) == Hello("ABCD", device="dev-1234_X")
+    assert cand({"type": "start"}) == Start(None)
+    assert cand({"type": "start", "subtest": 2}) == Start(2)
     assert cand({"type": "answer", "seq": 12, "response": 3}) == CandidateAnswer(12, 3)
     assert cand({"type": "ping"}) == Ping()
     # bytes are decoded the same way as text, and field order does not matter
@@ -61,6 +74,19 @@ def test_candidate_answer_range_edges_are_accepted() -> None:
     # wrong seq and bad response are decided later (wrong_seq, bad_response), not by the decoder
     assert cand({"type": "answer", "seq": 0, "response": -1}) == CandidateAnswer(0, -1)
     assert cand({"type": "answer", "seq": 10**9, "response": 10**9}) == CandidateAnswer(10**9, 10**9)
+
+
+@pytest.mark.parametrize("subtest", [0, 1, 7, -1, 2**63 - 1])
+def test_start_takes_any_integer_subtest(subtest: int) -> None:
+    # whether it names the intro shown is the session's decision (a start that matches nothing changes nothing)
+    assert cand({"type": "start", "subtest": subtest}) == Start(subtest)
+
+
+@pytest.mark.parametrize("device", ["abcdefgh", "A" * 64, "dev-1234_abcd", "0123456789", "--------", "a_b-C_d-E"])
+def test_hello_device_of_the_documented_form_is_kept(device: str) -> None:
+    hello = cand({"type": "hello", "token": "ABCD", "device": device})
+    assert hello == Hello("ABCD", device=device)
+    assert cand({"type": "hello", "token": "ABCD"}) == Hello("ABCD", device=None)
 
 
 # --- candidate frames: refused -----------------------------------------------------------------------------------
@@ -130,6 +156,24 @@ def test_unknown_type_is_bad_message(kind: str) -> None:
         {"type": "answer", "seq": 1, "response": None},
         {"type": "answer", "seq": [1], "response": 0},
         {"type": "answer", "seq": 1, "response": {"index": 0}},
+        {"type": "start", "subtest": "0"},
+        {"type": "start", "subtest": 0.0},  # floats are not integers, even whole ones
+        {"type": "start", "subtest": 1.5},
+        {"type": "start", "subtest": True},  # bool is not an integer
+        {"type": "start", "subtest": False},
+        {"type": "start", "subtest": [0]},
+        {"type": "start", "subtest": {"index": 0}},
+        {"type": "hello", "token": "ABCD", "device": "short7c"},  # 8 to 64 characters
+        {"type": "hello", "token": "ABCD", "device": "A" * 65},
+        {"type": "hello", "token": "ABCD", "device": ""},
+        {"type": "hello", "token": "ABCD", "device": "has space1"},
+        {"type": "hello", "token": "ABCD", "device": "dot.dot.dot"},
+        {"type": "hello", "token": "ABCD", "device": "perangkat\u00e9x"},
+        {"type": "hello", "token": "ABCD", "device": "abcdefgh\n"},
+        {"type": "hello", "token": "ABCD", "device": 12345678},
+        {"type": "hello", "token": "ABCD", "device": True},
+        {"type": "hello", "token": "ABCD", "device": ["abcdefgh"]},
+        {"type": "hello", "token": "ABCD", "device": {"id": "abcdefgh"}},
     ],
 )
 def test_candidate_missing_or_wrong_typed_field_is_bad_message(frame: dict[str, Any]) -> None:
@@ -170,13 +214,18 @@ def test_candidate_huge_numbers_are_bad_message(raw: str) -> None:
         {"type": "answer", "seq": 1, "response": 0, "item": "LD-207"},
         {"type": "answer", "seq": 1, "response": 0, "id": 7},
         {"type": "answer", "seq": 1, "response": 0, "Type": "answer"},
+        {"type": "start", "seq": 1},
+        {"type": "start", "subtest": 0, "id": "s1"},
+        {"type": "start", "token": "ABCD"},
+        {"type": "answer", "seq": 1, "response": 0, "subtest": 0},  # only start names a subtest
     ],
 )
 def test_candidate_unknown_extra_field_is_bad_message(frame: dict[str, Any]) -> None:
     with pytest.raises(Refusal) as info:
         cand(frame)
     assert info.value.code == "bad_message"
-    extra = sorted(set(frame) - {"type", "token", "seq", "response"})
+    known = {"hello": {"token"}, "answer": {"seq", "response"}, "start": {"subtest"}}[frame["type"]]
+    extra = sorted(set(frame) - {"type"} - known)
     assert all(name in info.value.detail for name in extra)
 
 
@@ -194,11 +243,23 @@ def test_ping_with_unknown_field_is_bad_message(decode: Any) -> None:
         {"type": "terminate", "room": True, "reason": "cheating"},
         {"type": "terminate"},  # even malformed: the type alone is forbidden to candidates
         {"type": "pause", "bogus": 1},
+        {"type": "open_room"},
+        {"type": "close_room"},
+        {"type": "open_room", "id": "o1"},
+        {"type": "close_room", "room": True, "bogus": 1},
+        {"type": "detail", "session_id": "R7K2QX-0001"},
+        {"type": "approve_seat", "session_id": "R7K2QX-0001"},
+        {"type": "deny_seat", "session_id": "R7K2QX-0001", "id": "s1"},
+        {"type": "approve_seat"},
+        {"type": "note", "session_id": "R7K2QX-0001", "text": "pindah meja"},
+        {"type": "note"},
+        {"type": "message", "room": True, "text": "Sisa waktu 5 menit"},
+        {"type": "message", "session_id": "R7K2QX-0001", "text": "x", "bogus": 1},
     ],
 )
 def test_candidate_sending_proctor_command_is_forbidden(frame: dict[str, Any]) -> None:
     assert code_of(decode_candidate, dumps(frame)) == "forbidden"
-    assert frame["type"] in PROCTOR_COMMANDS
+    assert frame["type"] in (*PROCTOR_COMMANDS, *ROOM_GATES, *SEAT_COMMANDS, *TEXT_COMMANDS, "detail")
 
 
 def test_detail_request() -> None:
@@ -253,6 +314,10 @@ CRAFTED_SESSION_IDS = [
         {"type": "resume", "id": 3},
         {"type": "extend", "seconds": 60},
         {"type": "terminate", "reason": "left"},
+        {"type": "approve_seat"},
+        {"type": "deny_seat", "id": "s1"},
+        {"type": "note", "text": "pindah meja"},
+        {"type": "message", "text": "Sisa waktu 5 menit"},
     ],
 )
 def test_a_session_id_not_of_the_form_is_not_found(session_id: str, frame: dict[str, Any]) -> None:
@@ -328,6 +393,45 @@ def test_proctor_accepts_every_documented_frame() -> None:
     assert proc({"type": "hello", "token": "tok", "last_event_id": None}) == Hello("tok", None)
     assert proc({"type": "hello", "token": "tok", "batch": True}) == Hello("tok", None, batch=True)
     assert proc({"type": "hello", "token": "tok", "batch": False, "last_event_id": "1-0"}) == Hello("tok", "1-0")
+
+
+@pytest.mark.parametrize("kind", ROOM_GATES)
+@pytest.mark.parametrize("request_id", ["", "o1", "x" * 100, 0, -5, 2**63 - 1, None])
+def test_open_room_and_close_room_decode_with_the_id_echoed(kind: str, request_id: Any) -> None:
+    assert proc({"type": kind}) == RoomGate(kind == "open_room", None)
+    assert proc({"type": kind, "id": request_id}) == RoomGate(kind == "open_room", request_id)
+
+
+@pytest.mark.parametrize("kind", ROOM_GATES)
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"room": True},  # the room is the proctor's own: nothing names it
+        {"session_id": "R7K2QX-0001"},
+        {"open": True},
+        {"reason": "x"},
+        {"seconds": 10},
+        {"id": True},
+        {"id": 1.5},
+        {"id": ["a"]},
+        {"id": {"a": 1}},
+        {"id": "x" * 101},
+    ],
+)
+def test_open_room_and_close_room_with_a_wrong_field_are_bad_message(kind: str, fields: dict[str, Any]) -> None:
+    assert code_of(decode_proctor, dumps({"type": kind, **fields})) == "bad_message"
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "start"},  # candidate frames are unknown to proctors
+        {"type": "start", "subtest": 0},
+        {"type": "hello", "token": "tok", "device": "abcdefgh"},  # the device is the candidate page's
+    ],
+)
+def test_proctor_sending_candidate_fields_is_bad_message(frame: dict[str, Any]) -> None:
+    assert code_of(decode_proctor, dumps(frame)) == "bad_message"
 
 
 @pytest.mark.parametrize("batch", ["yes", 1, 0, None, [], {}])
@@ -468,6 +572,136 @@ def test_last_event_id_with_non_ascii_digits_is_bad_message(last_event_id: str) 
     assert code_of(decode_proctor, dumps(frame)) == "bad_message"
 
 
+# --- seats, notes and messages (docs/protocol.md, "Seats" and the proctor's commands) ------------------------
+
+
+def _visible_text(text: Any, max_len: int) -> bool:
+    """The documented text of a note or message: a string of 1 to ``max_len`` characters with something visible,
+    line breaks allowed, no other control characters."""
+    return (
+        isinstance(text, str)
+        and 1 <= len(text) <= max_len
+        and bool(text.strip())
+        and not any((ord(c) < 32 and c != "\n") or 127 <= ord(c) < 160 for c in text)
+    )
+
+
+@pytest.mark.parametrize("kind", SEAT_COMMANDS)
+@pytest.mark.parametrize("request_id", [None, "s1", 0, 2**63 - 1])
+def test_approve_seat_and_deny_seat_name_one_session(kind: str, request_id: Any) -> None:
+    frame = {"type": kind, "session_id": "R7K2QX-0001"} | ({} if request_id is None else {"id": request_id})
+    assert proc(frame) == ProctorCommand(Command(kind), "R7K2QX-0001", request_id)
+
+
+@pytest.mark.parametrize("kind", SEAT_COMMANDS)
+@pytest.mark.parametrize("device", ["lab1-seat07-aaaa", "", "d" * 64, None])
+def test_a_seat_decision_may_name_the_device_the_proctor_saw(kind: str, device: str | None) -> None:
+    frame = {"type": kind, "session_id": "R7K2QX-0001", "device": device}
+    assert proc(frame) == ProctorCommand(Command(kind), "R7K2QX-0001", device=device)  # "": a device without id
+
+
+@pytest.mark.parametrize("kind", PROCTOR_COMMANDS)
+def test_only_a_seat_decision_names_a_device(kind: str) -> None:
+    frame: dict[str, Any] = {"type": kind, "session_id": "R7K2QX-0001", "device": "lab1-seat07-aaaa"}
+    needs: dict[str, dict[str, Any]] = {"extend": {"seconds": 60}, "terminate": {"reason": "x"}}
+    frame |= needs.get(kind, {})
+    assert code_of(decode_proctor, dumps(frame)) == "bad_message"
+    del frame["device"]
+    assert isinstance(proc(frame), ProctorCommand)  # the same frame without it is fine
+
+
+@pytest.mark.parametrize("kind", SEAT_COMMANDS)
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},  # a session is required
+        {"room": True},  # never the whole room
+        {"room": True, "session_id": "R7K2QX-0001"},
+        {"session_id": "R7K2QX-0001", "room": False},
+        {"session_id": ""},
+        {"session_id": None},
+        {"session_id": 7},
+        {"session_id": ["R7K2QX-0001"]},
+        {"session_id": "R7K2QX-0001", "reason": "x"},
+        {"session_id": "R7K2QX-0001", "seconds": 10},
+        {"session_id": "R7K2QX-0001", "device": 5},  # the device the proctor saw: a string
+        {"session_id": "R7K2QX-0001", "device": True},
+        {"session_id": "R7K2QX-0001", "device": ["lab1-seat07"]},
+        {"session_id": "R7K2QX-0001", "device": "d" * 65},  # longer than any device id
+        {"session_id": "R7K2QX-0001", "id": True},
+    ],
+)
+def test_a_seat_decision_without_exactly_one_session_or_with_a_bad_field_is_bad_message(
+    kind: str, fields: dict[str, Any]
+) -> None:
+    assert code_of(decode_proctor, dumps({"type": kind, **fields})) == "bad_message"
+
+
+GOOD_TEXTS = ["x", "Layar berkedip;\npindah ke meja 12", "\n\nbaris\n", "é" * 10, "王小明 izin ke toilet", "😀"]
+BAD_TEXTS = ["", " ", "\n", " \n ", None, 5, True, ["x"], {"t": "x"}]
+CONTROL_TEXTS = ["a\x00b", "bel\x07", "tab\there", "esc\x1b[2J", "del\x7f", "c1\x85", "csi\x9b"]
+
+
+@pytest.mark.parametrize("text", [*GOOD_TEXTS, "n" * 1000])
+def test_a_note_names_one_session_and_holds_1_to_1000_characters(text: str) -> None:
+    assert proc({"type": "note", "session_id": "R7K2QX-0001", "text": text}) == ProctorNote("R7K2QX-0001", text)
+    frame = {"type": "note", "session_id": "ABCDEF-12345", "text": text, "id": "n1"}
+    assert proc(frame) == ProctorNote("ABCDEF-12345", text, "n1")
+
+
+@pytest.mark.parametrize("text", [*GOOD_TEXTS, "m" * 500])
+def test_a_message_names_one_session_or_the_room_and_holds_1_to_500_characters(text: str) -> None:
+    assert proc({"type": "message", "session_id": "R7K2QX-0001", "text": text}) == ProctorMessage("R7K2QX-0001", text)
+    assert proc({"type": "message", "room": True, "text": text, "id": 9}) == ProctorMessage(None, text, 9)
+
+
+@pytest.mark.parametrize("text", [*BAD_TEXTS, *CONTROL_TEXTS, "n" * 1001, "é" * 1001])
+def test_a_note_without_visible_text_or_too_long_or_with_control_characters_is_bad_message(text: Any) -> None:
+    assert not _visible_text(text, 1000)
+    frame = {"type": "note", "session_id": "R7K2QX-0001", "text": text}
+    assert code_of(decode_proctor, dumps(frame)) == "bad_message"
+
+
+@pytest.mark.parametrize("text", [*BAD_TEXTS, *CONTROL_TEXTS, "m" * 501, "😀" * 501])
+def test_a_message_without_visible_text_or_too_long_or_with_control_characters_is_bad_message(text: Any) -> None:
+    assert not _visible_text(text, 500)
+    for target in ({"session_id": "R7K2QX-0001"}, {"room": True}):
+        assert code_of(decode_proctor, dumps({"type": "message", **target, "text": text})) == "bad_message"
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "note", "text": "x"},  # a note is on one session
+        {"type": "note", "room": True, "text": "x"},
+        {"type": "note", "session_id": "R7K2QX-0001", "room": True, "text": "x"},
+        {"type": "note", "session_id": "R7K2QX-0001"},
+        {"type": "note", "session_id": "", "text": "x"},
+        {"type": "note", "session_id": 1, "text": "x"},
+        {"type": "note", "session_id": "R7K2QX-0001", "text": "x", "reason": "y"},
+        {"type": "note", "session_id": "R7K2QX-0001", "text": "x", "id": 1.5},
+        {"type": "message", "text": "x"},  # neither a session nor the room
+        {"type": "message", "session_id": "R7K2QX-0001", "room": True, "text": "x"},
+        {"type": "message", "room": False, "text": "x"},
+        {"type": "message", "room": "true", "text": "x"},
+        {"type": "message", "room": True},
+        {"type": "message", "room": True, "text": "x", "seconds": 5},
+        {"type": "message", "room": True, "text": "x", "id": ["m"]},
+        {"type": "note", "session_id": "R-1", "text": ""},  # a malformed frame first, then an unknown id
+        {"type": "message", "session_id": "R-1", "text": "x" * 501},
+    ],
+)
+def test_a_note_or_message_with_a_wrong_field_is_bad_message(frame: dict[str, Any]) -> None:
+    assert code_of(decode_proctor, dumps(frame)) == "bad_message"
+
+
+def test_text_limits_count_characters_within_the_frame_limit() -> None:
+    # 1000 four-byte characters: within the frame's 4096 bytes only just; the note's limit is in characters
+    note = {"type": "note", "session_id": "R7K2QX-0001", "text": "😀" * 1000}
+    assert len(dumps(note).encode()) <= MAX
+    assert proc(note) == ProctorNote("R7K2QX-0001", "😀" * 1000)
+
+
 # --- fuzz: a documented message or a Refusal, never anything else ------------------------------------------
 
 _json_scalars = (
@@ -483,15 +717,34 @@ _json = st.recursive(
     max_leaves=12,
 )
 _field_names = st.sampled_from(
-    ["token", "seq", "response", "last_event_id", "id", "session_id", "room", "seconds", "reason"]
+    [
+        "token",
+        "seq",
+        "response",
+        "last_event_id",
+        "id",
+        "session_id",
+        "room",
+        "seconds",
+        "reason",
+        "subtest",
+        "device",
+        "text",
+    ]
 ) | st.text(max_size=8)
 _types = (
-    st.sampled_from(["hello", "answer", "ping", "detail", *PROCTOR_COMMANDS]) | st.text(max_size=10) | _json_scalars
+    st.sampled_from(
+        ["hello", "answer", "ping", "detail", "start", *PROCTOR_COMMANDS, *ROOM_GATES, *SEAT_COMMANDS, *TEXT_COMMANDS]
+    )
+    | st.text(max_size=10)
+    | _json_scalars
 )
 _field_values = (
     _json
     | st.integers(min_value=-3, max_value=90000)
-    | st.sampled_from([True, "R7K2QX-0001", "1700000000000-0", "ABCD-EFGH-JKMN", "cheating", " "])
+    | st.sampled_from(
+        [True, "R7K2QX-0001", "1700000000000-0", "ABCD-EFGH-JKMN", "cheating", " ", "dev-1234_abcd", "a\nb", "a\x00"]
+    )
 )
 _objects = st.builds(
     lambda kind, fields, keep_type: ({"type": kind} if keep_type else {}) | fields,
@@ -507,9 +760,13 @@ def _check_candidate(raw: str | bytes, max_bytes: int = MAX) -> None:
     except Refusal as exc:
         assert exc.code in CODES
         return
-    assert isinstance(msg, Hello | CandidateAnswer | Ping)
+    assert isinstance(msg, Hello | Start | CandidateAnswer | Ping)
     if isinstance(msg, Hello):
         assert isinstance(msg.token, str) and 0 < len(msg.token) <= 200 and msg.last_event_id is None
+        assert msg.device is None or re.fullmatch(r"[A-Za-z0-9_-]{8,64}", msg.device)
+        assert msg.batch is False
+    if isinstance(msg, Start):
+        assert msg.subtest is None or type(msg.subtest) is int
     if isinstance(msg, CandidateAnswer):
         assert type(msg.seq) is int and type(msg.response) is int
 
@@ -520,13 +777,25 @@ def _check_proctor(raw: str | bytes, max_bytes: int = MAX) -> None:
     except Refusal as exc:
         assert exc.code in {"bad_message", "too_large", "not_found"}
         return
-    assert isinstance(msg, Hello | ProctorCommand | ProctorDetail | Ping)
+    assert isinstance(msg, Hello | ProctorCommand | ProctorDetail | ProctorNote | ProctorMessage | RoomGate | Ping)
+    if isinstance(msg, Hello):
+        assert msg.device is None
+    if isinstance(msg, ProctorNote | ProctorMessage):
+        assert _visible_text(msg.text, 1000 if isinstance(msg, ProctorNote) else 500)
+        assert msg.session_id is None or is_session_id(msg.session_id)
+        assert isinstance(msg, ProctorMessage) or msg.session_id is not None
+        assert msg.request_id is None or type(msg.request_id) in (str, int)
+    if isinstance(msg, RoomGate):
+        assert type(msg.open) is bool
+        assert msg.request_id is None or type(msg.request_id) in (str, int)
     if isinstance(msg, ProctorDetail):
         assert is_session_id(msg.session_id)
         assert msg.request_id is None or type(msg.request_id) in (str, int)
     if isinstance(msg, ProctorCommand):
-        assert msg.command in PROCTOR_COMMANDS
+        assert msg.command in (*PROCTOR_COMMANDS, *SEAT_COMMANDS)
         assert msg.session_id is None or is_session_id(msg.session_id)
+        assert msg.command not in SEAT_COMMANDS or msg.session_id is not None  # never the whole room
+        assert msg.device is None or (msg.command in SEAT_COMMANDS and isinstance(msg.device, str))
         assert (msg.seconds is not None) == (msg.command == "extend")
         assert msg.seconds is None or 1 <= msg.seconds <= 86400
         assert msg.command == "terminate" or msg.command == "pause" or msg.reason == ""
@@ -543,8 +812,27 @@ def test_the_proctor_oracle_accepts_every_valid_frame_kind() -> None:
         {"type": "pause", "room": True, "reason": "break"},
         {"type": "extend", "session_id": "R7K2QX-0001", "seconds": 60},
         {"type": "terminate", "session_id": "R7K2QX-0001", "reason": "left"},
+        {"type": "open_room", "id": "o1"},
+        {"type": "close_room"},
+        {"type": "approve_seat", "session_id": "R7K2QX-0001", "id": 3},
+        {"type": "deny_seat", "session_id": "R7K2QX-0001"},
+        {"type": "note", "session_id": "R7K2QX-0001", "text": "baris 1\nbaris 2"},
+        {"type": "message", "room": True, "text": "Harap tenang"},
+        {"type": "message", "session_id": "R7K2QX-0001", "text": "x" * 500, "id": "m1"},
     ):
         _check_proctor(dumps(frame))
+
+
+def test_the_candidate_oracle_accepts_every_valid_frame_kind() -> None:
+    """The fuzz oracle must not reject what the protocol allows (a ``start`` and a ``device`` included)."""
+    for frame in (
+        {"type": "hello", "token": "t", "device": "dev-1234_abcd"},
+        {"type": "start"},
+        {"type": "start", "subtest": 1},
+        {"type": "answer", "seq": 1, "response": 0},
+        {"type": "ping"},
+    ):
+        _check_candidate(dumps(frame))
 
 
 @settings(max_examples=300, deadline=None)

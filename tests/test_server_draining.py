@@ -124,7 +124,7 @@ def test_the_drain_lets_the_answer_under_way_finish_then_closes_everyone_with_10
     srv: AppServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hub = srv.hub
-    room = srv.call(rooms.create_room(hub.tx, "Ruang", "drain"))
+    room = srv.call(rooms.create_room(hub.tx, "Ruang", "drain", is_open=True))
     cands = srv.call(
         rooms.register(hub.tx, room["room_id"], [{"employee_id": f"E{i}", "name": f"P {i}"} for i in "12"])
     )
@@ -134,6 +134,11 @@ def test_the_drain_lets_the_answer_under_way_finish_then_closes_everyone_with_10
     async def go() -> None:
         async with ws(srv, "candidate") as cand, ws(srv, "proctor") as proctor:
             await send(cand, {"type": "hello", "token": cands[0]["token"]})
+            assert (await recv(cand))["type"] == "welcome"
+            await send(cand, {"type": "start"})
+            intro = await recv(cand)
+            assert (intro["type"], intro["subtest"]["index"]) == ("subtest_intro", 0), intro
+            await send(cand, {"type": "start", "subtest": 0})
             first = await recv(cand)
             assert first["type"] == "item" and first["seq"] == 1, first
             await send(proctor, {"type": "hello", "token": room["proctor_token"]})

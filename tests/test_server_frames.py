@@ -22,11 +22,16 @@ from cat_engine.server.frames import (
     events_frame,
     finished_frame,
     item_frame,
+    message_frame,
     paused_frame,
     room_events,
     state_frame,
+    subtest_intro_frame,
     time_frame,
+    waiting_frame,
+    welcome_frame,
 )
+from cat_engine.server.store import CandidateRecord, token_digest
 from cat_engine.server.wire_errors import Refusal
 from cat_engine.session import Phase, SessionState
 
@@ -41,6 +46,8 @@ def demo() -> Battery:
 # --- server frames: a real session over the demo battery ---------------------------------------------------------
 
 ITEM_KEYS = {"type", "seq", "item", "subtest", "progress", "time_left_s"}
+INTRO_KEYS = {"type", "subtest", "time_limit_s", "starts_in_s"}
+INTRO_MS = 300_000  # how long an intro waits for the candidate's start (CAT_INTRO_LIMIT_S)
 FORBIDDEN_KEYS = {
     "key",
     "keys",
@@ -86,13 +93,14 @@ class Presented:
     frame: bytes
     state: SessionState
     now_ms: int
-    events: list[Event]  # what led to this item (a subtest that ended names it as previous_subtest)
+    events: list[Event]  # what led to this frame (a subtest that ended names it as previous_subtest)
 
 
 @dataclass
 class Walk:
     battery: Battery
-    presented: list[Presented]
+    presented: list[Presented]  # the item frames
+    intros: list[Presented]  # the subtest_intro frames, one per subtest
     final: SessionState
     events: list[Event]  # of the last answer
     first_item_at_ms: dict[int, int]
@@ -104,30 +112,36 @@ STEP_MS = 4_000
 
 @functools.cache
 def walk() -> Walk:
-    """One whole sitting of the demo battery, answered at random, every item frame kept."""
+    """One whole sitting of the demo battery, answered at random, every item and intro frame kept; each intro is
+    read for a while before its start."""
     battery = demo()
     rng = random.Random(7)
     now = T0
     state = core.new_session(battery, 12345)
     state, _ = core.connect(battery, state, now)
-    state, events = core.start(battery, state, now)
+    state, events = core.start(battery, state, now)  # the welcome passed: the first intro
     presented: list[Presented] = []
-    first_at = {0: now}
-    while state.phase is Phase.ACTIVE:
-        presented.append(Presented(item_frame(battery, state, now, events), state, now, events))
+    intros: list[Presented] = []
+    first_at: dict[int, int] = {}
+    while state.phase in (Phase.INTRO, Phase.ACTIVE):
+        if state.phase is Phase.INTRO:
+            intros.append(Presented(subtest_intro_frame(battery, state, now, INTRO_MS, events), state, now, events))
+            now += STEP_MS
+            state, events = core.start(battery, state, now)
+            first_at[state.subtest_index] = now
+            continue
+        presented.append(Presented(item_frame(battery, state, now), state, now, events))
         now += STEP_MS
         n_options = len(battery.subtests[state.subtest_index].pool.items[state.item_index].options)
-        before = state.subtest_index
         state, events = core.answer(battery, state, state.seq, rng.randrange(n_options), now)
-        if state.phase is Phase.ACTIVE and state.subtest_index != before:
-            first_at[state.subtest_index] = now
-    return Walk(battery, presented, state, events, first_at)
+    return Walk(battery, presented, intros, state, events, first_at)
 
 
 def test_walk_covers_every_subtest_and_finishes() -> None:
     w = walk()
     assert w.final.phase is Phase.FINISHED
     assert {p.state.subtest_index for p in w.presented} == set(range(len(w.battery.subtests)))
+    assert [p.state.subtest_index for p in w.intros] == list(range(len(w.battery.subtests)))
     assert [orjson.loads(p.frame)["seq"] for p in w.presented] == list(range(1, len(w.presented) + 1))
 
 
@@ -135,14 +149,11 @@ def test_item_frames_have_exactly_the_documented_keys() -> None:
     w = walk()
     for p in w.presented:
         frame = orjson.loads(p.frame)
-        first_of_later_subtest = p.state.subtest_index > 0 and not p.state.items
-        assert set(frame) == ITEM_KEYS | ({"previous_subtest"} if first_of_later_subtest else set())
+        assert set(frame) == ITEM_KEYS  # never previous_subtest: the next subtest's intro tells it
         assert frame["type"] == "item"
         assert set(frame["item"]) == {"id", "stem", "options"}
         assert set(frame["subtest"]) == {"index", "id", "name", "count"}
         assert set(frame["progress"]) == {"answered", "max_items", "subtests_done", "subtests_total"}
-        if first_of_later_subtest:
-            assert set(frame["previous_subtest"]) == {"id", "name", "reason"}
 
 
 def test_item_frames_carry_no_forbidden_data() -> None:
@@ -188,18 +199,85 @@ def test_item_frames_show_the_pool_item_in_order() -> None:
         assert frame["time_left_s"] == pytest.approx(sub.time_limit_s - elapsed_ms / 1000)
 
 
-def test_previous_subtest_completed_on_first_item_of_the_next_subtest() -> None:
+def test_previous_subtest_completed_on_the_intro_of_the_next_subtest() -> None:
     w = walk()
     firsts = [p for p in w.presented if not p.state.items]
     assert [p.state.subtest_index for p in firsts] == list(range(len(w.battery.subtests)))
-    assert "previous_subtest" not in orjson.loads(firsts[0].frame)
-    for p in firsts[1:]:
+    assert all("previous_subtest" not in orjson.loads(p.frame) for p in firsts)
+    assert "previous_subtest" not in orjson.loads(w.intros[0].frame)
+    for p in w.intros[1:]:
         before = w.battery.subtests[p.state.subtest_index - 1]
         assert orjson.loads(p.frame)["previous_subtest"] == {
             "id": before.id,
             "name": before.name,
             "reason": "completed",
         }
+
+
+def test_intro_frames_have_exactly_the_documented_keys_and_the_subtests_texts() -> None:
+    w = walk()
+    for k, p in enumerate(w.intros):
+        frame = orjson.loads(p.frame)
+        sub = w.battery.subtests[k]
+        assert set(frame) == INTRO_KEYS | ({"previous_subtest"} if k else set())
+        assert frame["type"] == "subtest_intro"
+        assert sub.instructions is not None  # the demo battery gives each subtest instructions
+        assert frame["subtest"] == {
+            "index": k,
+            "id": sub.id,
+            "name": sub.name,
+            "count": len(w.battery.subtests),
+            "items_max": sub.stopping.max_items,
+            "instructions": {"id": sub.instructions.id, "en": sub.instructions.en},
+        }
+        assert frame["time_limit_s"] == sub.time_limit_s
+        assert frame["starts_in_s"] == INTRO_MS / 1000  # shown the moment it began
+        assert not _keys(frame) & FORBIDDEN_KEYS
+        assert not {it.id for it in sub.pool.items} & set(_strings(frame))  # no item named before it is shown
+        # the same intro later: the same frame but starts_in_s, counting down, never below 0
+        later = orjson.loads(subtest_intro_frame(w.battery, p.state, p.now_ms + 12_340, INTRO_MS, p.events))
+        assert later == {**frame, "starts_in_s": pytest.approx(INTRO_MS / 1000 - 12.3)}
+        gone = orjson.loads(subtest_intro_frame(w.battery, p.state, p.now_ms + INTRO_MS + 5_000, INTRO_MS))
+        assert gone["starts_in_s"] == 0
+        assert "previous_subtest" not in gone  # without the events that led to it (a reconnect)
+        assert state_frame(w.battery, p.state, p.now_ms, INTRO_MS, p.events) == p.frame
+
+
+def test_the_welcome_frame_holds_the_candidate_and_the_battery_and_no_secrets() -> None:
+    battery = demo()
+    token = "ABCDEFGHJKMN"
+    candidate = CandidateRecord("R7K2QX-0001", "199001012020121001", "Siti Rahma", token_digest(token))
+    frame = orjson.loads(welcome_frame(battery, candidate))
+    assert set(frame) == {"type", "candidate", "battery", "instructions", "practice"}
+    assert frame["type"] == "welcome"
+    assert frame["candidate"] == {"name": "Siti Rahma", "employee_id": "199001012020121001"}
+    assert frame["battery"] == {
+        "name": battery.name,
+        "subtests": [
+            {"id": s.id, "name": s.name, "items_max": s.stopping.max_items, "time_limit_s": s.time_limit_s}
+            for s in battery.subtests
+        ],
+    }
+    assert battery.instructions is not None and battery.practice
+    assert frame["instructions"] == {"id": battery.instructions.id, "en": battery.instructions.en}
+    assert [p["id"] for p in frame["practice"]] == [p.id for p in battery.practice]
+    for shown, item in zip(frame["practice"], battery.practice, strict=True):
+        assert set(shown) == {"id", "stem", "options"}  # no key: practice is never scored
+        assert shown["stem"] == {"id": item.stem.id, "en": item.stem.en}
+        assert shown["options"] == [{"id": o.id, "en": o.en} for o in item.options]
+    assert not _keys(frame) & FORBIDDEN_KEYS
+    strings = set(_strings(frame))
+    assert not {candidate.token_digest, token, candidate.session_id} & strings  # nothing of the token or session
+    assert not {it.id for s in battery.subtests for it in s.pool.items} & strings  # no item of the battery
+
+
+def test_the_welcome_of_a_battery_without_texts_and_the_waiting_frame(tmp_path: Path) -> None:
+    battery = load(tmp_path, battery_dict([subtest_dict("s1", time_limit_s=None)]))
+    candidate = CandidateRecord("R7K2QX-0002", "E2", "Budi", token_digest("x"))
+    frame = orjson.loads(welcome_frame(battery, candidate))
+    assert (frame["instructions"], frame["practice"]) == (None, [])
+    assert frame["battery"]["subtests"] == [{"id": "s1", "name": "Subtest s1", "items_max": 10, "time_limit_s": None}]
+    assert orjson.loads(waiting_frame("room_closed")) == {"type": "waiting", "reason": "room_closed"}
 
 
 def test_finished_frame_after_the_last_answer() -> None:
@@ -221,7 +299,7 @@ def test_finished_frame_after_the_last_answer() -> None:
         assert shown["time_s"] == pytest.approx(row.time_used_s, abs=0.05)
     assert not _keys(frame) & {"theta", "se"}
     # state_frame of a finished session is the same frame
-    assert state_frame(w.battery, w.final, T0, w.events) == finished_frame(w.battery, w.final, w.events)
+    assert state_frame(w.battery, w.final, T0, INTRO_MS, w.events) == finished_frame(w.battery, w.final, w.events)
 
 
 def test_finished_frame_without_previous_subtest_when_resumed() -> None:
@@ -239,10 +317,12 @@ def test_finished_frame_profile_is_null_when_not_shown_to_candidates(tmp_path: P
     assert battery.show_profile_to_candidate is False
     state = core.new_session(battery, 1)
     state, _ = core.connect(battery, state, T0)
-    state, _ = core.start(battery, state, T0)
     events: list[Event] = []
-    while state.phase is Phase.ACTIVE:
-        state, events = core.answer(battery, state, state.seq, 0, T0 + 1000)
+    while state.phase in (Phase.READY, Phase.INTRO, Phase.ACTIVE):
+        if state.phase is Phase.ACTIVE:
+            state, events = core.answer(battery, state, state.seq, 0, T0 + 1000)
+        else:
+            state, events = core.start(battery, state, T0)
     frame = orjson.loads(finished_frame(battery, state, events))
     assert frame["profile"] is None
     assert frame["previous_subtest"] == {"id": "s2", "name": "Subtest s2", "reason": "completed"}
@@ -261,11 +341,16 @@ def test_previous_subtest_time_up_when_the_clock_ran_out() -> None:
     limit_ms = round(limit_s * 1000)
     now = start.now_ms + limit_ms
     state, events = core.tick(w.battery, start.state, now)
-    assert state.subtest_index == 1 and state.phase is Phase.ACTIVE
-    frame = orjson.loads(item_frame(w.battery, state, now, events))
+    assert state.subtest_index == 1 and state.phase is Phase.INTRO
+    intro = orjson.loads(state_frame(w.battery, state, now, INTRO_MS, events))
     first = w.battery.subtests[0]
-    assert frame["previous_subtest"] == {"id": first.id, "name": first.name, "reason": "time_up"}
-    assert frame["time_left_s"] == w.battery.subtests[1].time_limit_s  # a fresh clock
+    assert intro["type"] == "subtest_intro" and intro["subtest"]["index"] == 1
+    assert intro["previous_subtest"] == {"id": first.id, "name": first.name, "reason": "time_up"}
+    assert intro["time_limit_s"] == w.battery.subtests[1].time_limit_s
+    state, events = core.start(w.battery, state, now + STEP_MS)
+    frame = orjson.loads(state_frame(w.battery, state, now + STEP_MS, INTRO_MS, events))
+    assert frame["type"] == "item" and "previous_subtest" not in frame
+    assert frame["time_left_s"] == w.battery.subtests[1].time_limit_s  # a fresh clock, started at the start
     assert frame["progress"]["answered"] == 0 and frame["progress"]["subtests_done"] == 1
 
 
@@ -278,7 +363,7 @@ def test_finished_after_time_up_of_the_last_subtest() -> None:
     now = start.now_ms + round(limit_s * 1000) + 1
     state, events = core.tick(w.battery, start.state, now)
     assert state.phase is Phase.FINISHED
-    frame = orjson.loads(state_frame(w.battery, state, now, events))
+    frame = orjson.loads(state_frame(w.battery, state, now, INTRO_MS, events))
     sub = w.battery.subtests[last]
     assert frame["type"] == "finished"
     assert frame["previous_subtest"] == {"id": sub.id, "name": sub.name, "reason": "time_up"}
@@ -289,8 +374,10 @@ def test_time_left_is_null_for_a_subtest_without_limit(tmp_path: Path) -> None:
     state = core.new_session(battery, 3)
     state, _ = core.connect(battery, state, T0)
     state, _ = core.start(battery, state, T0)
+    assert orjson.loads(subtest_intro_frame(battery, state, T0, INTRO_MS))["time_limit_s"] is None
+    state, _ = core.start(battery, state, T0)
     assert orjson.loads(item_frame(battery, state, T0 + 10_000))["time_left_s"] is None
-    assert orjson.loads(time_frame(battery, state, T0)) == {"type": "time", "time_left_s": None}
+    assert orjson.loads(time_frame(battery, state, T0)) == {"type": "time", "time_left_s": None, "extended_s": 0.0}
 
 
 def test_paused_time_error_frames_and_state_frame() -> None:
@@ -304,16 +391,26 @@ def test_paused_time_error_frames_and_state_frame() -> None:
         "message": "This answer is not for the item shown. (seq 4, not 3)",
     }
     time_msg = orjson.loads(time_frame(w.battery, p.state, p.now_ms + 1500))
-    assert set(time_msg) == {"type", "time_left_s"} and time_msg["type"] == "time"
+    assert set(time_msg) == {"type", "time_left_s", "extended_s"} and time_msg["type"] == "time"
     assert time_msg["time_left_s"] == pytest.approx(orjson.loads(p.frame)["time_left_s"] - 1.5)
-    assert state_frame(w.battery, p.state, p.now_ms) == item_frame(w.battery, p.state, p.now_ms)
+    # after a proctor's extension: the time left with it, and how much was added (docs/protocol.md, `time`)
+    extended, _ = core.extend_time(w.battery, p.state, 90.5, p.now_ms)
+    time_msg = orjson.loads(time_frame(w.battery, extended, p.now_ms + 1500, 90_500))
+    assert time_msg["extended_s"] == 90.5
+    assert time_msg["time_left_s"] == pytest.approx(orjson.loads(p.frame)["time_left_s"] - 1.5 + 90.5)
+    assert orjson.loads(message_frame("Sisa waktu 5 menit.\nPeriksa jawaban.", 1_796_300_000_000)) == {
+        "type": "message",
+        "text": "Sisa waktu 5 menit.\nPeriksa jawaban.",
+        "at_ms": 1_796_300_000_000,
+    }
+    assert state_frame(w.battery, p.state, p.now_ms, INTRO_MS) == item_frame(w.battery, p.state, p.now_ms)
     paused, _ = core.pause(w.battery, p.state, p.now_ms, "istirahat")
-    assert state_frame(w.battery, paused, p.now_ms) == paused_frame("istirahat")  # the reason is the state's
+    assert state_frame(w.battery, paused, p.now_ms, INTRO_MS) == paused_frame("istirahat")  # the state's reason
     terminated, _ = core.terminate(w.battery, p.state, "curang", p.now_ms)
     with pytest.raises(ValueError, match="terminated"):
-        state_frame(w.battery, terminated, p.now_ms)  # a terminated session gets the error, not a state frame
-    with pytest.raises(ValueError, match="ready"):
-        state_frame(w.battery, core.new_session(w.battery, 1), p.now_ms)
+        state_frame(w.battery, terminated, p.now_ms, INTRO_MS)  # a terminated session gets the error
+    with pytest.raises(ValueError, match="ready"):  # welcome or waiting: they need the candidate and the room
+        state_frame(w.battery, core.new_session(w.battery, 1), p.now_ms, INTRO_MS)
 
 
 # --- proctor frames ------------------------------------------------------------------------------------------------

@@ -482,7 +482,7 @@ def settled(srv: AppServer, check: Callable[[dict[str, Family]], bool], timeout:
 
 def test_the_app_counts_connections_sessions_answers_and_commits(srv: AppServer, monkeypatch: Any) -> None:
     tx = srv.hub.tx
-    room = srv.call(rooms.create_room(tx, "Ruang", "metrics"))["room_id"]
+    room = srv.call(rooms.create_room(tx, "Ruang", "metrics", is_open=True))["room_id"]
     cands = srv.call(rooms.register(tx, room, [{"employee_id": f"E{i}", "name": f"P {i}"} for i in range(3)]))
     store = srv.hub.store
     commits = 0
@@ -495,6 +495,7 @@ def test_the_app_counts_connections_sessions_answers_and_commits(srv: AppServer,
 
     monkeypatch.setattr(store, "commit", counting_commit)
     answers_each = 2
+    starts_each = 2  # the battery's, after the welcome, and the first subtest's, after its intro
     sockets: list[ClientConnection] = []
 
     async def sit() -> None:
@@ -503,6 +504,10 @@ def test_the_app_counts_connections_sessions_answers_and_commits(srv: AppServer,
             sockets.append(ws)
             await ws.send(orjson.dumps({"type": "hello", "token": cand["token"]}).decode())
             frame = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert frame["type"] == "welcome", frame
+            for start in ({"type": "start"}, {"type": "start", "subtest": 0}):
+                await ws.send(orjson.dumps(start).decode())
+                frame = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
             for n in range(answers_each):
                 assert frame["type"] == "item", frame
                 await ws.send(orjson.dumps({"type": "answer", "seq": frame["seq"], "response": n % 2}).decode())
@@ -524,9 +529,10 @@ def test_the_app_counts_connections_sessions_answers_and_commits(srv: AppServer,
         assert value(families, "cat_answers_total") == answers
         assert by_label(families, "cat_room_answers_total", "room") == {room: answers}
         assert value(families, "cat_answer_seconds", "cat_answer_seconds_count") == answers
-        assert value(families, "cat_frames_total", kind="candidate") == len(cands) + answers  # hellos and answers
-        # each hello and each answer committed once (no other process: no conflict), each commit observed
-        assert commits == len(cands) + answers
+        moves = len(cands) * (1 + starts_each) + answers  # hellos, starts and answers
+        assert value(families, "cat_frames_total", kind="candidate") == moves
+        # each hello, start and answer committed once (no other process: no conflict), each commit observed
+        assert commits == moves
         assert value(families, "cat_store_commit_seconds", "cat_store_commit_seconds_count") == commits
         assert value(families, "cat_store_conflicts_total") == 0
         loop.run_until_complete(asyncio.wait_for(leave(), 10))

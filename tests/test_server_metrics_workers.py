@@ -189,6 +189,8 @@ def test_ended_and_killed_processes_leave_the_gauges_and_keep_the_counts(childre
 N_WRONG = 3  # wrong-token hellos between two scrapes
 N_ANSWERS = 2  # answers of the candidate of each round
 ROUNDS = 6
+#: The frames a candidate sends between its hello and its first item (docs/protocol.md, Flow 3 and 4).
+FIRST_STARTS = [{"type": "start"}, {"type": "start", "subtest": 0}]
 COUNTERS = ("_total", "_count", "_sum", "_bucket")
 
 
@@ -290,13 +292,15 @@ def test_server_py_with_two_workers_adds_up(two_workers: ServerProcess) -> None:
                 frames += 1
                 wrong_hellos += 1
             client = CandidateClient(server.ws_url, tokens.pop())
-            frame = await client.connect()
-            frames += 1
+            frame = await client.connect()  # hello, welcome, start, the first intro, start: the first item
+            assert client.starts == FIRST_STARTS, client.starts
+            frames += 1 + len(FIRST_STARTS)
             for n in range(N_ANSWERS):
                 assert frame.type == "item", frame.raw
                 frame = await client.answer(int(frame["seq"]), n % 2)
                 frames += 1
                 answers += 1
+            assert client.starts == FIRST_STARTS  # no subtest ended within these answers: no other start
             await client.disconnect()
             f = await scraper.until(counted)
             assert value(f, "cat_frames_total", kind="candidate") == frames
@@ -312,7 +316,8 @@ def test_server_py_with_two_workers_adds_up(two_workers: ServerProcess) -> None:
         while len(open_clients) < 12 or (len(spread) < 2 and tokens):
             client = CandidateClient(server.ws_url, tokens.pop())
             assert (await client.connect()).type == "item"
-            frames += 1
+            assert client.starts == FIRST_STARTS, client.starts
+            frames += 1 + len(FIRST_STARTS)
             open_clients.append(client)
             spread = established_by_pid(server.port, workers)
         assert len(spread) == 2, f"every socket went to one worker: {spread}"

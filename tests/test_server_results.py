@@ -26,7 +26,8 @@ def roster(n: int) -> list[dict[str, str]]:
 
 
 async def sit(p: Process, token: str, seed: int) -> list[dict[str, Any]]:
-    """Answer a whole sitting through the candidate's use cases; the frames received."""
+    """Answer a whole sitting through the candidate's use cases, starting the battery at the welcome and each
+    subtest at its intro; the frames received."""
     rng = random.Random(seed)
     conn = f"proc1/c{seed}"
     session_id, outcome = await p.candidates.hello(token, conn)
@@ -35,9 +36,14 @@ async def sit(p: Process, token: str, seed: int) -> list[dict[str, Any]]:
         frame = received[-1]
         if frame["type"] == "finished":
             return received
-        assert frame["type"] == "item", frame
-        response = rng.randrange(len(frame["item"]["options"]))
-        outcome = await p.candidates.answer(session_id, conn, frame["seq"], response)
+        if frame["type"] == "welcome":
+            outcome = await p.candidates.start(session_id, conn, None)
+        elif frame["type"] == "subtest_intro":
+            outcome = await p.candidates.start(session_id, conn, frame["subtest"]["index"])
+        else:
+            assert frame["type"] == "item", frame
+            response = rng.randrange(len(frame["item"]["options"]))
+            outcome = await p.candidates.answer(session_id, conn, frame["seq"], response)
         assert len(outcome.frames) == 1
         received.append(orjson.loads(outcome.frames[0]))
     raise AssertionError("the sitting did not finish")
@@ -47,20 +53,28 @@ def test_result_rows_of_finished_and_terminated_sessions() -> None:
     async def main() -> None:
         battery = demo()
         p = process(MemoryStore(), battery, "proc1", lambda: 1_800_000_000.0)
-        room = await create_room(p.tx, "Ruang 1", battery.id)
-        created = await register(p.tx, room["room_id"], roster(3))
+        room = await create_room(p.tx, "Ruang 1", battery.id, is_open=True)
+        created = await register(p.tx, room["room_id"], roster(4))
         rid = room["room_id"]
         assert await result_rows(p.tx.store, rid) == []
         assert rows_to_csv([]) == ",".join(RESULT_COLUMNS) + "\n"
 
         received = await sit(p, created[0]["token"], 1)
         assert received[-1]["type"] == "finished"
-        # the second candidate starts and is terminated by the proctor; the third never starts
-        await p.candidates.hello(created[1]["token"], "proc1/x")
-        ack = orjson.loads(
-            await p.proctors.command(rid, cmd("terminate", created[1]["session_id"], reason="menyontek"))
+        assert [f["subtest"]["index"] for f in received if f["type"] == "subtest_intro"] == list(
+            range(len(battery.subtests))
         )
-        assert ack["results"] == [{"session_id": created[1]["session_id"], "ok": True}]
+        # the second candidate starts its first subtest and is terminated by the proctor; the third never starts;
+        # the fourth is terminated at the welcome, before the battery began (it reached no subtest)
+        await p.candidates.hello(created[1]["token"], "proc1/x")
+        await p.candidates.start(created[1]["session_id"], "proc1/x", None)
+        await p.candidates.start(created[1]["session_id"], "proc1/x", 0)
+        await p.candidates.hello(created[3]["token"], "proc1/y")
+        for n in (1, 3):
+            ack = orjson.loads(
+                await p.proctors.command(rid, cmd("terminate", created[n]["session_id"], reason="menyontek"))
+            )
+            assert ack["results"] == [{"session_id": created[n]["session_id"], "ok": True}]
 
         rows = await result_rows(p.tx.store, rid)
         n_sub = len(battery.subtests)
@@ -69,6 +83,7 @@ def test_result_rows_of_finished_and_terminated_sessions() -> None:
         assert len(finished) == n_sub and len(terminated) == 1
         assert len(rows) == n_sub + 1
         assert not [r for r in rows if r["session_id"] == created[2]["session_id"]]
+        assert not [r for r in rows if r["session_id"] == created[3]["session_id"]]
 
         for row in rows:
             assert tuple(row) == RESULT_COLUMNS
@@ -139,6 +154,7 @@ def test_result_files_defuse_names_and_keep_numbers() -> None:
 
 def test_result_columns_are_the_documented_ones() -> None:
     doc = (Path(__file__).resolve().parents[1] / "docs" / "protocol.md").read_text(encoding="utf-8")
-    section = doc.split("Result rows (", 1)[1].split("`status`", 1)[0] + "`status`"
+    section = doc.split("Result rows (", 1)[1].split("in this order):", 1)[1].split("Only sessions", 1)[0]
+    section = re.sub(r"\([^()]*\)", "", section)  # without what the parentheses say of each column
     documented = re.findall(r"`([a-z_]+)`", section)
     assert tuple(documented) == RESULT_COLUMNS

@@ -18,7 +18,7 @@ from server_world import run_coroutine as run
 
 from cat_engine import codec
 from cat_engine.server import rooms
-from cat_engine.server.auth import ALPHABET
+from cat_engine.server.auth import ALPHABET, normalise_proctor_token
 from cat_engine.server.memory_store import MemoryStore
 from cat_engine.server.rooms import check_text, create_room, parse_roster_csv, register
 from cat_engine.server.store import token_digest
@@ -46,14 +46,21 @@ def test_create_room() -> None:
     async def main() -> None:
         p = new_process()
         room = await create_room(p.tx, "  Ruang 1  ", "cact-demo")
-        assert set(room) == {"room_id", "name", "battery", "proctor_token"}
+        assert set(room) == {"room_id", "name", "battery", "open", "proctor_token"}
         assert room["name"] == "Ruang 1" and room["battery"] == "cact-demo"
+        assert room["open"] is False  # closed until its proctor opens it
         assert re.fullmatch(f"[{ALPHABET}]{{6}}", room["room_id"])
         stored = await p.tx.store.get_room(room["room_id"])
         assert stored is not None and stored.name == "Ruang 1" and stored.battery_id == "cact-demo"
-        assert await p.tx.store.room_for_proctor_token(room["proctor_token"]) == room["room_id"]
-        other = await create_room(p.tx, "Ruang 2", "cact-demo")
+        assert stored.open is False
+        # the reply shows the token in its printed form; the store indexes its stored form
+        stored_token = normalise_proctor_token(room["proctor_token"])
+        assert await p.tx.store.room_for_proctor_token(stored_token) == room["room_id"]
+        other = await create_room(p.tx, "Ruang 2", "cact-demo", is_open=True)
         assert other["room_id"] != room["room_id"] and other["proctor_token"] != room["proctor_token"]
+        assert other["open"] is True
+        stored = await p.tx.store.get_room(other["room_id"])
+        assert stored is not None and stored.open is True
         assert len(await p.tx.store.list_rooms()) == 2
 
     run(main())

@@ -29,6 +29,7 @@ import hashlib
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import uuid4
@@ -272,6 +273,52 @@ def test_rooms(store: Store, run: Run[Any]) -> None:
         assert await store.room_for_proctor_token("proctor-token-2") == second.room_id
         assert await store.room_for_proctor_token("unknown-token") is None
         assert await store.room_for_proctor_token("") is None
+
+    run(body())
+
+
+def test_set_room_open_keeps_the_flag_and_appends_the_room_event(store: Store, run: Run[Any]) -> None:
+    async def body() -> None:
+        closed = replace(new_room("Closed"), open=False)
+        opened = new_room("Open")
+        assert opened.open is True  # the default: a room stored before the gate existed is open
+        await store.create_room(closed, "ptok-closed")
+        await store.create_room(opened, "ptok-open")
+        assert await store.get_room(closed.room_id) == closed  # the flag is stored with the room
+        assert await store.get_room(opened.room_id) == opened
+        assert await store.set_room_open(closed.room_id, True, b"opened-1") is True
+        assert await store.get_room(closed.room_id) == replace(closed, open=True)
+        assert await store.get_room(opened.room_id) == opened  # another room is untouched
+        assert await store.set_room_open(closed.room_id, False, b"closed-1") is True
+        assert await store.get_room(closed.room_id) == closed
+        assert [r.open for r in await store.list_rooms() if r.room_id == closed.room_id] == [False]
+        # each change appended its event to the room's stream, in order, after the sessions' events
+        events = await store.read_events(closed.room_id, "0-0", 0)
+        assert [e for _, e in events] == [b"opened-1", b"closed-1"]
+        assert_increasing([i for i, _ in events])
+        assert await store.last_event_id(closed.room_id) == events[-1][0]
+        assert await store.read_events(closed.room_id, events[0][0], 0) == events[1:]
+        assert await store.read_events(opened.room_id, "0-0", 0) == []
+        # a missing room: False, nothing written
+        assert await store.set_room_open("rnope", True, b"ghost") is False
+        assert await store.get_room("rnope") is None
+        assert await store.read_events("rnope", "0-0", 0) == []
+        assert await store.last_event_id("rnope") == "0-0"
+
+    run(body())
+
+
+def test_set_room_open_wakes_a_blocked_reader_of_the_room(store: Store, run: Run[Any]) -> None:
+    async def body() -> None:
+        room, (c,) = await room_with(store, 1)
+        _, ids = await store.commit(c.session_id, 1, Commit(state=b"s", events=[b"session-event"]))
+        reader = asyncio.create_task(store.read_events(room.room_id, ids[-1], 3000))
+        await asyncio.sleep(0.2)
+        assert not reader.done()
+        assert await store.set_room_open(room.room_id, False, b"room-closed")
+        got = await reader
+        assert [e for _, e in got] == [b"room-closed"]  # woken by the gate, not by the timeout
+        assert got[0][0] == await store.last_event_id(room.room_id)
 
     run(body())
 
@@ -908,6 +955,33 @@ def test_redis_expired_rooms_leave_the_room_list(any_redis_store: RedisStore, an
     raw.delete(f"{p}:{{{gone.room_id}}}:room")  # as its expiry would
     assert [r.room_id for r in run(store.list_rooms())] == [kept.room_id]
     assert raw.sismember(f"{p}:rooms", gone.room_id) == 0
+
+
+def test_redis_a_room_hash_without_the_open_field_reads_as_open(
+    any_redis_store: RedisStore, any_raw: Raw, run: Run[Any]
+) -> None:
+    """REDIS ONLY: a room stored before the gate existed has no ``open`` field: it is open, as it was; the gate
+    writes the field (``1``/``0``) and the stream together, and nothing for a room that is gone."""
+    store, raw = any_redis_store, any_raw
+    p = store._p
+    room = replace(new_room(), open=False)
+    run(store.create_room(room, "ptok-old"))
+    key = f"{p}:{{{room.room_id}}}:room"
+    assert raw.hget(key, "open") == b"0"
+    raw.hdel(key, "open")  # as an earlier version stored it
+    stored = run(store.get_room(room.room_id))
+    assert stored is not None and stored.open is True
+    assert run(store.set_room_open(room.room_id, False, b"closed")) is True
+    assert raw.hget(key, "open") == b"0"
+    assert run(store.set_room_open(room.room_id, True, b"opened")) is True
+    assert raw.hget(key, "open") == b"1"
+    assert [e for _, e in run(store.read_events(room.room_id, "0-0", 0))] == [b"closed", b"opened"]
+    gone = new_room()
+    run(store.create_room(gone, "ptok-gone"))
+    raw.delete(f"{p}:{{{gone.room_id}}}:room")  # as its expiry would
+    assert run(store.set_room_open(gone.room_id, True, b"ghost")) is False
+    assert raw.exists(f"{p}:{{{gone.room_id}}}:events") == 0
+    assert raw.exists(f"{p}:{{{gone.room_id}}}:room") == 0  # not brought back
 
 
 def test_redis_proctor_token_of_a_missing_room_leads_nowhere(

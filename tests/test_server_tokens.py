@@ -2,46 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from uuid import uuid4
-
 import pytest
-from server_world import World, make_battery, make_world, refused, run
+from server_world import StoreFactory, World, in_world, make_battery, refused
 
 from cat_engine.battery import Battery
 from cat_engine.server import tokens
-from cat_engine.server.memory_store import MemoryStore
-from cat_engine.server.redis_store import RedisStore
-from cat_engine.server.store import Store
-from load_tests.procs import RedisServer
-
-StoreFactory = Callable[[], Store]
 
 
 @pytest.fixture(scope="module")
 def battery(tmp_path_factory: pytest.TempPathFactory) -> Battery:
     return make_battery(tmp_path_factory.mktemp("battery"))
-
-
-@pytest.fixture(params=["memory", "redis"])
-def new_store(request: pytest.FixtureRequest) -> StoreFactory:
-    if request.param == "memory":
-        return MemoryStore
-    server: RedisServer = request.getfixturevalue("private_redis")
-    return lambda: RedisStore(server.url, prefix=f"t{uuid4().hex[:8]}")
-
-
-def _in_world(new_store: StoreFactory, battery: Battery, body: Callable[[World], object]) -> None:
-    async def go() -> None:
-        store = new_store()
-        await store.start()
-        try:
-            w = await make_world(battery, n=3, store=store)
-            await body(w)  # type: ignore[misc]
-        finally:
-            await store.close()
-
-    run(go)
 
 
 def test_a_candidate_token_is_replaced_and_the_old_one_refused(new_store: StoreFactory, battery: Battery) -> None:
@@ -56,7 +26,7 @@ def test_a_candidate_token_is_replaced_and_the_old_one_refused(new_store: StoreF
         # the others keep theirs
         assert (await w.process.candidates.hello(w.token(0), "p1/c3"))[0] == w.sid(0)
 
-    _in_world(new_store, battery, body)
+    in_world(new_store, battery, body)
 
 
 def test_reissue_refuses_other_rooms_and_unknown_sessions_and_changes_nothing(
@@ -71,7 +41,7 @@ def test_reissue_refuses_other_rooms_and_unknown_sessions_and_changes_nothing(
         too_many = [w.sid(0)] * (tokens.MAX_REISSUE + 1)
         assert (await refused(tokens.reissue_candidate_tokens(tx, w.room_id, too_many))).code == "bad_request"
 
-    _in_world(new_store, battery, body)
+    in_world(new_store, battery, body)
 
 
 def test_a_proctor_token_is_replaced_and_the_old_one_refused(new_store: StoreFactory, battery: Battery) -> None:
@@ -83,4 +53,4 @@ def test_a_proctor_token_is_replaced_and_the_old_one_refused(new_store: StoreFac
         assert await proctors.room_for_token(reply["proctor_token"]) == w.room_id
         assert (await refused(tokens.reissue_proctor_token(w.process.tx, "ZZZZZZ"))).code == "not_found"
 
-    _in_world(new_store, battery, body)
+    in_world(new_store, battery, body)

@@ -92,10 +92,13 @@ def test_two_processes_racing_the_same_answer_apply_it_once(private_redis: Redis
         store_b = RedisStore(private_redis.url, prefix)
         try:
             w = await make_world(battery, n=1, store=store_a)
-            await w.process.candidates.hello(w.token(), "pA/c1")
+            await w.sit("pA/c1")
             conflicts = 0
             for _ in range(2 * ITEMS):
                 state = await w.state()
+                if state.phase is Phase.INTRO:  # the first subtest is over: begin the next from its intro
+                    await w.process.candidates.start(w.sid(), "pA/c1", state.subtest_index)
+                    state = await w.state()
                 seq = state.seq
                 # two processes, the same connection id (a resend racing its original), different responses
                 barrier = asyncio.Barrier(2)
@@ -119,7 +122,7 @@ def test_two_processes_racing_the_same_answer_apply_it_once(private_redis: Redis
             assert list(await store_b.results(w.room_id)) == [w.sid()]
             # and without the barrier, plain concurrent resends of one answer
             w2 = await make_world(battery, n=1, store=store_a)
-            await w2.process.candidates.hello(w2.token(), "pA/c2")
+            await w2.sit("pA/c2")
             pa, pb = (
                 w2.other("pA"),
                 process(store_b, battery, "pB", lambda: w2.clock[0]),
@@ -138,7 +141,7 @@ def test_two_processes_racing_the_same_answer_apply_it_once(private_redis: Redis
 def test_a_lost_race_does_not_count_an_unsent_time_up(battery: Battery) -> None:
     async def go() -> None:
         w = await make_world(battery)
-        await w.process.candidates.hello(w.token(), "p1/c1")
+        await w.sit("p1/c1")
         w.advance(LIMIT_1 + 1)
         barrier, gate = asyncio.Barrier(2), asyncio.Event()
         candidate, proctor = racer(w.store, barrier, "p1", w), racer(w.store, barrier, "p1", w)
@@ -164,9 +167,11 @@ def test_a_record_remembered_by_a_process_that_another_process_moved_on_is_loade
     async def go() -> None:
         w = await make_world(battery)
         p1, p2 = w.process, w.other("p2")
-        await p1.candidates.hello(w.token(), "p1/c1")
+        await w.sit("p1/c1")
         for n in range(2):  # alternate processes for the same connection id (a load balancer moving it)
             for proc in (p1, p2):
+                if (await w.state()).phase is Phase.INTRO:  # the next subtest begins from its intro, on this process
+                    assert frame((await proc.candidates.start(w.sid(), "p1/c1", 1)).frames[0])["seq"] == 4
                 seq = (await w.state()).seq
                 w.advance(1)
                 assert (await proc.candidates.answer(w.sid(), "p1/c1", seq, n)).applied

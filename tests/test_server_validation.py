@@ -298,13 +298,25 @@ class Sat:
 
 
 def _sit(w: World, token: str) -> None:
+    """A candidate through the whole battery: hello, ``start`` after the welcome and after each subtest's intro,
+    every item answered (docs/protocol.md, Flow)."""
+
     async def go() -> None:
         async with connect(f"{w.srv.ws_url}/ws/candidate", proxy=None, open_timeout=5) as ws:
-            await ws.send(orjson.dumps({"type": "hello", "token": token}).decode())
-            frame = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
-            while frame["type"] == "item":
-                await ws.send(orjson.dumps({"type": "answer", "seq": frame["seq"], "response": 0}).decode())
-                frame = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+
+            async def say(frame: dict[str, Any]) -> dict[str, Any]:
+                await ws.send(orjson.dumps(frame).decode())
+                reply: dict[str, Any] = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+                return reply
+
+            frame = await say({"type": "hello", "token": token})
+            assert frame["type"] == "welcome", frame
+            frame = await say({"type": "start"})
+            while frame["type"] in ("subtest_intro", "item"):
+                if frame["type"] == "subtest_intro":
+                    frame = await say({"type": "start", "subtest": frame["subtest"]["index"]})
+                    assert frame["type"] == "item", frame
+                frame = await say({"type": "answer", "seq": frame["seq"], "response": 0})
             assert frame["type"] == "finished", frame
 
     asyncio.run(asyncio.wait_for(go(), 20))
@@ -320,7 +332,7 @@ def _wait_disconnected(w: World, session_id: str) -> None:
 
 
 def sat_room(w: World) -> Sat:
-    reply = api(w, "POST", "/api/rooms", {"name": "Ruang Uji", "battery": BATTERY})
+    reply = api(w, "POST", "/api/rooms", {"name": "Ruang Uji", "battery": BATTERY, "open": True})
     room_id, proctor_token = reply.json["room_id"], reply.json["proctor_token"]
     cand = register(w, room_id, 2)[0]
     _sit(w, cand["token"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,23 +44,35 @@ from cat_engine.events import (
     ItemPresented,
     Paused,
     Resumed,
+    Started,
     SubtestDone,
+    SubtestIntro,
     Terminated,
     TimeExtended,
 )
 from cat_engine.session import (
+    MAX_NOTE_CHARS,
+    MAX_NOTES,
     Command,
+    Note,
     Phase,
     SessionState,
+    add_note,
     allowed_commands,
     answer,
+    approve_seat,
     connect,
+    deny_seat,
     disconnect,
     extend_time,
+    intro_ends_ms,
+    needs_approval,
     new_session,
     pause,
     profile,
+    request_seat,
     resume,
+    seat,
     start,
     terminate,
     tick,
@@ -134,16 +147,22 @@ def test_full_run_event_sequence(fixed: Battery) -> None:
     s, events = connect(fixed, s, 0)
     assert [type(e) for e in events] == [Connected]
     s, events = start(fixed, s, 0)
+    assert s.phase is Phase.INTRO and s.subtest_index == 0 and s.item_index == -1
     all_events = list(events)
     rng = np.random.default_rng(0)
     t = 0
-    while s.phase is Phase.ACTIVE:
-        t += 1000
-        s, events = answer(fixed, s, s.seq, int(rng.integers(0, n_options(fixed, s))), t)
+    while s.phase in (Phase.INTRO, Phase.ACTIVE):
+        if s.phase is Phase.INTRO:
+            s, events = start(fixed, s, t)
+        else:
+            t += 1000
+            s, events = answer(fixed, s, s.seq, int(rng.integers(0, n_options(fixed, s))), t)
         all_events += events
     assert s.phase is Phase.FINISHED
     types = [e.type for e in all_events]
     assert types == [
+        "started",
+        "subtest_intro",
         "item_presented",
         "answered",
         "item_presented",
@@ -151,6 +170,7 @@ def test_full_run_event_sequence(fixed: Battery) -> None:
         "item_presented",
         "answered",
         "subtest_done",
+        "subtest_intro",
         "item_presented",
         "answered",
         "item_presented",
@@ -430,6 +450,7 @@ def test_trajectory_midway_paused_and_terminated(adaptive: Battery) -> None:
 def test_clock_runs_only_while_active_and_connected(fixed: Battery) -> None:
     s = new_session(fixed, 1)
     s, _ = start(fixed, s, 0)  # not connected yet
+    s, _ = start(fixed, s, 0)
     assert s.running_since_ms is None
     assert time_used_ms(s, 5_000) == 0
     assert time_left_ms(fixed, s, 5_000) == 10_000
@@ -458,8 +479,49 @@ def test_clock_before_start_does_not_run(fixed: Battery) -> None:
     s, _ = connect(fixed, new_session(fixed, 1), 0)
     assert s.running_since_ms is None
     assert time_left_ms(fixed, s, 1_000) is None
-    s, _ = start(fixed, s, 4_000)
-    assert time_used_ms(s, 5_000) == 1_000
+    s, events = start(fixed, s, 4_000)  # the battery begins: the first subtest's intro, its clock not started
+    assert [type(e) for e in events] == [Started, SubtestIntro] and s.phase is Phase.INTRO
+    assert s.running_since_ms is None and s.intro_at_ms == 4_000
+    assert time_left_ms(fixed, s, 9_000) == 10_000  # the whole limit, however long the intro is read
+    s, events = start(fixed, s, 9_000)
+    assert [type(e) for e in events] == [ItemPresented] and s.phase is Phase.ACTIVE and s.intro_at_ms is None
+    assert time_used_ms(s, 10_000) == 1_000
+
+
+def test_intro_refuses_answers_pause_and_extension_but_not_termination(fixed: Battery) -> None:
+    s, _ = connect(fixed, new_session(fixed, 1), 0)
+    s, _ = start(fixed, s, 0)
+    _unchanged(fixed, s, lambda: answer(fixed, s, 1, 0, 1_000), SessionNotStarted)
+    assert allowed_commands(fixed, s) == (Command.TERMINATE,)
+    _unchanged(fixed, s, lambda: pause(fixed, s, 1_000), IllegalCommand)
+    _unchanged(fixed, s, lambda: extend_time(fixed, s, 60, 1_000), IllegalCommand)
+    ended, events = terminate(fixed, s, "left the room", 2_000)
+    assert ended.phase is Phase.TERMINATED and ended.done == () and [e.type for e in events] == ["terminated"]
+
+
+def test_start_with_nothing_waiting_is_refused(fixed: Battery) -> None:
+    s = begin(fixed)
+    _unchanged(fixed, s, lambda: start(fixed, s, 1_000), IllegalCommand)
+    p, _ = pause(fixed, s, 1_000)
+    _unchanged(fixed, p, lambda: start(fixed, p, 1_000), IllegalCommand)
+    f = finished(fixed)
+    _unchanged(fixed, f, lambda: start(fixed, f, 1_000), SessionFinished)
+
+
+def test_intro_starts_by_itself_after_its_limit(fixed: Battery) -> None:
+    s, _ = connect(fixed, new_session(fixed, 1), 0)
+    s, _ = start(fixed, s, 1_000)
+    assert intro_ends_ms(s, 300_000) == 301_000
+    assert tick(fixed, s, 10**9) == (s, [])  # without a limit an intro waits for the candidate
+    assert tick(fixed, s, 300_999, 300_000) == (s, [])
+    started, events = tick(fixed, s, 301_000, 300_000)
+    assert [type(e) for e in events] == [ItemPresented] and started.phase is Phase.ACTIVE
+    assert started.running_since_ms == 301_000 and time_left_ms(fixed, started, 301_000) == 10_000
+    assert intro_ends_ms(started, 300_000) is None
+    # a reconnect does not move the moment the intro ends
+    d, _ = disconnect(fixed, s, 2_000)
+    c, _ = connect(fixed, d, 3_000)
+    assert intro_ends_ms(c, 300_000) == 301_000
 
 
 def test_extend_time_adds(fixed: Battery) -> None:
@@ -482,17 +544,19 @@ def test_tick_ends_subtest_exactly_when_time_runs_out(fixed: Battery) -> None:
     assert after.seq == s.seq + 1
     _unchanged(fixed, s, lambda: answer(fixed, s, s.seq, 0, 10_000), TimeUp)
     ended, events = tick(fixed, s, 10_000)
-    assert [type(e) for e in events] == [SubtestDone, ItemPresented]
+    assert [type(e) for e in events] == [SubtestDone, SubtestIntro]
     done = events[0]
     assert isinstance(done, SubtestDone)
     assert done.result.stop_reason == "time_up"
     assert done.result.n_items == 1
     assert done.result.time_used_s == 10.0
-    assert ended.subtest_index == 1 and ended.seq == s.seq + 1 and ended.phase is Phase.ACTIVE
-    assert events[1] == ItemPresented(10_000, s.seq + 1, 1, ended.item_index, 1)
+    assert ended.subtest_index == 1 and ended.seq == s.seq and ended.phase is Phase.INTRO
+    assert events[1] == SubtestIntro(10_000, 1)
+    ended, events = start(fixed, ended, 12_000)
+    assert events == [ItemPresented(12_000, s.seq + 1, 1, ended.item_index, 1)]
     # the next subtest starts with a fresh clock
-    assert time_used_ms(ended, 10_000) == 0
-    assert time_left_ms(fixed, ended, 15_000) == 15_000
+    assert time_used_ms(ended, 12_000) == 0
+    assert time_left_ms(fixed, ended, 17_000) == 15_000
 
 
 def test_a_late_tick_records_the_limit_not_the_lag(fixed: Battery) -> None:
@@ -566,7 +630,8 @@ def test_tick_on_last_subtest_finishes(fixed: Battery) -> None:
     s = begin(fixed)
     for t in (1_000, 2_000, 3_000):
         s, _ = answer(fixed, s, s.seq, 0, t)
-    assert s.subtest_index == 1
+    assert s.subtest_index == 1 and s.phase is Phase.INTRO
+    s, _ = start(fixed, s, 3_000)
     s, events = tick(fixed, s, 3_000 + 20_000)
     assert [type(e) for e in events] == [SubtestDone, Finished]
     assert s.phase is Phase.FINISHED
@@ -667,7 +732,8 @@ class SessionMachine(RuleBasedStateMachine):
         self.state = new_session(self.battery, seed)
         if connected:
             self._apply(lambda: connect(self.battery, self.state, self.now), set())
-        if started:
+        if started:  # through the welcome and the first intro
+            self._apply(lambda: start(self.battery, self.state, self.now), set())
             self._apply(lambda: start(self.battery, self.state, self.now), set())
 
     # -- applying inputs
@@ -693,10 +759,12 @@ class SessionMachine(RuleBasedStateMachine):
         for e in events:
             if isinstance(e, Answered):
                 self.estimate = (e.theta, e.se)
-            elif isinstance(e, ItemPresented) and e.position == 1:
+            elif isinstance(e, SubtestIntro):
                 self.estimate = None  # a new subtest starts from the prior
-            if isinstance(e, Connected | Disconnected | Answered) or (call_is_tick and events):
+            if isinstance(e, Connected | Disconnected | Answered):
                 self.seen = self.now
+        if call_is_tick and any(isinstance(e, SubtestDone) for e in events):
+            self.seen = self.now  # the time ran out: the candidate reached the next subtest
         self.state = new
 
     def _closed(self) -> set[type[CatError]]:
@@ -714,13 +782,14 @@ class SessionMachine(RuleBasedStateMachine):
 
     @rule()
     def do_start(self) -> None:
-        allowed = self._closed() or (set() if self.state.phase is Phase.READY else {IllegalCommand})
+        waiting = self.state.phase in (Phase.READY, Phase.INTRO)
+        allowed = self._closed() or (set() if waiting else {IllegalCommand})
         self._apply(lambda: start(self.battery, self.state, self.now), allowed)
 
     def _answer(self, seq: Any, response: Any) -> None:
         s = self.state
         allowed: set[type[CatError]] = self._closed()
-        if s.phase is Phase.READY:
+        if s.phase in (Phase.READY, Phase.INTRO):
             allowed = {SessionNotStarted}
         elif s.phase is Phase.PAUSED:
             allowed = {SessionPaused}
@@ -776,10 +845,13 @@ class SessionMachine(RuleBasedStateMachine):
     def do_disconnect(self) -> None:
         self._apply(lambda: disconnect(self.battery, self.state, self.now), set())
 
-    @rule(ms=st.integers(0, 5_000))
-    def do_tick(self, ms: int) -> None:
+    @rule(ms=st.integers(0, 5_000), intro_limit=st.sampled_from([None, 0, 2_000]))
+    def do_tick(self, ms: int, intro_limit: int | None) -> None:
         self.now += ms
-        self._apply(lambda: tick(self.battery, self.state, self.now), set(), call_is_tick=True)
+        intro_ends = None if intro_limit is None else intro_ends_ms(self.state, intro_limit)
+        self._apply(lambda: tick(self.battery, self.state, self.now, intro_limit), set(), call_is_tick=True)
+        if intro_ends is not None:
+            assert (self.state.phase is Phase.INTRO) == (self.now < intro_ends), "an intro outlived its limit"
         if self.state.phase is Phase.ACTIVE:
             left = time_left_ms(self.battery, self.state, self.now)
             assert left is None or left > 0, "tick left an ACTIVE subtest whose time ran out"
@@ -882,3 +954,64 @@ SessionMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestSessionMachine = SessionMachine.TestCase
+
+
+# --- seats and notes -------------------------------------------------------------------------------------------
+
+
+def test_a_sitting_moves_to_another_device_only_when_a_proctor_approves(fixed: Battery) -> None:
+    s = begin(fixed)
+    assert not needs_approval(s, "pc-A-0001") and not needs_approval(s, None)  # never taken on a device: moves freely
+    s = seat(s, "pc-A-0001")
+    assert s.device == "pc-A-0001" and seat(s, None) == s
+    assert not needs_approval(s, "pc-A-0001")  # the same computer after a reload or a dropped link
+    assert needs_approval(s, "pc-B-0002") and needs_approval(s, None)
+    assert Command.APPROVE_SEAT not in allowed_commands(fixed, s)
+    _unchanged(fixed, s, lambda: approve_seat(fixed, s, 1_000), IllegalCommand)
+    _unchanged(fixed, s, lambda: deny_seat(fixed, s, 1_000), IllegalCommand)
+    asked, events = request_seat(s, "pc-B-0002", 1_000)
+    assert asked.seat_request == "pc-B-0002" and asked.device == "pc-A-0001"
+    assert [e.to_dict() for e in events] == [
+        {"type": "seat_change_requested", "at_ms": 1_000, "device": "pc-A-0001", "requested": "pc-B-0002"}
+    ]
+    assert {Command.APPROVE_SEAT, Command.DENY_SEAT} <= set(allowed_commands(fixed, asked))
+    denied, events = deny_seat(fixed, asked, 2_000)
+    assert (denied.device, denied.seat_request) == ("pc-A-0001", None)
+    assert [e.to_dict() for e in events] == [{"type": "seat_denied", "at_ms": 2_000, "device": "pc-B-0002"}]
+    moved, events = approve_seat(fixed, asked, 3_000)
+    assert (moved.device, moved.seat_request) == ("pc-B-0002", None)
+    assert [e.type for e in events] == ["seat_approved", "disconnected"]  # the old connection loses the sitting
+    assert not moved.connected and moved.running_since_ms is None  # the clock waits for the new computer
+    assert time_used_ms(moved, 60_000) == time_used_ms(asked, 3_000)
+
+
+def test_a_request_without_an_id_is_approved_as_unknown_and_the_newest_request_wins(fixed: Battery) -> None:
+    s = seat(begin(fixed), "pc-A-0001")
+    s, _ = request_seat(s, "pc-B-0002", 1_000)
+    s, events = request_seat(s, None, 2_000)
+    assert s.seat_request == "" and [e.to_dict()["requested"] for e in events] == [None]
+    moved, _ = approve_seat(fixed, s, 3_000)
+    assert moved.device is None and not needs_approval(moved, "pc-C-0003")
+
+
+def test_seat_requests_end_with_the_sitting(fixed: Battery) -> None:
+    s = seat(begin(fixed), "pc-A-0001")
+    s, _ = request_seat(s, "pc-B-0002", 1_000)
+    over, _ = terminate(fixed, s, "peserta diganti", 2_000)
+    assert over.seat_request is None and Command.APPROVE_SEAT not in allowed_commands(fixed, over)
+    f = finished(fixed)
+    assert not needs_approval(seat(f, "pc-A-0001"), "pc-B-0002")
+
+
+def test_notes_are_kept_in_order_in_every_phase_and_bounded(fixed: Battery) -> None:
+    s = new_session(fixed, 1)
+    s, events = add_note(fixed, s, "  Datang terlambat 10 menit ", 1_000)
+    assert s.notes == (Note(1_000, "Datang terlambat 10 menit"),)
+    assert [e.to_dict() for e in events] == [{"type": "note", "at_ms": 1_000, "text": "Datang terlambat 10 menit"}]
+    f = finished(fixed)
+    f, _ = add_note(fixed, f, "Hasil diperiksa", 2_000)
+    assert f.phase is Phase.FINISHED and f.notes[-1].text == "Hasil diperiksa"
+    for bad in ("", "   ", "x" * (MAX_NOTE_CHARS + 1)):
+        _unchanged(fixed, s, functools.partial(add_note, fixed, s, bad, 3_000), IllegalCommand)
+    full = replace(s, notes=tuple(Note(i, "n") for i in range(MAX_NOTES)))
+    _unchanged(fixed, full, lambda: add_note(fixed, full, "one more", 3_000), IllegalCommand)

@@ -11,13 +11,16 @@ from cat_engine.events import Answered
 from cat_engine.session import (
     Command,
     Phase,
+    add_note,
     allowed_commands,
     answer,
     disconnect,
     extend_time,
     new_session,
     pause,
+    request_seat,
     resume,
+    seat,
     terminate,
 )
 from cat_engine.view import session_view
@@ -37,6 +40,10 @@ WIRE_KEYS = {
     "pause_reason",
     "terminated_reason",
     "allowed",
+    "device",
+    "seat_request",
+    "seat_request_at_ms",
+    "notes",
 }
 
 
@@ -68,7 +75,25 @@ def test_a_session_not_started(fixed: Battery) -> None:
         "pause_reason": "",
         "terminated_reason": "",
         "allowed": ["terminate"],
+        "device": None,
+        "seat_request": None,
+        "seat_request_at_ms": None,
+        "notes": 0,
     }
+
+
+def test_seats_and_notes_show_in_the_view(fixed: Battery) -> None:
+    s = seat(begin(fixed), "pc-A-0001")
+    s, _ = request_seat(s, "pc-B-0002", 2_000)
+    s, _ = add_note(fixed, s, "Layar mati", 2_500)
+    view = session_view(fixed, s, 3_000).to_dict()
+    assert (view["device"], view["seat_request"], view["seat_request_at_ms"], view["notes"]) == (
+        "pc-A-0001",
+        "pc-B-0002",
+        2_000,
+        1,
+    )
+    assert view["allowed"][-2:] == ["approve_seat", "deny_seat"]
 
 
 def test_a_session_under_way_counts_answers_and_keeps_the_last_estimate(fixed: Battery) -> None:

@@ -19,12 +19,13 @@ from starlette.routing import Route
 
 from .. import codec
 from ..view import session_view
-from .auth import bearer_matches, bearer_token, is_room_id, is_session_id
-from .frames import session_summary
+from .auth import bearer_matches, bearer_token, is_room_id, is_session_id, normalise_proctor_token
+from .frames import room_gate_event, session_summary
 from .hub import Hub
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .results import result_rows, rows_to_csv, rows_to_xlsx
 from .rooms import create_room, parse_roster_csv, register
+from .roster_edits import edit_candidate, remove_candidate
 from .spreadsheet import XLSX_MEDIA_TYPE, export_request, to_xlsx
 from .store import RoomRecord, SessionRecord, StoreUnavailable, room_of
 from .tokens import reissue_candidate_tokens, reissue_proctor_token
@@ -89,9 +90,9 @@ def _admin(handler: Handler, *, room_proctor_reads: bool = False) -> Callable[[R
 
 async def _is_room_proctor(hub: Hub, header: str | None, room_id: str) -> bool:
     token = bearer_token(header)
-    if token is None or len(token) > 200:  # proctor tokens are 32 characters: a longer one costs no store call
+    if token is None or len(token) > 200:  # proctor tokens are 28 to 40 characters: a longer one costs no store call
         return False
-    return await hub.store.room_for_proctor_token(token) == room_id
+    return await hub.store.room_for_proctor_token(normalise_proctor_token(token)) == room_id
 
 
 async def _body_json(request: Request) -> Any:
@@ -139,6 +140,11 @@ async def _room(hub: Hub, room_id: str) -> RoomRecord:
     return room
 
 
+async def get_info(request: Request, hub: Hub) -> Response:
+    """What the admin page needs of the server's settings: the address printed on slips (null: the page's own)."""
+    return _json({"public_url": hub.settings.public_url})
+
+
 async def list_batteries(request: Request, hub: Hub) -> Response:
     return _json(
         {
@@ -157,14 +163,26 @@ async def list_batteries(request: Request, hub: Hub) -> Response:
 
 async def post_room(request: Request, hub: Hub) -> Response:
     data = await _body_json(request)
-    if not isinstance(data, dict) or not isinstance(data.get("name"), str) or not isinstance(data.get("battery"), str):
-        raise Refusal("bad_request", 'expected {"name": string, "battery": battery id}')
-    return _json(await create_room(hub.tx, data["name"], data["battery"]), 201)
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("name"), str)
+        or not isinstance(data.get("battery"), str)
+        or not isinstance(data.get("open", False), bool)
+    ):
+        raise Refusal("bad_request", 'expected {"name": string, "battery": battery id, "open": true or false}')
+    return _json(await create_room(hub.tx, data["name"], data["battery"], is_open=data.get("open", False)), 201)
 
 
 async def list_rooms(request: Request, hub: Hub) -> Response:
     rooms = await hub.store.list_rooms()
-    return _json({"rooms": [{"room_id": r.room_id, "name": r.name, "battery": r.battery_id} for r in rooms]})
+    return _json(
+        {
+            "rooms": [
+                {"room_id": r.room_id, "name": r.name, "battery": r.battery_id, "open": r.open, "archived": r.archived}
+                for r in rooms
+            ]
+        }
+    )
 
 
 async def post_candidates(request: Request, hub: Hub) -> Response:
@@ -215,6 +233,18 @@ async def _session_record(hub: Hub, session_id: str) -> SessionRecord:
     if rec is None:
         raise Refusal("not_found", f"no session {session_id!r}")
     return rec
+
+
+async def patch_session(request: Request, hub: Hub) -> Response:
+    """Correct a candidate who has not started (``started`` 409 once they have)."""
+    return _json(
+        {"candidate": await edit_candidate(hub.tx, request.path_params["session_id"], await _body_json(request))}
+    )
+
+
+async def delete_session(request: Request, hub: Hub) -> Response:
+    """Remove a candidate who has not started, with their session and token."""
+    return _json(await remove_candidate(hub.tx, request.path_params["session_id"]))
 
 
 async def get_session(request: Request, hub: Hub) -> Response:
@@ -290,6 +320,16 @@ async def post_tokens(request: Request, hub: Hub) -> Response:
     return _json({"candidates": await reissue_candidate_tokens(hub.tx, room_id, ids)})
 
 
+async def post_archive(request: Request, hub: Hub) -> Response:
+    """Archive a room: closed for good (running tests go on), its roster frozen; its results stay until
+    acknowledged. Proctors hear it as a room event."""
+    room_id = request.path_params["room_id"]
+    event = room_gate_event(False, hub.tx.now_ms(), archived=True)
+    if not await hub.store.archive_room(room_id, event):
+        raise Refusal("not_found", f"no room {room_id!r}")
+    return _json({"room_id": room_id, "open": False, "archived": True})
+
+
 async def post_proctor_token(request: Request, hub: Hub) -> Response:
     """A new proctor token for the room: the old one leads nowhere from now on."""
     return _json(await reissue_proctor_token(hub.tx, request.path_params["room_id"]))
@@ -314,6 +354,7 @@ async def metrics(request: Request) -> Response:
 
 def admin_routes() -> list[Route]:
     return [
+        Route("/api/info", _admin(get_info), methods=["GET"]),
         Route("/api/batteries", _admin(list_batteries), methods=["GET"]),
         Route("/api/rooms", _admin(post_room), methods=["POST"]),
         Route("/api/rooms", _admin(list_rooms), methods=["GET"]),
@@ -324,8 +365,11 @@ def admin_routes() -> list[Route]:
         Route("/api/rooms/{room_id}/results/ack", _admin(ack_results), methods=["POST"]),
         Route("/api/rooms/{room_id}/tokens", _admin(post_tokens), methods=["POST"]),
         Route("/api/rooms/{room_id}/proctor-token", _admin(post_proctor_token), methods=["POST"]),
+        Route("/api/rooms/{room_id}/archive", _admin(post_archive), methods=["POST"]),
         Route("/api/export.xlsx", _admin(post_export_xlsx), methods=["POST"]),
         Route("/api/sessions/{session_id}", _admin(get_session), methods=["GET"]),
+        Route("/api/sessions/{session_id}", _admin(patch_session), methods=["PATCH"]),
+        Route("/api/sessions/{session_id}", _admin(delete_session), methods=["DELETE"]),
         Route("/api/sessions/{session_id}/audit", _admin(get_audit), methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),

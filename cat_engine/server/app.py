@@ -88,8 +88,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, ann
         if settings.demo_room:
             room = await create_demo_room(hub.tx, next(iter(batteries)))
         if announce:
-            base = f"http://{settings.host}:{settings.port}"
-            print(demo_banner(base, admin_token, room, settings.lang), file=sys.stdout, flush=True)
+            print(demo_banner(settings, admin_token, room), file=sys.stdout, flush=True)
         unhook = draining.hook_sigterm(hub.drain)
         try:
             yield

@@ -15,15 +15,32 @@ from ..battery import Battery
 from ..events import Event, ItemPresented
 from ..session import Command
 
-__all__ = ["answer", "hello", "presented", "proctor"]
+__all__ = ["answer", "hello", "intro_ended", "message", "note", "presented", "proctor", "start"]
 
 
-def hello(at_ms: int, conn: str, outcome: str = "") -> bytes:
-    """A candidate connection authenticated (``outcome`` ``finished`` when the battery was already over)."""
+def hello(at_ms: int, conn: str, device: str | None = None, *, outcome: str = "") -> bytes:
+    """A candidate connection authenticated, from ``device`` (the page's id of its computer, when it sent one;
+    ``outcome`` ``finished`` when the battery was already over)."""
     entry: dict[str, object] = {"kind": "hello", "at_ms": at_ms, "conn": conn}
+    if device is not None:
+        entry["device"] = device
     if outcome:
         entry["outcome"] = outcome
     return orjson.dumps(entry)
+
+
+def start(at_ms: int, conn: str, subtest: int | None, *, outcome: str = "") -> bytes:
+    """A candidate's ``start``: the battery begun (``subtest`` None) or subtest ``subtest`` begun; ``outcome``
+    ``ignored`` (nothing waited for it), ``room_closed`` or ``finished`` when it changed nothing."""
+    entry: dict[str, object] = {"kind": "start", "at_ms": at_ms, "conn": conn, "subtest": subtest}
+    if outcome:
+        entry["outcome"] = outcome
+    return orjson.dumps(entry)
+
+
+def intro_ended(at_ms: int, subtest: int) -> bytes:
+    """A subtest's intro ran out without a ``start``: the server began the subtest itself."""
+    return orjson.dumps({"kind": "intro_ended", "at_ms": at_ms, "subtest": subtest})
 
 
 def answer(
@@ -54,6 +71,16 @@ def proctor(at_ms: int, command: Command, reason: str, seconds: float | None) ->
     if seconds is not None:
         entry["seconds"] = seconds
     return orjson.dumps(entry)
+
+
+def note(at_ms: int, text: str) -> bytes:
+    """A proctor's incident note on the session."""
+    return orjson.dumps({"kind": "note", "at_ms": at_ms, "text": text})
+
+
+def message(at_ms: int, text: str) -> bytes:
+    """A proctor's message sent to the candidate (pushed to their open connection, if any)."""
+    return orjson.dumps({"kind": "message", "at_ms": at_ms, "text": text})
 
 
 def presented(battery: Battery, events: Sequence[Event]) -> list[bytes]:

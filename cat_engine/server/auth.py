@@ -2,7 +2,10 @@
 
 * Candidate tokens are typed by people: 12 symbols from an alphabet without look-alikes (0/O, 1/I/L), about 59
   bits, shown as ``ABCD-EFGH-JKMN``; case, spaces and dashes do not matter when typed.
-* Proctor and admin tokens are long URL-safe secrets (128 bits and more).
+* Proctor tokens are 28 symbols of the same alphabet (about 139 bits), shown in dashed groups of four like the
+  candidate slips (``ABCD-EFGH-...``) and, like them, read without regard to case, spaces or dashes. A proctor token
+  of the earlier form (a URL-safe secret, case-sensitive) still works as it was issued.
+* Admin tokens are long URL-safe secrets (256 bits).
 * Room ids are 6 symbols of the same alphabet (no ``-``, so a session id ``R7K2QX-0001`` splits back); a session
   id is ``<room id>-<n>``, ``n`` the session's number in its room, at least 4 ASCII digits (``{n:04d}``).
   :func:`is_room_id` and :func:`is_session_id` check that form (at most 12 digits, far beyond any room) wherever an
@@ -28,11 +31,15 @@ __all__ = [
     "new_proctor_token",
     "new_room_id",
     "normalise_candidate_token",
+    "normalise_proctor_token",
     "show_candidate_token",
+    "show_proctor_token",
 ]
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _CANDIDATE_LEN = 12
+_PROCTOR_LEN = 28
+_PROCTOR_TOKEN = re.compile(f"[{ALPHABET}]{{{_PROCTOR_LEN}}}")
 _ROOM_ID = re.compile(f"[{ALPHABET}]{{6}}")
 _SESSION_ID = re.compile(f"[{ALPHABET}]{{6}}-[0-9]{{4,12}}")
 
@@ -56,7 +63,20 @@ def normalise_candidate_token(typed: str) -> str:
 
 
 def new_proctor_token() -> str:
-    return secrets.token_urlsafe(24)
+    """A proctor token in its stored form (28 symbols, no dashes); :func:`show_proctor_token` is its printed form."""
+    return _symbols(_PROCTOR_LEN)
+
+
+def show_proctor_token(token: str) -> str:
+    """The printed form of a proctor token: groups of four joined by dashes (an older token is shown as it is)."""
+    return show_candidate_token(token) if _PROCTOR_TOKEN.fullmatch(token) else token
+
+
+def normalise_proctor_token(typed: str) -> str:
+    """What a person typed or pasted, reduced to the stored form: case, spaces and dashes ignored when it then has
+    the form of a proctor token; otherwise unchanged (a token of the earlier, case-sensitive form)."""
+    reduced = normalise_candidate_token(typed)
+    return reduced if _PROCTOR_TOKEN.fullmatch(reduced) else typed
 
 
 def new_admin_token() -> str:

@@ -11,6 +11,10 @@ which a room's subscription just starting may miss), so it closes and frees its 
 connection gets its final state, then closes with 1000 ``finished``. While the process drains for a restart, a
 connection is closed with ``restarting`` (1012) after its move under way (:mod:`.draining`): the page reconnects to
 another process and resends a pending answer.
+
+A link that died without a close (a cable pulled, a frozen router) sends nothing: a connection that has said hello
+and then sent no frame for ``idle_disconnect_s`` (the page pings every few seconds when quiet) is closed with
+``idle`` (4010), so the session shows disconnected to the proctor and its clock stops, as on any close.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ class _Candidate(Connection):
         self.conn = f"{hub.process_id}/{secrets.token_hex(6)}"
         self.session_id: str | None = None
         self.deadline_ms: int | None = None
+        self.token = ""  # the normalised token of the hello
+        self.device: str | None = None  # the device id of the hello
+        self.pending = False  # waiting for a proctor to approve a move to this device (docs/protocol.md, Seats)
 
     async def deliver(self, outcome: Outcome) -> bool:
         """Send the outcome's frames; then close (1000, ``finished``) when it ends the connection. Returns whether
@@ -59,13 +66,14 @@ class _Candidate(Connection):
     async def serve(self) -> None:
         candidates = self.hub.candidates
         hello_by = time.monotonic() + self.hub.settings.hello_timeout_s
+        idle_s = self.hub.settings.idle_disconnect_s
         while True:
             if self.session_id is None:
                 wait: float | None = max(hello_by - time.monotonic(), 0.0)
-            elif self.deadline_ms is None:
-                wait = None
-            else:  # the subtest's clock runs out then: wake up a little after to end it
-                wait = max((self.deadline_ms - self.hub.tx.now_ms()) / 1000 + 0.05, 0.0)
+            else:  # the link is taken for dead once the client has been silent for idle_s
+                wait = max(self.last_rx + idle_s - time.monotonic(), 0.0)
+                if self.deadline_ms is not None:  # the clock runs out (or the intro ends) then: wake a little after
+                    wait = min(wait, max((self.deadline_ms - self.hub.tx.now_ms()) / 1000 + 0.05, 0.0))
             entry = await self.next_entry(wait)
             if entry is not None and entry[0] in ("closed", "flood"):
                 return
@@ -76,6 +84,9 @@ class _Candidate(Connection):
                     if self.session_id is None:
                         await self.fail(Refusal("hello_timeout"))
                         return
+                    if time.monotonic() - self.last_rx >= idle_s:
+                        await self.fail(Refusal("idle"))
+                        return
                     if not await self.deliver(await candidates.tick(self.session_id, self.conn)):
                         return
                 elif entry[0] == "notify" and not await self._notified(entry[1]):
@@ -84,14 +95,36 @@ class _Candidate(Connection):
     async def _notified(self, message: bytes) -> bool:
         assert self.session_id is not None
         note = orjson.loads(message)
+        kind = note.get("kind")
         try:
-            if note.get("kind") == "takeover":
+            if self.pending:
+                return await self._decided(kind, note.get("device"))
+            if kind == "takeover":
                 if note.get("owner") != self.conn:
                     raise Refusal("taken_over")
                 return True
-            return await self.deliver(await self.hub.candidates.refresh(self.session_id, self.conn, note.get("kind")))
+            if kind == "message":
+                await self.send(frames.message_frame(str(note.get("text", "")), int(note.get("at_ms", 0))))
+                return True
+            extra = int(note.get("extra_ms", 0))
+            return await self.deliver(await self.hub.candidates.refresh(self.session_id, self.conn, kind, extra))
         except Refusal as refusal:
             return await self.fail(refusal)
+
+    async def _decided(self, kind: str | None, device: str | None) -> bool:
+        """A connection waiting for approval hears the proctor's decision: approved for this device, it says hello
+        again and takes the sitting; denied (or another device approved), it is closed ``seat_denied``."""
+        assert self.session_id is not None
+        mine = device == ("" if self.device is None else self.device)
+        if kind == "seat_approved" and mine:
+            sid, outcome = await self.hub.candidates.hello(self.token, self.conn, self.device)
+            self.pending = outcome.pending
+            if not self.pending:
+                self.hub.tell_others(sid, self.queue, _OWNER_CHANGED)
+            return await self.deliver(outcome)
+        if (kind == "seat_denied" and mine) or (kind == "seat_approved" and not mine):
+            return await self.fail(Refusal("seat_denied"))
+        return True
 
     async def on_frame(self, text: str | None, received_at: float) -> bool:
         candidates = self.hub.candidates
@@ -104,17 +137,23 @@ class _Candidate(Connection):
                     raise Refusal("bad_message", "this connection already said hello")
                 token = normalise_candidate_token(msg.token)
                 sid, outcome = await self.authenticate(
-                    self.hub.limits.sessions, token, lambda: candidates.hello(token, self.conn)
+                    self.hub.limits.sessions, token, lambda: candidates.hello(token, self.conn, msg.device)
                 )
                 if not outcome.end:  # a finished session's connection only gets its final state
-                    self.session_id = sid
+                    self.session_id, self.token, self.device, self.pending = sid, token, msg.device, outcome.pending
                     self.hub.attach(sid, self.queue)  # hears takeovers and proctor commands from any process
                     # this process's older connections of the session check who owns it now, and close if taken
-                    # over, without waiting for the store's notification
-                    self.hub.tell_others(sid, self.queue, _OWNER_CHANGED)
+                    # over, without waiting for the store's notification (a connection waiting for approval owns
+                    # nothing yet)
+                    if not outcome.pending:
+                        self.hub.tell_others(sid, self.queue, _OWNER_CHANGED)
                 return await self.deliver(outcome)
             elif self.session_id is None:
                 raise Refusal("not_authenticated")
+            elif self.pending:  # nothing but pings until the proctor decides: the waiting frame again
+                await self.send(frames.waiting_frame("approval"))
+            elif isinstance(msg, decoding.Start):
+                return await self.deliver(await candidates.start(self.session_id, self.conn, msg.subtest))
             else:
                 outcome = await candidates.answer(self.session_id, self.conn, msg.seq, msg.response)
                 going_on = await self.deliver(outcome)

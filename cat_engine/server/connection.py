@@ -53,6 +53,7 @@ class Connection(abc.ABC):
         self.address = address_key(ws.client.host if ws.client is not None else None)
         self._counted: tuple[ConnectionCounts, str] | None = None  # the token this connection counts as one of
         self.closed = False  # a close was sent: no more moves
+        self.last_rx = time.monotonic()  # when the client last sent a frame (the idle rule of candidate connections)
 
     async def send(self, frame: bytes) -> None:
         async with self._send_lock:
@@ -171,6 +172,7 @@ class Connection(abc.ABC):
             while True:
                 message = await self.ws.receive()
                 received_at = time.perf_counter()
+                self.last_rx = time.monotonic()
                 if message["type"] == "websocket.disconnect":
                     break
                 metrics.frame(self.kind)

@@ -25,6 +25,10 @@ __all__ = [
     "Ping",
     "ProctorCommand",
     "ProctorDetail",
+    "ProctorMessage",
+    "ProctorNote",
+    "RoomGate",
+    "Start",
     "decode_candidate",
     "decode_proctor",
 ]
@@ -33,6 +37,11 @@ _COMMANDS = frozenset(c.value for c in Command)
 _MAX_TOKEN = 200
 _MAX_REASON = 500
 _MAX_ID = 100
+_DEVICE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_GATES = {"open_room": True, "close_room": False}
+_SEATS = frozenset({Command.APPROVE_SEAT.value, Command.DENY_SEAT.value})  # one session each, no room-wide form
+_MAX_NOTE = 1000
+_MAX_MESSAGE = 500
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,14 @@ class Hello:
     token: str
     last_event_id: str | None = None
     batch: bool = False  # proctor only: events come as ``events`` frames, several at a time
+    device: str | None = None  # candidate only: the page's id of its computer
+
+
+@dataclass(frozen=True)
+class Start:
+    """A candidate's ``start``: after the welcome (``subtest`` None) or a subtest's intro."""
+
+    subtest: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,11 +77,38 @@ class ProctorCommand:
     request_id: str | int | None = None
     seconds: float | None = None
     reason: str = ""
+    device: str | None = None  # approve_seat/deny_seat: the request decided on (refused if another is waiting)
 
 
 @dataclass(frozen=True)
 class ProctorDetail:
     session_id: str
+    request_id: str | int | None = None
+
+
+@dataclass(frozen=True)
+class ProctorNote:
+    """An incident note on one session."""
+
+    session_id: str
+    text: str
+    request_id: str | int | None = None
+
+
+@dataclass(frozen=True)
+class ProctorMessage:
+    """A message to one candidate (``session_id``) or to the whole room (None)."""
+
+    session_id: str | None
+    text: str
+    request_id: str | int | None = None
+
+
+@dataclass(frozen=True)
+class RoomGate:
+    """A proctor's ``open_room`` (``open`` True) or ``close_room``."""
+
+    open: bool
     request_id: str | int | None = None
 
 
@@ -110,7 +154,7 @@ def _only(data: dict[str, Any], allowed: set[str]) -> None:
         raise Refusal("bad_message", f"unknown field(s) {', '.join(map(repr, extra))}")
 
 
-def decode_candidate(raw: str | bytes, max_bytes: int) -> Hello | CandidateAnswer | Ping:
+def decode_candidate(raw: str | bytes, max_bytes: int) -> Hello | Start | CandidateAnswer | Ping:
     """Validate a candidate's frame.
 
     Raises
@@ -121,20 +165,28 @@ def decode_candidate(raw: str | bytes, max_bytes: int) -> Hello | CandidateAnswe
     data = _object(raw, max_bytes)
     kind = data["type"]
     if kind == "hello":
-        _only(data, {"token"})
-        return Hello(_str_field(data, "token", _MAX_TOKEN))
+        _only(data, {"token", "device"})
+        device = data.get("device")
+        if device is not None and (not isinstance(device, str) or _DEVICE.fullmatch(device) is None):
+            raise Refusal("bad_message", "field 'device' must be 8 to 64 characters of A-Z a-z 0-9 - _")
+        return Hello(_str_field(data, "token", _MAX_TOKEN), device=device)
+    if kind == "start":
+        _only(data, {"subtest"})
+        return Start(None if data.get("subtest") is None else _int_field(data, "subtest"))
     if kind == "answer":
         _only(data, {"seq", "response"})
         return CandidateAnswer(_int_field(data, "seq"), _int_field(data, "response"))
     if kind == "ping":
         _only(data, set())
         return Ping()
-    if kind in _COMMANDS or kind == "detail":
+    if kind in _COMMANDS or kind in _GATES or kind in ("detail", "note", "message"):
         raise Refusal("forbidden", "candidates cannot send proctor commands")
     raise Refusal("bad_message", f"unknown frame type {kind[:40]!r}")
 
 
-def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand | ProctorDetail | Ping:
+def decode_proctor(
+    raw: str | bytes, max_bytes: int
+) -> Hello | ProctorCommand | ProctorDetail | ProctorNote | ProctorMessage | RoomGate | Ping:
     """Validate a proctor's frame (raises :class:`~.wire_errors.Refusal`)."""
     data = _object(raw, max_bytes)
     kind = data["type"]
@@ -154,14 +206,27 @@ def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand |
         _only(data, {"id", "session_id"})
         detail_of, request_id = _session_id(data), _request_id(data)
         return ProctorDetail(_known_form(detail_of), request_id)
+    if kind in _GATES:
+        _only(data, {"id"})
+        return RoomGate(_GATES[kind], _request_id(data))
+    if kind == "note":  # the id's form is checked last: not_found only for an otherwise well-formed frame
+        _only(data, {"id", "session_id", "text"})
+        note_of, request_id, text = _session_id(data), _request_id(data), _text_field(data, _MAX_NOTE)
+        return ProctorNote(_known_form(note_of), text, request_id)
+    if kind == "message":
+        _only(data, {"id", "session_id", "room", "text"})
+        request_id, text, target = _request_id(data), _text_field(data, _MAX_MESSAGE), _target(data)
+        return ProctorMessage(None if target is None else _known_form(target), text, request_id)
     if kind not in _COMMANDS:
         raise Refusal("bad_message", f"unknown frame type {kind[:40]!r}")
-    _only(data, {"id", "session_id", "room", "seconds", "reason"})
+    _only(data, {"id", "session_id", "room", "seconds", "reason", "device"})
     request_id = _request_id(data)
-    has_session, room = "session_id" in data, data.get("room")
-    if has_session == (room is True) or (room is not None and room is not True):
-        raise Refusal("bad_message", "a command names either 'session_id' or \"room\": true")
-    session_id = _session_id(data) if has_session else None
+    if kind in _SEATS and "session_id" not in data:
+        raise Refusal("bad_message", f"'{kind}' names one 'session_id'")
+    session_id = _target(data)
+    device = data.get("device")
+    if device is not None and (kind not in _SEATS or not isinstance(device, str) or len(device) > 64):
+        raise Refusal("bad_message", "field 'device' (a seat decision's device, at most 64 characters) is not for this")
     seconds: float | None = None
     if kind == "extend":
         value = data.get("seconds")
@@ -182,7 +247,23 @@ def decode_proctor(raw: str | bytes, max_bytes: int) -> Hello | ProctorCommand |
         reason = ""
     if session_id is not None:
         _known_form(session_id)
-    return ProctorCommand(Command(kind), session_id, request_id, seconds, reason)
+    return ProctorCommand(Command(kind), session_id, request_id, seconds, reason, device)
+
+
+def _target(data: dict[str, Any]) -> str | None:
+    """The session a command names, or None for ``"room": true`` (the whole room); exactly one of the two."""
+    has_session, room = "session_id" in data, data.get("room")
+    if has_session == (room is True) or (room is not None and room is not True):
+        raise Refusal("bad_message", "a command names either 'session_id' or \"room\": true")
+    return _session_id(data) if has_session else None
+
+
+def _text_field(data: dict[str, Any], max_len: int) -> str:
+    """A note's or message's text: line breaks (LF, CR LF, CR) kept as LF, any other control character refused."""
+    text = _str_field(data, "text", max_len).replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip() or any((ord(c) < 32 and c != "\n") or 127 <= ord(c) < 160 for c in text):
+        raise Refusal("bad_message", "field 'text' must hold visible text (line breaks allowed, no control characters)")
+    return text
 
 
 def _session_id(data: dict[str, Any]) -> str:

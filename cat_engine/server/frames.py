@@ -16,11 +16,11 @@ import orjson
 
 from ..battery import Battery
 from ..events import Event, SubtestDone
-from ..session import Command, Phase, SessionState, time_left_ms
+from ..session import Phase, SessionState, intro_ends_ms, time_left_ms
 from ..session import profile as session_profile
 from ..stopping import StopReason
 from ..view import SessionView
-from .store import CandidateRecord
+from .store import CandidateRecord, RoomRecord
 from .wire_errors import Refusal
 
 __all__ = [
@@ -31,14 +31,20 @@ __all__ = [
     "event_frame",
     "events_frame",
     "finished_frame",
+    "gate_ack_frame",
     "item_frame",
+    "message_frame",
     "paused_frame",
     "room_events",
+    "room_gate_event",
     "room_info",
     "session_summary",
     "snapshot_frame",
     "state_frame",
+    "subtest_intro_frame",
     "time_frame",
+    "waiting_frame",
+    "welcome_frame",
 ]
 
 PONG = b'{"type":"pong"}'
@@ -69,8 +75,57 @@ def _previous(battery: Battery, events: Sequence[Event]) -> dict[str, Any] | Non
     return {"id": sub.id, "name": sub.name, "reason": reason}
 
 
-def item_frame(battery: Battery, state: SessionState, now_ms: int, events: Sequence[Event] = ()) -> bytes:
-    """The item being presented, as the candidate may see it (``events``: what led here, for ``previous_subtest``)."""
+def waiting_frame(reason: str) -> bytes:
+    """``{"type": "waiting", "reason"}``: the candidate waits (``room_closed``: for the proctor to open the room)."""
+    return orjson.dumps({"type": "waiting", "reason": reason})
+
+
+def welcome_frame(battery: Battery, candidate: CandidateRecord) -> bytes:
+    """Who the token belongs to, the battery, its instructions and practice items: the screen before ``start``."""
+    return orjson.dumps(
+        {
+            "type": "welcome",
+            "candidate": {"name": candidate.name, "employee_id": candidate.employee_id},
+            "battery": {
+                "name": battery.name,
+                "subtests": [
+                    {"id": s.id, "name": s.name, "items_max": s.stopping.max_items, "time_limit_s": s.time_limit_s}
+                    for s in battery.subtests
+                ],
+            },
+            "instructions": None if battery.instructions is None else battery.instructions.to_dict(),
+            "practice": [p.to_dict() for p in battery.practice],
+        }
+    )
+
+
+def subtest_intro_frame(
+    battery: Battery, state: SessionState, now_ms: int, intro_limit_ms: int, events: Sequence[Event] = ()
+) -> bytes:
+    """The intro of the subtest about to begin: its clock has not started (``events``: what led here)."""
+    sub = battery.subtests[state.subtest_index]
+    ends = intro_ends_ms(state, intro_limit_ms)
+    frame: dict[str, Any] = {
+        "type": "subtest_intro",
+        "subtest": {
+            "index": state.subtest_index,
+            "id": sub.id,
+            "name": sub.name,
+            "count": len(battery.subtests),
+            "items_max": sub.stopping.max_items,
+            "instructions": None if sub.instructions is None else sub.instructions.to_dict(),
+        },
+        "time_limit_s": sub.time_limit_s,
+        "starts_in_s": None if ends is None else _seconds(max(ends - now_ms, 0)),
+    }
+    prev = _previous(battery, events)
+    if prev is not None:
+        frame["previous_subtest"] = prev
+    return orjson.dumps(frame)
+
+
+def item_frame(battery: Battery, state: SessionState, now_ms: int) -> bytes:
+    """The item being presented, as the candidate may see it."""
     sub = battery.subtests[state.subtest_index]
     item = sub.pool.items[state.item_index]
     frame: dict[str, Any] = {
@@ -86,9 +141,6 @@ def item_frame(battery: Battery, state: SessionState, now_ms: int, events: Seque
         },
         "time_left_s": _seconds(time_left_ms(battery, state, now_ms)),
     }
-    prev = _previous(battery, events)
-    if prev is not None:
-        frame["previous_subtest"] = prev
     return orjson.dumps(frame)
 
 
@@ -122,18 +174,30 @@ def paused_frame(reason: str) -> bytes:
     return orjson.dumps({"type": "paused", "reason": reason})
 
 
-def time_frame(battery: Battery, state: SessionState, now_ms: int) -> bytes:
-    return orjson.dumps({"type": "time", "time_left_s": _seconds(time_left_ms(battery, state, now_ms))})
+def time_frame(battery: Battery, state: SessionState, now_ms: int, extra_ms: int = 0) -> bytes:
+    """The time left, after a proctor's extension of ``extra_ms`` (the candidate is told how much was added)."""
+    left = _seconds(time_left_ms(battery, state, now_ms))
+    return orjson.dumps({"type": "time", "time_left_s": left, "extended_s": _seconds(extra_ms)})
 
 
-def state_frame(battery: Battery, state: SessionState, now_ms: int, events: Sequence[Event] = ()) -> bytes:
-    """The frame that tells a candidate where the session is: ``item``, ``paused`` or ``finished``.
+def message_frame(text: str, at_ms: int) -> bytes:
+    """A proctor's message to the candidate, shown until dismissed."""
+    return orjson.dumps({"type": "message", "text": text, "at_ms": at_ms})
 
-    A session that is READY or TERMINATED has no such frame (the first is started on ``hello``, the second is the
-    error ``terminated``): asking for one is a bug.
+
+def state_frame(
+    battery: Battery, state: SessionState, now_ms: int, intro_limit_ms: int, events: Sequence[Event] = ()
+) -> bytes:
+    """The frame that tells a candidate where a started session is: ``subtest_intro``, ``item``, ``paused`` or
+    ``finished`` (``events``: what led here, for ``previous_subtest``).
+
+    A session that is READY or TERMINATED has no such frame (the first gets ``welcome`` or ``waiting``, which need
+    the candidate and the room; the second is the error ``terminated``): asking for one is a bug.
     """
+    if state.phase is Phase.INTRO:
+        return subtest_intro_frame(battery, state, now_ms, intro_limit_ms, events)
     if state.phase is Phase.ACTIVE:
-        return item_frame(battery, state, now_ms, events)
+        return item_frame(battery, state, now_ms)
     if state.phase is Phase.PAUSED:
         return paused_frame(state.pause_reason)
     if state.phase is Phase.FINISHED:
@@ -154,11 +218,13 @@ def session_summary(candidate: CandidateRecord, view: SessionView) -> dict[str, 
     }
 
 
-def room_info(room_id: str, name: str, battery: Battery) -> dict[str, Any]:
+def room_info(room: RoomRecord, battery: Battery) -> dict[str, Any]:
     """The ``room`` object of the snapshot and of ``GET /api/rooms/{id}``."""
     return {
-        "room_id": room_id,
-        "name": name,
+        "room_id": room.room_id,
+        "name": room.name,
+        "open": room.open,
+        "archived": room.archived,
         "battery": {"id": battery.id, "version": battery.version, "name": battery.name},
         "subtests": [
             {
@@ -230,9 +296,26 @@ def detail_frame(
                 "result": results[index].to_dict() if done else None,
             }
         )
-    return orjson.dumps({"type": "detail", "id": request_id, "session_id": session_id, "subtests": subtests})
+    notes = [{"at_ms": n.at_ms, "text": n.text} for n in state.notes]
+    return orjson.dumps(
+        {"type": "detail", "id": request_id, "session_id": session_id, "subtests": subtests, "notes": notes}
+    )
 
 
-def ack_frame(request_id: str | int | None, command: Command, results: list[dict[str, Any]]) -> bytes:
-    """The acknowledgement of a proctor command: one result per session it was applied to."""
-    return orjson.dumps({"type": "ack", "id": request_id, "command": command.value, "results": results})
+def room_gate_event(is_open: bool, at_ms: int, *, archived: bool = False) -> bytes:
+    """The room-stream entry of ``open_room``/``close_room`` or of archiving the room: a room event, with no session
+    and no view."""
+    kind = "room_archived" if archived else "room_opened" if is_open else "room_closed"
+    room = {"open": is_open, "archived": archived}
+    return orjson.dumps({"session_id": None, "event": {"type": kind, "at_ms": at_ms}, "room": room})
+
+
+def gate_ack_frame(request_id: str | int | None, is_open: bool) -> bytes:
+    """The acknowledgement of ``open_room``/``close_room``: the room's state after it."""
+    command = "open_room" if is_open else "close_room"
+    return orjson.dumps({"type": "ack", "id": request_id, "command": command, "results": [], "room": {"open": is_open}})
+
+
+def ack_frame(request_id: str | int | None, command: str, results: list[dict[str, Any]]) -> bytes:
+    """The acknowledgement of a proctor command (its wire name): one result per session it was applied to."""
+    return orjson.dumps({"type": "ack", "id": request_id, "command": command, "results": results})

@@ -45,7 +45,8 @@ class Hub:
     def __post_init__(self) -> None:
         self.tx = Transactions(self.store, self.batteries, self.metrics)
         self.store.on_suppressed = self.metrics.count_suppressed  # what the store holds back reaches the metrics
-        self.candidates = CandidateCases(self.tx, self.process_id, self.settings.lang)
+        intro_limit_ms = round(self.settings.intro_limit_s * 1000)
+        self.candidates = CandidateCases(self.tx, self.process_id, self.settings.lang, intro_limit_ms)
         self.proctors = ProctorCases(self.tx, self.settings.lang)
         self.limits = Limits.of(self.settings)
         self.store.listen(self._on_notification)

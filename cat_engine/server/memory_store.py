@@ -111,6 +111,24 @@ class MemoryStore(Store):
         room = self._rooms.get(room_id)
         return None if room is None else room.record
 
+    async def archive_room(self, room_id: str, event: bytes) -> bool:
+        return await self._set_room(room_id, event, False, archived=True)
+
+    async def set_room_open(self, room_id: str, is_open: bool, event: bytes) -> bool:
+        return await self._set_room(room_id, event, is_open)
+
+    async def _set_room(self, room_id: str, event: bytes, is_open: bool, archived: bool | None = None) -> bool:
+        room = self._rooms.get(room_id)
+        if room is None:
+            return False
+        room.record = replace(
+            room.record, open=is_open, archived=room.record.archived if archived is None else archived
+        )
+        room.events.append((self._ids.next(), event))
+        room.changed.set()
+        room.changed = asyncio.Event()
+        return True
+
     async def list_rooms(self) -> list[RoomRecord]:
         return [r.record for r in self._rooms.values()]
 
@@ -167,6 +185,32 @@ class MemoryStore(Store):
         s.record = replace(s.record, candidate=candidate)
         self._tokens[digest] = session_id
         return candidate
+
+    async def edit_candidate(self, session_id: str, expected_version: int, employee_id: str, name: str) -> bool:
+        s = self._sessions.get(session_id)
+        if s is None or s.record.version != expected_version:
+            return False
+        room, old = self._rooms[room_of(session_id)], s.record.candidate
+        if employee_id != old.employee_id:
+            if employee_id in room.employees:
+                raise duplicate_employee(employee_id)
+            del room.employees[old.employee_id]
+            room.employees[employee_id] = session_id
+        candidate = replace(old, employee_id=employee_id, name=name)
+        s.record = replace(s.record, candidate=candidate, version=s.record.version + 1)
+        return True
+
+    async def remove_candidate(self, session_id: str, expected_version: int) -> bool:
+        s = self._sessions.get(session_id)
+        if s is None or s.record.version != expected_version:
+            return False
+        room = self._rooms[room_of(session_id)]
+        room.sessions.remove(session_id)
+        room.employees.pop(s.record.candidate.employee_id, None)
+        room.results.pop(session_id, None)
+        self._tokens.pop(s.record.candidate.token_digest, None)
+        del self._sessions[session_id]
+        return True
 
     async def room_candidates(self, room_id: str) -> list[CandidateRecord]:
         room = self._rooms.get(room_id)

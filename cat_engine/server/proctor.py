@@ -8,6 +8,7 @@ transaction loop like the candidate's moves and are refused by the core's own gu
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +17,13 @@ import orjson
 from .. import codec
 from .. import session as core
 from ..battery import Battery
-from ..errors import CatError
+from ..errors import CatError, IllegalCommand
 from ..events import Event
 from ..session import Command, SessionState
 from ..view import session_view
 from . import audit, frames
-from .decoding import ProctorCommand, ProctorDetail
+from .auth import normalise_proctor_token
+from .decoding import ProctorCommand, ProctorDetail, ProctorMessage, ProctorNote, RoomGate
 from .store import RoomRecord, room_of
 from .transaction import Change, Loaded, Transactions
 from .wire_errors import Refusal
@@ -42,7 +44,7 @@ class RoomView:
     at_ms: int
 
     def info(self) -> dict[str, Any]:
-        return frames.room_info(self.room.room_id, self.room.name, self.battery)
+        return frames.room_info(self.room, self.battery)
 
 
 class ProctorCases:
@@ -55,7 +57,7 @@ class ProctorCases:
         self._details: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
 
     async def room_for_token(self, token: str) -> str:
-        room_id = await self.tx.store.room_for_proctor_token(token)
+        room_id = await self.tx.store.room_for_proctor_token(normalise_proctor_token(token))
         if room_id is None:
             raise Refusal("bad_token")
         return room_id
@@ -124,19 +126,48 @@ class ProctorCases:
             self._details.popitem(last=False)
         return body
 
-    async def command(self, room_id: str, command: ProctorCommand) -> bytes:
-        """Apply a proctor command to one session or the whole room; the acknowledgement frame."""
-        if command.session_id is not None:
-            if room_of(command.session_id) != room_id:
+    async def gate(self, room_id: str, gate: RoomGate) -> bytes:
+        """Open or close the room (docs/protocol.md: ``open_room``, ``close_room``); the acknowledgement frame.
+
+        The room event reaches every proctor of the room; each session of the room then hears of it, so a candidate
+        waiting for the room gets the welcome at once. Running tests are never touched: closing only stops new
+        starts.
+        """
+        room = await self.tx.store.get_room(room_id)
+        if room is None:
+            raise Refusal("not_found", f"no room {room_id!r}")
+        if room.open == gate.open:  # opening an open room (or closing a closed one) changes nothing
+            return frames.gate_ack_frame(gate.request_id, gate.open)
+        if room.archived:
+            raise Refusal("bad_command", f"room {room_id} is archived: it stays closed")
+        now = self.tx.now_ms()
+        event = frames.room_gate_event(gate.open, now)
+        if not await self.tx.store.set_room_open(room_id, gate.open, event):
+            raise Refusal("not_found", f"no room {room_id!r}")
+        if gate.open:
+            message = orjson.dumps({"kind": "room_opened"})
+            for candidate in await self.tx.store.room_candidates(room_id):
+                await self.tx.store.notify(candidate.session_id, message)
+        return frames.gate_ack_frame(gate.request_id, gate.open)
+
+    async def _targets(self, room_id: str, session_id: str | None) -> list[str]:
+        """The sessions a command names: one of the room (``forbidden`` for another room's), or all of them."""
+        if session_id is not None:
+            if room_of(session_id) != room_id:
                 raise Refusal("forbidden", "that session belongs to another room")
-            targets = [command.session_id]
-        else:
-            targets = [c.session_id for c in await self.tx.store.room_candidates(room_id)]
-        results = []
+            return [session_id]
+        return [c.session_id for c in await self.tx.store.room_candidates(room_id)]
+
+    async def _each(
+        self, targets: list[str], act: Callable[[str], Awaitable[dict[str, Any] | None]]
+    ) -> list[dict[str, Any]]:
+        """Apply ``act`` to each session; one acknowledgement result per session (a refusal reported, not raised;
+        what ``act`` returns is added to its result)."""
+        results: list[dict[str, Any]] = []
         for session_id in targets:
             try:
-                await self._command(session_id, command)
-                results.append({"session_id": session_id, "ok": True})
+                extra = await act(session_id)
+                results.append({"session_id": session_id, "ok": True, **(extra or {})})
             except Refusal as refusal:
                 if refusal.code == "internal":
                     raise
@@ -144,7 +175,45 @@ class ProctorCases:
                 self.tx.metrics.error(code)
                 message = Refusal(code).message(self.lang)
                 results.append({"session_id": session_id, "ok": False, "code": code, "message": message})
-        return frames.ack_frame(command.request_id, command.command, results)
+        return results
+
+    async def command(self, room_id: str, command: ProctorCommand) -> bytes:
+        """Apply a proctor command to one session or the whole room; the acknowledgement frame."""
+        targets = await self._targets(room_id, command.session_id)
+        results = await self._each(targets, lambda session_id: self._command(session_id, command))
+        return frames.ack_frame(command.request_id, command.command.value, results)
+
+    async def note(self, room_id: str, note: ProctorNote) -> bytes:
+        """Record an incident note on a session (kept in its state, its audit and the results); the ack."""
+
+        async def act(session_id: str) -> None:
+            async def step(loaded: Loaded) -> Change:
+                now = self.tx.now_ms()
+                try:
+                    new, events = core.add_note(loaded.battery, loaded.state, note.text, now)
+                except CatError as exc:
+                    raise Refusal.of(exc) from exc
+                return Change(new, events, [], [audit.note(now, new.notes[-1].text)])  # as kept: trimmed
+
+            await self.tx.run(session_id, step)
+
+        results = await self._each(await self._targets(room_id, note.session_id), act)
+        return frames.ack_frame(note.request_id, "note", results)
+
+    async def message(self, room_id: str, message: ProctorMessage) -> bytes:
+        """Send a message to one candidate or the whole room: pushed to their open connections (shown until they
+        dismiss it) and recorded in each session's audit; the ack."""
+        now = self.tx.now_ms()
+        note = orjson.dumps({"kind": "message", "text": message.text, "at_ms": now})
+
+        async def act(session_id: str) -> dict[str, Any]:
+            loaded = await self.tx.load(session_id)  # an unknown session is refused (not_found) before any write
+            await self.tx.store.append_audit(session_id, audit.message(now, message.text))
+            await self.tx.store.notify(session_id, note)
+            return {"delivered": loaded.state.connected}  # a candidate not connected now does not see it
+
+        results = await self._each(await self._targets(room_id, message.session_id), act)
+        return frames.ack_frame(message.request_id, "message", results)
 
     async def _command(self, session_id: str, command: ProctorCommand) -> None:
         async def step(loaded: Loaded) -> Change:
@@ -154,13 +223,18 @@ class ProctorCases:
             except CatError as exc:
                 raise Refusal.of(exc) from exc
             entry = audit.proctor(now, command.command, command.reason, command.seconds)
-            return Change(new, events, [], [entry])
+            moved = command.command is Command.APPROVE_SEAT  # the old connection no longer owns the sitting
+            return Change(new, events, [], [entry], owner="" if moved else None)
 
         done = await self.tx.run(session_id, step)
         assert isinstance(done.decision, Change)
         events = done.decision.events
-        kind = events[0].type if events else command.command.value
-        await self.tx.store.notify(session_id, orjson.dumps({"kind": kind}))
+        note: dict[str, Any] = {"kind": events[0].type if events else command.command.value}
+        if command.command in (Command.APPROVE_SEAT, Command.DENY_SEAT):  # which device the decision is about
+            note["device"] = done.before.state.seat_request
+        elif command.command is Command.EXTEND:  # the candidate is told what changed
+            note["extra_ms"] = done.state.extra_ms - done.before.state.extra_ms
+        await self.tx.store.notify(session_id, orjson.dumps(note))
 
 
 def _transition(loaded: Loaded, command: ProctorCommand, now_ms: int) -> tuple[SessionState, list[Event]]:
@@ -172,4 +246,10 @@ def _transition(loaded: Loaded, command: ProctorCommand, now_ms: int) -> tuple[S
     if command.command is Command.EXTEND:
         assert command.seconds is not None  # the decoder requires it
         return core.extend_time(battery, state, command.seconds, now_ms)
+    if command.device is not None and command.device != state.seat_request:  # decided on an older request
+        raise IllegalCommand("another computer's request is waiting now: look again before deciding")
+    if command.command is Command.APPROVE_SEAT:
+        return core.approve_seat(battery, state, now_ms)
+    if command.command is Command.DENY_SEAT:
+        return core.deny_seat(battery, state, now_ms)
     return core.terminate(battery, state, command.reason, now_ms)

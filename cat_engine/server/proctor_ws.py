@@ -19,6 +19,7 @@ import contextlib
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import decoding, frames, tasks
+from .auth import normalise_proctor_token
 from .connection import Connection
 from .hub import Hub
 from .store import StoreUnavailable
@@ -100,10 +101,11 @@ class _Proctor(Connection):
             elif isinstance(msg, decoding.Hello):
                 if self.room_id is not None:
                     raise Refusal("bad_message", "this connection already said hello")
+                token = normalise_proctor_token(msg.token)
                 room_id, snapshot, last_id = await self.authenticate(
-                    self.hub.limits.proctors, msg.token, lambda: self._hello(msg.token)
+                    self.hub.limits.proctors, token, lambda: self._hello(token)
                 )
-                self.room_id, self.token = room_id, msg.token
+                self.room_id, self.token = room_id, token
                 await self.send(snapshot)
                 self.events = asyncio.create_task(self.stream(room_id, msg.last_event_id or last_id, msg.batch))
             elif self.room_id is None:
@@ -116,6 +118,12 @@ class _Proctor(Connection):
                     raise Refusal("rate_limited", "too many details and commands", retry_after_ms=wait, **echo)
                 if isinstance(msg, decoding.ProctorDetail):
                     await self.send(await proctors.detail(self.room_id, msg))
+                elif isinstance(msg, decoding.RoomGate):
+                    await self.send(await proctors.gate(self.room_id, msg))
+                elif isinstance(msg, decoding.ProctorNote):
+                    await self.send(await proctors.note(self.room_id, msg))
+                elif isinstance(msg, decoding.ProctorMessage):
+                    await self.send(await proctors.message(self.room_id, msg))
                 else:
                     await self.send(await proctors.command(self.room_id, msg))
                 await asyncio.sleep(0)  # a burst of them read at once still lets candidates' moves in between

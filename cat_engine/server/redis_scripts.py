@@ -219,9 +219,49 @@ return {'ok'}
 
 # KEYS: room hash. ARGV: name, battery id, created ms, live ttl, proctor token digest
 ROOM = """
-redis.call('HSET', KEYS[1], 'name', ARGV[1], 'battery', ARGV[2], 'created_ms', ARGV[3], 'ptoken', ARGV[5])
+redis.call('HSET', KEYS[1], 'name', ARGV[1], 'battery', ARGV[2], 'created_ms', ARGV[3], 'ptoken', ARGV[5],
+           'open', ARGV[6])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 return 1
+"""
+
+# KEYS: session hash, the room's employees hash. ARGV: expected version, employee id, name, session id
+# Returns 'ok', 'moved' (gone or another version: nothing written) or 'dup' (the employee id is taken).
+EDIT = """
+local v = redis.call('HGET', KEYS[1], 'version')
+if not v or tonumber(v) ~= tonumber(ARGV[1]) then return 'moved' end
+local old = redis.call('HGET', KEYS[1], 'employee_id')
+if old ~= ARGV[2] then
+  if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 'dup' end
+  redis.call('HDEL', KEYS[2], old)
+  redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
+end
+redis.call('HSET', KEYS[1], 'employee_id', ARGV[2], 'name', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+return 'ok'
+"""
+
+# KEYS: session hash, its audit, its result, the room's sessions list, employees hash and unacked set.
+# ARGV: expected version, session id. Returns the session's token digest ("" none kept), or false when it is gone or
+# at another version (nothing written).
+REMOVE = """
+local v = redis.call('HGET', KEYS[1], 'version')
+if not v or tonumber(v) ~= tonumber(ARGV[1]) then return false end
+local emp = redis.call('HGET', KEYS[1], 'employee_id')
+local digest = redis.call('HGET', KEYS[1], 'token_digest') or ''
+if emp then redis.call('HDEL', KEYS[5], emp) end
+redis.call('LREM', KEYS[4], 0, ARGV[2])
+redis.call('SREM', KEYS[6], ARGV[2])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return digest
+"""
+
+# KEYS: room hash, room events. ARGV: the room event, then field and value pairs for the room hash
+# Opens, closes or archives a room that exists, with its room event; nil when the room is gone (nothing written).
+GATE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return redis.call('XADD', KEYS[2], '*', 'e', ARGV[1])
 """
 
 # KEYS: room hash, the counter key of earlier versions. ARGV: count, live ttl

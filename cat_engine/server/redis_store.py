@@ -7,7 +7,8 @@ Key layout (``P`` is ``CAT_KEY_PREFIX``, ``R`` a room id, ``S`` a session id ``R
 its sessions carries the hash tag ``{R}``, so one Lua script may touch them all, also on a Cluster::
 
     P:{R}:room              hash    name, battery, created_ms, next (last session number handed out), ptoken (the
-                                    proctor token's digest)
+                                    proctor token's digest), open (1/0: the room gate; absent: open, as rooms
+                                    stored before the gate were), archived (1 once archived)
     P:{R}:sessions          list    session ids in registration order
     P:{R}:employees         hash    employee id -> session id (one registration per employee and room)
     P:{R}:unacked           set     ids of the room's sessions that are over and not yet acknowledged
@@ -150,6 +151,9 @@ class RedisStore(Store):
         self._next = self._redis.register_script(scripts.NEXT)
         self._ack = self._redis.register_script(scripts.ACK)
         self._room = self._redis.register_script(scripts.ROOM)
+        self._gate = self._redis.register_script(scripts.GATE)
+        self._edit = self._redis.register_script(scripts.EDIT)
+        self._remove = self._redis.register_script(scripts.REMOVE)
         self._audit = self._redis.register_script(scripts.AUDIT)
         self._token = self._redis.register_script(scripts.TOKEN)
         self._ptoken = self._redis.register_script(scripts.PTOKEN)
@@ -234,7 +238,7 @@ class RedisStore(Store):
         digest = token_digest(proctor_token)
         await self._call(self._redis.set(f"{self._p}:ptoken:{digest}", room.room_id))
         key = self._room_key(room.room_id, "room")
-        args = [room.name, room.battery_id, room.created_ms, self._live_ttl, digest]
+        args = [room.name, room.battery_id, room.created_ms, self._live_ttl, digest, int(room.open)]
         await self._call(self._room(keys=[key], args=args))
         await self._call(self._redis.sadd(f"{self._p}:rooms", room.room_id))
 
@@ -242,7 +246,20 @@ class RedisStore(Store):
         raw = await self._call(self._redis.hgetall(self._room_key(room_id, "room")))
         if not raw or b"name" not in raw:
             return None
-        return RoomRecord(room_id, _text(raw[b"name"]), _text(raw[b"battery"]), int(raw[b"created_ms"]))
+        is_open = raw.get(b"open", b"1") != b"0"  # a room stored before the gate existed is open
+        archived = raw.get(b"archived", b"0") == b"1"
+        name, battery, created = _text(raw[b"name"]), _text(raw[b"battery"]), int(raw[b"created_ms"])
+        return RoomRecord(room_id, name, battery, created, is_open, archived)
+
+    async def set_room_open(self, room_id: str, is_open: bool, event: bytes) -> bool:
+        return await self._set_room(room_id, event, "open", int(is_open))
+
+    async def archive_room(self, room_id: str, event: bytes) -> bool:
+        return await self._set_room(room_id, event, "open", 0, "archived", 1)
+
+    async def _set_room(self, room_id: str, event: bytes, *fields: str | int) -> bool:
+        keys = [self._room_key(room_id, "room"), self._room_key(room_id, "events")]
+        return await self._call(self._gate(keys=keys, args=[event, *fields])) is not None
 
     async def list_rooms(self) -> list[RoomRecord]:
         ids = sorted(_text(r) for r in await self._call(self._redis.smembers(f"{self._p}:rooms")))
@@ -329,6 +346,30 @@ class RedisStore(Store):
 
     async def room_candidates(self, room_id: str) -> list[CandidateRecord]:
         return [r.candidate for r in await self.load_room(room_id)]
+
+    async def edit_candidate(self, session_id: str, expected_version: int, employee_id: str, name: str) -> bool:
+        keys = [self._session_key(session_id), self._room_key(room_of(session_id), "employees")]
+        outcome = _text(await self._call(self._edit(keys=keys, args=[expected_version, employee_id, name, session_id])))
+        if outcome == "dup":
+            raise duplicate_employee(employee_id)
+        return outcome == "ok"
+
+    async def remove_candidate(self, session_id: str, expected_version: int) -> bool:
+        room_id = room_of(session_id)
+        keys = [
+            self._session_key(session_id),
+            self._session_key(session_id, "audit"),
+            self._session_key(session_id, "result"),
+            self._room_key(room_id, "sessions"),
+            self._room_key(room_id, "employees"),
+            self._room_key(room_id, "unacked"),
+        ]
+        digest = await self._call(self._remove(keys=keys, args=[expected_version, session_id]))
+        if digest is None:
+            return False
+        if _text(digest):  # the index, in another slot: it leads nowhere already, and now it goes
+            await self._call(self._redis.delete(f"{self._p}:token:{_text(digest)}"))
+        return True
 
     # --- sessions ----------------------------------------------------------------------------------------------
 

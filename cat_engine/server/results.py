@@ -37,6 +37,7 @@ RESULT_COLUMNS = (
     "stop_reason",
     "complete",
     "status",
+    "notes",
 )
 
 
@@ -52,6 +53,7 @@ def result_record(candidate: CandidateRecord, battery: Battery, state: SessionSt
             "terminated_reason": state.terminated_reason,
             "pools": list(state.pools),
             "profile": profile(battery, state).to_dict(),
+            "notes": [{"at_ms": n.at_ms, "text": n.text} for n in state.notes],
         }
     )
 
@@ -85,7 +87,13 @@ def _row(room_id: str, session_id: str, result: dict[str, Any], sub: dict[str, A
         "stop_reason": sub["stop_reason"],
         "complete": profile_["complete"],
         "status": result["status"],
+        "notes": _notes(result.get("notes", [])),  # results stored before notes existed have none
     }
+
+
+def _notes(notes: list[dict[str, Any]]) -> str:
+    """The proctors' incident notes in one cell: oldest first, one per line."""
+    return "\n".join(n["text"] for n in notes)
 
 
 def _table(rows: Sequence[dict[str, Any]]) -> list[list[Cell]]:

@@ -34,7 +34,7 @@ import orjson
 
 from .. import codec
 from .. import session as core
-from .auth import is_room_id, new_candidate_token, new_proctor_token, new_room_id
+from .auth import is_room_id, new_candidate_token, new_proctor_token, new_room_id, show_proctor_token
 from .sealed import open_sealed, seal
 from .store import CandidateRecord, RoomRecord, token_digest
 from .transaction import Transactions
@@ -91,18 +91,20 @@ def _bad_character(ch: str, position: int) -> str:
     )
 
 
-async def create_room(tx: Transactions, name: str, battery_id: str) -> dict[str, Any]:
-    """A new room for ``battery_id``; returns its id and proctor token."""
+async def create_room(tx: Transactions, name: str, battery_id: str, *, is_open: bool = False) -> dict[str, Any]:
+    """A new room for ``battery_id``, closed unless ``is_open`` (its proctor opens it); returns its id and proctor
+    token."""
     if battery_id not in tx.batteries:
         raise Refusal("bad_request", f"unknown battery {battery_id!r}; loaded: {', '.join(sorted(tx.batteries))}")
     try:
         clean = check_text(name)
     except ValueError as exc:
         raise Refusal("bad_request", f"room name {exc}") from None
-    room = RoomRecord(new_room_id(), clean, battery_id, tx.now_ms())
+    room = RoomRecord(new_room_id(), clean, battery_id, tx.now_ms(), is_open)
     token = new_proctor_token()
     await tx.store.create_room(room, token)
-    return {"room_id": room.room_id, "name": room.name, "battery": battery_id, "proctor_token": token}
+    shown = show_proctor_token(token)
+    return {"room_id": room.room_id, "name": room.name, "battery": battery_id, "open": is_open, "proctor_token": shown}
 
 
 def _check_rows(rows: Any) -> list[tuple[str, str]]:
@@ -246,6 +248,8 @@ async def register(
     room = await tx.store.get_room(room_id)
     if room is None:
         raise Refusal("not_found", f"no room {room_id!r}")
+    if room.archived:
+        raise Refusal("bad_request", f"room {room_id} is archived: its roster is final")
     battery = tx.batteries.get(room.battery_id)
     if battery is None:
         raise Refusal("bad_request", f"the room's battery {room.battery_id!r} is not loaded in this server")

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 __all__ = ["Settings"]
 
@@ -15,6 +16,17 @@ _DEFAULT_BATTERY = _REPO / "item_pools" / "cact_demo.toml"
 
 
 Number = TypeVar("Number", int, float)
+
+
+def _public_url(value: str | None) -> str | None:
+    """``CAT_PUBLIC_URL`` without its trailing slash; an http(s) URL of a host, no query or fragment."""
+    if value is None:
+        return None
+    parsed = urlsplit(value.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
+        example = "https://cat.example.go.id"
+        raise ValueError(f"CAT_PUBLIC_URL must be an http:// or https:// address like {example}, got {value!r}")
+    return value.strip().rstrip("/")
 
 
 def _number(env: Mapping[str, str], name: str, default: Number, low: Number, high: Number) -> Number:
@@ -101,8 +113,19 @@ class Settings:
         ``CAT_PROCTOR_BURST`` (default 20) and ``CAT_PROCTOR_RATE`` (default 5 per second): ``detail`` frames and
         commands allowed per proctor token (shared by its connections on a process); beyond it ``rate_limited``.
     max_session_connections, max_proctor_connections : int
-        ``CAT_MAX_SESSION_CONNECTIONS`` (default 2) and ``CAT_MAX_PROCTOR_CONNECTIONS`` (default 4): open connections
+        ``CAT_MAX_SESSION_CONNECTIONS`` (default 3: the seated computer, one waiting for the proctor's approval of a
+        move, and a reload's overlap) and ``CAT_MAX_PROCTOR_CONNECTIONS`` (default 4): open connections
         per candidate token and per proctor token on a process; the next is refused (``too_many_connections``).
+    idle_disconnect_s : float
+        ``CAT_IDLE_DISCONNECT_S`` (default 30): a candidate connection that sent no frame this long after its hello
+        is closed as dead (``idle``); its session shows disconnected and its clock stops.
+    public_url : str or None
+        ``CAT_PUBLIC_URL``: the address candidates and proctors reach the server at (``https://cat.example.go.id``),
+        printed on slips and in links; unset, the admin page uses its own address and the start-up banner warns when
+        ``HOST`` is not a loopback address.
+    intro_limit_s : float
+        ``CAT_INTRO_LIMIT_S`` (default 300): a subtest's intro starts the subtest by itself this long after it was
+        first shown, when the candidate has not pressed start (nobody can hold a room up).
     limit_concurrency, keep_alive_s, max_incomplete_event_bytes : int
         uvicorn's limits (``CAT_LIMIT_CONCURRENCY`` default 5000 connections and tasks, ``CAT_KEEP_ALIVE_S``
         default 5, ``CAT_MAX_HEADER_BYTES`` default 16384: the largest request head h11 reads).
@@ -135,11 +158,14 @@ class Settings:
     hello_token_rate: float = 1.0
     proctor_burst: int = 20
     proctor_rate: float = 5.0
-    max_session_connections: int = 2
+    max_session_connections: int = 3
     max_proctor_connections: int = 4
     limit_concurrency: int = 5000
     keep_alive_s: int = 5
     max_incomplete_event_bytes: int = 16384
+    intro_limit_s: float = 300.0
+    idle_disconnect_s: float = 30.0
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -182,9 +208,12 @@ class Settings:
             hello_token_rate=_number(env, "CAT_HELLO_TOKEN_RATE", 1.0, 0.01, 100_000.0),
             proctor_burst=_number(env, "CAT_PROCTOR_BURST", 20, 1, 100_000),
             proctor_rate=_number(env, "CAT_PROCTOR_RATE", 5.0, 0.1, 100_000.0),
-            max_session_connections=_number(env, "CAT_MAX_SESSION_CONNECTIONS", 2, 1, 100),
+            max_session_connections=_number(env, "CAT_MAX_SESSION_CONNECTIONS", 3, 1, 100),
             max_proctor_connections=_number(env, "CAT_MAX_PROCTOR_CONNECTIONS", 4, 1, 1000),
             limit_concurrency=_number(env, "CAT_LIMIT_CONCURRENCY", 5000, 10, 1_000_000),
             keep_alive_s=_number(env, "CAT_KEEP_ALIVE_S", 5, 1, 3600),
             max_incomplete_event_bytes=_number(env, "CAT_MAX_HEADER_BYTES", 16384, 1024, 1 << 20),
+            intro_limit_s=_number(env, "CAT_INTRO_LIMIT_S", 300.0, 1.0, 24 * 3600.0),
+            idle_disconnect_s=_number(env, "CAT_IDLE_DISCONNECT_S", 30.0, 1.0, 3600.0),
+            public_url=_public_url(env.get("CAT_PUBLIC_URL") or None),
         )

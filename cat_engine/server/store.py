@@ -110,6 +110,10 @@ class RoomRecord:
     name: str
     battery_id: str
     created_ms: int
+    # whether candidates may begin (the proctor's open_room); the API creates rooms closed unless asked, and a room
+    # stored before the gate existed is open, as it was
+    open: bool = True
+    archived: bool = False  # done with: closed for good, its roster frozen, hidden from the admin page's list
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,16 @@ class Store(abc.ABC):
     async def get_room(self, room_id: str) -> RoomRecord | None: ...
 
     @abc.abstractmethod
+    async def archive_room(self, room_id: str, event: bytes) -> bool:
+        """Archive a room: closed and archived for good, with ``event`` appended to its room events, together;
+        False when there is no such room (nothing is written)."""
+
+    @abc.abstractmethod
+    async def set_room_open(self, room_id: str, is_open: bool, event: bytes) -> bool:
+        """Open or close a room and append ``event`` to its room events, together; False when there is no such
+        room (nothing is written)."""
+
+    @abc.abstractmethod
     async def list_rooms(self) -> list[RoomRecord]: ...
 
     @abc.abstractmethod
@@ -293,6 +307,17 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def room_candidates(self, room_id: str) -> list[CandidateRecord]: ...
+
+    @abc.abstractmethod
+    async def edit_candidate(self, session_id: str, expected_version: int, employee_id: str, name: str) -> bool:
+        """Change a candidate's employee id and name, only if the session's stored version is still the one
+        expected (its state was checked on it); the version is bumped. False when the session is gone or moved on;
+        :func:`duplicate_employee` when another session of the room has that employee id (nothing written)."""
+
+    @abc.abstractmethod
+    async def remove_candidate(self, session_id: str, expected_version: int) -> bool:
+        """Remove a session and all that is kept of it (its token leads nowhere), only if its stored version is
+        still the one expected; False when it is gone or moved on (nothing written)."""
 
     # --- sessions ----------------------------------------------------------------------------------------------
 

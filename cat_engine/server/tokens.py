@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .auth import new_candidate_token, new_proctor_token
+from .auth import new_candidate_token, new_proctor_token, show_proctor_token
 from .store import room_of, token_digest
 from .transaction import Transactions
 from .wire_errors import Refusal
@@ -54,4 +54,4 @@ async def reissue_proctor_token(tx: Transactions, room_id: str) -> dict[str, str
     token = new_proctor_token()
     if not await tx.store.replace_proctor_token(room_id, token):
         raise Refusal("not_found", f"no room {room_id!r}")
-    return {"room_id": room_id, "proctor_token": token}
+    return {"room_id": room_id, "proctor_token": show_proctor_token(token)}

@@ -181,6 +181,10 @@ class Transactions:
             known = None
         raise Refusal("internal", "the session kept changing under us")
 
+    def forget(self, session_id: str) -> None:
+        """Drop what this process remembers of a session (changed outside the loop: the next move loads it)."""
+        self._known.pop(session_id, None)
+
     def _remember(self, session_id: str, known: _Known) -> None:
         self._known[session_id] = known
         if len(self._known) > _KNOWN_MAX:
@@ -189,7 +193,9 @@ class Transactions:
     @staticmethod
     def _commit_of(loaded: Loaded, change: Change) -> Commit:
         battery, candidate, state = loaded.battery, loaded.record.candidate, change.state
-        over = state.phase in _OVER and loaded.state.phase not in _OVER
+        ended = state.phase in _OVER and loaded.state.phase not in _OVER
+        # a note written after the end goes into the kept result too
+        over = ended or (state.phase in _OVER and state.notes != loaded.state.notes)
         room_events: list[bytes] = []
         if change.events:
             view = session_view(battery, state, change.events[-1].at_ms)

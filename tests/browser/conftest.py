@@ -76,11 +76,14 @@ class Live:
     def api(self) -> AdminApi:
         return AdminApi(self.base_url, self.admin_token)
 
-    def new_room(self, candidates: int = 3, name: str = "Ruang Uji", battery: str = "cact-short") -> dict[str, Any]:
-        """Create a room and register ``candidates`` people; the room dict gains ``candidates`` (with tokens)."""
+    def new_room(
+        self, candidates: int = 3, name: str = "Ruang Uji", battery: str = "cact-short", *, open: bool = True
+    ) -> dict[str, Any]:
+        """Create a room (open unless asked otherwise) and register ``candidates`` people; the room dict gains
+        ``candidates`` (with tokens)."""
 
         async def make() -> dict[str, Any]:
-            room = await self.api.create_room(name, battery)
+            room = await self.api.create_room(name, battery, open=open)
             roster = [(f"1990010120201210{i:02d}", f"Peserta {i:02d}") for i in range(1, candidates + 1)]
             room["candidates"] = await self.api.register(room["room_id"], roster)
             return room

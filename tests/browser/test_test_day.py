@@ -1,6 +1,8 @@
 """A test day in two pages: a candidate in the candidate page, the proctor watching in the console.
 
-The candidate completes a subtest while the console follows every answer live; the proctor pauses the candidate
+The candidate confirms who they are, reads the instructions, practises and starts (the console shows them at the
+welcome, then active); they complete a subtest while the console follows every answer live, and the next subtest's
+intro waits for them (the console shows it) until they press "Mulai"; the proctor pauses the candidate
 from the console (with the confirmation), the candidate page shows the pause, the proctor resumes; the candidate's
 network drops mid-test and then the server itself is killed and started again, and the battery still finishes with
 every answer applied exactly once. Both pages run in Chromium against the real server over a private Redis.
@@ -15,7 +17,15 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from .conftest import Live
-from .test_candidate_page import assert_exactly_once, choose_by_keyboard, current_item, next_screen
+from .test_candidate_page import (
+    assert_exactly_once,
+    begin_battery,
+    choose_by_keyboard,
+    current_item,
+    next_screen,
+    on_screen,
+    start_subtest,
+)
 
 
 def answer_one(page: Page, seq: int, answers: dict[int, int]) -> None:
@@ -36,25 +46,30 @@ def test_a_test_day_in_two_pages(live: Live, open_page: Callable[..., Page], sho
 
     page: Page = open_page("/#t=" + me["token"])
     answers: dict[int, int] = {}
-    current_item(page, 1)
+    on_screen(page, "confirm")
+    expect(row.locator(".status")).to_have_text("Di halaman sambutan")
+    begin_battery(page)
     expect(row.locator(".status")).to_have_text("Aktif")
     expect(row.locator("td.ans")).to_have_attribute("data-answered", "0")
 
     # the first subtest, answer by answer; the console follows each one
     seq = 1
-    subtest_name = page.locator("#subtest-name").inner_text()
     while True:
         answer_one(page, seq, answers)
         seq += 1
-        assert next_screen(page, seq) == "item"
+        kind = next_screen(page, seq, through_intro=False)
         expect(row.locator("td.ans")).to_have_attribute("data-total", str(seq - 1))
-        if page.locator("#subtest-name").inner_text() != subtest_name:
+        if kind == "intro":
             break
         expect(row.locator("td.ans")).to_have_attribute("data-answered", str(seq - 1))
         expect(row.locator("td.se")).to_have_attribute("data-se", re.compile(r"^\d\.\d+"))
-    # the candidate page says the subtest is done; the console shows the second subtest with nothing answered yet
-    expect(page.locator("#subtest-notice")).to_be_visible()
+    # the candidate page's intro says the subtest is done and waits; the console shows the intro, nothing answered
+    expect(page.locator("#intro-previous")).to_be_visible()
+    expect(row.locator(".status")).to_have_text("Petunjuk subtes")
     expect(row.locator("td.ans")).to_have_attribute("data-answered", "0")
+    start_subtest(page)
+    current_item(page, seq)
+    expect(row.locator(".status")).to_have_text("Aktif")
     first_done = seq - 1
     session = live.get(f"/api/sessions/{sid}")["session"]
     assert (session["subtest_index"], session["answered_total"]) == (1, first_done)

@@ -6,6 +6,7 @@ import {describe, test} from "node:test";
 import {load} from "./static.mjs";
 
 const A = await load("admin_roster.js");
+const {TEXTS} = await load("admin_texts.js");
 // the payloads and the CSV field each must become, shared with tests/test_server_spreadsheet.py
 const PAYLOADS = JSON.parse(readFileSync(new URL("../fixtures/formula_payloads.json", import.meta.url), "utf8"));
 const FORMULA_START = "=+-@\t\r";
@@ -103,7 +104,7 @@ describe("CSV for spreadsheets", () => {
     assert.ok(!cells('E1,"Sari;=1+2"\r\n', ",", true).some(startsFormula));
   });
 
-  test("the XLSX request for the tokens table", () => {
+  test("the XLSX request for the tokens table: tokens dashed as on the slips", () => {
     const cands = [
       {employee_id: "2", name: "=Dua", session_id: "R-0002", token: "BBBBCCCCDDDD"},
       {employee_id: "1", name: "Satu", session_id: "R-0001", token: "AAAABBBBCCCC"},
@@ -112,13 +113,13 @@ describe("CSV for spreadsheets", () => {
       filename: "tokens-R7K2PQ",
       columns: ["employee_id", "name", "session_id", "token", "link"],
       rows: [
-        ["1", "Satu", "R-0001", "AAAABBBBCCCC", "LAAAABBBBCCCC"],
-        ["2", "=Dua", "R-0002", "BBBBCCCCDDDD", "LBBBBCCCCDDDD"], // verbatim: the XLSX types it as text
+        ["1", "Satu", "R-0001", "AAAA-BBBB-CCCC", "LAAAABBBBCCCC"],
+        ["2", "=Dua", "R-0002", "BBBB-CCCC-DDDD", "LBBBBCCCCDDDD"], // verbatim: the XLSX types it as text
       ],
     });
   });
 
-  test("the tokens file: sorted by session, with the candidate link, CRLF", () => {
+  test("the tokens file: sorted by session, the token dashed as on the slips, with the candidate link, CRLF", () => {
     const cands = [
       {employee_id: "2", name: "Dua, S.E.", session_id: "R-0002", token: "BBBBCCCCDDDD"},
       {employee_id: "1", name: "Satu", session_id: "R-0001", token: "AAAABBBBCCCC"},
@@ -127,8 +128,8 @@ describe("CSV for spreadsheets", () => {
     assert.equal(
       csv,
       "employee_id,name,session_id,token,link\r\n" +
-        "1,Satu,R-0001,AAAABBBBCCCC,http://x/#t=AAAABBBBCCCC\r\n" +
-        '2,"Dua, S.E.",R-0002,BBBBCCCCDDDD,http://x/#t=BBBBCCCCDDDD\r\n',
+        "1,Satu,R-0001,AAAA-BBBB-CCCC,http://x/#t=AAAABBBBCCCC\r\n" +
+        '2,"Dua, S.E.",R-0002,BBBB-CCCC-DDDD,http://x/#t=BBBBCCCCDDDD\r\n',
     );
     assert.deepEqual(cands.map((c) => c.session_id), ["R-0002", "R-0001"]); // the input is left as it was
     assert.equal(A.csvRowCount(csv), 2);
@@ -189,14 +190,14 @@ describe("the tokens this page holds", () => {
     assert.equal(
       A.tokensCsv(plan.rows, link),
       "employee_id,name,session_id,token,link\r\n" +
-        "1,Satu,R7K2PQ-0001,AAAABBBBCCCC,LAAAABBBBCCCC\r\n" +
-        "3,Tiga,R7K2PQ-0003,KKKKMMMMNNNN,LKKKKMMMMNNNN\r\n",
+        "1,Satu,R7K2PQ-0001,AAAA-BBBB-CCCC,LAAAABBBBCCCC\r\n" +
+        "3,Tiga,R7K2PQ-0003,KKKK-MMMM-NNNN,LKKKKMMMMNNNN\r\n",
     );
     assert.equal(A.tokensCsv(plan.held, link), A.tokensCsv(plan.rows, link));
     assert.deepEqual(A.tokensExport("R7K2PQ", plan.rows, link).rows.map((r) => r[2]), ["R7K2PQ-0001", "R7K2PQ-0003"]);
     assert.equal(A.tokensCsv(plan.missing, link), "employee_id,name,session_id,token,link\r\n");
-    // slips: the proctor's (two cells) and one per row held
-    assert.deepEqual(A.sheetsOf([2, ...plan.held.map(() => 1)]), [[0, 1, 2]]);
+    // slips: one per row held (the proctor token has a card of its own)
+    assert.deepEqual(A.sheetsOf(plan.held.map(() => 1)), [[0, 1]]);
   });
 
   test("a replacement request carries at most 2000 sessions", () => {
@@ -230,35 +231,216 @@ describe("tokens and slips", () => {
 });
 
 describe("failed requests", () => {
+  // the texts of the admin page, and a lookup like i18n.js's makeT (placeholders left visible when missing)
+  const makeT = (lang) => (key, vars = {}) => {
+    const raw = TEXTS[lang][key];
+    assert.ok(raw, `no ${lang} text ${key}`);
+    return raw.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+  };
+  const t = {id: makeT("id"), en: makeT("en")};
+  // a notice as the page shows it: its lines in one language, then the server's details
+  const shown = (notice, lang) => notice.keys.map((k) => A.say(t[lang], k, notice.vars));
+  const body = (code, message, fields = {}) => ({error: {code, message, ...fields}});
+
   test("the error body read defensively", () => {
-    assert.deepEqual(A.apiError(502, null), {status: 502, code: "http", message: "", employeeId: null});
-    assert.deepEqual(A.apiError(400, {error: {code: "bad_request", message: "no"}}), {status: 400, code: "bad_request", message: "no", employeeId: null});
-    assert.deepEqual(A.apiError(500, {detail: "x"}), {status: 500, code: "http", message: "", employeeId: null});
+    assert.deepEqual(A.apiError(502, null), {status: 502, code: "http", message: "", employeeId: null, retryAfterMs: null});
+    assert.deepEqual(A.apiError(400, {error: {code: "bad_request", message: "no"}}), {
+      status: 400,
+      code: "bad_request",
+      message: "no",
+      employeeId: null,
+      retryAfterMs: null,
+    });
+    assert.deepEqual(A.apiError(500, {detail: "x"}), {status: 500, code: "http", message: "", employeeId: null, retryAfterMs: null});
+    assert.equal(A.apiError(429, body("rate_limited", "", {retry_after_ms: 1500})).retryAfterMs, 1500);
+    assert.equal(A.apiError(429, body("rate_limited", "", {retry_after_ms: "soon"})).retryAfterMs, null);
+  });
+
+  test("every code the admin API returns has a text of its own in both languages", () => {
+    const codes = ["bad_request", "not_found", "duplicate_employee", "started", "unsupported_media_type", "too_large", "unauthorized", "unavailable", "internal", "rate_limited"];
+    const texts = new Set();
+    for (const code of codes) {
+      const error = A.apiError(409, body(code, "Pesan server. (english detail)", {employee_id: "199001012020121001"}));
+      const notice = A.failureNotice(error);
+      assert.equal(notice.keys[0], A.ERROR_KEYS[code], code);
+      for (const lang of ["id", "en"]) {
+        const [line] = shown(notice, lang);
+        assert.doesNotMatch(line, /\{\w+\}/, `${code} ${lang}: a placeholder left`);
+        texts.add(line);
+      }
+    }
+    assert.equal(texts.size, codes.length * 2, "two codes share a text");
+    // no reply at all, a reply without a JSON body, a code the page does not know
+    assert.deepEqual(A.failureNotice({status: 0, code: "network", message: "", employeeId: null, retryAfterMs: null}).keys, ["err_network"]);
+    const proxy = A.failureNotice(A.apiError(502, null));
+    assert.deepEqual(shown(proxy, "id"), ["Permintaan gagal (HTTP 502)."]);
+    assert.deepEqual(A.failureNotice(A.apiError(418, body("teapot", "x"))).keys, ["err_generic"]);
+    // a proxy's page instead of our JSON: said by its status where that tells what happened
+    assert.deepEqual(A.failureNotice(A.apiError(413, null), "refused").keys, ["refused", "err_too_large"]);
+    assert.deepEqual(A.failureNotice(A.apiError(429, null)).keys, ["err_rate_limited"]);
+    assert.deepEqual(A.failureNotice(A.apiError(504, null)).keys, ["err_generic"]);
+  });
+
+  test("the server's sentence is never shown: only its English details, apart", () => {
+    assert.equal(A.serverDetail("Permintaan tidak valid. (CSV roster: line 3: 'name' is empty)"), "CSV roster: line 3: 'name' is empty");
+    assert.equal(A.serverDetail("x (CSV roster: line 2: not UTF-8 (invalid start byte))"), "CSV roster: line 2: not UTF-8 (invalid start byte)");
+    // the text before the details may hold parentheses of its own
+    assert.equal(A.serverDetail("Diperlukan token admin (atau token pengawas ruang ini). (an admin bearer token is required)"), "an admin bearer token is required");
+    assert.equal(A.serverDetail("Penyimpanan data tidak dapat dihubungi; coba lagi."), null);
+    assert.equal(A.serverDetail("no room 'a)b'"), null);
+    assert.equal(A.serverDetail(""), null);
+    assert.equal(A.serverDetail(undefined), null);
+    const message = "NIP ini sudah terdaftar di ruang ini; tidak ada peserta yang disimpan. (employee id '1990')";
+    const notice = A.failureNotice(A.apiError(409, body("duplicate_employee", message, {employee_id: "1990"})), "refused");
+    assert.equal(notice.detail, "employee id '1990'");
+    for (const lang of ["id", "en"]) for (const line of shown(notice, lang)) assert.ok(!line.includes("tidak ada peserta yang disimpan"));
   });
 
   test("a duplicate employee is named from the error's employee_id, never from its message", () => {
-    const body = {error: {code: "duplicate_employee", message: "employee id '199001012020121001' is already registered", employee_id: "199001012020121001"}};
-    const error = A.apiError(409, body);
+    const error = A.apiError(409, body("duplicate_employee", "employee id '199001012020121001' is already registered", {employee_id: "199001012020121001"}));
     assert.equal(A.rosterRefused(error.status), true);
-    assert.deepEqual(A.failureNotice(error, "refused"), {
-      keys: ["refused", "dup_hint"],
-      vars: {status: 409, id: "199001012020121001"},
-      detail: body.error.message,
-    });
+    const notice = A.failureNotice(error, "refused");
+    assert.deepEqual(notice.keys, ["refused", "err_duplicate_employee"]);
+    assert.deepEqual(notice.vars, {status: 409, id: "199001012020121001"});
+    assert.deepEqual(shown(notice, "id"), [
+      TEXTS.id.refused,
+      "NIP 199001012020121001 sudah terdaftar di ruang ini atau muncul dua kali dalam daftar.",
+    ]);
+    assert.match(shown(notice, "en")[1], /^Employee ID 199001012020121001 is already registered/);
     // the same words without the field: no id is guessed from the message
-    const old = A.apiError(400, {error: {code: "bad_request", message: body.error.message}});
-    assert.deepEqual(A.failureNotice(old, "refused").keys, ["refused"]);
+    const unnamed = A.failureNotice(A.apiError(409, body("duplicate_employee", "employee id '1' is already registered")), "refused");
+    assert.deepEqual(unnamed.keys, ["refused", "err_duplicate_employee_unnamed"]);
+    assert.equal(unnamed.vars.id, undefined);
+  });
+
+  test("an action's own text for a code: editing a duplicate or a started candidate", () => {
+    const overrides = {duplicate_employee: "edit_dup", started: "edit_started"};
+    const dup = A.failureNotice(A.apiError(409, body("duplicate_employee", "x", {employee_id: "77"})), "edit_failed", overrides);
+    assert.deepEqual(shown(dup, "id"), ["Data peserta tidak diubah.", "NIP 77 sudah dipakai peserta lain di ruang ini."]);
+    const started = A.failureNotice(A.apiError(409, body("started", "y (session R7K2PQ-0001 is active)")), "edit_failed", overrides);
+    assert.deepEqual(shown(started, "id"), ["Data peserta tidak diubah.", "Peserta ini sudah mulai tes: datanya tidak dapat diubah lagi."]);
+    assert.equal(started.detail, "session R7K2PQ-0001 is active");
+    // without an override, the code's own text
+    assert.deepEqual(A.failureNotice(A.apiError(409, body("started", "")), "remove_failed").keys, ["remove_failed", "err_started"]);
+  });
+
+  test("rate limited: when to try again, when the server says", () => {
+    const notice = A.failureNotice(A.apiError(429, body("rate_limited", "", {retry_after_ms: 2100})));
+    assert.deepEqual(shown(notice, "id"), ["Terlalu banyak permintaan dalam waktu singkat. Coba lagi dalam 3 detik."]);
+    assert.deepEqual(shown(notice, "en"), ["Too many requests in a short time. Try again in 3 seconds."]);
+  });
+
+  test("a bad request's line and field said in the page's language, the details kept apart", () => {
+    const line = (detail, lang = "id") => {
+      const notice = A.failureNotice(A.apiError(400, body("bad_request", `Permintaan tidak valid. (${detail})`)), "refused");
+      assert.equal(notice.detail, detail);
+      return shown(notice, lang).slice(2);
+    };
+    assert.deepEqual(line("CSV roster: line 3: 'name' is empty"), ["Letak masalah: baris 3 berkas CSV, kolom nama (name): kosong."]);
+    assert.deepEqual(line("CSV roster: line 3: 'name' is empty", "en"), ["Where: line 3 of the CSV file, field name (name): empty."]);
+    assert.deepEqual(line("candidate 2: 'employee_id' has no letter or digit"), [
+      "Letak masalah: baris ke-2 yang dikirim, kolom NIP (employee_id): tidak memuat huruf atau angka.",
+    ]);
+    assert.deepEqual(line("CSV roster: line 4: 'name' is longer than 200 characters (230)", "en"), [
+      "Where: line 4 of the CSV file, field name (name): longer than 200 characters (230).",
+    ]);
+    const bidi = "CSV roster: line 5: 'name' contains U+202E RIGHT-TO-LEFT OVERRIDE at character 3: line breaks, control characters, format characters (bidi, zero-width) and invisible or unassigned code points are not allowed";
+    assert.match(line(bidi)[0], /^Letak masalah: baris 5 berkas CSV, kolom nama \(name\): memuat karakter U\+202E \(karakter ke-3\)/);
+    assert.deepEqual(line("CSV roster: line 2: not UTF-8 (invalid start byte)"), [
+      "Letak masalah: baris 2 berkas CSV: bukan teks UTF-8 (simpan berkas sebagai \u201cCSV UTF-8\u201d).",
+    ]);
+    assert.deepEqual(line("CSV roster: line 7: 'name': unexpected end of data"), [
+      "Letak masalah: baris 7 berkas CSV, kolom nama (name): tanda petiknya tidak berpasangan, atau ada teks setelah tanda petik penutup.",
+    ]);
+    assert.deepEqual(line("CSV roster: the CSV needs a header row with the columns employee_id and name"), [TEXTS.id.bad_no_header]);
+    assert.deepEqual(line("CSV roster: line 2002: a roster holds at most 2000 candidates"), [
+      "Paling banyak 2000 peserta per daftar: bagi daftar menjadi beberapa kiriman.",
+    ]);
+    assert.deepEqual(line("room R7K2PQ is archived: its roster is final"), [TEXTS.id.bad_archived]);
+    assert.deepEqual(line("'name' is empty"), ["Kolom nama (name): kosong."]); // an edit: no line
+    assert.deepEqual(line("room name is empty", "en"), ["Field room name: empty."]);
+    // words the page does not know: no sentence of its own, the details alone (labelled as the server's)
+    assert.deepEqual(line("Idempotency-Key must be 1 to 200 characters"), []);
+    assert.equal(A.badRequestLine(null), null);
+  });
+
+  test("a notice's texts may hold texts: translated first", () => {
+    const tt = (key, vars = {}) => `${key}(${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(",")})`;
+    assert.equal(A.say(tt, "plain", {n: 1}), "plain(n=1)");
+    assert.equal(A.say(tt, {key: "outer", vars: {inner: {key: "in", vars: {n: 2}}, skip: null}}, {s: 3}), "outer(s=3,inner=in(n=2))");
   });
 
   test("what to do, by code", () => {
-    const keys = (status, code, lead = null) => A.failureNotice({status, code, message: "", employeeId: null}, lead).keys;
+    const keys = (status, code, lead = null) => A.failureNotice({status, code, message: "", employeeId: null, retryAfterMs: null}, lead).keys;
     assert.deepEqual(keys(0, "network"), ["err_network"]);
     assert.deepEqual(keys(503, "unavailable"), ["err_unavailable"]);
     assert.deepEqual(keys(413, "too_large", "refused"), ["refused", "err_too_large"]);
-    assert.deepEqual(keys(500, "internal"), ["err_generic"]);
-    assert.deepEqual(keys(400, "bad_request", "refused"), ["refused"]);
+    assert.deepEqual(keys(500, "internal"), ["err_internal"]);
+    assert.deepEqual(keys(400, "bad_request", "refused"), ["refused", "err_bad_request"]);
+    assert.deepEqual(keys(415, "unsupported_media_type", "refused"), ["refused", "err_unsupported_media_type"]);
     assert.equal(A.rosterRefused(404), false);
-    assert.equal(A.failureNotice({status: 500, code: "x", message: "", employeeId: null}).detail, null);
+    assert.equal(A.failureNotice({status: 500, code: "x", message: "", employeeId: null, retryAfterMs: null}).detail, null);
+    assert.equal(A.rowMovedOn({code: "started"}), true);
+    assert.equal(A.rowMovedOn({code: "not_found"}), true);
+    assert.equal(A.rowMovedOn({code: "duplicate_employee"}), false);
+  });
+});
+
+describe("the address on slips and links", () => {
+  test("the server's public address when set, else this page's own", () => {
+    assert.deepEqual(A.slipBase("http://10.0.0.5:8000/", "http://127.0.0.1:8000", "127.0.0.1"), {
+      base: "http://10.0.0.5:8000",
+      source: "public",
+      warn: false,
+    });
+    assert.deepEqual(A.slipBase("https://cat.example.go.id", "http://localhost:8000", "localhost").base, "https://cat.example.go.id");
+    assert.deepEqual(A.slipBase(null, "http://10.0.0.5:8000", "10.0.0.5"), {base: "http://10.0.0.5:8000", source: "page", warn: false});
+    // the page's own address on this computer only: lab computers cannot reach it
+    for (const host of ["127.0.0.1", "localhost", "[::1]", "127.1.2.3", "cat.localhost", "0.0.0.0"]) {
+      assert.deepEqual(A.slipBase(null, `http://${host}:8000`, host), {base: `http://${host}:8000`, source: "page", warn: true}, host);
+    }
+    for (const host of ["10.0.0.5", "cat.example.go.id", "127.example.org", "localhost.example.org", "192.168.1.127"]) {
+      assert.equal(A.isLoopbackHost(host), false, host);
+    }
+    // not an address: ignored
+    assert.equal(A.slipBase("", "http://10.0.0.5", "10.0.0.5").source, "page");
+    assert.equal(A.slipBase("ftp://x", "http://10.0.0.5", "10.0.0.5").source, "page");
+    assert.equal(A.slipBase(42, "http://10.0.0.5", "10.0.0.5").source, "page");
+  });
+});
+
+describe("correcting the roster", () => {
+  const current = {session_id: "R7K2PQ-0001", employee_id: "1990", name: "Budi"};
+
+  test("only the fields changed are sent, trimmed; nothing changed sends nothing", () => {
+    assert.deepEqual(A.candidateEdit(current, {name: " Budi Santoso ", employee_id: "1990"}), {body: {name: "Budi Santoso"}});
+    assert.deepEqual(A.candidateEdit(current, {name: "Budi", employee_id: "1991 "}), {body: {employee_id: "1991"}});
+    assert.deepEqual(A.candidateEdit(current, {name: "B", employee_id: "2"}), {body: {name: "B", employee_id: "2"}});
+    assert.deepEqual(A.candidateEdit(current, {name: "Budi ", employee_id: " 1990"}), {unchanged: true});
+    assert.deepEqual(A.candidateEdit(current, {name: "  ", employee_id: "1990"}), {error: "edit_name_empty", field: "name"});
+    assert.deepEqual(A.candidateEdit(current, {name: "Budi", employee_id: ""}), {error: "edit_employee_empty", field: "employee_id"});
+  });
+
+  test("a row may be changed before its candidate starts, or when the phase is not known", () => {
+    assert.deepEqual(["ready", undefined, null, "intro", "active", "paused", "finished", "terminated"].map(A.editable), [
+      true, true, true, false, false, false, false, false,
+    ]);
+    assert.deepEqual(["ready", undefined, "intro", "active", "paused", "finished", "terminated"].map(A.phaseKey), [
+      null, null, "phase_testing", "phase_testing", "phase_testing", "phase_finished", "phase_terminated",
+    ]);
+  });
+});
+
+describe("the proctor token", () => {
+  test("28 symbols shown in dashed groups of four, whatever form it came in; an older token as it is", () => {
+    assert.equal(A.showProctorToken("ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2-3456"), "ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2-3456");
+    assert.equal(A.showProctorToken("ABCDEFGHJKMNPQRSTUVWXYZ23456"), "ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2-3456");
+    const old = "Xy_9-abcdefghijklmnopqrstuvwxyz01";
+    assert.equal(A.showProctorToken(old), old);
+    assert.equal(A.showProctorToken("ABCDEFGHJKMNPQRSTUVWXYZ2345O"), "ABCDEFGHJKMNPQRSTUVWXYZ2345O"); // an O: not of the form
+    assert.equal(A.showProctorToken(null), "");
+    assert.equal(A.TOKEN_ALPHABET.length, 31);
+    assert.doesNotMatch(A.TOKEN_ALPHABET, /[01ILO]/);
   });
 });
 
@@ -282,5 +464,31 @@ describe("roster idempotency keys", () => {
     const fake = {getRandomValues: (a) => a.fill(171)};
     assert.equal(A.randomKey(fake), "ab".repeat(16));
     assert.match(A.randomKey(globalThis.crypto), /^[0-9a-f]{32}$/);
+  });
+});
+
+describe("rooms open or closed", () => {
+  test("a room is created closed unless the box is ticked", () => {
+    assert.deepEqual(A.createRoomBody("Ruang 1", "cact-demo", false), {name: "Ruang 1", battery: "cact-demo", open: false});
+    assert.deepEqual(A.createRoomBody("Ruang 1", "cact-demo", true), {name: "Ruang 1", battery: "cact-demo", open: true});
+    assert.equal(A.createRoomBody("R", "b", undefined).open, false);
+    assert.equal(A.createRoomBody("R", "b", "on").open, false); // only a real true opens it
+  });
+
+  test("the state the rooms list shows", () => {
+    assert.equal(A.roomState({room_id: "R7K2QX", open: true}), "open");
+    assert.equal(A.roomState({room_id: "R7K2QX", open: false}), "closed");
+    assert.equal(A.roomState({room_id: "R7K2QX", open: false, archived: true}), "archived");
+    assert.equal(A.roomState({room_id: "R7K2QX", open: true, archived: false}), "open");
+    assert.equal(A.roomState({room_id: "R7K2QX"}), null); // a server that does not say
+    assert.equal(A.roomState(null), null);
+  });
+});
+
+describe("archived rooms", () => {
+  test("hidden from the list unless asked", () => {
+    const rooms = [{room_id: "A", archived: false}, {room_id: "B", archived: true}, {room_id: "C"}];
+    assert.deepEqual(A.visibleRooms(rooms, false).map((r) => r.room_id), ["A", "C"]);
+    assert.deepEqual(A.visibleRooms(rooms, true).map((r) => r.room_id), ["A", "B", "C"]);
   });
 });

@@ -42,3 +42,28 @@ test("numbers in the locale, when the runtime has its data", () => {
   assert.equal(F.tickLabel(0.25, "en-GB"), "0.25");
   if (new Intl.NumberFormat("id-ID").resolvedOptions().locale === "id-ID") assert.equal(F.num(0.4213, "id-ID"), "0,42");
 });
+
+test("texts for a note or a message: line breaks kept as LF, tabs as spaces, control characters dropped, trimmed", () => {
+  assert.equal(F.cleanText("  Layar berkedip;\r\npindah ke meja 12\r\n\n "), "Layar berkedip;\npindah ke meja 12");
+  assert.equal(F.cleanText("a\tb\rc"), "a b\nc");
+  assert.equal(F.cleanText("x\u0000y\u0007z\u007f\u0085w\u001b"), "xyzw");
+  assert.equal(F.cleanText(" \n\t "), "");
+  assert.equal(F.cleanText(null), "");
+  assert.equal(F.cleanText("Nguyễn Văn An 王小明"), "Nguyễn Văn An 王小明");
+  // counted as the server counts: code points
+  assert.equal(F.charCount("abc"), 3);
+  assert.equal(F.charCount("👍👍"), 2);
+  assert.equal("👍👍".length, 4);
+  assert.equal(F.charCount(""), 0);
+});
+
+test("the seat: the device id's last 4 characters, a dash for none, words for a computer without an id", () => {
+  const id = makeT(TEXTS, "id");
+  const en = makeT(TEXTS, "en");
+  assert.equal(F.seatLabel("k3Vq9ZxT2mLp8RwA4cEy1B", id), "Ey1B");
+  assert.equal(F.seatLabel("deviceAAAA1111", en), "1111");
+  assert.equal(F.seatLabel(null, id), "—");
+  assert.equal(F.seatLabel(undefined, id), "—");
+  assert.equal(F.seatLabel("", id), "komputer tanpa id");
+  assert.equal(F.seatLabel("", en), "a computer without an id");
+});

@@ -221,6 +221,8 @@ describe("counts, filters and sort", () => {
       all: 6,
       attention: 2,
       active: 1,
+      intro: 0,
+      waiting: 0,
       disconnected: 1,
       paused: 1,
       ready: 1,
@@ -465,5 +467,355 @@ describe("commands come from the views' allowed", () => {
     assert.deepEqual(M.roomAvailability(rows.slice(1, 2)), {pause: false, resume: false, extend: false, terminate: true});
     assert.deepEqual(M.roomAvailability([]), {pause: false, resume: false, extend: false, terminate: false});
     assert.deepEqual(M.COMMANDS, ["pause", "resume", "extend", "terminate"]);
+  });
+});
+
+describe("phases ready and intro", () => {
+  const rows = [
+    {...view(1), at_ms: T0}, // not connected, never seen
+    {...view(2, {connected: true, last_seen_ms: T0}), at_ms: T0}, // at the welcome, or waiting for the room
+    {...view(3, {connected: false, last_seen_ms: T0 - 60_000}), at_ms: T0}, // came, then left before starting
+    {...view(4, {phase: "intro", connected: true, last_seen_ms: T0, allowed: ["terminate"]}), at_ms: T0},
+    {...view(5, {phase: "intro", connected: false, last_seen_ms: T0 - 5000, allowed: ["terminate"]}), at_ms: T0},
+    {...active(6), at_ms: T0},
+  ];
+
+  test("statuses: ready connected is waiting, intro is its own, intro offline is disconnected", () => {
+    assert.deepEqual(rows.map(M.category), ["ready", "waiting", "ready", "intro", "disconnected", "active"]);
+    assert.deepEqual(rows.map(M.inSitting), [false, false, false, true, true, true]);
+    assert.equal(M.needsAttention(rows[4], T0), true);
+    assert.equal(M.needsAttention(rows[3], T0), false);
+    assert.equal(M.needsAttention(rows[1], T0), false);
+  });
+
+  test("a waiting candidate's words follow the room: waiting while closed, at the welcome while open", () => {
+    assert.equal(M.statusTextKey("waiting", false), "st_waiting");
+    assert.equal(M.statusTextKey("waiting", null), "st_waiting");
+    assert.equal(M.statusTextKey("waiting", true), "st_welcome");
+    assert.equal(M.statusTextKey("intro", true), "st_intro");
+    assert.equal(M.statusTextKey("ready", false), "st_ready");
+  });
+
+  test("counts and filters hold every status; the waiting count is the connected candidates not started", () => {
+    const counts = M.countsOf(rows, T0);
+    assert.deepEqual(counts, {
+      all: 6,
+      attention: 1,
+      active: 1,
+      intro: 1,
+      waiting: 1,
+      disconnected: 1,
+      paused: 0,
+      ready: 2,
+      finished: 0,
+      terminated: 0,
+    });
+    const sum = M.CATEGORIES.reduce((n, c) => n + counts[c], 0);
+    assert.equal(sum, counts.all); // every row in exactly one status
+    assert.equal(M.waitingCount(rows), 1);
+    assert.equal(M.waitingCount(rows.map((r) => ({...r, connected: true}))), 3);
+    const ids = (filter) => M.visibleRows(rows, {filter, nowMs: T0}).map((r) => r.employee_id);
+    assert.deepEqual(ids("waiting"), ["E2"]);
+    assert.deepEqual(ids("intro"), ["E4"]);
+    assert.deepEqual(ids("ready"), ["E1", "E3"]);
+    assert.deepEqual(ids("disconnected"), ["E5"]);
+    assert.deepEqual(ids("attention"), ["E5"]);
+    assert.deepEqual(M.phaseCounts(rows), {ready: 3, intro: 2, active: 1});
+  });
+
+  test("sorted by status: trouble first, then the intro, active, waiting, not started", () => {
+    const ids = M.visibleRows(rows, {sort: {key: "status", dir: 1}, nowMs: T0}).map((r) => r.employee_id);
+    assert.deepEqual(ids, ["E5", "E4", "E6", "E2", "E1", "E3"]);
+  });
+
+  test("no clock runs at an intro; no candidate at one is silent", () => {
+    const intro = {...rows[3], time_left_s: 600};
+    assert.equal(M.clockRuns(intro), false);
+    assert.equal(M.timeLeftAt(intro, T0 + 60_000), 600);
+    assert.equal(M.idleMinutes(intro, T0 + 60 * 60_000), 0);
+  });
+
+  test("an alert is raised for a candidate who drops at an intro, not for one who leaves the welcome", () => {
+    const m = new RoomModel();
+    m.applyFrame(snapshot([view(1, {connected: true}), view(2, {phase: "intro", connected: true})]), T0);
+    const left = m.applyFrame(ev(`${T0 + 1}-0`, 1, {type: "disconnected"}, view(1, {last_seen_ms: T0 + 1})), T0 + 1);
+    assert.deepEqual(left.raised, []);
+    const dropped = m.applyFrame(ev(`${T0 + 2}-0`, 2, {type: "disconnected"}, view(2, {phase: "intro", last_seen_ms: T0 + 2})), T0 + 2);
+    assert.deepEqual(dropped.raised, ["R7K2QX-0002"]);
+  });
+
+  test("started and subtest_intro events apply their views; the intro's subtest is the current one in the detail", () => {
+    const m = new RoomModel();
+    m.applyFrame(snapshot([view(1, {connected: true, last_seen_ms: T0})]), T0);
+    m.applyFrame(ev(`${T0 + 1}-0`, 1, {type: "started"}), T0 + 1);
+    const change = m.applyFrame(ev(`${T0 + 1}-1`, 1, {type: "subtest_intro", subtest: 0}, view(1, {phase: "intro", connected: true, last_seen_ms: T0 + 1})), T0 + 1);
+    assert.equal(change.resync, false);
+    assert.deepEqual([...change.changed], ["R7K2QX-0001"]);
+    assert.equal(M.category(m.row("R7K2QX-0001")), "intro");
+    assert.deepEqual(m.subtestRows("R7K2QX-0001").map((l) => l.status), ["current", "unreached"]);
+    assert.deepEqual(m.chartSubtests("R7K2QX-0001"), [0]);
+  });
+});
+
+describe("the room's open state", () => {
+  const roomEvent = (id, type, open) => {
+    const item = {type: "event", id, session_id: null, event: {type, at_ms: Number(id.split("-")[0])}};
+    if (open !== undefined) item.room = {open};
+    return item;
+  };
+
+  test("from the snapshot; unknown without one or when the server does not say", () => {
+    const m = new RoomModel();
+    assert.equal(m.roomOpen(), null);
+    m.applyFrame({...snapshot([view(1)]), room: {...ROOM, open: false}}, T0);
+    assert.equal(m.roomOpen(), false);
+    m.applyFrame({...snapshot([view(1)]), room: {...ROOM, open: true}}, T0);
+    assert.equal(m.roomOpen(), true);
+    m.applyFrame(snapshot([view(1)]), T0); // ROOM has no `open`
+    assert.equal(m.roomOpen(), null);
+  });
+
+  test("a room event (session_id null, no view) sets it without a resync, and moves the stream on", () => {
+    const m = new RoomModel();
+    m.applyFrame({...snapshot([view(1, {connected: true})], `${T0}-0`), room: {...ROOM, open: false}}, T0);
+    const before = strip(m.row("R7K2QX-0001"));
+    const opened = m.applyFrame(roomEvent(`${T0 + 10}-0`, "room_opened", true), T0 + 10);
+    assert.equal(opened.resync, false);
+    assert.equal(opened.room, true);
+    assert.equal(opened.changed.size, 0);
+    assert.equal(opened.liveAt, T0 + 10);
+    assert.equal(m.roomOpen(), true);
+    assert.equal(m.lastEventId, `${T0 + 10}-0`);
+    assert.deepEqual(strip(m.row("R7K2QX-0001")), before);
+    assert.equal(m.room.name, ROOM.name); // the rest of the room kept
+    // the same state again changes nothing
+    const again = m.applyFrame(roomEvent(`${T0 + 11}-0`, "room_opened", true), T0 + 11);
+    assert.equal(again.room, false);
+    // closed, in a batch among session events
+    const batch = m.applyFrame(
+      {
+        type: "events",
+        events: [
+          {id: `${T0 + 20}-0`, session_id: null, event: {type: "room_closed", at_ms: T0 + 20}, room: {open: false}},
+          {id: `${T0 + 20}-1`, session_id: "R7K2QX-0001", event: {type: "started", at_ms: T0 + 20}},
+          {id: `${T0 + 20}-2`, session_id: "R7K2QX-0001", event: {type: "subtest_intro", at_ms: T0 + 20, subtest: 0}, view: view(1, {phase: "intro", connected: true})},
+        ],
+      },
+      T0 + 20,
+    );
+    assert.equal(batch.resync, false);
+    assert.equal(batch.room, true);
+    assert.equal(m.roomOpen(), false);
+    assert.equal(m.row("R7K2QX-0001").phase, "intro");
+    assert.equal(m.lastEventId, `${T0 + 20}-2`);
+    // a duplicate changes nothing
+    const dup = m.applyFrame(roomEvent(`${T0 + 20}-0`, "room_opened", true), T0 + 30);
+    assert.equal(m.roomOpen(), false);
+    assert.equal(dup.room, false);
+  });
+
+  test("a room event without its `room` field goes by its type; another type of room event is ignored", () => {
+    const m = new RoomModel();
+    m.applyFrame({...snapshot([view(1)]), room: {...ROOM, open: false}}, T0);
+    m.applyFrame(roomEvent("5-0", "room_opened"), T0);
+    assert.equal(m.roomOpen(), true);
+    m.applyFrame(roomEvent("6-0", "room_closed"), T0);
+    assert.equal(m.roomOpen(), false);
+    const other = m.applyFrame(roomEvent("7-0", "room_renamed"), T0);
+    assert.equal(other.resync, false);
+    assert.equal(other.room, false);
+    assert.equal(m.roomOpen(), false);
+    assert.equal(m.lastEventId, "7-0");
+    // session_id absent altogether is a room event too
+    const bare = m.applyFrame({type: "event", id: "8-0", event: {type: "room_opened", at_ms: 8}, room: {open: true}}, T0);
+    assert.equal(bare.resync, false);
+    assert.equal(m.roomOpen(), true);
+  });
+
+  test("room events up to the snapshot are history: the snapshot's state stands", () => {
+    const m = new RoomModel();
+    m.lastEventId = `${T0}-0`;
+    m.applyFrame({...snapshot([view(1)], `${T0 + 50}-0`), room: {...ROOM, open: true}}, T0 + 60);
+    const old = m.applyFrame(roomEvent(`${T0 + 10}-0`, "room_closed", false), T0 + 60);
+    assert.equal(old.room, false);
+    assert.equal(old.resync, false);
+    assert.equal(m.roomOpen(), true);
+    assert.equal(m.lastEventId, `${T0 + 10}-0`);
+    assert.equal(m.stats.history, 1);
+  });
+
+  test("a room event before any snapshot does not crash; the acknowledgement's state is taken", () => {
+    const m = new RoomModel();
+    const early = m.applyFrame(roomEvent("5-0", "room_opened", true), T0);
+    assert.equal(early.resync, false);
+    assert.equal(m.roomOpen(), null);
+    m.applyFrame({...snapshot([view(1)], "5-0"), room: {...ROOM, open: false}}, T0);
+    assert.equal(m.setRoomOpen(true), true);
+    assert.equal(m.roomOpen(), true);
+    assert.equal(m.setRoomOpen(true), false);
+    assert.equal(m.setRoomOpen(undefined), false);
+    assert.equal(m.roomOpen(), true);
+  });
+});
+
+describe("room-wide commands say exactly whom they reach", () => {
+  // "pause all said 14 active but listed disconnected people too": the count and the list are the same rows
+  const rows = [
+    {...active(1), at_ms: T0},
+    {...active(2, {connected: false}), at_ms: T0}, // active, connection down: the server still allows pause
+    {...active(3), at_ms: T0},
+    {...view(4, {phase: "intro", connected: true, allowed: ["terminate"]}), at_ms: T0},
+    {...view(5, {phase: "paused", allowed: ["resume", "extend", "terminate"]}), at_ms: T0},
+    {...view(6, {connected: true}), at_ms: T0},
+    {...view(7), at_ms: T0},
+    {...view(8, {phase: "finished", allowed: []}), at_ms: T0},
+  ];
+
+  test("pause all: the rows whose allowed holds pause, by status", () => {
+    const plan = M.roomPlan(rows, "pause");
+    assert.equal(plan.count, 3);
+    assert.deepEqual(plan.targets.map((r) => r.employee_id), ["E1", "E2", "E3"]);
+    assert.equal(plan.targets.length, plan.count);
+    assert.deepEqual(plan.byStatus, [["active", 2], ["disconnected", 1]]);
+    assert.equal(plan.byStatus.reduce((n, [, k]) => n + k, 0), plan.count);
+    assert.ok(plan.targets.every((r) => M.allows(r, "pause")));
+    assert.ok(rows.filter((r) => !plan.targets.includes(r)).every((r) => !M.allows(r, "pause")));
+  });
+
+  test("the other room-wide commands too", () => {
+    assert.deepEqual(M.roomPlan(rows, "resume").byStatus, [["paused", 1]]);
+    const term = M.roomPlan(rows, "terminate");
+    assert.equal(term.count, 7);
+    assert.deepEqual(term.byStatus, [["active", 2], ["intro", 1], ["waiting", 1], ["disconnected", 1], ["paused", 1], ["ready", 1]]);
+    assert.deepEqual(M.roomPlan([], "pause"), {targets: [], count: 0, byStatus: []});
+  });
+
+  test("closing the room: who will wait, who is not here, who carries on", () => {
+    assert.deepEqual(M.closePlan(rows), {held: 1, absent: 1, going: 5});
+    assert.deepEqual(M.ROOM_COMMANDS, ["open_room", "close_room"]);
+  });
+});
+
+describe("seats: the computer a sitting is on, and moves waiting for approval", () => {
+  const DEV = "k3Vq9ZxT2mLp8RwA4cEy1B";
+  const NEW = "deviceBBBB2222";
+  const asking = (n, fields = {}) =>
+    active(n, {device: DEV, seat_request: NEW, allowed: ["pause", "extend", "terminate", "approve_seat", "deny_seat"], ...fields});
+
+  test("a view's seat fields are kept as the server sent them; a request is told by seat_request, '' included", () => {
+    const m = new RoomModel();
+    m.applyFrame(snapshot([active(1, {device: DEV, seat_request: null, notes: 0}), asking(2), view(3, {device: null, seat_request: ""})]), T0);
+    assert.equal(m.row("R7K2QX-0001").device, DEV);
+    assert.deepEqual([1, 2, 3].map((n) => M.hasSeatRequest(m.row(`R7K2QX-000${n}`))), [false, true, true]);
+    assert.equal(M.hasSeatRequest(view(4)), false); // a server that does not say: no request
+    assert.deepEqual(m.seatRequests().map((s) => [s.session_id, s.device, s.requested, s.since]), [
+      ["R7K2QX-0002", DEV, NEW, T0],
+      ["R7K2QX-0003", null, "", T0],
+    ]);
+  });
+
+  test("seat_change_requested raises the request once; seat_approved and seat_denied clear it", () => {
+    const m = new RoomModel();
+    m.applyFrame(snapshot([active(1, {device: DEV, seat_request: null}), active(2, {device: "dev22222222"})]), T0);
+    assert.deepEqual(m.seatRequests(), []);
+    const asked = m.applyFrame(ev(`${T0 + 10}-0`, 1, {type: "seat_change_requested", device: DEV, requested: NEW}, asking(1)), T0 + 10);
+    assert.deepEqual(asked.seatsRaised, ["R7K2QX-0001"]);
+    assert.deepEqual([...asked.changed], ["R7K2QX-0001"]);
+    assert.equal(asked.resync, false);
+    assert.deepEqual(m.seatRequests(), [{session_id: "R7K2QX-0001", since: T0 + 10, device: DEV, requested: NEW}]);
+    assert.equal(M.needsAttention(m.row("R7K2QX-0001"), T0 + 10), true);
+    assert.equal(M.countsOf(m.list(), T0 + 10).attention, 1);
+    // the same request again (another view of the same change): not raised twice, its time kept
+    const again = m.applyFrame(ev(`${T0 + 20}-0`, 1, {type: "answered", seq: 1, subtest: 0, theta: 0, se: 1}, asking(1, {answered: 1})), T0 + 20);
+    assert.deepEqual(again.seatsRaised, []);
+    assert.equal(m.seatRequests()[0].since, T0 + 10);
+    // a newer request from yet another computer replaces it, and is raised
+    const other = m.applyFrame(ev(`${T0 + 30}-0`, 1, {type: "seat_change_requested", device: DEV, requested: "deviceCCCC3333"}, asking(1, {seat_request: "deviceCCCC3333"})), T0 + 30);
+    assert.deepEqual(other.seatsRaised, ["R7K2QX-0001"]);
+    assert.deepEqual(m.seatRequests().map((s) => [s.requested, s.since]), [["deviceCCCC3333", T0 + 30]]);
+    // approved: the sitting is on the new computer now, the request gone
+    m.applyFrame(ev(`${T0 + 40}-0`, 1, {type: "seat_approved", device: "deviceCCCC3333"}, active(1, {device: "deviceCCCC3333", seat_request: null, connected: false})), T0 + 40);
+    assert.deepEqual(m.seatRequests(), []);
+    assert.equal(m.row("R7K2QX-0001").device, "deviceCCCC3333");
+    // denied (here or on another console): gone too
+    m.applyFrame(ev(`${T0 + 50}-0`, 2, {type: "seat_change_requested", device: "dev22222222", requested: null}, active(2, {device: "dev22222222", seat_request: ""})), T0 + 50);
+    assert.deepEqual(m.seatRequests().map((s) => s.requested), [""]);
+    m.applyFrame(ev(`${T0 + 60}-0`, 2, {type: "seat_denied", device: null}, active(2, {device: "dev22222222", seat_request: null})), T0 + 60);
+    assert.deepEqual(m.seatRequests(), []);
+    assert.equal(M.needsAttention(m.row("R7K2QX-0002"), T0 + 60), false);
+  });
+
+  test("requests are listed oldest first; a fresh snapshot keeps a known one's time and drops what it no longer has", () => {
+    const m = new RoomModel();
+    m.applyFrame(snapshot([active(1), active(2), active(3)]), T0);
+    m.applyFrame(ev(`${T0 + 20}-0`, 2, {type: "seat_change_requested"}, asking(2)), T0 + 20);
+    m.applyFrame(ev(`${T0 + 30}-0`, 1, {type: "seat_change_requested"}, asking(1)), T0 + 30);
+    assert.deepEqual(m.seatRequests().map((s) => s.session_id), ["R7K2QX-0002", "R7K2QX-0001"]);
+    const change = m.applyFrame(snapshot([asking(1), active(2), asking(3)], `${T0 + 40}-0`, T0 + 45), T0 + 45);
+    assert.deepEqual(change.seatsRaised, ["R7K2QX-0003"]);
+    assert.deepEqual(m.seatRequests().map((s) => [s.session_id, s.since]), [["R7K2QX-0001", T0 + 30], ["R7K2QX-0003", T0 + 45]]);
+    // history (before the snapshot's watermark) moves no request
+    m.applyFrame(ev(`${T0 + 35}-0`, 3, {type: "seat_denied"}, active(3)), T0 + 50);
+    assert.equal(m.seatRequests().length, 2);
+    m.applyFrame(snapshot([active(2)], `${T0 + 60}-0`, T0 + 60), T0 + 60);
+    assert.deepEqual(m.seatRequests(), []);
+  });
+
+  test("the approval commands come from allowed, per row only (never room-wide)", () => {
+    const row = {...asking(1), at_ms: T0};
+    assert.equal(M.allows(row, "approve_seat"), true);
+    assert.equal(M.allows(row, "deny_seat"), true);
+    const none = {...active(2, {device: DEV, seat_request: null}), at_ms: T0};
+    assert.equal(M.allows(none, "approve_seat"), false);
+    assert.equal(M.allows(none, "deny_seat"), false);
+    assert.deepEqual(M.SEAT_COMMANDS, ["approve_seat", "deny_seat"]);
+    assert.deepEqual(Object.keys(M.roomAvailability([row])), M.COMMANDS); // no "approve all"
+    assert.equal(M.COMMANDS.includes("approve_seat"), false);
+  });
+});
+
+describe("incident notes", () => {
+  test("the row's count is the view's notes (0 when the server does not say)", () => {
+    const m = new RoomModel();
+    m.applyFrame(snapshot([active(1, {notes: 2}), active(2, {notes: 0}), active(3)]), T0);
+    assert.deepEqual([1, 2, 3].map((n) => M.notesCount(m.row(`R7K2QX-000${n}`))), [2, 0, 0]);
+    assert.equal(M.notesCount({notes: -1}), 0);
+    assert.equal(M.notesCount({notes: "3"}), 0);
+    // a note event's view counts it; the note's text is kept for the detail, once
+    const change = m.applyFrame(ev(`${T0 + 5}-0`, 2, {type: "note", text: "Layar berkedip;\npindah ke meja 12"}, active(2, {notes: 1})), T0 + 5);
+    assert.deepEqual([...change.changed], ["R7K2QX-0002"]);
+    assert.equal(change.resync, false);
+    assert.equal(M.notesCount(m.row("R7K2QX-0002")), 1);
+    assert.deepEqual(m.notes("R7K2QX-0002"), [{at_ms: T0 + 5, text: "Layar berkedip;\npindah ke meja 12"}]);
+    m.applyFrame(ev(`${T0 + 5}-0`, 2, {type: "note", text: "Layar berkedip;\npindah ke meja 12"}, active(2, {notes: 1})), T0 + 6); // duplicate id
+    assert.equal(m.notes("R7K2QX-0002").length, 1);
+    assert.deepEqual(m.notes("R7K2QX-0009"), []);
+  });
+
+  test("the detail's notes are the list; a note event seen before it is not counted twice, one after it is added", () => {
+    const m = new RoomModel();
+    m.applyFrame(snapshot([active(1, {notes: 1})], `${T0}-0`), T0);
+    // a note event arrives before the detail that already holds it
+    m.applyFrame(ev(`${T0 + 10}-0`, 1, {type: "note", text: "kedua"}, active(1, {notes: 2})), T0 + 10);
+    const detail = {type: "detail", session_id: "R7K2QX-0001", subtests: [], notes: [{at_ms: T0 - 100, text: "pertama"}, {at_ms: T0 + 10, text: "kedua"}]};
+    assert.equal(m.applyDetail(detail), true);
+    assert.deepEqual(m.notes("R7K2QX-0001").map((n) => n.text), ["pertama", "kedua"]);
+    // a note written after the detail was computed (its event came first) stays
+    m.applyFrame(ev(`${T0 + 20}-0`, 1, {type: "note", text: "ketiga"}, active(1, {notes: 3})), T0 + 20);
+    m.applyDetail({...detail});
+    assert.deepEqual(m.notes("R7K2QX-0001").map((n) => [n.at_ms, n.text]), [[T0 - 100, "pertama"], [T0 + 10, "kedua"], [T0 + 20, "ketiga"]]);
+    // a detail without notes (an older server) leaves them as they are
+    m.applyDetail({type: "detail", session_id: "R7K2QX-0001", subtests: []});
+    assert.equal(m.notes("R7K2QX-0001").length, 3);
+    // history events (a resumed stream) give the texts too, without doubling them
+    m.applyFrame(snapshot([active(1, {notes: 3})], `${T0 + 30}-0`, T0 + 30), T0 + 30);
+    m.lastEventId = `${T0}-0`;
+    m.applyFrame(ev(`${T0 + 20}-0`, 1, {type: "note", text: "ketiga"}, active(1, {notes: 3})), T0 + 31);
+    assert.equal(m.notes("R7K2QX-0001").length, 3);
+  });
+
+  test("limits of the texts the console sends", () => {
+    assert.equal(M.NOTE_MAX, 1000);
+    assert.equal(M.MESSAGE_MAX, 500);
   });
 });

@@ -367,3 +367,51 @@ describe("delays", () => {
     for (let i = 0; i < 200; i++) assertWithin(S.slowDelay(), [S.CAP_LOW_MS, S.CAP_HIGH_MS], "slow");
   });
 });
+
+describe("drop", () => {
+  test("a silent link is dropped at once: the page hears the close and reconnects without waiting for the browser", () => {
+    const w = world({random: () => 0.5});
+    const closes = [];
+    const states = [];
+    const s = new S.ReconnectingSocket(
+      "/ws/candidate",
+      {onOpen: (x) => x.send({type: "hello", token: "T"}), onClose: (event) => closes.push(event.code), onState: (n) => states.push(n)},
+      w.env,
+    );
+    const dead = w.last();
+    dead.opens();
+    s.ready();
+    dead.close = (code) => dead.closing.push(code); // a dead link: the close handshake never ends, no close event
+    dead.closing = [];
+    w.advance(1000);
+    s.drop();
+    assert.deepEqual(dead.closing, [4000]); // asked to close...
+    assert.deepEqual(closes, [4000]); // ...and taken as closed now
+    assert.equal(s.isOpen, false);
+    assert.equal(s.send({type: "ping"}), false);
+    assert.equal(states.at(-1), "waiting");
+    assert.equal(w.reconnect(), 500); // healthy before: the backoff starts over
+    // the dead socket's own close, a minute later, changes nothing
+    dead.closes(1006);
+    assert.deepEqual(closes, [4000]);
+    assert.equal(w.timers.length, 0);
+    w.last().opens();
+    assert.deepEqual(w.last().sent, [{type: "hello", token: "T"}]);
+    assert.equal(s.isOpen, true);
+  });
+
+  test("drop with nothing open does nothing; after stop() it does not reconnect", () => {
+    const w = world({random: () => 0.5});
+    const closes = [];
+    const s = new S.ReconnectingSocket("/ws/candidate", {onClose: (event) => closes.push(event.code)}, w.env);
+    w.last().closes(1006);
+    s.drop(); // between tries: nothing to drop
+    assert.deepEqual(closes, [1006]);
+    assert.equal(w.timers.length, 1);
+    w.reconnect();
+    w.last().opens();
+    s.stop();
+    s.drop();
+    assert.equal(w.timers.length, 0);
+  });
+});

@@ -1,6 +1,7 @@
-// Admin page: sign in with the admin token, create rooms, register rosters, print or download the candidates'
-// tokens, replace lost tokens, download a room's results. Talks to the admin HTTP API of docs/protocol.md ("Admin
-// HTTP API"). This module wires the parts together (the API, sign-in, the handlers); the data work is in
+// Admin page: sign in with the admin token, create and archive rooms, register rosters and correct them (edit or
+// remove a candidate who has not started), print or download the candidates' tokens, print the proctor card,
+// replace lost tokens, download a room's results. Talks to the admin HTTP API of docs/protocol.md ("Admin HTTP
+// API"). This module wires the parts together (the API, sign-in, the handlers); the data work is in
 // admin_roster.js (pure), the drawing in admin_view.js, the texts in admin_texts.js.
 //
 // The admin token is typed once and kept in sessionStorage (this tab only), never in the URL. The server keeps
@@ -8,12 +9,15 @@
 // registration, a replacement). Those replies' tokens are held in memory here, per room (proctorTokens, tokens),
 // never stored: shown, printed on slips and downloaded from this tab, and gone with a reload or a sign-out. A row
 // whose token this tab does not hold gets a new one on request (POST .../tokens; the old one stops working). The room
-// shown is in the address as #room=ID (no secret).
+// shown is in the address as #room=ID (no secret). Slips and links carry the server's public address (GET /api/info,
+// CAT_PUBLIC_URL), else this page's own; the proctor token is printed on a card of its own, never on the slips.
 
 import {applyTexts, currentLang, languageSwitch, makeT} from "./i18n.js";
 import {TEXTS} from "./admin_texts.js";
 import {
   apiError,
+  candidateEdit,
+  createRoomBody,
   csvRowCount,
   failureNotice,
   chunks,
@@ -24,14 +28,18 @@ import {
   randomKey,
   rosterAttempt,
   rosterRefused,
+  rowMovedOn,
+  slipBase,
   tokensCsv,
   tokensExport,
 } from "./admin_roster.js";
 import {
+  buildProctorCard,
   buildSheets,
   candidateLink,
   el,
   notice as showNotice,
+  renderAddress,
   renderBatteries,
   renderBatteryInfo,
   renderFileName,
@@ -48,17 +56,21 @@ let lang = currentLang();
 // The page's state; admin_view.js draws it.
 const page = {
   t: makeT(TEXTS, lang),
-  origin: location.origin,
+  // the address on slips and links: this page's own until GET /api/info says the server's public one
+  address: slipBase(null, location.origin, location.hostname),
   token: sessionStorage.getItem(TOKEN_KEY),
   batteries: [],
   rooms: [],
   roomsLoaded: false,
+  showArchived: false, // archived rooms are listed only when asked
   proctorTokens: new Map(), // room id -> proctor token, from a creation or replacement reply (this page's memory)
   tokens: new Map(), // room id -> Map(session id -> token), from registration and replacement replies (memory only)
   roomId: null,
   candidates: [], // the room's rows from GET: employee_id, name, session_id (never a token)
-  busy: false, // a token replacement is under way (its buttons are disabled)
-  confirming: null, // the replacement the confirmation dialog asks about: {kind, sessionIds, opener}
+  phases: new Map(), // session id -> phase, from GET /api/rooms/{id} ("ready": not started; may be edited, removed)
+  busy: false, // a token replacement, a removal or an archiving is under way (its buttons are disabled)
+  confirming: null, // what the confirmation dialog asks about: {kind, sessionIds, opener}
+  editing: null, // the row the edit dialog corrects: {session_id, employee_id, name, opener}
   rosterAttempt: null, // the last roster sent and its Idempotency-Key (reused by a retry of a roster that may have landed)
   roomMissing: false,
   loadSeq: 0,
@@ -112,10 +124,12 @@ async function apiJson(path, options) {
   return (await api(path, options)).json();
 }
 
-// Show an API failure in a notice: a text of ours for what the person should do, and the server's own words.
-function failure(node, error, leadKey = null) {
+// Show an API failure in a notice: texts of ours, in the page's language, for what happened and what to do (by the
+// error's code; `overrides` gives an action's own text for a code), and the server's English details in a smaller
+// line.
+function failure(node, error, leadKey = null, overrides = {}) {
   if (error.status === 401) return; // signOut has already asked for the token again
-  const {keys, vars, detail} = failureNotice(error, leadKey);
+  const {keys, vars, detail} = failureNotice(error, leadKey, overrides);
   notice(node, "bad", keys, vars, detail);
 }
 
@@ -129,6 +143,9 @@ function signOut(reasonKey = null) {
   }
   page.token = null;
   sessionStorage.removeItem(TOKEN_KEY);
+  closeEdit();
+  closeConfirm();
+  printed();
   $("app").hidden = true;
   $("signout").hidden = true;
   $("signin").hidden = false;
@@ -171,8 +188,20 @@ async function enterApp() {
   $("app").hidden = false;
   $("signout").hidden = false;
   renderBatteries(page);
-  await loadRooms();
+  await Promise.all([loadInfo(), loadRooms()]);
   await route();
+}
+
+// The address slips and links carry: the server's CAT_PUBLIC_URL, else this page's own (with a warning when that is
+// this computer's own address). A server without /api/info, or one that fails, leaves the page's own.
+async function loadInfo() {
+  try {
+    const data = await apiJson("/api/info");
+    page.address = slipBase(data?.public_url, location.origin, location.hostname);
+  } catch {
+    page.address = slipBase(null, location.origin, location.hostname);
+  }
+  renderAddress(page);
 }
 
 // --- rooms ------------------------------------------------------------------------------------------------------
@@ -196,11 +225,15 @@ async function createRoom(event) {
   if (!name || !battery) return;
   $("create-btn").disabled = true;
   try {
-    const room = await apiJson("/api/rooms", {method: "POST", type: "application/json", body: JSON.stringify({name, battery})});
+    const body = JSON.stringify(createRoomBody(name, battery, $("room-open").checked));
+    const room = await apiJson("/api/rooms", {method: "POST", type: "application/json", body});
     page.proctorTokens.set(room.room_id, room.proctor_token);
     $("room-name").value = "";
-    notice($("create-msg"), "ok", "created", {name: room.name, id: room.room_id});
-    page.rooms.unshift({room_id: room.room_id, name: room.name, battery: room.battery});
+    $("room-open").checked = false; // the next room starts closed again unless asked
+    const created = room.open === true ? "created_open" : room.open === false ? "created_closed" : "created";
+    notice($("create-msg"), "ok", created, {name: room.name, id: room.room_id});
+    const listed = {room_id: room.room_id, name: room.name, battery: room.battery, open: room.open, archived: false};
+    page.rooms.unshift(listed);
     renderRooms(page);
     if (location.hash === `#room=${room.room_id}`) await route();
     else location.hash = `room=${room.room_id}`;
@@ -219,8 +252,10 @@ async function route() {
   if (roomId !== page.roomId) {
     page.roomId = roomId;
     page.candidates = [];
+    page.phases = new Map();
     page.roomMissing = false;
-    for (const id of ["roster-msg", "results-msg", "tokens-msg", "proctor-msg"]) notice($(id), null);
+    printed();
+    for (const id of ["roster-msg", "results-msg", "tokens-msg", "proctor-msg", "archive-msg"]) notice($(id), null);
     $("csv-file").value = "";
     $("paste-text").value = "";
     renderFileName(page);
@@ -230,14 +265,28 @@ async function route() {
   if (roomId) await loadCandidates();
 }
 
+// The room's roster (GET .../candidates) and, beside it, each session's phase and the room's state (GET
+// /api/rooms/{id}): a row may be edited or removed only before its candidate starts. Without the second the phases
+// are not known (the server still refuses a started one).
 async function loadCandidates() {
   const roomId = page.roomId;
   const seq = ++page.loadSeq;
+  const path = `/api/rooms/${encodeURIComponent(roomId)}`;
+  const view = apiJson(path).catch(() => null);
   try {
-    const data = await apiJson(`/api/rooms/${encodeURIComponent(roomId)}/candidates`);
+    const data = await apiJson(`${path}/candidates`);
+    const state = await view;
     if (seq !== page.loadSeq) return;
     page.candidates = data.candidates;
+    page.phases = new Map((state?.sessions ?? []).map((s) => [s.session_id, s.phase]));
+    const room = page.rooms.find((r) => r.room_id === roomId);
+    if (room && state?.room) {
+      room.open = state.room.open;
+      room.archived = state.room.archived === true;
+      renderRooms(page);
+    }
   } catch (error) {
+    await view;
     if (seq !== page.loadSeq) return;
     if (error.status === 404) page.roomMissing = true;
     else failure($("roster-msg"), error);
@@ -319,7 +368,7 @@ function handedOut(doneKey, leftKey, n, left) {
 function downloadTokens() {
   const {held, missing} = roomPlan(page);
   if (!held.length) return;
-  const csv = tokensCsv(held, (token) => candidateLink(page.origin, token));
+  const csv = tokensCsv(held, (token) => candidateLink(page.address.base, token));
   // a BOM so that spreadsheet programs read the names as UTF-8
   download(`tokens-${page.roomId}.csv`, new Blob(["\ufeff", csv], {type: "text/csv;charset=utf-8"}));
   handedOut("dl_done", "dl_left_out", held.length, missing.length);
@@ -330,7 +379,7 @@ async function downloadTokensXlsx() {
   const {held, missing} = roomPlan(page);
   if (!held.length) return;
   const roomId = page.roomId;
-  const body = JSON.stringify(tokensExport(roomId, held, (token) => candidateLink(page.origin, token)));
+  const body = JSON.stringify(tokensExport(roomId, held, (token) => candidateLink(page.address.base, token)));
   const button = $("xlsx-dl-btn");
   button.disabled = true;
   try {
@@ -344,41 +393,91 @@ async function downloadTokensXlsx() {
   }
 }
 
-// --- replacing lost tokens --------------------------------------------------------------------------------------
+// --- confirmations: replacing lost tokens, removing a candidate, archiving the room --------------------------------
+
+// Fill the confirmation dialog and open it with Cancel focused (Enter on a dialog that just opened does nothing
+// that cannot be undone). `who` lists the rows concerned; `danger` paints the button red.
+function openConfirm({kind, sessionIds = [], opener, title, text, who = [], note, ok, danger = false}) {
+  const {t} = page;
+  page.confirming = {kind, sessionIds, opener};
+  const dialog = $("confirm");
+  dialog.dataset.kind = kind;
+  $("confirm-h").textContent = title;
+  $("confirm-text").textContent = text;
+  $("confirm-note").textContent = note;
+  $("confirm-ok").textContent = ok;
+  $("confirm-ok").className = danger ? "danger" : "primary";
+  const list = $("confirm-who");
+  const shown = who.slice(0, 8);
+  list.replaceChildren(
+    ...shown.map((r) =>
+      el("li", {}, el("strong", {text: r.name}), el("span", {class: "muted", text: ` · ${r.employee_id} · ${r.session_id}`})),
+    ),
+  );
+  const more = who.length - shown.length;
+  if (more > 0) list.append(el("li", {class: "muted", text: t("cf_more", {n: more})}));
+  list.hidden = who.length === 0;
+  dialog.showModal();
+  $("confirm-cancel").focus();
+}
 
 // Ask before replacing: the old slips (or the old proctor token) stop working at once.
 function askReissue(kind, sessionIds, opener) {
   if (page.busy || !page.roomId || page.roomMissing) return;
   const {t} = page;
+  if (kind === "proctor") {
+    const [title, text, note] = [t("cf_proctor_h"), t("cf_proctor_text"), t("cf_proctor_note")];
+    openConfirm({kind, opener, title, text, note, ok: t("ok_issue")});
+    return;
+  }
   const asked = new Set(sessionIds);
   const rows = roomPlan(page).rows.filter((r) => asked.has(r.session_id));
-  if (kind === "candidates" && !rows.length) return;
-  page.confirming = {kind, sessionIds: rows.map((r) => r.session_id), opener}; // the rows the dialog names
-  const dialog = $("confirm");
-  dialog.dataset.kind = kind;
-  const who = $("confirm-who");
-  who.replaceChildren();
-  if (kind === "proctor") {
-    $("confirm-h").textContent = t("cf_proctor_h");
-    $("confirm-text").textContent = t("cf_proctor_text");
-    $("confirm-note").textContent = t("cf_proctor_note");
-    $("confirm-ok").textContent = t("ok_issue");
-  } else {
-    $("confirm-h").textContent = t("cf_reissue_h");
-    $("confirm-text").textContent = rows.length === 1 ? t("cf_reissue_one") : t("cf_reissue_many", {n: rows.length});
-    const shown = rows.slice(0, 8);
-    for (const r of shown) {
-      const facts = el("span", {class: "muted", text: ` · ${r.employee_id} · ${r.session_id}`});
-      who.append(el("li", {}, el("strong", {text: r.name}), facts));
-    }
-    const more = rows.length - shown.length;
-    if (more > 0) who.append(el("li", {class: "muted", text: t("cf_more", {n: more})}));
-    $("confirm-note").textContent = t("cf_reissue_note");
-    $("confirm-ok").textContent = t("ok_issue");
-  }
-  who.hidden = kind === "proctor";
-  dialog.showModal();
-  $("confirm-cancel").focus(); // Enter on a dialog that just opened does not replace anything
+  if (!rows.length) return;
+  openConfirm({
+    kind,
+    opener,
+    sessionIds: rows.map((r) => r.session_id), // the rows the dialog names
+    title: t("cf_reissue_h"),
+    text: rows.length === 1 ? t("cf_reissue_one") : t("cf_reissue_many", {n: rows.length}),
+    who: rows,
+    note: t("cf_reissue_note"),
+    ok: t("ok_issue"),
+  });
+}
+
+// Ask before removing a candidate who has not started: their session and token are gone for good.
+function askRemove(sessionId, opener) {
+  if (page.busy || !page.roomId || page.roomMissing) return;
+  const {t} = page;
+  const row = roomPlan(page).rows.find((r) => r.session_id === sessionId);
+  if (!row) return;
+  openConfirm({
+    kind: "remove",
+    opener,
+    sessionIds: [sessionId],
+    title: t("cf_remove_h"),
+    text: t("cf_remove_text"),
+    who: [row],
+    note: t("cf_remove_note"),
+    ok: t("ok_remove"),
+    danger: true,
+  });
+}
+
+// Ask before archiving the room: closed for good, its roster final.
+function askArchive(event) {
+  if (page.busy || !page.roomId || page.roomMissing) return;
+  const {t} = page;
+  const room = page.rooms.find((r) => r.room_id === page.roomId);
+  openConfirm({
+    kind: "archive",
+    opener: event.currentTarget,
+    title: t("cf_archive_h"),
+    text: t("cf_archive_text", {name: room ? room.name : page.roomId, id: page.roomId}),
+    note: t("cf_archive_note"),
+    ok: t("ok_archive"),
+    danger: true,
+  });
 }
 
 function closeConfirm() {
@@ -388,15 +487,17 @@ function closeConfirm() {
   return opener;
 }
 
-// Focus back where the person was: the same button, or its twin after the table was drawn again; when that is now
-// disabled (nothing left to re-issue), the next step: printing.
+// Focus back where the person was: the same button, or its twin after the table was drawn again; when that is gone
+// or now disabled, the next step: printing, or (nothing to print) the table's heading.
 function refocus(opener) {
   if (!opener) return;
   const session = opener.dataset.session;
-  const twin = session ? document.querySelector(`.reissue-btn[data-session="${CSS.escape(session)}"]`) : null;
+  const kind = ["reissue-btn", "edit-btn", "remove-btn"].find((c) => opener.classList.contains(c));
+  const twin = session && kind ? document.querySelector(`.${kind}[data-session="${CSS.escape(session)}"]`) : null;
   const target = opener.isConnected ? opener : twin;
-  if (target && !target.disabled) target.focus();
+  if (target && !target.disabled && !target.hidden) target.focus();
   else if (!$("print-btn").disabled) $("print-btn").focus();
+  else $("room-h").focus();
 }
 
 async function confirmed(event) {
@@ -405,8 +506,11 @@ async function confirmed(event) {
   closeConfirm();
   if (!asked) return;
   if (asked.kind === "proctor") await reissueProctor();
+  else if (asked.kind === "remove") await removeCandidate(asked.sessionIds[0]);
+  else if (asked.kind === "archive") await archiveRoom();
   else await reissueTokens(asked.sessionIds);
-  refocus(asked.opener);
+  if (asked.kind === "archive") $("room-h").focus(); // its button is gone once archived: the room's heading
+  else refocus(asked.opener);
 }
 
 async function reissueTokens(sessionIds) {
@@ -457,9 +561,120 @@ function reissueMissing(event) {
   askReissue("candidates", roomPlan(page).missing.map((r) => r.session_id), event.currentTarget);
 }
 
-function reissueRow(event) {
-  const button = event.target.closest(".reissue-btn");
-  if (button) askReissue("candidates", [button.dataset.session], button);
+// A row's buttons: a new token, edit, remove.
+function rowAction(event) {
+  const button = event.target.closest("button[data-session]");
+  if (!button || button.disabled) return;
+  const session = button.dataset.session;
+  if (button.classList.contains("reissue-btn")) askReissue("candidates", [session], button);
+  else if (button.classList.contains("edit-btn")) openEdit(session, button);
+  else if (button.classList.contains("remove-btn")) askRemove(session, button);
+}
+
+// --- correcting the roster: a candidate who has not started -------------------------------------------------------
+
+function openEdit(sessionId, opener) {
+  if (page.busy || !page.roomId || page.roomMissing) return;
+  const row = roomPlan(page).rows.find((r) => r.session_id === sessionId);
+  if (!row) return;
+  page.editing = {session_id: row.session_id, employee_id: row.employee_id, name: row.name, opener};
+  $("edit-session").textContent = row.session_id;
+  $("edit-name").value = row.name;
+  $("edit-employee").value = row.employee_id;
+  notice($("edit-msg"), null);
+  $("edit-save").disabled = false;
+  $("edit").showModal();
+  $("edit-name").focus();
+  $("edit-name").select();
+}
+
+function closeEdit() {
+  const opener = page.editing?.opener;
+  page.editing = null;
+  if ($("edit").open) $("edit").close();
+  return opener;
+}
+
+async function saveEdit(event) {
+  event.preventDefault();
+  const editing = page.editing;
+  if (!editing) return;
+  const typed = {name: $("edit-name").value, employee_id: $("edit-employee").value};
+  const change = candidateEdit(editing, typed);
+  if (change.error) {
+    notice($("edit-msg"), "bad", change.error);
+    $(change.field === "name" ? "edit-name" : "edit-employee").focus();
+    return;
+  }
+  if (change.unchanged) {
+    refocus(closeEdit());
+    notice($("tokens-msg"), "info", "edit_unchanged");
+    return;
+  }
+  const roomId = page.roomId;
+  $("edit-save").disabled = true;
+  notice($("edit-msg"), "info", "edit_saving");
+  try {
+    const path = `/api/sessions/${encodeURIComponent(editing.session_id)}`;
+    const data = await apiJson(path, {method: "PATCH", type: "application/json", body: JSON.stringify(change.body)});
+    const c = data.candidate;
+    closeEdit();
+    notice($("tokens-msg"), "ok", "edited", {session: c.session_id, name: c.name, id: c.employee_id});
+    if (roomId === page.roomId) await loadCandidates();
+    refocus(editing.opener);
+  } catch (error) {
+    // the dialog stays open with why, in the page's language, so that the person can fix it or cancel
+    const lead = mayHaveLanded(error.status) ? "edit_unsure" : "edit_failed";
+    failure($("edit-msg"), error, lead, {duplicate_employee: "edit_dup", started: "edit_started"});
+    if (roomId === page.roomId && rowMovedOn(error)) await loadCandidates();
+  } finally {
+    $("edit-save").disabled = false;
+  }
+}
+
+async function removeCandidate(sessionId) {
+  const roomId = page.roomId;
+  const row = roomPlan(page).rows.find((r) => r.session_id === sessionId);
+  page.busy = true;
+  renderRoom(page);
+  notice($("tokens-msg"), "info", "removing");
+  try {
+    await apiJson(`/api/sessions/${encodeURIComponent(sessionId)}`, {method: "DELETE"});
+    const held = new Map(page.tokens.get(roomId) ?? []);
+    held.delete(sessionId); // its token leads nowhere now
+    page.tokens.set(roomId, held);
+    const who = {name: row?.name ?? sessionId, id: row?.employee_id ?? ""};
+    if (roomId === page.roomId) notice($("tokens-msg"), "ok", "removed", who);
+  } catch (error) {
+    const lead = mayHaveLanded(error.status) ? "remove_unsure" : "remove_failed";
+    if (roomId === page.roomId) failure($("tokens-msg"), error, lead, {started: "remove_started"});
+  } finally {
+    page.busy = false;
+    if (roomId === page.roomId) await loadCandidates();
+    else renderRoom(page);
+  }
+}
+
+// --- archiving the room -------------------------------------------------------------------------------------------
+
+async function archiveRoom() {
+  const roomId = page.roomId;
+  const room = page.rooms.find((r) => r.room_id === roomId);
+  page.busy = true;
+  renderRoom(page);
+  notice($("archive-msg"), "info", "archiving");
+  try {
+    const data = await apiJson(`/api/rooms/${encodeURIComponent(roomId)}/archive`, {method: "POST"});
+    if (room) Object.assign(room, {open: data.open === true, archived: data.archived !== false});
+    if (roomId === page.roomId) notice($("archive-msg"), "ok", "archived", {name: room ? room.name : roomId});
+  } catch (error) {
+    const lead = mayHaveLanded(error.status) ? "archive_unsure" : "archive_failed";
+    if (roomId === page.roomId) failure($("archive-msg"), error, lead);
+  } finally {
+    page.busy = false;
+    renderRooms(page);
+    renderRoom(page);
+  }
 }
 
 async function downloadResults(format = "csv") {
@@ -482,10 +697,30 @@ async function downloadResults(format = "csv") {
   }
 }
 
+// Printing: the candidates' slips, or the proctor card, never both on the same paper (body[data-print] says which
+// is printed; after printing, the slips again, as the browser's own Print would take).
 function printSlips() {
   const {held, missing} = roomPlan(page);
+  if (!held.length) return;
   buildSheets(page);
-  if (held.length || missing.length) handedOut("printed", "print_left_out", held.length, missing.length);
+  document.body.dataset.print = "slips";
+  handedOut("printed", "print_left_out", held.length, missing.length);
+  window.print();
+}
+
+// After printing (or signing out): the proctor card is gone from the page, and the browser's own Print takes the
+// slips again.
+function printed() {
+  delete document.body.dataset.print;
+  $("proctor-sheet").replaceChildren();
+}
+
+function printProctorCard() {
+  if (!page.proctorTokens.get(page.roomId)) return;
+  const when = new Date().toLocaleString(lang === "en" ? "en-GB" : "id-ID", {dateStyle: "long", timeStyle: "short"});
+  buildProctorCard(page, when);
+  document.body.dataset.print = "proctor";
+  notice($("proctor-msg"), "ok", "proctor_card_printed");
   window.print();
 }
 
@@ -498,6 +733,7 @@ function applyLanguage() {
   renderFileName(page);
   if (!$("app").hidden) {
     renderBatteries(page);
+    renderAddress(page);
     renderRooms(page);
     renderRoom(page);
   }
@@ -522,8 +758,21 @@ function start() {
   $("csv-dl-btn").addEventListener("click", downloadTokens);
   $("xlsx-dl-btn").addEventListener("click", downloadTokensXlsx);
   $("reissue-missing-btn").addEventListener("click", reissueMissing);
-  $("tokens").querySelector("tbody").addEventListener("click", reissueRow);
+  $("tokens").querySelector("tbody").addEventListener("click", rowAction);
   $("proctor-new-btn").addEventListener("click", (event) => askReissue("proctor", [], event.currentTarget));
+  $("proctor-print-btn").addEventListener("click", printProctorCard);
+  $("archive-btn").addEventListener("click", askArchive);
+  $("show-archived").addEventListener("change", (event) => {
+    page.showArchived = event.currentTarget.checked;
+    renderRooms(page);
+  });
+  $("edit-form").addEventListener("submit", saveEdit);
+  $("edit-cancel").addEventListener("click", () => refocus(closeEdit()));
+  $("edit").addEventListener("cancel", (event) => {
+    event.preventDefault(); // Escape: closed here, so that the focus goes back to the row's button
+    refocus(closeEdit());
+  });
+  window.addEventListener("afterprint", printed);
   $("confirm-form").addEventListener("submit", confirmed);
   $("confirm-cancel").addEventListener("click", () => refocus(closeConfirm()));
   $("confirm").addEventListener("cancel", (event) => {

@@ -7,9 +7,62 @@ export const MAX_BODY = 1 << 20; // the server's limit on a request body (413 ab
 export const SLIPS_PER_SHEET = 10; // 2 columns x 5 rows on A4
 export const MAX_REISSUE = 2000; // session ids per POST /api/rooms/{room_id}/tokens
 
+// The body of POST /api/rooms: a room is created closed unless asked open (its proctor opens it from the console).
+export function createRoomBody(name, battery, open) {
+  return {name, battery, open: open === true};
+}
+
+// A room's state as the rooms list shows it: "archived" (closed for good), "open", "closed", or null when the
+// server does not say.
+export function roomState(room) {
+  if (room?.archived === true) return "archived";
+  if (room?.open === true) return "open";
+  if (room?.open === false) return "closed";
+  return null;
+}
+
+// The rooms the list shows: archived ones only when asked (they stay in the page's list, for their room panel).
+export const visibleRooms = (rooms, showArchived) => rooms.filter((r) => showArchived || r.archived !== true);
+
 // A token in groups of four for reading and typing: "ABCDEFGHJKMN" -> "ABCD-EFGH-JKMN".
 export function showToken(token) {
   return ((token ?? "").match(/.{1,4}/g) ?? [""]).join("-");
+}
+
+// The symbols of candidate and proctor tokens (no look-alikes: no 0 1 I L O), docs/protocol.md.
+export const TOKEN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const PROCTOR_TOKEN = new RegExp(`^[${TOKEN_ALPHABET}]{28}$`);
+
+// A proctor token as printed: 28 symbols in dashed groups of four ("ABCD-EFGH-...-3456"), whether the server sent
+// it dashed or not; a token of the earlier form (32 case-sensitive characters) is shown as it is.
+export function showProctorToken(token) {
+  const text = String(token ?? "");
+  const compact = text.replaceAll("-", "");
+  return PROCTOR_TOKEN.test(compact) ? showToken(compact) : text;
+}
+
+// --- the address on slips and links ------------------------------------------------------------------------------
+
+// Whether a page's host name is this computer only (a lab PC cannot reach it): localhost, 127.x.x.x, ::1, 0.0.0.0.
+export function isLoopbackHost(hostname) {
+  const host = String(hostname ?? "").toLowerCase().replace(/^\[|\]$/g, "");
+  return (
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    host === "::1" ||
+    host === "0.0.0.0" ||
+    host === "::"
+  );
+}
+
+// The address printed on slips and in links: the server's CAT_PUBLIC_URL (GET /api/info) when set, else this page's
+// own origin; `warn` when that fallback is a loopback address, which lab computers cannot reach.
+export function slipBase(publicUrl, origin, hostname) {
+  if (typeof publicUrl === "string" && /^https?:\/\/[^/\s]+/i.test(publicUrl.trim())) {
+    return {base: publicUrl.trim().replace(/\/+$/, ""), source: "public", warn: false};
+  }
+  return {base: origin, source: "page", warn: isLoopbackHost(hostname)};
 }
 
 // The spreadsheet-safe CSV rule, the same as the server's (cat_engine/server/spreadsheet.py; docs/protocol.md,
@@ -105,15 +158,16 @@ export function chunks(items, size = MAX_REISSUE) {
   return out;
 }
 
-// The tokens table: its columns, and a row per candidate with a token, in the order of the slips (`linkOf(token)`
-// gives the link). A row without a token is left out: there is nothing to hand over.
+// The tokens table: its columns, and a row per candidate with a token, in the order of the slips, the token dashed
+// as on the slip ("ABCD-EFGH-JKMN"; the server ignores the dashes) and `linkOf(token)` its link. A row without a
+// token is left out: there is nothing to hand over.
 export const TOKEN_COLUMNS = ["employee_id", "name", "session_id", "token", "link"];
 export const tokenRows = (candidates, linkOf) =>
   bySession(candidates.filter((c) => c.token)).map((c) => [
     c.employee_id,
     c.name,
     c.session_id,
-    c.token,
+    showToken(c.token),
     linkOf(c.token),
   ]);
 
@@ -149,8 +203,8 @@ export function sheetsOf(cells, perSheet = SLIPS_PER_SHEET) {
   return sheets;
 }
 
-// A failed API reply as an error object: {status, code, message, employeeId}; `body` is the parsed JSON body, or
-// null when there was none (a proxy's page).
+// A failed API reply as an error object: {status, code, message, employeeId, retryAfterMs}; `body` is the parsed JSON
+// body, or null when there was none (a proxy's page).
 export function apiError(status, body) {
   const error = body && typeof body === "object" && body.error && typeof body.error === "object" ? body.error : null;
   return {
@@ -158,26 +212,164 @@ export function apiError(status, body) {
     code: typeof error?.code === "string" ? error.code : "http",
     message: typeof error?.message === "string" ? error.message : "",
     employeeId: typeof error?.employee_id === "string" ? error.employee_id : null,
+    retryAfterMs: Number.isFinite(error?.retry_after_ms) ? error.retry_after_ms : null,
   };
 }
 
 // A refused roster (stored nothing): the lead text of its notice.
 export const rosterRefused = (status) => status === 400 || status === 409;
 
-// What a notice says about a failed request: text keys (ours: what to do), their variables, and the server's own
-// words. A duplicate employee id (409 duplicate_employee) is named from the error's `employee_id`.
-export function failureNotice(error, leadKey = null) {
+// The text of each error code the admin API can return (docs/protocol.md, "Errors"), and of a request that got no
+// reply ("network"). The server's `message` is in the server's language (CAT_LANG) with English details for
+// developers; the page never shows it as its own sentence (see serverDetail).
+export const ERROR_KEYS = {
+  bad_request: "err_bad_request",
+  not_found: "err_not_found",
+  duplicate_employee: "err_duplicate_employee",
+  started: "err_started",
+  unsupported_media_type: "err_unsupported_media_type",
+  too_large: "err_too_large",
+  unauthorized: "err_unauthorized",
+  unavailable: "err_unavailable",
+  internal: "err_internal",
+  rate_limited: "err_rate_limited",
+  network: "err_network",
+};
+
+// The code a reply without a JSON error body stands for, by its status (a proxy in front of the server refusing a
+// large body, or limiting requests).
+const HTTP_CODES = {413: "too_large", 429: "rate_limited"};
+
+// The English details of a server message: what its last parentheses hold ("Permintaan tidak valid. (CSV roster:
+// line 3: 'name' is empty)" -> "CSV roster: line 3: 'name' is empty"), or null when it has none. The sentence before
+// them is in the server's language, not the page's: it is never shown.
+export function serverDetail(message) {
+  const text = String(message ?? "").trimEnd();
+  if (!text.endsWith(")")) return null;
+  let depth = 0;
+  for (let i = text.length - 1; i >= 0; i--) {
+    if (text[i] === ")") depth++;
+    else if (text[i] === "(" && --depth === 0) {
+      if (i > 0 && text[i - 1] !== " ") return null;
+      const inner = text.slice(i + 1, -1).trim();
+      return inner || null;
+    }
+  }
+  return null;
+}
+
+// What a refused field was, from the details of a bad_request (the text rule of docs/protocol.md, "Rosters and
+// names"): a text key and its variables, or null for words the page does not know.
+function fieldReason(detail) {
+  let m;
+  if (/\bis empty\b/.test(detail)) return {key: "why_empty"};
+  if (/has no letter or digit/.test(detail)) return {key: "why_no_letter"};
+  if ((m = /is longer than (\d+) characters \((\d+)\)/.exec(detail))) {
+    return {key: "why_too_long", vars: {max: +m[1], len: +m[2]}};
+  }
+  if ((m = /contains (U\+[0-9A-F]{4,6})\b.*? at character (\d+)/.exec(detail))) {
+    return {key: "why_bad_char", vars: {cp: m[1], pos: +m[2]}};
+  }
+  if (/must be a string|must be an object/.test(detail)) return {key: "why_not_text"};
+  if (/not UTF-8/.test(detail)) return {key: "why_not_utf8"};
+  if (/appears more than once/.test(detail)) return {key: "why_twice"};
+  if (/field larger than field limit/.test(detail)) return {key: "why_field_limit"};
+  if (/expected after|unexpected end of data|new-line character/.test(detail)) return {key: "why_quote"};
+  return null;
+}
+
+// The details of a bad_request in the page's words: where (a CSV line, or the n-th row sent), which field, and why;
+// or a sentence for a whole request; null when the page cannot say it in its own words (the details line then
+// stands alone, labelled as the server's).
+export function badRequestLine(detail) {
+  if (!detail) return null;
+  let m;
+  if ((m = /holds at most (\d+) candidates/.exec(detail))) return {key: "bad_too_many", vars: {max: +m[1]}};
+  if (/needs a header row/.test(detail)) return {key: "bad_no_header"};
+  if (/is archived/.test(detail)) return {key: "bad_archived"};
+  if (/unknown battery|battery .* is not loaded/.test(detail)) return {key: "bad_battery"};
+  if (/not valid JSON/.test(detail)) return {key: "bad_json"};
+  if (/must be a non-empty list/.test(detail)) return {key: "bad_empty_roster"};
+  const at = (m = /\bline (\d+)/.exec(detail))
+    ? {key: "at_line", vars: {n: +m[1]}}
+    : (m = /\bcandidate (\d+)/.exec(detail))
+      ? {key: "at_candidate", vars: {n: +m[1]}}
+      : null;
+  const fieldName = (m = /'(employee_id|name)'/.exec(detail)) ? m[1] : /^room name\b/.test(detail) ? "room_name" : null;
+  const field = fieldName ? {key: `field_${fieldName}`} : null;
+  const why = fieldReason(detail);
+  const parts = [at ? "at" : "", field ? "field" : "", why ? "why" : ""].filter(Boolean);
+  if (!parts.length) return null;
+  return {key: `bad_${parts.join("_")}`, vars: {at, field, why}};
+}
+
+// What a notice says about a failed request: text keys (ours, in the page's language: what happened and what to
+// do), their variables, and the server's English details for a smaller line. `leadKey` goes first (what this
+// failure means here, e.g. that nothing of a roster was stored); `overrides` maps a code to a text of this action's
+// own (e.g. started -> "edit_started"). A duplicate employee id is named from the error's `employee_id`, never
+// from its message.
+export function failureNotice(error, leadKey = null, overrides = {}) {
   const keys = leadKey ? [leadKey] : [];
   const vars = {status: error.status};
-  if (error.code === "network") keys.push("err_network");
-  else if (error.code === "unavailable") keys.push("err_unavailable");
-  else if (error.code === "too_large") keys.push("err_too_large");
-  else if (!leadKey) keys.push("err_generic");
-  if (error.code === "duplicate_employee" && error.employeeId) {
-    keys.push("dup_hint");
-    vars.id = error.employeeId;
+  // a reply without our JSON (a proxy's page) still says something by its status
+  const code = error.code === "http" ? (HTTP_CODES[error.status] ?? "http") : error.code;
+  let key = overrides[code] ?? ERROR_KEYS[code] ?? "err_generic";
+  if (error.code === "duplicate_employee") {
+    if (error.employeeId) vars.id = error.employeeId;
+    else key = "err_duplicate_employee_unnamed";
   }
-  return {keys, vars, detail: error.message || null};
+  if (error.code === "rate_limited" && error.retryAfterMs !== null) {
+    vars.s = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+    key = "err_rate_limited_wait";
+  }
+  keys.push(key);
+  const detail = serverDetail(error.message);
+  if (error.code === "bad_request") {
+    const line = badRequestLine(detail);
+    if (line) keys.push(line);
+  }
+  return {keys, vars, detail};
+}
+
+// A text to show: a key, or {key, vars} whose variables may themselves be texts to show (translated first);
+// `vars` are the notice's own, under the item's.
+export function say(t, item, vars = {}) {
+  if (typeof item === "string") return t(item, vars);
+  const filled = {};
+  for (const [name, value] of Object.entries(item.vars ?? {})) {
+    if (value === null || value === undefined) continue;
+    filled[name] = typeof value === "object" ? say(t, value) : value;
+  }
+  return t(item.key, {...vars, ...filled});
+}
+
+// --- correcting the roster ----------------------------------------------------------------------------------------
+
+// Whether a row may be edited or removed: a candidate who has not started (phase "ready"), or one whose phase the
+// page does not know (the server refuses a started one with 409 started).
+export const editable = (phase) => phase === undefined || phase === null || phase === "ready";
+
+// Whether a refused edit or removal means the table is out of date (the candidate started meanwhile, or is gone).
+export const rowMovedOn = (error) => error.code === "started" || error.code === "not_found";
+
+// The text key of a session's phase as the table shows it (null: not started, or not known).
+export function phaseKey(phase) {
+  if (phase === "intro" || phase === "active" || phase === "paused") return "phase_testing";
+  if (phase === "finished") return "phase_finished";
+  if (phase === "terminated") return "phase_terminated";
+  return null;
+}
+
+// The body of PATCH /api/sessions/{id} from the edit dialog: the fields changed, trimmed; {unchanged: true} when
+// nothing changed; {error: text key, field} for an empty field (the server checks the rest).
+export function candidateEdit(current, typed) {
+  const body = {};
+  for (const field of ["name", "employee_id"]) {
+    const value = String(typed[field] ?? "").trim();
+    if (!value) return {error: field === "name" ? "edit_name_empty" : "edit_employee_empty", field};
+    if (value !== current[field]) body[field] = value;
+  }
+  return Object.keys(body).length ? {body} : {unchanged: true};
 }
 
 // The Idempotency-Key of a roster about to be sent (docs/protocol.md, registration). The roster that failed in a way

@@ -1,10 +1,22 @@
 // The admin page's drawing: notices, the battery choice, the rooms list, one room (its proctor token, its candidates
-// with the tokens this page holds) and the A4 sheets of slips to print, from the page's state (admin.js):
-//   page = {t, batteries, rooms, roomsLoaded, proctorTokens, tokens, roomId, candidates, roomMissing, busy, origin}
+// with the tokens this page holds) and what is printed (the A4 sheets of candidate slips, or the proctor card), from
+// the page's state (admin.js):
+//   page = {t, batteries, rooms, roomsLoaded, showArchived, proctorTokens, tokens, roomId, candidates, phases,
+//           roomMissing, busy, address: {base, source, warn}}
 // Only rows whose token this page holds get a slip; the others show that the token is not here, and a button to
-// replace it.
+// replace it. The proctor token is never on the candidates' sheets: it has a card of its own.
 
-import {sheetsOf, showToken, tokenPlan} from "./admin_roster.js";
+import {
+  editable,
+  phaseKey,
+  roomState,
+  say,
+  sheetsOf,
+  showProctorToken,
+  showToken,
+  tokenPlan,
+  visibleRooms,
+} from "./admin_roster.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -19,8 +31,10 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
-export const candidateLink = (origin, token) => `${origin}/#t=${encodeURIComponent(token)}`;
-export const proctorLink = (origin, token) => `${origin}/proctor#t=${encodeURIComponent(token)}`;
+// Links to the pages at the address the slips carry (CAT_PUBLIC_URL, or this page's origin), with the token as the
+// server gave it.
+export const candidateLink = (base, token) => `${base}/#t=${encodeURIComponent(token)}`;
+export const proctorLink = (base, token) => `${base}/proctor#t=${encodeURIComponent(token)}`;
 
 // Notices remember what they say (text keys, their variables, a server message) so a language switch redraws them.
 export function notice(page, node, kind, key, vars = {}, detail = null) {
@@ -34,9 +48,11 @@ export function renderNotice(page, node) {
   if (!m) return;
   node.className = `notice ${m.kind}`;
   const keys = Array.isArray(m.key) ? m.key : [m.key];
-  const parts = keys.map((k) => el("span", {class: "line", text: page.t(k, m.vars)}));
+  const parts = keys.map((k) => el("span", {class: "line", text: say(page.t, k, m.vars)}));
   if (m.detail) {
-    parts.push(el("span", {class: "line detail"}, el("span", {text: `${page.t("server_says")} `}), el("q", {text: m.detail})));
+    // the server's English details (a line, a field), under the page's own sentences, smaller and labelled
+    const label = el("span", {class: "detail-label", text: `${page.t("server_says")} `});
+    parts.push(el("span", {class: "line detail"}, label, el("code", {lang: "en", text: m.detail})));
   }
   node.replaceChildren(...parts);
 }
@@ -69,20 +85,54 @@ export function renderFileName(page) {
   $("csv-name").classList.toggle("chosen", Boolean(file));
 }
 
+// A room's state as a small badge (open: candidates may begin; closed: they wait for the proctor; archived: closed
+// for good); null when the server does not say.
+const STATE_TEXTS = {
+  open: ["room_state_open", "room_state_open_title", "room_state_open_note"],
+  closed: ["room_state_closed", "room_state_closed_title", "room_state_closed_note"],
+  archived: ["room_state_archived", "room_state_archived_title", "room_state_archived_note"],
+};
+
+export function roomStateBadge(page, room) {
+  const state = roomState(room);
+  if (!state) return null;
+  const [text, title] = STATE_TEXTS[state];
+  return el("span", {
+    class: `room-state ${state}`,
+    "data-open": String(state === "open"),
+    title: page.t(title),
+    text: page.t(text),
+  });
+}
+
+// The address slips and links carry, and a warning when lab computers cannot reach it.
+export function renderAddress(page) {
+  const {base, source, warn} = page.address;
+  notice(page, $("address-msg"), warn ? "warn" : null, "address_warn", {base});
+  $("slip-address").textContent = page.t(source === "public" ? "address_public" : "address_page", {base});
+  $("slip-address").classList.toggle("warn", warn);
+}
+
 export function renderRooms(page) {
-  $("rooms-empty").hidden = !page.roomsLoaded || page.rooms.length > 0;
+  const archived = page.rooms.filter((r) => r.archived === true).length;
+  const shown = visibleRooms(page.rooms, page.showArchived);
+  $("show-archived-text").textContent = page.t("show_archived", {n: archived});
+  $("show-archived").checked = page.showArchived;
+  $("rooms-empty").hidden = !page.roomsLoaded || shown.length > 0;
+  $("rooms-empty").textContent = page.t(page.rooms.length > 0 ? "rooms_all_archived" : "rooms_empty");
   $("rooms").replaceChildren(
-    ...page.rooms.map((room) => {
+    ...shown.map((room) => {
       const current = room.room_id === page.roomId;
       const link = el(
         "a",
         {href: `#room=${encodeURIComponent(room.room_id)}`, class: "room-link"},
         el("span", {class: "room-name", text: room.name}),
-        el("span", {class: "room-meta"}, el("code", {text: room.room_id}), ` · ${batteryName(page, room.battery)}`),
+        el("span", {class: "room-meta"}, el("code", {text: room.room_id}), ` · ${batteryName(page, room.battery)} `, roomStateBadge(page, room)),
         el("span", {class: "room-go", text: `${page.t("tokens_link")} ›`}),
       );
       if (current) link.setAttribute("aria-current", "true");
-      return el("li", {class: current ? "room current" : "room", "data-room": room.room_id}, link);
+      const classes = ["room", current ? "current" : "", room.archived === true ? "archived" : ""].filter(Boolean);
+      return el("li", {class: classes.join(" "), "data-room": room.room_id}, link);
     }),
   );
 }
@@ -103,13 +153,22 @@ export function renderRoom(page) {
   $("room-h").textContent = page.roomMissing ? t("room_unknown", {id: roomId}) : room ? room.name : roomId;
   $("room-id").textContent = roomId;
   $("room-battery-name").textContent = room ? batteryName(page, room.battery) : "…";
-  for (const id of ["csv-btn", "paste-btn", "results-btn", "results-xlsx-btn"]) $(id).disabled = page.roomMissing;
+  const badge = room ? roomStateBadge(page, room) : null;
+  $("room-state-row").hidden = !badge;
+  $("room-state-now").replaceChildren(...(badge ? [badge] : []));
+  $("room-state-note").textContent = badge ? t(STATE_TEXTS[roomState(room)][2]) : "";
+  const archived = room?.archived === true;
+  for (const id of ["results-btn", "results-xlsx-btn"]) $(id).disabled = page.roomMissing;
+  // an archived room's roster is final: nothing to register (the server would refuse it)
+  for (const id of ["csv-btn", "paste-btn"]) $(id).disabled = page.roomMissing || archived;
+  $("archive-btn").hidden = archived;
+  $("archive-btn").disabled = page.roomMissing || page.busy;
 
   const proctorToken = page.proctorTokens.get(roomId);
   $("proctor-box").hidden = !proctorToken;
   if (proctorToken) {
-    $("proctor-token").textContent = proctorToken;
-    $("proctor-link").href = proctorLink(page.origin, proctorToken);
+    $("proctor-token").textContent = showProctorToken(proctorToken);
+    $("proctor-link").href = proctorLink(page.address.base, proctorToken);
   }
   $("proctor-state").textContent = t(proctorToken ? "proctor_held" : "proctor_not_held");
   $("proctor-new-btn").disabled = page.roomMissing || page.busy;
@@ -128,7 +187,7 @@ export function renderRoom(page) {
   const reissueAll = $("reissue-missing-btn");
   reissueAll.textContent = t("reissue_missing_btn", {n: missing.length});
   reissueAll.disabled = missing.length === 0 || page.busy || page.roomMissing;
-  $("print-btn").disabled = held.length === 0 && !proctorToken;
+  $("print-btn").disabled = held.length === 0;
   $("csv-dl-btn").disabled = held.length === 0;
   $("xlsx-dl-btn").disabled = held.length === 0;
   $("tokens")
@@ -139,33 +198,57 @@ export function renderRoom(page) {
           "tr",
           {"data-session": c.session_id, class: c.token ? "held" : "missing"},
           el("td", {class: "num", text: String(i + 1)}),
-          el("td", {class: "name", text: c.name}),
-          el("td", {class: "employee", text: c.employee_id}),
-          el("td", {class: "session", text: c.session_id}),
+          el("td", {class: "who"}, el("span", {class: "name", text: c.name}), phaseBadge(page, c)),
+          el(
+            "td",
+            {class: "ids"},
+            el("span", {class: "employee", text: c.employee_id}),
+            el("span", {class: "session", text: c.session_id}),
+          ),
           el(
             "td",
             {class: "token"},
             c.token ? el("code", {text: showToken(c.token)}) : el("span", {class: "not-held", text: t("token_not_held")}),
           ),
-          el(
-            "td",
-            {class: "act"},
-            el("button", {
-              type: "button",
-              class: "small reissue-btn",
-              "data-session": c.session_id,
-              "aria-label": t("reissue_one_label", {name: c.name}),
-              text: t("reissue_one_btn"),
-              ...(page.busy || page.roomMissing ? {disabled: ""} : {}),
-            }),
-          ),
+          el("td", {class: "act"}, ...rowActions(page, c, archived)),
         ),
       ),
     );
   buildSheets(page);
 }
 
-// --- slips to print ---------------------------------------------------------------------------------------------
+// A candidate who has started: their phase, under the name (why the row can no longer be edited or removed).
+function phaseBadge(page, c) {
+  const phase = page.phases.get(c.session_id);
+  const key = phaseKey(phase);
+  if (!key) return null;
+  return el("span", {class: "phase badge info", "data-phase": phase, title: page.t("phase_title"), text: page.t(key)});
+}
+
+// A row's buttons: a new token; for a candidate who has not started, edit and remove (disabled once they have; the
+// server refuses a started one anyway).
+function rowActions(page, c, archived) {
+  const {t} = page;
+  const phase = page.phases.get(c.session_id);
+  const off = page.busy || page.roomMissing;
+  const fixable = editable(phase) && !archived;
+  const button = (cls, text, label, disabled) =>
+    el("button", {
+      type: "button",
+      class: `small ${cls}`,
+      "data-session": c.session_id,
+      "aria-label": label,
+      text,
+      ...(disabled ? {disabled: ""} : {}),
+    });
+  return [
+    button("reissue-btn", t("reissue_one_btn"), t("reissue_one_label", {name: c.name}), off),
+    button("edit-btn", t("edit_btn"), t("edit_label", {name: c.name}), off || !fixable),
+    button("remove-btn", t("remove_btn"), t("remove_label", {name: c.name}), off || !fixable),
+  ];
+}
+
+// --- what is printed --------------------------------------------------------------------------------------------
 
 function slip(page, room, cand) {
   const {t} = page;
@@ -181,37 +264,15 @@ function slip(page, room, cand) {
     el("div", {class: "slip-name", text: cand.name}),
     el("div", {class: "slip-employee", text: `${t("slip_employee")}: ${cand.employee_id}`}),
     el("div", {class: "slip-label", text: t("slip_address")}),
-    el("div", {class: "slip-address", text: `${page.origin}/`}),
+    el("div", {class: "slip-address", text: `${page.address.base}/`}),
     el("div", {class: "slip-label", text: t("slip_token")}),
     el("div", {class: "slip-token", text: showToken(cand.token)}),
     el("div", {class: "slip-help", text: t("slip_help")}),
   );
 }
 
-function proctorSlip(page, room, token) {
-  const {t} = page;
-  return el(
-    "div",
-    {class: "slip proctor"},
-    el(
-      "div",
-      {class: "slip-top"},
-      el("span", {class: "slip-room", text: room ? room.name : page.roomId}),
-      el("span", {class: "slip-session", text: page.roomId}),
-    ),
-    el("div", {class: "slip-name", text: t("slip_proctor")}),
-    el("div", {class: "slip-label", text: t("slip_proctor_addr")}),
-    el("div", {class: "slip-address", text: `${page.origin}/proctor`}),
-    el("div", {class: "slip-label", text: t("slip_token")}),
-    el("div", {class: "slip-token proctor-token-print", text: token}),
-    el("div", {class: "slip-label", text: t("slip_proctor_link")}),
-    el("div", {class: "slip-address small", text: proctorLink(page.origin, token)}),
-  );
-}
-
-// Sheets of A4, each with its own margins (the @page margin is 0, so no browser header or footer is printed); the
-// proctor's slip (two cells) first when this page holds the room's proctor token, then a slip per candidate whose
-// token this page holds.
+// Sheets of A4, each with its own margins (the @page margin is 0, so no browser header or footer is printed): a slip
+// per candidate whose token this page holds, ten a sheet. The proctor token is never among them (buildProctorCard).
 export function buildSheets(page) {
   const sheets = $("sheets");
   const roomId = page.roomId;
@@ -220,10 +281,41 @@ export function buildSheets(page) {
     return;
   }
   const room = page.rooms.find((r) => r.room_id === roomId);
-  const slips = [];
-  const proctorToken = page.proctorTokens.get(roomId);
-  if (proctorToken) slips.push({node: proctorSlip(page, room, proctorToken), cells: 2});
-  for (const c of roomPlan(page).held) slips.push({node: slip(page, room, c), cells: 1});
-  const layout = sheetsOf(slips.map((s) => s.cells));
-  sheets.replaceChildren(...layout.map((indexes) => el("div", {class: "sheet"}, ...indexes.map((i) => slips[i].node))));
+  const slips = roomPlan(page).held.map((c) => slip(page, room, c));
+  const layout = sheetsOf(slips.map(() => 1));
+  sheets.replaceChildren(...layout.map((indexes) => el("div", {class: "sheet"}, ...indexes.map((i) => slips[i]))));
+}
+
+// The proctor card: one A4 sheet with the room, the console's address, the proctor token dashed in large type and the
+// direct link; `when` is the moment printed, as the person reads it. Empty when this page does not hold the token.
+export function buildProctorCard(page, when) {
+  const {t} = page;
+  const sheet = $("proctor-sheet");
+  const roomId = page.roomId;
+  const token = roomId && !page.roomMissing ? page.proctorTokens.get(roomId) : null;
+  if (!token) {
+    sheet.replaceChildren();
+    return;
+  }
+  const room = page.rooms.find((r) => r.room_id === roomId);
+  const field = (label, node) =>
+    el("div", {class: "card-field"}, el("div", {class: "slip-label", text: t(label)}), node);
+  const card = el(
+    "div",
+    {class: "proctor-card"},
+    el(
+      "div",
+      {class: "card-head"},
+      el("span", {class: "card-title", text: t("card_title")}),
+      el("span", {class: "card-room-id", text: roomId}),
+    ),
+    el("div", {class: "card-secret", text: t("card_secret")}),
+    field("card_room", el("div", {class: "card-room", text: room ? room.name : roomId})),
+    field("card_console", el("div", {class: "card-address", text: `${page.address.base}/proctor`})),
+    field("card_token", el("div", {class: "card-token", text: showProctorToken(token)})),
+    field("card_link", el("div", {class: "card-link", text: proctorLink(page.address.base, token)})),
+    el("p", {class: "card-help", text: t("card_help")}),
+    el("p", {class: "card-issued", text: t("card_issued", {when})}),
+  );
+  sheet.replaceChildren(el("div", {class: "sheet card-sheet"}, card));
 }

@@ -1,6 +1,7 @@
-// The proctor console (docs/protocol.md, "Proctor: /ws/proctor"): a live table of the room, disconnect alerts,
-// confirmed commands per candidate or for the whole room, a candidate detail view with a chart of theta and SE, and
-// the room's results as CSV. This module wires the parts together: the socket and its frames, the server clock
+// The proctor console (docs/protocol.md, "Proctor: /ws/proctor"): a live table of the room, the room's state (open
+// or closed, who is waiting) with the button that opens or closes it, moves to another computer waiting for
+// approval, disconnect alerts, confirmed commands per candidate or for the whole room, incident notes and messages,
+// a candidate detail view with a chart of theta and SE and the notes, and the room's results as CSV. This module wires the parts together: the socket and its frames, the server clock
 // estimate, persistence for this tab, sign-in and sign-out, and the page's handlers.
 //
 //   proctor_model.js     the room from snapshot + events (pure)   proctor_view.js    top bar, counts, alerts, table
@@ -22,7 +23,17 @@ import {ReconnectingSocket, retryAfterDelay, slowDelay} from "./socket.js";
 import {TEXTS} from "./proctor_texts.js";
 import {RoomModel} from "./proctor_model.js";
 import {localeOf} from "./proctor_format.js";
-import {clearRows, renderAlerts, renderConn, renderCounts, renderTable, renderTop, rowElement} from "./proctor_view.js";
+import {
+  clearRows,
+  renderAlerts,
+  renderConn,
+  renderCounts,
+  renderRoomState,
+  renderSeats,
+  renderTable,
+  renderTop,
+  rowElement,
+} from "./proctor_view.js";
 import {renderDetail} from "./proctor_detail.js";
 import {createCommands} from "./proctor_commands.js";
 
@@ -52,6 +63,7 @@ const ui = {
   filter: "all",
   sort: {key: "order", dir: 1},
   downloading: false,
+  roomBusy: false, // an open_room / close_room awaits its ack
   detail: null, // {sid, reqId, loading, error, tab, returnFocus}
   on: null,
 };
@@ -77,7 +89,13 @@ window.catProctor = {
   ui,
 };
 
-const commands = createCommands(ui, {send: (frame) => Boolean(ui.socket?.send(frame))});
+const commands = createCommands(ui, {
+  send: (frame) => Boolean(ui.socket?.send(frame)),
+  changed: () => {
+    ui.roomBusy = commands.roomPending();
+    queueRender();
+  },
+});
 
 // --- rendering ----------------------------------------------------------------------------------------------------
 
@@ -88,7 +106,9 @@ function render() {
   renderQueued = false;
   renderTop(ui);
   renderConn(ui);
+  renderRoomState(ui);
   renderCounts(ui, ui.on);
+  renderSeats(ui, ui.on);
   renderAlerts(ui, ui.on);
   renderTable(ui, ui.on);
   if (ui.detail) renderDetail(ui);
@@ -284,7 +304,7 @@ function connect() {
       helloTimer = null;
       commands.failPending();
       if (event.code === 4001) {
-        signOut(ui.t("bad_token"));
+        signOut(badTokenText());
         return false;
       }
       const waitAsked = Math.max(0, helloAfter - Date.now());
@@ -309,7 +329,13 @@ function onStream(frame) {
   if (frame.type === "snapshot" && typeof frame.at_ms === "number") clockSample(frame.at_ms - Date.now(), false);
   const change = model.applyFrame(frame, ui.now());
   if (change.liveAt !== null) clockSample(change.liveAt - Date.now(), true);
-  for (const sid of change.raised) announce(ui.t("alert_announce", {name: model.row(sid)?.name ?? sid}));
+  const said = [
+    ...change.seatsRaised.map((sid) => ui.t("seat_announce", {name: model.row(sid)?.name ?? sid})),
+    ...change.raised.map((sid) => ui.t("alert_announce", {name: model.row(sid)?.name ?? sid})),
+  ];
+  if (said.length) announce(said.join(" "));
+  // the room opened or closed from another console (this console's own command is reported with its ack)
+  if (change.room && !commands.roomPending()) commands.notice("ok", ui.t(model.roomOpen() ? "room_opened_elsewhere" : "room_closed_elsewhere"));
   if (change.snapshot) {
     ui.live = true;
     ui.socket?.ready();
@@ -348,7 +374,7 @@ function onFrame(frame) {
 
 function onError(frame) {
   if (frame.code === "bad_token") {
-    signOut(ui.t("bad_token"));
+    signOut(badTokenText());
     return;
   }
   if (frame.code === "rate_limited") {
@@ -368,6 +394,7 @@ function onError(frame) {
     return;
   }
   if (frame.code === "not_authenticated") return; // a command raced the hello; the snapshot follows
+  commands.onError(frame);
   commands.notice("bad", ui.t("server_error", {message: `${frame.code}: ${frame.message ?? ""}`}));
 }
 
@@ -402,11 +429,18 @@ setInterval(() => {
 
 // --- sign-in / sign-out -------------------------------------------------------------------------------------------
 
+// A refused token: one typed into the field (still there) is to be checked and corrected.
+const badTokenText = () => ui.t($("token-input").value.trim() ? "bad_token_typed" : "bad_token");
+
 function showApp() {
+  // signed in: the token typed leaves the page
+  $("token-input").value = "";
+  $("token-input").removeAttribute("aria-invalid");
   $("signin").hidden = true;
   for (const id of ["app", "signout", "download", "conn"]) $(id).hidden = false;
 }
 
+// The sign-in form; with `message` (a token refused) what was typed stays in the field, marked, to be corrected.
 function showSignin(message) {
   $("signin").hidden = false;
   for (const id of ["app", "signout", "download", "conn", "reconnect", "room-label"]) $(id).hidden = true;
@@ -414,7 +448,10 @@ function showSignin(message) {
   msg.className = "notice bad";
   msg.hidden = !message;
   msg.textContent = message ?? "";
-  $("token-input").focus();
+  const input = $("token-input");
+  if (message && input.value) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+  input.focus();
 }
 
 function signIn(token) {
@@ -428,7 +465,10 @@ function signIn(token) {
   renderConn(ui);
 }
 
+// Sign out (the button), or back to the sign-in because the token was refused (`message`): a token typed then stays
+// in the field, to be corrected rather than typed again.
 function signOut(message) {
+  if (!message) $("token-input").value = "";
   const socket = ui.socket;
   ui.socket = null;
   socket?.stop();
@@ -479,9 +519,11 @@ function init() {
 
   $("signin-form").addEventListener("submit", (event) => {
     event.preventDefault();
+    // sent as typed (the server ignores case, spaces and dashes); the field keeps it until the room's snapshot
+    // arrives, so a wrong one can be corrected
     const token = $("token-input").value.trim();
     if (!token) return;
-    $("token-input").value = "";
+    $("token-input").removeAttribute("aria-invalid");
     signIn(token);
   });
   $("signout").addEventListener("click", () => signOut());
@@ -492,6 +534,14 @@ function init() {
   for (const kind of ["pause", "resume", "extend", "terminate"]) {
     $(`room-${kind}`).addEventListener("click", (e) => commands.ask(kind, null, e.currentTarget));
   }
+  $("room-toggle").addEventListener("click", (e) => commands.ask(e.currentTarget.dataset.action, null, e.currentTarget));
+  $("room-message").addEventListener("click", (e) => commands.ask("message", null, e.currentTarget));
+  $("token-input").addEventListener("input", () => $("token-input").removeAttribute("aria-invalid"));
+  $("waiting-count").addEventListener("click", () => ui.on.filter("waiting"));
+  // the table scrolls far enough for its last rows to come out from under the alerts and notices
+  new ResizeObserver(() => {
+    $("overlay-room").style.height = `${$("overlay").offsetHeight}px`;
+  }).observe($("overlay"));
   $("alerts-dismiss-all").addEventListener("click", () => {
     model.dismissAllAlerts();
     queueRender();

@@ -1,11 +1,13 @@
-// The candidate detail dialog of the proctor console: status and facts, command buttons, results per subtest and a
-// chart per subtest of theta (with a +-SE band) and SE against the target, one point per answer. What it shows comes
-// from the model (rows, trajectories, results); `ui.detail` = {sid, loading, error, tab} is the dialog's own state.
+// The candidate detail dialog of the proctor console: status and facts (the seat, a move waiting for approval),
+// command buttons (notes, a message, the move's approval), results per subtest, the proctors' incident notes with
+// their times, and a chart per subtest of theta (with a +-SE band) and SE against the target, one point per answer.
+// What it shows comes from the model (rows, trajectories, results, notes); `ui.detail` = {sid, loading, error, tab}
+// is the dialog's own state.
 
-import {category, isOver, timeLeftAt} from "./proctor_model.js";
-import {ago, clock, num, tickLabel} from "./proctor_format.js";
+import {category, hasSeatRequest, isOver, notesCount, timeLeftAt} from "./proctor_model.js";
+import {ago, clock, num, seatLabel, tickLabel, timeOfDay} from "./proctor_format.js";
 import {lineChart} from "./chart.js";
-import {BADGE, buildActions, setAttr, setText, updateActions} from "./proctor_view.js";
+import {BADGE, buildActions, setAttr, setText, statusText, updateActions} from "./proctor_view.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,8 +31,46 @@ function renderFacts(ui, row) {
   fact(facts, t("f_estimate"), over ? "—" : `${num(row.theta, locale)} / ${num(row.se, locale)}`);
   fact(facts, t("f_time"), over ? "—" : clock(timeLeftAt(row, ui.now())));
   fact(facts, t("f_seen"), ago(row.last_seen_ms, ui.now(), t));
+  const device = typeof row.device === "string" && row.device ? row.device : null;
+  fact(facts, t("f_seat"), device ? `${seatLabel(device, t)} (${device})` : "—");
+  if (hasSeatRequest(row)) {
+    const to = row.seat_request ? `${seatLabel(row.seat_request, t)} (${row.seat_request})` : seatLabel("", t);
+    fact(facts, t("f_seat_request"), to);
+    facts.lastElementChild.className = "seat-asked";
+  }
   if (row.phase === "paused" && row.pause_reason) fact(facts, t("f_pause_reason"), row.pause_reason);
   if (row.phase === "terminated") fact(facts, t("f_term_reason"), row.terminated_reason || "—");
+}
+
+// The proctors' incident notes, oldest first, each with its time (from the server's `detail`, then live events).
+function renderNotes(ui, row) {
+  const {t, locale} = ui;
+  const notes = ui.model.notes(row.session_id);
+  const count = Math.max(notesCount(row), notes.length);
+  setText($("notes-h"), t("notes_h", {n: count}));
+  const list = $("detail-notes");
+  const signature = JSON.stringify([locale, notes]);
+  if (list.dataset.signature !== signature) {
+    list.dataset.signature = signature;
+    list.replaceChildren(
+      ...notes.map((note) => {
+        const li = document.createElement("li");
+        const time = document.createElement("time");
+        time.dateTime = new Date(note.at_ms).toISOString();
+        time.textContent = timeOfDay(note.at_ms, locale);
+        time.title = new Date(note.at_ms).toLocaleString(locale);
+        const text = document.createElement("span");
+        text.className = "note-text";
+        text.textContent = note.text;
+        li.append(time, text);
+        return li;
+      }),
+    );
+  }
+  list.hidden = notes.length === 0;
+  const msg = $("notes-msg");
+  msg.hidden = notes.length > 0;
+  setText(msg, count > notes.length && ui.detail.loading ? t("notes_loading") : t("notes_empty"));
 }
 
 function renderResults(ui, sid) {
@@ -160,17 +200,18 @@ export function renderDetail(ui, on = ui.on) {
   setText($("detail-ids"), ui.t("detail_ids", {emp: row.employee_id, sid: row.session_id}));
   const badge = $("detail-badge");
   badge.className = `badge ${BADGE[cat]}`;
-  setText(badge, ui.t(`st_${cat}`));
+  setText(badge, statusText(ui, row));
   $("detail").dataset.status = cat;
   renderFacts(ui, row);
   const actions = $("detail-actions");
   if (!actions.children.length || actions.dataset.session !== row.session_id) {
     actions.replaceChildren();
     actions.dataset.session = row.session_id;
-    buildActions(actions, row.session_id, on);
+    buildActions(actions, row.session_id, on, {detail: true});
   }
   updateActions(actions, row, ui);
   renderResults(ui, row.session_id);
+  renderNotes(ui, row);
   renderTabs(ui, row.session_id, row);
   renderChart(ui, row);
 }

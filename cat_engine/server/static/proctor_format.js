@@ -38,3 +38,24 @@ export function tickLabel(value, locale) {
   const digits = [0, 1, 2].find((d) => Math.abs(Math.round(value * 10 ** d) - value * 10 ** d) < 1e-6) ?? 2;
   return num(value, locale, digits);
 }
+
+// What a proctor typed, ready to send as a note's or a message's `text`: line breaks as LF, tabs as spaces, other
+// control characters (which the server refuses) dropped, and no blank lines or spaces at either end.
+export function cleanText(typed) {
+  return String(typed ?? "")
+    .replace(/\r\n?/g, "\n")
+    .replace(/\t/g, " ")
+    .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, "")
+    .trim();
+}
+
+// Characters as the server counts them (code points: an emoji is one, not two UTF-16 units).
+export const charCount = (text) => [...String(text ?? "")].length;
+
+// The seat (the computer's id) as the table shows it: its last 4 characters, "—" for none, and words for a request
+// from a computer that sent no id ("" in `seat_request`).
+export function seatLabel(device, t) {
+  if (device === "") return t("seat_no_id");
+  if (typeof device !== "string") return "—";
+  return device.slice(-4);
+}

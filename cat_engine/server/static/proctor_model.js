@@ -13,15 +13,34 @@
 // chart points and subtest results. A live event of a session the snapshot does not hold (a candidate registered
 // after it) asks for a fresh snapshot (`resync`).
 //
+// The room. The snapshot's `room` (with `open`: whether candidates may begin) is kept as it is; room events
+// (`room_opened`, `room_closed`: `session_id` null, `room: {open}`, no view) and the acknowledgement of this
+// console's own open_room / close_room update `open`, so every console of the room follows whoever changed it.
+//
+// Statuses. A row's status (its category, for the counts and filters) comes from its phase and connection:
+// `ready` not connected is "not started" (`ready`), connected it is `waiting` (at the welcome when the room is open,
+// waiting for it to open when it is closed); `intro` (a subtest's intro, clock not started) and `active` not
+// connected are `disconnected`; the others are their phase.
+//
 // Tracks (per session, for the detail view): each answer's theta and SE keyed by seq, and anchors seq -> position
 // from `item_presented`. Seqs are consecutive within a subtest, so one anchor places every answer of its subtest;
 // a subtest that ended without one is anchored by its result (its last answer is at position `items`). The server's
-// `detail` frame adds points by position and results.
+// `detail` frame adds points by position and results, and the session's incident notes (live `note` events add to
+// them).
+//
+// Seats. A row's `device` is the computer the sitting is on, `seat_request` the one waiting for the proctor's
+// approval to take it over (null: none; "": a computer that sent no id). A waiting request is in the attention list
+// (with when the console first saw it) until a view says it was decided (`seat_request` null), here or elsewhere.
 
 export const COMMANDS = ["pause", "resume", "extend", "terminate"];
-export const CATEGORIES = ["active", "disconnected", "paused", "ready", "finished", "terminated"];
+export const SEAT_COMMANDS = ["approve_seat", "deny_seat"];
+export const ROOM_COMMANDS = ["open_room", "close_room"];
+export const NOTE_MAX = 1000; // characters of an incident note (`note`)
+export const MESSAGE_MAX = 500; // characters of a message to candidates (`message`)
+export const CATEGORIES = ["active", "intro", "waiting", "disconnected", "paused", "ready", "finished", "terminated"];
 export const STUCK_MS = 5 * 60 * 1000; // an active, connected candidate without a sign of life this long needs a look
-const STATUS_RANK = {disconnected: 0, paused: 1, stuck: 2, active: 3, ready: 4, finished: 5, terminated: 6};
+const STATUS_RANK = {disconnected: 0, paused: 1, stuck: 2, intro: 3, active: 4, waiting: 5, ready: 6, finished: 7, terminated: 8};
+const ROOM_EVENTS = {room_opened: true, room_closed: false};
 
 // --- one row -----------------------------------------------------------------------------------------------------
 
@@ -45,11 +64,27 @@ export function timeLeftAt(row, nowMs) {
   return Math.max(0, left - (nowMs - row.at_ms) / 1000);
 }
 
-// The status shown: the phase, with an active candidate whose connection is down shown as disconnected.
+// A candidate in the middle of the battery: a subtest under way or its intro on screen.
+export const inSitting = (row) => row.phase === "active" || row.phase === "intro";
+
+// The status (category) shown: the phase, with a candidate in the middle of the battery whose connection is down
+// shown as disconnected, and one not started yet as waiting while connected.
 export function category(row) {
-  if (row.phase === "active") return row.connected ? "active" : "disconnected";
+  if (row.phase === "ready") return row.connected ? "waiting" : "ready";
+  if (inSitting(row)) return row.connected ? row.phase : "disconnected";
   return row.phase;
 }
+
+// The text key of a status: a waiting candidate is at the welcome when the room is open (`roomOpen` true), waiting
+// for it to open otherwise.
+export function statusTextKey(cat, roomOpen) {
+  if (cat === "waiting") return roomOpen === true ? "st_welcome" : "st_waiting";
+  return `st_${cat}`;
+}
+
+// Connected candidates whose battery has not started: at the welcome, or waiting for the room to open.
+export const isWaiting = (row) => row.phase === "ready" && Boolean(row.connected);
+export const waitingCount = (rows) => rows.filter(isWaiting).length;
 
 // Whole minutes an active, connected candidate has been silent, once that is STUCK_MS or more (0 otherwise).
 export function idleMinutes(row, nowMs) {
@@ -63,7 +98,14 @@ export function statusKey(row, nowMs) {
   return cat === "active" && idleMinutes(row, nowMs) ? "stuck" : cat;
 }
 
-export const needsAttention = (row, nowMs) => ["disconnected", "paused", "stuck"].includes(statusKey(row, nowMs));
+// A move to another computer waits for the proctor's decision ("" is a request from a computer without an id).
+export const hasSeatRequest = (row) => typeof row.seat_request === "string";
+
+// How many incident notes the proctors wrote on the session (0 from a server that does not say).
+export const notesCount = (row) => (Number.isInteger(row.notes) && row.notes > 0 ? row.notes : 0);
+
+export const needsAttention = (row, nowMs) =>
+  ["disconnected", "paused", "stuck"].includes(statusKey(row, nowMs)) || hasSeatRequest(row);
 
 // Whether the server says the session's state allows the command now.
 export const allows = (row, kind) => Array.isArray(row.allowed) && row.allowed.includes(kind);
@@ -75,6 +117,27 @@ export const pauseOrResume = (row) => (allows(row, "resume") ? "resume" : "pause
 export const roomTargets = (rows, kind) => rows.filter((row) => allows(row, kind));
 export function roomAvailability(rows) {
   return Object.fromEntries(COMMANDS.map((kind) => [kind, rows.some((row) => allows(row, kind))]));
+}
+
+// What a room-wide command would do, for its confirmation: exactly the rows whose `allowed` holds it (the count
+// said and the names listed are the same rows), and how many of them are in each status ([[category, n]], in the
+// order of CATEGORIES, statuses with none left out).
+export function roomPlan(rows, kind) {
+  const targets = roomTargets(rows, kind);
+  const per = new Map();
+  for (const row of targets) per.set(category(row), (per.get(category(row)) ?? 0) + 1);
+  return {targets, count: targets.length, byStatus: CATEGORIES.filter((c) => per.has(c)).map((c) => [c, per.get(c)])};
+}
+
+// What closing the room changes: candidates not started wait (`held`: connected now, `absent`: not here yet);
+// those in the middle of the battery (`going`) carry on.
+export function closePlan(rows) {
+  const plan = {held: 0, absent: 0, going: 0};
+  for (const row of rows) {
+    if (row.phase === "ready") plan[row.connected ? "held" : "absent"] += 1;
+    else if (!isOver(row)) plan.going += 1;
+  }
+  return plan;
 }
 
 // The row's number in the room: the session id's numeric tail ("R7K2QX-0007" -> "7"), else its place in the roster.
@@ -164,7 +227,8 @@ export function normalizeResult(r) {
 
 // --- the model ---------------------------------------------------------------------------------------------------
 
-const newTrack = () => ({anchors: new Map(), answers: new Map(), placed: new Map(), results: new Map()});
+const newTrack = () => ({anchors: new Map(), answers: new Map(), placed: new Map(), results: new Map(), notes: []});
+const sameNote = (a, b) => a.at_ms === b.at_ms && a.text === b.text;
 const rowOf = (view, atMs) => ({...view, at_ms: atMs});
 
 export class RoomModel {
@@ -181,6 +245,7 @@ export class RoomModel {
     this.watermark = null; // the snapshot's last_event_id: events up to it are history
     this.atMs = null; // the snapshot's server time
     this.alerts = new Map(); // session_id -> {since, dismissed}
+    this.seats = new Map(); // session_id -> {since, device, requested}: moves waiting for approval
     this.tracks = new Map(); // session_id -> {anchors, answers, placed, results}
     this.stats = {snapshots: 0, events: 0, history: 0, duplicates: 0, views: 0};
   }
@@ -198,8 +263,22 @@ export class RoomModel {
     return this.room?.subtests?.[index] ?? null;
   }
 
+  // Whether candidates may begin: true or false, null while unknown (no snapshot yet, or a server without `open`).
+  roomOpen() {
+    const open = this.room?.open;
+    return typeof open === "boolean" ? open : null;
+  }
+
+  // The room's state as an acknowledgement or a room event tells it; true when that changed what the console knew.
+  setRoomOpen(open) {
+    if (!this.room || typeof open !== "boolean" || this.room.open === open) return false;
+    this.room = {...this.room, open};
+    return true;
+  }
+
   // Any frame of the stream; what changed: {resync, changed (session ids), raised (new alerts), resultsChanged,
-  // liveAt (the newest at_ms of the live events, for the page's clock estimate), snapshot}.
+  // liveAt (the newest at_ms of the live events, for the page's clock estimate), snapshot, room (the room's open
+  // state changed by a live room event)}.
   applyFrame(frame, nowMs) {
     const change = this.#change();
     if (frame.type === "snapshot") this.applySnapshot(frame, nowMs, change);
@@ -224,7 +303,11 @@ export class RoomModel {
     }
     for (const sid of [...this.tracks.keys()]) if (!this.rows.has(sid)) this.tracks.delete(sid);
     for (const sid of [...this.alerts.keys()]) if (!this.rows.has(sid)) this.alerts.delete(sid);
-    for (const row of this.rows.values()) this.#syncAlert(row, nowMs, change);
+    for (const sid of [...this.seats.keys()]) if (!this.rows.has(sid)) this.seats.delete(sid);
+    for (const row of this.rows.values()) {
+      this.#syncAlert(row, nowMs, change);
+      this.#syncSeat(row, this.atMs, change);
+    }
     return change;
   }
 
@@ -236,6 +319,19 @@ export class RoomModel {
     }
     const history = this.watermark !== null && compareIds(item.id, this.watermark) <= 0;
     const sid = item.session_id;
+    if (sid === null || sid === undefined) {
+      // a room event: the room's state after it (the snapshot's is newer than history's)
+      this.lastEventId = item.id;
+      const ev = item.event ?? {};
+      if (history) {
+        this.stats.history += 1;
+        return change;
+      }
+      if (typeof ev.at_ms === "number") change.liveAt = Math.max(change.liveAt ?? ev.at_ms, ev.at_ms);
+      const open = typeof item.room?.open === "boolean" ? item.room.open : ROOM_EVENTS[ev.type];
+      if (this.setRoomOpen(open)) change.room = true;
+      return change;
+    }
     if (!this.rows.has(sid)) {
       // history of a session no longer in the room: skipped. A live event of one registered after the snapshot:
       // a fresh snapshot is needed (this event then comes again, as history)
@@ -254,6 +350,7 @@ export class RoomModel {
       const row = rowOf(item.view, typeof ev.at_ms === "number" ? ev.at_ms : nowMs);
       this.rows.set(sid, row);
       this.#syncAlert(row, nowMs, change);
+      this.#syncSeat(row, row.at_ms, change);
     }
     return change;
   }
@@ -269,7 +366,27 @@ export class RoomModel {
       track.placed.set(sub.index, placed);
       if (sub.status === "done" && sub.result) track.results.set(sub.index, normalizeResult(sub.result));
     }
+    if (Array.isArray(frame.notes)) {
+      // the server's list as of the detail, and any note event seen since that it does not hold yet
+      const notes = frame.notes.map((n) => ({at_ms: n.at_ms, text: n.text}));
+      const newest = notes[notes.length - 1]?.at_ms ?? -Infinity;
+      for (const n of track.notes) if (n.at_ms > newest && !notes.some((m) => sameNote(m, n))) notes.push(n);
+      track.notes = notes;
+    }
     return true;
+  }
+
+  // The session's incident notes known so far, oldest first: [{at_ms, text}].
+  notes(sid) {
+    return this.tracks.get(sid)?.notes ?? [];
+  }
+
+  // Moves to another computer waiting for approval, oldest first: [{session_id, since, device, requested}].
+  seatRequests() {
+    return [...this.seats]
+      .filter(([sid]) => this.rows.has(sid))
+      .sort((a, b) => a[1].since - b[1].since)
+      .map(([session_id, s]) => ({session_id, ...s}));
   }
 
   // Chart points of one subtest of a session: [{position, theta, se}] by position.
@@ -368,7 +485,7 @@ export class RoomModel {
   // --- internals ---
 
   #change() {
-    return {resync: false, changed: new Set(), raised: [], resultsChanged: false, liveAt: null, snapshot: false};
+    return {resync: false, changed: new Set(), raised: [], seatsRaised: [], resultsChanged: false, liveAt: null, snapshot: false, room: false};
   }
 
   #track(sid) {
@@ -393,6 +510,11 @@ export class RoomModel {
       case "subtest_done":
         track.results.set(ev.subtest, normalizeResult(ev.result ?? {}));
         return true;
+      case "note": {
+        const note = {at_ms: ev.at_ms, text: ev.text};
+        if (typeof note.text === "string" && !track.notes.some((n) => sameNote(n, note))) track.notes.push(note);
+        return false;
+      }
       case "finished": {
         const subtests = this.room?.subtests ?? [];
         for (const r of ev.profile?.subtests ?? []) {
@@ -406,14 +528,33 @@ export class RoomModel {
     }
   }
 
-  // An alert while the candidate is active with the connection down; it clears itself once they are back.
+  // An alert while the candidate is in the middle of the battery (a subtest or its intro) with the connection down;
+  // it clears itself once they are back.
   #syncAlert(row, nowMs, change) {
     const sid = row.session_id;
-    if (row.phase !== "active" || row.connected) {
+    if (!inSitting(row) || row.connected) {
       this.alerts.delete(sid);
     } else if (!this.alerts.has(sid)) {
       this.alerts.set(sid, {since: row.last_seen_ms ?? nowMs, dismissed: false});
       change.raised.push(sid);
     }
+  }
+
+  // A move waiting for approval, from the row's `seat_request`: new (or another computer asking) is raised; gone
+  // once decided. `atMs`: when the console learnt of it (the view's moment).
+  #syncSeat(row, atMs, change) {
+    const sid = row.session_id;
+    if (!hasSeatRequest(row)) {
+      this.seats.delete(sid);
+      return;
+    }
+    const known = this.seats.get(sid);
+    const device = typeof row.device === "string" ? row.device : null;
+    if (known && known.requested === row.seat_request) {
+      known.device = device;
+      return;
+    }
+    this.seats.set(sid, {since: atMs, device, requested: row.seat_request});
+    change.seatsRaised.push(sid);
   }
 }

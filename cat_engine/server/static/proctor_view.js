@@ -1,30 +1,50 @@
-// The proctor console's main view: top bar, connection indicator, counts (which double as filters), disconnect
-// alerts and the room's table with its per-row and room-wide command buttons. It draws what the model holds and
-// changes only what differs, so focus and scroll stay put while a busy room updates twice a second.
+// The proctor console's main view: top bar, connection indicator, the room's state (open or closed, who is waiting,
+// the button that opens or closes it), counts (which double as filters), disconnect alerts and the room's table with
+// its per-row and room-wide command buttons, and the moves to another computer waiting for approval. It draws what
+// the model holds and changes only what differs, so focus and scroll stay put while a busy room updates twice a
+// second. Seat requests, alerts and notices sit in an overlay over the table's corner: nothing that comes and goes
+// moves the table.
 //
 // `ui` is the page's state (proctor.js): {t, locale, model, now() (server ms), live, conn, token, filter, sort,
-// downloading}; `on` its handlers: {filter(key), openDetail(sid, el), command(kind, sid, button), dismissAlert(sid),
-// showRow(sid)}.
+// downloading, roomBusy}; `on` its handlers: {filter(key), openDetail(sid, el), command(kind, sid, button),
+// dismissAlert(sid), showRow(sid)}.
 
 import {
   allows,
   category,
   countsOf,
+  hasSeatRequest,
+  notesCount,
+  inSitting,
   idleMinutes,
   isOver,
   needsAttention,
   pauseOrResume,
-  roomAvailability,
+  roomTargets,
   rowNumber,
   statusKey,
+  statusTextKey,
   timeLeftAt,
   visibleRows,
+  waitingCount,
   CATEGORIES,
 } from "./proctor_model.js";
-import {ago, clock, num, timeOfDay} from "./proctor_format.js";
+import {ago, clock, num, seatLabel, timeOfDay} from "./proctor_format.js";
 
 const $ = (id) => document.getElementById(id);
-export const BADGE = {active: "ok", disconnected: "bad", paused: "warn", ready: "idle", finished: "info", terminated: "dark"};
+export const BADGE = {
+  active: "ok",
+  intro: "intro",
+  waiting: "wait",
+  disconnected: "bad",
+  paused: "warn",
+  ready: "idle",
+  finished: "info",
+  terminated: "dark",
+};
+
+// The status of a row in words: its category's text (a waiting candidate's depends on whether the room is open).
+export const statusText = (ui, row) => ui.t(statusTextKey(category(row), ui.model.roomOpen()));
 const ROOM_BUTTONS = [["room-pause", "pause"], ["room-resume", "resume"], ["room-extend", "extend"], ["room-terminate", "terminate"]];
 
 const rowEls = new Map(); // session_id -> <tr>, kept across renders
@@ -87,6 +107,33 @@ export function renderTop(ui) {
   }
 }
 
+// The room's state, prominent: open or closed, how many candidates are waiting (connected, not started; a button
+// that shows them), and the button that opens or closes the room (closing asks first).
+export function renderRoomState(ui) {
+  const {t, model} = ui;
+  const open = model.roomOpen();
+  const box = $("room-state");
+  box.hidden = open === null;
+  box.dataset.open = String(open);
+  setText($("room-state-text"), open ? t("room_open") : t("room_closed"));
+  setText($("room-state-hint"), open ? t("room_open_hint") : t("room_closed_hint"));
+  const waiting = waitingCount(model.list());
+  const count = $("waiting-count");
+  setText(count.querySelector(".waiting-n"), waiting);
+  setText(count.querySelector(".waiting-label"), t("waiting_label", {n: waiting}));
+  setAttr(count, "title", t(open ? "waiting_title_open" : "waiting_title_closed"));
+  setAttr(count, "aria-pressed", String(ui.filter === "waiting"));
+  count.classList.toggle("zero", waiting === 0);
+  const toggle = $("room-toggle");
+  const kind = open ? "close_room" : "open_room";
+  toggle.dataset.action = kind;
+  setText(toggle, t(`room_${kind}`));
+  setAttr(toggle, "title", t(`room_${kind}_title`));
+  toggle.className = open ? "room-toggle" : "room-toggle primary";
+  toggle.hidden = open === null; // a server that does not say whether the room is open
+  toggle.disabled = !ui.live || open === null || Boolean(ui.roomBusy);
+}
+
 export function renderCounts(ui, on) {
   const {t} = ui;
   const counts = countsOf(ui.model.list(), ui.now());
@@ -111,7 +158,8 @@ export function renderCounts(ui, on) {
   for (const button of box.children) {
     const key = button.dataset.filter;
     setText(button.querySelector(".count-n"), counts[key]);
-    setText(button.querySelector(".count-label"), key === "all" ? t("count_all") : key === "attention" ? t("count_attention") : t(`st_${key}`));
+    const label = key === "all" ? t("count_all") : key === "attention" ? t("count_attention") : t(statusTextKey(key, ui.model.roomOpen()));
+    setText(button.querySelector(".count-label"), label);
     setAttr(button, "aria-pressed", String(ui.filter === key));
     button.classList.toggle("zero", counts[key] === 0 && key !== "all");
   }
@@ -157,13 +205,78 @@ export function renderAlerts(ui, on) {
   syncChildren(list, wanted);
 }
 
+// Moves to another computer waiting for the proctor, oldest first: who asks, from which computer to which, since
+// when, with *Setujui* (asks first) and *Tolak*. An entry leaves once the request is decided (here or on another
+// console); the focus then goes to the next entry, or to the candidate's row.
+export function renderSeats(ui, on) {
+  const {t, model} = ui;
+  const now = ui.now();
+  const requests = model.seatRequests();
+  $("seats").hidden = requests.length === 0;
+  setText($("seats-h"), t("seats_h", {n: requests.length}));
+  const list = $("seat-list");
+  const existing = new Map([...list.children].map((li) => [li.dataset.session, li]));
+  const wanted = [];
+  for (const {session_id: sid, since, device, requested} of requests) {
+    const row = model.row(sid);
+    let li = existing.get(sid);
+    if (!li) {
+      li = document.createElement("li");
+      li.className = "seat-req";
+      li.dataset.session = sid;
+      const who = document.createElement("strong");
+      who.className = "seat-who";
+      const what = document.createElement("span");
+      what.className = "seat-what";
+      const approve = document.createElement("button");
+      approve.type = "button";
+      approve.className = "small primary seat-approve";
+      approve.addEventListener("click", () => on.command("approve_seat", sid, approve));
+      const deny = document.createElement("button");
+      deny.type = "button";
+      deny.className = "small seat-deny";
+      deny.addEventListener("click", () => on.command("deny_seat", sid, deny));
+      li.append(who, what, approve, deny);
+    }
+    li.dataset.requested = requested;
+    setText(li.querySelector(".seat-who"), t("seat_req_text", {name: row.name}));
+    setAttr(li.querySelector(".seat-who"), "title", `${row.name} · ${row.employee_id}`);
+    const from = seatLabel(device, t);
+    const to = seatLabel(requested, t);
+    setText(li.querySelector(".seat-what"), t("seat_req_what", {from, to, time: timeOfDay(since, ui.locale), ago: ago(since, now, t)}));
+    setAttr(li.querySelector(".seat-what"), "title", `${device ?? "—"} → ${requested || t("seat_no_id")}`);
+    for (const [cls, kind, label] of [[".seat-approve", "approve_seat", "seat_approve"], [".seat-deny", "deny_seat", "seat_deny"]]) {
+      const button = li.querySelector(cls);
+      setText(button, t(label));
+      setAttr(button, "aria-label", t(`${label}_label`, {name: row.name}));
+      button.disabled = !ui.live || !allows(row, kind);
+    }
+    wanted.push(li);
+  }
+  // an entry decided while the focus was in it: the focus moves on rather than falling to the page
+  const focused = document.activeElement;
+  const leaving = focused && list.contains(focused) ? focused.closest("li") : null;
+  const gone = leaving && !wanted.includes(leaving) ? leaving.dataset.session : null;
+  syncChildren(list, wanted);
+  if (gone !== null) {
+    const next = list.querySelector("button:not(:disabled)") ?? rowElement(gone);
+    next?.focus({preventScroll: true});
+  }
+}
+
 // --- command buttons ---------------------------------------------------------------------------------------------
+
+// Kinds whose button is there only while the session allows them (a move waiting for approval).
+const ONLY_WHEN_ALLOWED = new Set(["approve_seat", "deny_seat"]);
+// Kinds every session takes (a note, a message): enabled whenever the console is live.
+const ALWAYS = new Set(["note", "message"]);
 
 function actionButton(kind, sid, on) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = `small act act-${kind}`;
   button.dataset.action = kind;
+  if (kind === "note") button.innerHTML = '<span class="act-label"></span><span class="act-n" aria-hidden="true"></span>';
   button.addEventListener("click", (event) => {
     event.stopPropagation();
     on.command(button.dataset.action, sid, button); // pause and resume share one button
@@ -171,8 +284,11 @@ function actionButton(kind, sid, on) {
   return button;
 }
 
-export function buildActions(container, sid, on) {
-  container.append(actionButton("pause", sid, on), actionButton("extend", sid, on), actionButton("terminate", sid, on));
+// A row's buttons; the detail view (`detail`) adds the message and, while a move waits, its approval.
+export function buildActions(container, sid, on, {detail = false} = {}) {
+  const kinds = ["pause", "extend", "terminate", "note"];
+  if (detail) kinds.push("message", "approve_seat", "deny_seat");
+  container.append(...kinds.map((kind) => actionButton(kind, sid, on)));
 }
 
 // Labels and enabled state from the row's `allowed` (the server's word on what the state allows now).
@@ -186,10 +302,22 @@ export function updateActions(container, row, ui) {
       button.classList.toggle("act-resume", kind === "resume");
       button.classList.toggle("act-pause", kind === "pause");
     }
-    setText(button, t(`act_${kind}`));
-    setAttr(button, "title", t(`act_${kind}_title`, {name: row.name}));
-    setAttr(button, "aria-label", t(`act_${kind}_title`, {name: row.name}));
-    button.disabled = !ui.live || !allows(row, kind);
+    let title = t(`act_${kind}_title`, {name: row.name});
+    if (kind === "note") {
+      // the notes written so far, as a small count on the button
+      const n = notesCount(row);
+      setText(button.querySelector(".act-label"), t("act_note"));
+      setText(button.querySelector(".act-n"), n || "");
+      button.dataset.notes = String(n);
+      if (n) title = `${title} (${t("act_note_count", {n})})`;
+    } else {
+      setText(button, t(`act_${kind}`));
+    }
+    setAttr(button, "title", title);
+    setAttr(button, "aria-label", title);
+    const allowed = ALWAYS.has(kind) || allows(row, kind);
+    if (ONLY_WHEN_ALLOWED.has(kind)) button.hidden = !allowed;
+    button.disabled = !ui.live || !allowed;
   }
 }
 
@@ -210,6 +338,7 @@ function makeRow(sid, on) {
   tr.className = "row";
   cell(tr, "c-no num");
   cell(tr, "who", '<span class="name"></span><span class="emp"></span>');
+  cell(tr, "seat");
   cell(tr, "status", '<span class="badge"></span><span class="extra"></span>');
   cell(tr, "sub", '<span class="sub-idx"></span><span class="sub-name"></span>');
   cell(tr, "ans num");
@@ -237,28 +366,47 @@ function makeRow(sid, on) {
   return tr;
 }
 
+// The status badge, and a chip for what else needs saying (silent for minutes, offline while paused). A move to
+// another computer waiting for the proctor takes the badge's place while it waits (the status is then on hover).
 function updateStatus(status, row, ui, now) {
   const {t} = ui;
   const cat = category(row);
   const badge = status.firstChild;
-  setText(badge, t(`st_${cat}`));
-  const badgeClass = `badge ${BADGE[cat]}`;
-  if (badge.className !== badgeClass) badge.className = badgeClass;
   const extra = status.lastChild;
   const idle = idleMinutes(row, now);
-  if (idle) {
+  const asking = hasSeatRequest(row);
+  setText(badge, asking ? t("seat_chip") : statusText(ui, row));
+  const badgeClass = asking ? "badge asking" : `badge ${BADGE[cat]}`;
+  if (badge.className !== badgeClass) badge.className = badgeClass;
+  const seatTitle = () => t("seat_chip_title", {from: seatLabel(row.device ?? null, t), to: seatLabel(row.seat_request, t)});
+  setAttr(badge, "title", asking ? `${statusText(ui, row)} — ${seatTitle()}` : statusTitle(ui, row, cat));
+  if (asking) {
+    setText(extra, "");
+    extra.className = "extra";
+    setAttr(extra, "title", null);
+  } else if (idle) {
     setText(extra, t("idle_for", {n: idle}));
     extra.className = "extra chip warn";
     setAttr(extra, "title", t("idle_title", {n: idle}));
-  } else if (row.phase === "paused" && !row.connected) {
+  } else if ((row.phase === "paused" || (row.phase === "ready" && row.last_seen_ms)) && !row.connected) {
     setText(extra, t("paused_offline"));
     extra.className = "extra chip bad";
-    setAttr(extra, "title", null);
+    setAttr(extra, "title", row.phase === "ready" ? t("st_ready_left") : null);
   } else {
     setText(extra, "");
     extra.className = "extra";
     setAttr(extra, "title", row.phase === "paused" && row.pause_reason ? row.pause_reason : null);
   }
+}
+
+// What a status means, on hover.
+function statusTitle(ui, row, cat) {
+  const {t} = ui;
+  if (cat === "ready") return t(row.last_seen_ms ? "st_ready_left" : "st_ready_never");
+  if (cat === "waiting") return t(ui.model.roomOpen() ? "st_welcome_title" : "st_waiting_title");
+  if (cat === "intro") return t("st_intro_title");
+  if (cat === "disconnected" && row.phase === "intro") return t("st_intro_away_title");
+  return null;
 }
 
 // SE against the target: the bar is full (and green) once se <= se_target.
@@ -286,17 +434,25 @@ function updateRow(tr, row, index, ui) {
   const over = isOver(row);
   const rowClass = [
     "row",
-    needsAttention(row, now) ? (key === "disconnected" ? "att-bad" : "att-warn") : "",
+    needsAttention(row, now) ? (key === "disconnected" ? "att-bad" : hasSeatRequest(row) ? "att-seat" : "att-warn") : "",
     model.isAlerting(row.session_id) ? "alerting" : "",
     over ? "over" : "",
   ].filter(Boolean).join(" ");
   if (tr.className !== rowClass) tr.className = rowClass;
   tr.dataset.status = cat;
-  setAttr(tr, "aria-label", `${row.name}, ${t(`st_${cat}`)}`);
-  const [no, who, status, sub, ans, se, time, seen, act] = tr.children;
+  tr.dataset.phase = row.phase;
+  setAttr(tr, "aria-label", `${row.name}, ${hasSeatRequest(row) ? `${t("seat_chip")}, ` : ""}${statusText(ui, row)}`);
+  const [no, who, seat, status, sub, ans, se, time, seen, act] = tr.children;
   setText(no, rowNumber(row, index));
   setText(who.firstChild, row.name);
   setText(who.lastChild, row.employee_id);
+  setAttr(who, "title", `${row.name} · ${row.employee_id}`);
+  // the seat: the last characters of the computer's id, the whole id on hover
+  const device = typeof row.device === "string" && row.device ? row.device : null;
+  setText(seat, seatLabel(device, t));
+  seat.dataset.device = device ?? "";
+  setAttr(seat, "title", device ? t("seat_title", {id: device}) : t("seat_none_title"));
+  seat.classList.toggle("asked", hasSeatRequest(row));
   updateStatus(status, row, ui, now);
   const info = model.subtestInfo(row.subtest_index);
   const total = model.room?.subtests?.length ?? 0;
@@ -314,6 +470,7 @@ function updateRow(tr, row, index, ui) {
   time.dataset.seconds = left === null || over ? "" : String(Math.round(left));
   time.classList.toggle("low", !over && left !== null && left < 120 && row.phase === "active");
   time.classList.toggle("frozen", !over && left !== null && !(row.phase === "active" && row.connected));
+  setAttr(time, "title", !over && left !== null && inSitting(row) && !(row.phase === "active" && row.connected) ? t("time_frozen_title") : null);
   setText(seen, ago(row.last_seen_ms, now, t));
   setAttr(seen, "title", row.last_seen_ms ? timeOfDay(row.last_seen_ms, ui.locale) : null);
   updateActions(act, row, ui);
@@ -345,7 +502,13 @@ export function renderTable(ui, on) {
     const active = th.dataset.sort === ui.sort.key;
     setAttr(th, "aria-sort", active ? (ui.sort.dir > 0 ? "ascending" : "descending") : null);
   }
-  const available = roomAvailability(rows);
-  for (const [id, kind] of ROOM_BUTTONS) $(id).disabled = !ui.live || !available[kind];
+  // each room-wide button says how many it reaches: the same rows its confirmation lists
+  for (const [id, kind] of ROOM_BUTTONS) {
+    const n = roomTargets(rows, kind).length;
+    setText($(id), n ? t("room_btn_n", {label: t(`room_${kind}`), n}) : t(`room_${kind}`));
+    $(id).dataset.count = String(n);
+    $(id).disabled = !ui.live || n === 0;
+  }
+  $("room-message").disabled = !ui.live || rows.length === 0; // a message reaches every session of the room
   $("download").disabled = !model.room || ui.downloading;
 }

@@ -4,7 +4,7 @@
 //   const s = new ReconnectingSocket("/ws/candidate", {onOpen, onFrame, onState, onClose});
 //   s.send({type: "ping"});       // false when not open (the caller keeps what it must resend)
 //   s.ready();                    // the hello succeeded (the page saw the session's state): the backoff starts over
-//   s.drop();                     // drop the connection as a network fault would; it reconnects
+//   s.drop();                     // drop the connection as a network fault would, at once; it reconnects
 //   s.stop();                     // close for good
 //
 // onOpen(socket) runs on each open so the page can say hello again. onState(state) gets "connecting" | "open" |
@@ -151,9 +151,20 @@ export class ReconnectingSocket {
     return true;
   }
 
-  // Drop the connection as a network fault would (tests and the "reconnect now" button use it).
+  // Drop the connection as a network fault would, and go on at once as after its close (the page's watchdog uses it
+  // for a link gone silent, the tests to break one). The close event is not waited for: on a dead link it comes only
+  // when the browser gives up the closing handshake (a minute, or when the network is back), and the page would sit
+  // with a connection that carries nothing until then.
   drop() {
-    if (this.ws) this.ws.close(4000, "drop");
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = null; // its own close event, whenever it comes, is ignored
+    try {
+      ws.close(4000, "drop");
+    } catch {
+      // closed already
+    }
+    this.closed({code: 4000, reason: "drop", wasClean: false});
   }
 
   stop() {
