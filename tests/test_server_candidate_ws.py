@@ -517,6 +517,32 @@ def test_a_denied_device_is_closed_and_approving_another_closes_the_one_waiting(
     asyncio.run(asyncio.wait_for(go(), 30))
 
 
+def test_a_device_waiting_for_approval_is_closed_when_the_sitting_is_terminated(seat_srv: AppServer) -> None:
+    proctor_token, token, session_id = _candidate(seat_srv, "seats")
+    base = f"ws://127.0.0.1:{seat_srv.port}"
+
+    async def go() -> None:
+        async with (
+            connect(f"{base}/ws/proctor") as proctor_ws,
+            connect(f"{base}/ws/candidate") as first,
+            connect(f"{base}/ws/candidate") as second,
+        ):
+            proctor = _Proctor(proctor_ws)
+            await proctor.hello(proctor_token)
+            await _sit(first, token, SEAT_A)
+            await _heard(seat_srv, session_id.split("-")[0])
+            await _send(second, type="hello", token=token, device=SEAT_B)
+            assert await _recv(second) == APPROVAL
+            ack = await proctor.reply(type="terminate", session_id=session_id, reason="joki")
+            assert ack["results"] == [{"session_id": session_id, "ok": True}]
+            for ws in (first, second):  # nothing is left to move: the waiting computer is told, as the seated one
+                ended = await _recv(ws)
+                assert (ended["type"], ended["code"]) == ("error", "terminated")
+                assert (await _closed(ws))[0] == 4003
+
+    asyncio.run(asyncio.wait_for(go(), 30))
+
+
 # --- a proctor's message: pushed to the candidates' open connections, in their audit (both stores) ----------------
 
 

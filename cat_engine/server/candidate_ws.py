@@ -124,6 +124,8 @@ class _Candidate(Connection):
             return await self.deliver(outcome)
         if (kind == "seat_denied" and mine) or (kind == "seat_approved" and not mine):
             return await self.fail(Refusal("seat_denied"))
+        if kind == "terminated":  # the sitting ended while this computer waited: nothing left to move
+            return await self.fail(Refusal("terminated"))
         return True
 
     async def on_frame(self, text: str | None, received_at: float) -> bool:
