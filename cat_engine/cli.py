@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 
 from .battery import Battery, Subtest, load_battery
@@ -66,7 +67,14 @@ def _sim_parser() -> argparse.ArgumentParser:
     source.add_argument("--pool", type=Path, help="one item pool (JSON), with the settings below")
     p.add_argument("--examinees", type=int, default=1000, help="number of simulated examinees (default 1000)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    p.add_argument("--theta", type=float, nargs="+", help="true thetas to simulate instead of drawing from N(0,1)")
+    p.add_argument("--theta", type=float, nargs="+", help="true thetas to simulate instead of drawing them")
+    p.add_argument(
+        "--theta-dist",
+        type=_theta_dist,
+        default=("normal",),
+        metavar="normal|uniform:LO:HI",
+        help="where the true thetas are drawn from: N(0,1) (default) or uniform on [LO, HI], e.g. uniform:-3:3",
+    )
     p.add_argument("--subtest", action="append", help="only this subtest id (repeatable)")
     p.add_argument("--no-exposure-control", action="store_true", help="switch Sympson-Hetter off")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
@@ -109,11 +117,34 @@ def _subtests(args: argparse.Namespace) -> list[Subtest]:
     return subtests
 
 
+def _theta_dist(text: str) -> tuple[str, ...] | tuple[str, float, float]:
+    """``normal`` or ``uniform:LO:HI`` (LO < HI)."""
+    if text == "normal":
+        return ("normal",)
+    parts = text.split(":")
+    try:
+        if parts[0] != "uniform" or len(parts) != 3:
+            raise ValueError
+        low, high = float(parts[1]), float(parts[2])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected normal or uniform:LO:HI, got {text!r}") from None
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise argparse.ArgumentTypeError(f"uniform:LO:HI needs finite LO < HI, got {text!r}")
+    return ("uniform", low, high)
+
+
+def _draw(dist: tuple[Any, ...], rng: np.random.Generator, n: int) -> npt.NDArray[np.float64]:
+    if dist[0] == "uniform":
+        drawn: npt.NDArray[np.float64] = rng.uniform(dist[1], dist[2], n)
+        return drawn
+    return rng.standard_normal(n)
+
+
 def run_simulation(args: argparse.Namespace, progress: bool = True) -> tuple[list[SubtestSimulation], float]:
     """Simulate what ``args`` ask for; returns the per-subtest results and the wall time."""
     started = time.perf_counter()
     rng = np.random.default_rng(args.seed)
-    truth = np.asarray(args.theta, dtype=np.float64) if args.theta else rng.standard_normal(args.examinees)
+    truth = np.asarray(args.theta, dtype=np.float64) if args.theta else _draw(args.theta_dist, rng, args.examinees)
     results = []
     for sub in _subtests(args):
         bar = ProgressBar(message("simulating", args.lang, name=sub.name)) if progress else None
@@ -134,6 +165,14 @@ def _report(summaries: Sequence[dict[str, Any]], seconds: float, lang: str) -> s
             f"  {message('bias', lang)}: {s['bias']:+.4f}   {message('rmse', lang)}: {s['rmse']:.4f}   "
             f"{message('mean_se', lang)}: {s['mean_se']:.4f}",
             f"  {message('coverage', lang)}: {s['coverage_95']:.3f}",
+            "  "
+            + message(
+                "levels_line",
+                lang,
+                accuracy=s["level_accuracy"],
+                expected=s["level_accuracy_expected"],
+                consistency=s["level_consistency"],
+            ),
             f"  {message('max_exposure', lang)}: {s['max_exposure']:.3f}   {message('unused', lang)}: "
             f"{s['unused_share']:.3f}   {message('overlap', lang)}: {s['mean_overlap']:.3f}",
             f"  {message('stop_reasons', lang)}: "
@@ -146,7 +185,7 @@ def _report(summaries: Sequence[dict[str, Any]], seconds: float, lang: str) -> s
             high = "+inf" if b["theta_high"] is None else f"{b['theta_high']:+.0f}"
             lines.append(
                 f"    ({low:>4}, {high:>4}]  {b['examinees']:5d} {b['bias']:+.3f} {b['rmse']:.3f}  "
-                f"{b['mean_se']:.3f}  {b['coverage_95']:.3f}   {b['mean_length']:.1f}"
+                f"{b['mean_se']:.3f}  {b['coverage_95']:.3f}   {b['mean_length']:5.1f}   {b['max_exposure']:.3f}"
             )
     lines += ["", message("seconds", lang, seconds=seconds)]
     return "\n".join(lines)

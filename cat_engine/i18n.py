@@ -26,8 +26,13 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "overlap": {"id": "Rata-rata tumpang tindih tes", "en": "Mean test overlap"},
     "by_theta": {"id": "Menurut rentang theta sebenarnya", "en": "By true-theta band"},
     "band_header": {
-        "id": "rentang theta      n    bias   rmse   SE     cakupan panjang",
-        "en": "theta band         n    bias   rmse   SE     cover   length",
+        "id": "rentang theta      n    bias   rmse   SE     cakupan panjang paparan-maks",
+        "en": "theta band         n    bias   rmse   SE     cover   length  max-exposure",
+    },
+    "levels_line": {
+        "id": "Ketepatan level {accuracy:.3f} (diharapkan dari estimasi {expected:.3f}), konsistensi {consistency:.3f}",
+        "en": "Level accuracy {accuracy:.3f} (expected from the estimates {expected:.3f}), "
+        "consistency {consistency:.3f}",
     },
     "stop_reasons": {"id": "Alasan berhenti", "en": "Stop reasons"},
     "seconds": {"id": "Waktu {seconds:.2f} detik", "en": "Time {seconds:.2f} s"},

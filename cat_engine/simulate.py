@@ -10,8 +10,11 @@ Summary statistics, for estimates :math:`\hat\theta_e` with standard errors :mat
 
 * bias :math:`\frac1N\sum_e (\hat\theta_e - \theta_e)`, RMSE :math:`\sqrt{\frac1N\sum_e (\hat\theta_e-\theta_e)^2}`;
 * 95% coverage: share of examinees with :math:`|\hat\theta_e - \theta_e| \le 1.96\,SE_e`;
-* the same conditional on true-theta bands;
+* the same conditional on true-theta bands (``bands``: six of width 1 from -3 to 3, a theta beyond them counted in
+  the outer one), with the most-used item's exposure among the band's examinees;
 * exposure rate of item :math:`i`: :math:`r_i = n_i / N`; the maximum, and the share of items never used;
+* level accuracy and consistency (:mod:`cat_engine.classification`);
+* per content area, the share of each examinee's items in it, averaged, beside the blueprint's target;
 * mean overlap: the number of items two examinees share divided by their mean test length, averaged over
   all pairs (over a random sample of 2,000 examinees for larger runs); cf. Chen, Ankenmann & Spray (2003).
 
@@ -33,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .battery import Battery, Subtest
+from .classification import classification_summary
 from .estimation import estimate_batch
 from .irt import category_probabilities
 from .selection import block_items, content_minimums_met, draw_lottery, select_items
@@ -118,6 +122,7 @@ class SubtestSimulation:
                     "mean_se": float(self.se[in_band].mean()),
                     "coverage_95": float(covered[in_band].mean()),
                     "mean_length": float(self.lengths[in_band].mean()),
+                    "max_exposure": float(self.exposure_among(in_band).max()),
                 }
             )
         codes, counts = np.unique(self.reasons, return_counts=True)
@@ -139,7 +144,39 @@ class SubtestSimulation:
             "mean_overlap": self.mean_overlap(),
             "stop_reasons": reasons,
             "by_theta": bands,
+            "bands": [
+                {"lo": -3.0 if b["theta_low"] is None else b["theta_low"]}
+                | {"hi": 3.0 if b["theta_high"] is None else b["theta_high"]}
+                | {k: b[k] for k in ("examinees", "rmse", "bias", "coverage_95", "mean_length", "max_exposure")}
+                for b in bands
+            ],
+            **classification_summary(self.true_theta, self.theta, self.se, self.subtest.level_cuts),
+            "area_share": self.area_share(),
             "seconds": self.seconds,
+        }
+
+    def exposure_among(self, rows: npt.NDArray[np.bool_]) -> FloatArray:
+        """Exposure rate of each item among the examinees ``rows`` selects."""
+        chosen = self.items[rows]
+        counts = np.bincount(chosen[chosen >= 0], minlength=self.subtest.pool.size)
+        result: FloatArray = counts / max(int(rows.sum()), 1)
+        return result
+
+    def area_share(self) -> dict[str, list[float | None]]:
+        """Per content area ``[achieved, target]``: the share of each examinee's items in the area, averaged over
+        examinees with at least one item, and the blueprint's target (None without a blueprint)."""
+        pool = self.subtest.pool
+        given = self.lengths > 0
+        if not pool.content_areas or not given.any():
+            return {}
+        per_area = np.zeros((int(given.sum()), len(pool.content_areas)))
+        for row, items in enumerate(self.items[given]):
+            taken = items[items >= 0]
+            per_area[row] = np.bincount(pool.area_index[taken], minlength=len(pool.content_areas)) / taken.size
+        blueprint = self.subtest.blueprint
+        return {
+            area: [float(per_area[:, a].mean()), None if blueprint is None else float(blueprint.target[a])]
+            for a, area in enumerate(pool.content_areas)
         }
 
 

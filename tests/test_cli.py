@@ -41,6 +41,38 @@ def test_cat_sim_json_interface(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "[" in out.err  # the progress bar went to stderr
 
 
+def test_cat_sim_reports_by_band_levels_and_areas_for_a_uniform_spread(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_battery(tmp_path)
+    argv = ["--battery", str(path), "--examinees", "300", "--seed", "3", "--theta-dist", "uniform:-3:3", "--json"]
+    assert cli.sim_main(argv) == 0
+    report = orjson.loads(capsys.readouterr().out)
+    for sub in report["subtests"]:
+        bands = sub["bands"]
+        assert [(b["lo"], b["hi"]) for b in bands] == [
+            (-3.0, -2.0),
+            (-2.0, -1.0),
+            (-1.0, 0.0),
+            (0.0, 1.0),
+            (1.0, 2.0),
+            (2.0, 3.0),
+        ]
+        assert sum(b["examinees"] for b in bands) == 300
+        assert all(30 <= b["examinees"] <= 70 for b in bands)  # about 50 each from a uniform spread
+        assert all(0 < b["max_exposure"] <= 1 and 0 <= b["coverage_95"] <= 1 for b in bands)
+        assert 0 < sub["level_accuracy"] <= 1 and 0 < sub["level_consistency"] <= 1
+        assert [row["level"] for row in sub["levels"]] == [1, 2, 3, 4, 5]
+        assert isinstance(sub["area_share"], dict)
+
+
+@pytest.mark.parametrize("spec", ["uniform", "uniform:3:-3", "uniform:a:b", "beta:1:2", "uniform:-inf:3"])
+def test_cat_sim_refuses_a_bad_theta_distribution(spec: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.sim_main(["--battery", "x.toml", "--theta-dist", spec])
+    assert info.value.code == 2 and "--theta-dist" in capsys.readouterr().err
+
+
 def test_cat_sim_is_reproducible_from_its_seed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_battery(tmp_path)
     runs = []

@@ -116,6 +116,26 @@ def test_summary_numbers_are_what_they_say(tmp_path: Path) -> None:
     # pairs: (0,1) 2 shared, (0,2) 0, (0,3) 3, (1,2) 0, (1,3) 2, (2,3) 0 -> mean of x/3
     assert s["mean_overlap"] == pytest.approx((2 + 0 + 3 + 0 + 2 + 0) / 3 / 6)
     assert s["stop_reasons"] == {"max_items": 4}
+    # bands of width 1 from -3 to 3, with the most-used item's exposure among the band's examinees
+    bands = {(b["lo"], b["hi"]): b for b in s["bands"]}
+    assert set(bands) == {(-2.0, -1.0), (-1.0, 0.0), (0.0, 1.0), (1.0, 2.0)}  # (lo, hi]: -1, 0, 1 and 2
+    assert [bands[k]["examinees"] for k in sorted(bands)] == [1, 1, 1, 1]
+    assert all(b["max_exposure"] == pytest.approx(1.0) for b in bands.values())  # one examinee each
+    assert fake.exposure_among(np.array([True, False, True, False])).max() == pytest.approx(0.5)  # no item shared
+    assert fake.exposure_among(np.array([True, True, False, False]))[[0, 1, 2, 3]] == pytest.approx([1, 1, 0.5, 0.5])
+    assert bands[(1.0, 2.0)]["rmse"] == pytest.approx(0.5) and bands[(-2.0, -1.0)]["rmse"] == pytest.approx(0.0)
+    assert set(s["bands"][0]) == {"lo", "hi", "examinees", "rmse", "bias", "coverage_95", "mean_length", "max_exposure"}
+    # levels with the default cuts -1.5, -0.5, 0.5, 1.5: truths 3, 4, 2, 5 reported as 3, 4, 2, 5
+    assert s["level_accuracy"] == pytest.approx(1.0) and 0 < s["level_consistency"] <= 1
+    assert s["area_share"]  # the pool's areas, each [achieved, target]
+    assert sum(v[0] for v in s["area_share"].values()) == pytest.approx(1.0)
+
+
+def test_bands_put_thetas_beyond_three_in_the_outer_bands(tmp_path: Path) -> None:
+    sub = _subtest(tmp_path, n_items=40, max_items=5, se=0.5)
+    result = simulate_subtest(sub, np.array([-4.0, -2.5, 2.5, 3.5]), np.random.default_rng(3))
+    bands = {(b["lo"], b["hi"]): b["examinees"] for b in result.summary()["bands"]}
+    assert bands == {(-3.0, -2.0): 2, (2.0, 3.0): 2}
 
 
 def test_battery_simulation_uses_each_subtest_and_same_truth(tmp_path: Path) -> None:
