@@ -406,6 +406,25 @@ class _Proctor:
             self.events.append(got)
 
 
+async def _second_device_asks(
+    srv: AppServer,
+    proctor_ws: ClientConnection,
+    first: ClientConnection,
+    second: ClientConnection,
+    who: tuple[str, str, str],
+) -> tuple[_Proctor, dict[str, Any]]:
+    """The proctor signs in, the sitting is taken on SEAT_A by ``first`` (its first item returned), and ``second``
+    says hello from SEAT_B, which waits for approval."""
+    proctor_token, token, session_id = who
+    proctor = _Proctor(proctor_ws)
+    await proctor.hello(proctor_token)
+    item = await _sit(first, token, SEAT_A)
+    await _heard(srv, session_id.split("-")[0])
+    await _send(second, type="hello", token=token, device=SEAT_B)
+    assert await _recv(second) == APPROVAL
+    return proctor, item
+
+
 def test_a_second_device_waits_until_the_proctor_approves_the_move(seat_srv: AppServer) -> None:
     proctor_token, token, session_id = _candidate(seat_srv, "seats")
     base = f"ws://127.0.0.1:{seat_srv.port}"
@@ -416,12 +435,9 @@ def test_a_second_device_waits_until_the_proctor_approves_the_move(seat_srv: App
             connect(f"{base}/ws/candidate") as first,
             connect(f"{base}/ws/candidate") as second,
         ):
-            proctor = _Proctor(proctor_ws)
-            await proctor.hello(proctor_token)
-            item = await _sit(first, token, SEAT_A)
-            await _heard(seat_srv, session_id.split("-")[0])
-            await _send(second, type="hello", token=token, device=SEAT_B)
-            assert await _recv(second) == APPROVAL
+            proctor, item = await _second_device_asks(
+                seat_srv, proctor_ws, first, second, (proctor_token, token, session_id)
+            )
             # while it waits, anything but a ping gets the waiting frame again, and moves nothing
             for frame in (
                 {"type": "start"},
@@ -527,12 +543,8 @@ def test_a_device_waiting_for_approval_is_closed_when_the_sitting_is_terminated(
             connect(f"{base}/ws/candidate") as first,
             connect(f"{base}/ws/candidate") as second,
         ):
-            proctor = _Proctor(proctor_ws)
-            await proctor.hello(proctor_token)
-            await _sit(first, token, SEAT_A)
-            await _heard(seat_srv, session_id.split("-")[0])
-            await _send(second, type="hello", token=token, device=SEAT_B)
-            assert await _recv(second) == APPROVAL
+            who = (proctor_token, token, session_id)
+            proctor, _ = await _second_device_asks(seat_srv, proctor_ws, first, second, who)
             ack = await proctor.reply(type="terminate", session_id=session_id, reason="joki")
             assert ack["results"] == [{"session_id": session_id, "ok": True}]
             for ws in (first, second):  # nothing is left to move: the waiting computer is told, as the seated one

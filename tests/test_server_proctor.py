@@ -445,8 +445,13 @@ def test_incident_notes_are_kept_in_the_session_its_audit_and_its_results(
             await finish_battery(w, "p1/c1")
             assert [r["notes"] for r in await result_rows(w.store, w.room_id)] == [NOTE_1] * 2
             w.advance(60)
+            assert await w.store.ack_results(w.room_id, [sid]) == 1  # the HR system took the result
             assert (await note(NOTE_2))["results"] == [{"session_id": sid, "ok": True}]
             assert [r["notes"] for r in await result_rows(w.store, w.room_id)] == [f"{NOTE_1}\n{NOTE_2}"] * 2
+            if isinstance(w.store, RedisStore):  # the changed result is kept until it is acknowledged again
+                unacked = w.store._room_key(w.room_id, "unacked")
+                assert await w.store._redis.sismember(unacked, sid)
+                assert await w.store._redis.ttl(w.store._session_key(sid, "result")) == -1
             view = await w.view()
             assert (view["phase"], view["notes"]) == ("finished", 2)
             detail = frame(await proctors.detail(w.room_id, ProctorDetail(sid)))
