@@ -69,6 +69,7 @@ from catsim.simulation import Simulator
 from catsim.stopping import MinErrorStopper
 
 from cat_engine.battery import Subtest
+from cat_engine.draws import as_keys
 from cat_engine.estimation import EstimatorConfig, estimate
 from cat_engine.importers import from_catsim_matrix
 from cat_engine.irt import category_probabilities
@@ -195,14 +196,14 @@ def bench_step(problem: Problem, repeat: int = 7, min_time: float = 0.2) -> dict
     pool, items, cats, responses = problem.pool, problem.items, problem.categories, problem.responses
     n_items, n_areas = pool.size, len(pool.content_areas)
     n_given = np.array([len(items)], dtype=np.intp)
-    rng = np.random.default_rng(problem.seed)
+    key = as_keys([[problem.seed, 0]])
 
     def ours_select(theta: float) -> int:
         given = np.asarray(items, dtype=np.intp)
         available = np.ones((1, n_items), dtype=bool)
         available[0, given] = False
         area_counts = np.bincount(pool.area_index[given], minlength=n_areas)[None, :]
-        chosen = select_items(pool, SELECTION, None, np.array([theta]), available, area_counts, n_given, MAX_ITEMS, rng)
+        chosen = select_items(pool, SELECTION, None, np.array([theta]), available, area_counts, n_given, MAX_ITEMS, key)
         return int(chosen[0])
 
     # The per-pool log-probability tables a live subtest builds once (cached on the Subtest) are built here,

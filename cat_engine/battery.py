@@ -18,7 +18,7 @@ import math
 import tomllib
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
@@ -28,15 +28,15 @@ import numpy as np
 import numpy.typing as npt
 
 from .briefing import PracticeItem, Texts, practice_items, texts
+from .classification import level_probabilities
 from .errors import BatteryConfigError
-from .estimation import METHODS, EstimatorConfig, LogLikTable, estimate
+from .estimation import METHODS, EstimatorConfig, LogLikTable, estimate, final_exists
 from .pool import Pool, load_pool
 from .selection import (
     BlueprintArea,
-    LazyRandom,
     ResolvedBlueprint,
     SelectionConfig,
-    draw_lottery,
+    lottery_of,
     select_one,
 )
 from .stopping import StoppingConfig, StopReason, decide_stop
@@ -54,9 +54,7 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
-# Seed-key suffix of the Sympson-Hetter lottery stream; step streams use the count of items answered (< 2**31).
-_LOTTERY_STREAM = 2**31
-_LOTTERY_CACHE = 4096  # examinees per subtest: a site's sitting, at n_items bytes each
+_LOTTERY_CACHE = 2048  # examinees per subtest (a site's sitting), at 8 bytes per item each
 _TOP_KEYS = {
     "format_version",
     "id",
@@ -81,7 +79,7 @@ _SUBTEST_KEYS = {
     "instructions",
 }
 _SECTION_KEYS = {
-    "estimator": {"method", "prior_mean", "prior_sd", "quadrature_points", "theta_min", "theta_max"},
+    "estimator": {"method", "prior_mean", "prior_sd", "quadrature_points", "theta_min", "theta_max", "final"},
     "selection": {"method", "randomesque", "first_item_randomesque", "start_theta", "exposure_control"},
     "stopping": {"se_target", "min_items", "max_items", "classification_cuts", "classification_z"},
 }
@@ -136,20 +134,20 @@ class Subtest:
         return LogLikTable.build(self.estimator, self.pool.params)
 
     @cached_property
-    def _lotteries(self) -> OrderedDict[tuple[int, ...], npt.NDArray[np.bool_]]:
+    def _lotteries(self) -> OrderedDict[tuple[int, ...], npt.NDArray[np.float64]]:
         return OrderedDict()
 
-    def _lottery(self, seed_key: tuple[int, ...]) -> npt.NDArray[np.bool_]:
-        """The Sympson-Hetter lottery of ``seed_key``, drawn once and kept for the live examinees' next steps.
+    def _lottery(self, seed_key: tuple[int, ...]) -> npt.NDArray[np.float64]:
+        """The Sympson-Hetter uniforms of ``seed_key``, drawn once and kept for the live examinees' next steps.
 
-        Drawing it means seeding a generator and a uniform per item, the largest cost of a step after the
-        information; the cache holds the :data:`_LOTTERY_CACHE` most recent examinees (a pure function of the
-        key, so a miss only costs the draw again).
+        Drawing them costs a hash per item, the largest cost of a step after the information; the cache holds the
+        :data:`_LOTTERY_CACHE` most recent examinees (a pure function of the key, so a miss only costs the draw
+        again).
         """
         cache = self._lotteries
         lottery = cache.get(seed_key)
         if lottery is None:
-            lottery = draw_lottery(self.pool, LazyRandom((*seed_key, _LOTTERY_STREAM)), 1)
+            lottery = lottery_of(self.pool, seed_key)
             lottery.setflags(write=False)
             cache[seed_key] = lottery
             if len(cache) > _LOTTERY_CACHE:
@@ -158,9 +156,28 @@ class Subtest:
             cache.move_to_end(seed_key)
         return lottery
 
+    def final_estimate(
+        self, items: Sequence[int], categories: Sequence[int], interim: tuple[float, float]
+    ) -> tuple[float, float]:
+        """The reported theta and SE of a subtest that has ended: by the estimator's ``final`` method when it has
+        one and an item was answered, else the ``interim`` estimate that guided the test. A final MLE or WLE that
+        does not exist (pinned at a bound of the theta range, e.g. every answer wrong on 3PL items) gives way to
+        the interim estimate too: a bound with the capped SE is no measurement."""
+        final = self.estimator.final
+        if final is None or final == self.estimator.method or not items:
+            return interim
+        config = replace(self.estimator, method=final)
+        theta, se = estimate(config, self.pool.params, items, categories, self.log_table)
+        return (theta, se) if bool(final_exists(config, theta)) else interim
+
     def level(self, theta: float) -> int:
         """Competency level 1-5 of ``theta``."""
         return 1 + int(np.searchsorted(np.asarray(self.level_cuts), theta, side="right"))
+
+    def level_probability(self, theta: float, se: float) -> float:
+        """The probability that the level of ``theta`` is the examinee's true level, from a normal posterior
+        :math:`N(\\hat\\theta, SE^2)` (:mod:`cat_engine.classification`)."""
+        return float(level_probabilities([theta], [se], self.level_cuts)[0, self.level(theta) - 1])
 
     def step(
         self, items: Sequence[int], categories: Sequence[int], seed_key: Sequence[int], time_up: bool = False
@@ -202,7 +219,7 @@ class Subtest:
             area_counts,
             n_given,
             self.stopping.max_items,
-            LazyRandom((*seed_key, n_given)),
+            seed_key,
             lottery,
         )
         return StepResult(theta, se, StopReason.CONTINUE, chosen)
@@ -227,6 +244,7 @@ class SubtestResult:
     stop_reason: str
     pool_id: str
     pool_version: str
+    level_probability: float | None = None  # P(the level is the true level), from theta and SE
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON."""
@@ -236,6 +254,7 @@ class SubtestResult:
             "theta": round(self.theta, 4),
             "se": round(self.se, 4),
             "level": self.level,
+            "level_probability": None if self.level_probability is None else round(self.level_probability, 3),
             "scaled_score": self.scaled_score,
             "items_administered": self.n_items,
             "time_used_s": round(self.time_used_s, 3),
@@ -295,6 +314,7 @@ class Battery:
             theta=theta,
             se=se,
             level=sub.level(theta) if answered else None,
+            level_probability=sub.level_probability(theta, se) if answered else None,
             scaled_score=self.reporting.scaled(theta) if answered else None,
             n_items=n_items,
             time_used_s=time_used_s,
@@ -458,10 +478,14 @@ def _estimator(v: _Validator, raw: Any, sid: str) -> EstimatorConfig:
     method = raw.get("method", "eap")
     if method not in METHODS:
         raise v.fail(sid, "estimator.method", f"must be one of {', '.join(METHODS)}, got {method!r}")
+    final = raw.get("final")
+    if final is not None and final not in METHODS:
+        raise v.fail(sid, "estimator.final", f"must be one of {', '.join(METHODS)}, got {final!r}")
     p = "estimator."
     try:
         return EstimatorConfig(
             method=method,
+            final=final,
             prior_mean=v.number(raw, "prior_mean", sid, 0.0, p),
             prior_sd=v.number(raw, "prior_sd", sid, 1.0, p),
             quadrature_points=v.integer(raw, "quadrature_points", sid, 61, p),

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,7 +23,7 @@ import orjson
 from .battery import Battery, Subtest, load_battery
 from .errors import ConfigError
 from .estimation import METHODS, EstimatorConfig
-from .exposure import CalibrationRound, calibrate_sympson_hetter, with_exposure_control
+from .exposure import CalibrationRound, band_max_exposure, calibrate_sympson_hetter, with_exposure_control
 from .i18n import LANGUAGES, default_language, message
 from .pool import Pool, load_pool, save_pool
 from .selection import SelectionConfig
@@ -133,6 +134,17 @@ def _theta_dist(text: str) -> tuple[str, ...] | tuple[str, float, float]:
     return ("uniform", low, high)
 
 
+def _edges(text: str) -> tuple[float, ...]:
+    """``C1,C2,...``: increasing finite numbers."""
+    try:
+        edges = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected increasing numbers separated by commas, got {text!r}") from None
+    if not all(np.isfinite(edges)) or any(b <= a for a, b in pairwise(edges)):
+        raise argparse.ArgumentTypeError(f"expected increasing numbers separated by commas, got {text!r}")
+    return edges
+
+
 def _draw(dist: tuple[Any, ...], rng: np.random.Generator, n: int) -> npt.NDArray[np.float64]:
     if dist[0] == "uniform":
         drawn: npt.NDArray[np.float64] = rng.uniform(dist[1], dist[2], n)
@@ -226,6 +238,24 @@ def _exposure_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=12, help="rounds of the procedure (default 12)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--subtest", action="append", help="only this subtest id (repeatable)")
+    p.add_argument(
+        "--strata",
+        type=_edges,
+        default=(),
+        metavar="C1,C2,...",
+        help="edges of the strata of the ability estimate for parameters conditional on ability, e.g. "
+        "--strata=-2,-1,0,1,2 (with '=', as the list starts with a minus; default: unconditional parameters)",
+    )
+    p.add_argument(
+        "--stratum-target", type=float, help="target maximum exposure within each true-ability band (default --target)"
+    )
+    p.add_argument(
+        "--theta-dist",
+        type=_theta_dist,
+        metavar="normal|uniform:LO:HI",
+        help="true abilities of the simulees (default: normal, or uniform:-3:3 with --strata; uniform ones are "
+        "reweighted to N(0,1) for the overall rate)",
+    )
     p.add_argument("--dry-run", action="store_true", help="compute and report, but do not write the pools")
     p.add_argument(
         "--pool-version",
@@ -245,6 +275,9 @@ def exposure_main(argv: Sequence[str] | None = None) -> int:
         print(f"cat-exposure: {exc}", file=sys.stderr)
         return 2
     rng = np.random.default_rng(args.seed)
+    strata: tuple[float, ...] = args.strata
+    dist: tuple[Any, ...] = args.theta_dist or (("uniform", -3.0, 3.0) if strata else ("normal",))
+    theta_range = None if dist[0] == "normal" else (dist[1], dist[2])
     for sub in _chosen(battery, args.subtest):
         print(message("calibrating", args.lang, name=sub.name, target=args.target))
         baseline_sub = replace(sub, selection=replace(sub.selection, exposure_control="none"))
@@ -252,11 +285,24 @@ def exposure_main(argv: Sequence[str] | None = None) -> int:
         def show(record: CalibrationRound) -> None:
             print(message("round", args.lang, **vars(record)), flush=True)
 
-        k, _ = calibrate_sympson_hetter(baseline_sub, args.target, args.examinees, args.rounds, rng, show)
+        k, _ = calibrate_sympson_hetter(
+            baseline_sub,
+            args.target,
+            args.examinees,
+            args.rounds,
+            rng,
+            show,
+            strata=strata,
+            theta_range=theta_range,
+            stratum_target=args.stratum_target,
+        )
         check_truth = rng.standard_normal(args.examinees)
-        checked = simulate_subtest(with_exposure_control(sub, k), check_truth, rng)
+        checked = simulate_subtest(with_exposure_control(sub, k, strata), check_truth, rng)
         baseline = simulate_subtest(baseline_sub, check_truth, rng)
         growth = checked.lengths.mean() / baseline.lengths.mean() - 1
+        band_check = simulate_subtest(
+            with_exposure_control(sub, k, strata), rng.uniform(-3.0, 3.0, args.examinees), rng
+        )
         print(
             message(
                 "check",
@@ -267,6 +313,7 @@ def exposure_main(argv: Sequence[str] | None = None) -> int:
                 growth=growth,
             )
         )
+        print(message("check_bands", args.lang, band_max_exposure=band_max_exposure(band_check)))
         if args.dry_run:
             print(message("dry_run", args.lang))
             continue
@@ -277,11 +324,16 @@ def exposure_main(argv: Sequence[str] | None = None) -> int:
             "seed": args.seed,
             "battery": f"{battery.id}@{battery.version}",
             "subtest": sub.id,
+            "strata": list(strata),
+            "stratum_target": args.stratum_target if args.stratum_target is not None else args.target,
+            "theta_dist": ":".join(str(part) for part in dist),
             "check_max_exposure": round(float(checked.exposure.max()), 4),
             "check_mean_length": round(float(checked.lengths.mean()), 3),
+            "check_length_growth": round(float(growth), 4),
+            "check_band_max_exposure": round(band_max_exposure(band_check), 4),
         }
         version = args.pool_version or exposure_pool_version(sub.pool.pool_version, args.target)
-        save_pool(sub.pool.with_exposure_k(k, version, record), sub.pool.source)
+        save_pool(sub.pool.with_exposure_k(k, version, record, strata), sub.pool.source)
         print(message("pool_written", args.lang, path=sub.pool.source, version=version))
     return 0
 

@@ -66,7 +66,16 @@ import numpy.typing as npt
 
 from .irt import ItemParams, information, log_probability, score_derivatives
 
-__all__ = ["METHODS", "EstimatorConfig", "LogLikTable", "estimate", "estimate_batch", "node_information", "node_loglik"]
+__all__ = [
+    "METHODS",
+    "EstimatorConfig",
+    "LogLikTable",
+    "estimate",
+    "estimate_batch",
+    "final_exists",
+    "node_information",
+    "node_loglik",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -77,6 +86,7 @@ _MAX_ITERATIONS = 50
 _TOLERANCE = 1e-8
 _WARM_STEP = 1e-5
 _INFO_FLOOR = 1e-12
+_BOUND_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,10 @@ class EstimatorConfig:
         EAP nodes (and the grid the other methods start from), equally spaced over the range.
     theta_min, theta_max : float
         Bounds of the theta scale.
+    final : {"eap", "map", "mle", "wle"}, optional
+        The method of the reported estimate once the subtest has ended, when it differs from the one that guides
+        the test (e.g. EAP during the test for stable selection, WLE at the end for an estimate without the
+        prior's shrinkage); None for ``method``.
     """
 
     method: Method = "eap"
@@ -100,10 +114,12 @@ class EstimatorConfig:
     quadrature_points: int = 61
     theta_min: float = -4.0
     theta_max: float = 4.0
+    final: Method | None = None
 
     def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        for method in (self.method, self.final or self.method):
+            if method not in METHODS:
+                raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         if not self.prior_sd > 0:
             raise ValueError("prior_sd must be > 0")
         if self.quadrature_points < 11:
@@ -228,6 +244,18 @@ def estimate(
         return _eap_one(config, loglik[0])
     theta, se = estimate_batch(config, params, loglik, items_arr, cats, np.ones(items_arr.shape, dtype=bool))
     return float(theta[0]), float(se[0])
+
+
+def final_exists(config: EstimatorConfig, theta: float | FloatArray) -> npt.NDArray[np.bool_]:
+    """Whether each estimate is a maximum inside the theta range rather than pinned to one of its bounds (always
+    true for EAP, whose posterior mean lies inside)."""
+    at = np.asarray(theta, dtype=np.float64)
+    if config.method == "eap":
+        return np.ones(at.shape, dtype=bool)
+    inside: npt.NDArray[np.bool_] = (at > config.theta_min + _BOUND_TOLERANCE) & (
+        at < config.theta_max - _BOUND_TOLERANCE
+    )
+    return inside
 
 
 def estimate_batch(

@@ -94,13 +94,16 @@ class ItemPresented(Event):
 
 @dataclass(frozen=True)
 class Answered(Event):
-    """An answer was applied; ``theta`` and ``se`` are the estimate after it."""
+    """An answer was applied: ``response`` is the stored index of the option chosen (what is scored and kept),
+    ``shown`` the display position the candidate chose it at (:mod:`cat_engine.options`); ``theta`` and ``se`` are
+    the estimate after it."""
 
     type: ClassVar[str] = "answered"
     seq: int
     subtest_index: int
     item_index: int
     response: int
+    shown: int
     category: int
     response_ms: int
     theta: float

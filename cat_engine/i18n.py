@@ -42,16 +42,21 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "Sympson-Hetter calibration of {name}: target exposure {target:.2f}",
     },
     "round": {
-        "id": "  putaran {round}: paparan maks {max_exposure:.3f}, panjang rata-rata {mean_length:.1f}, "
-        "butir dikendalikan {items_controlled}",
-        "en": "  round {round}: max exposure {max_exposure:.3f}, mean length {mean_length:.1f}, "
-        "items controlled {items_controlled}",
+        "id": "  putaran {round}: paparan maks {max_exposure:.3f} (dalam satu pita {band_max_exposure:.3f}), "
+        "panjang rata-rata {mean_length:.1f}, butir dikendalikan {items_controlled}",
+        "en": "  round {round}: max exposure {max_exposure:.3f} (within a band {band_max_exposure:.3f}), "
+        "mean length {mean_length:.1f}, items controlled {items_controlled}",
     },
     "check": {
         "id": "  pemeriksaan: paparan maks {max_exposure:.3f}, panjang rata-rata {mean_length:.1f} "
         "(tanpa kendali {baseline:.1f}, +{growth:.1%})",
         "en": "  check: max exposure {max_exposure:.3f}, mean length {mean_length:.1f} "
         "(without control {baseline:.1f}, +{growth:.1%})",
+    },
+    "check_bands": {
+        "id": "  pemeriksaan per pita kemampuan (theta seragam -3..3): paparan maks dalam satu pita "
+        "{band_max_exposure:.3f}",
+        "en": "  check by ability band (uniform theta -3..3): max exposure within a band {band_max_exposure:.3f}",
     },
     "pool_written": {
         "id": "  parameter ditulis ke {path} (versi bank soal {version})",

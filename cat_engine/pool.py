@@ -8,6 +8,7 @@ item id and the field, so a pool either loads completely or not at all.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,6 +34,7 @@ _TOP_FIELDS = {
     "calibration",
     "theta_scale",
     "content_areas",
+    "exposure_strata",
     "items",
 }
 _ITEM_FIELDS = {
@@ -46,6 +48,7 @@ _ITEM_FIELDS = {
     "option_weights",
     "enemies",
     "exposure_k",
+    "shuffle_options",
 }
 _PARAM_NAMES = {
     "1PL": ("b",),
@@ -70,7 +73,12 @@ class Item:
     key: int | None = None
     option_weights: tuple[int, ...] | None = None
     enemies: tuple[str, ...] = ()
-    exposure_k: float = 1.0
+    exposure_k: tuple[float, ...] = (1.0,)  # one value, or one per stratum of the pool's exposure_strata
+    shuffle_options: bool = False
+
+    def k_in(self, n_strata: int) -> tuple[float, ...]:
+        """The item's exposure parameter in each of ``n_strata`` strata (a single value applies to all)."""
+        return self.exposure_k * n_strata if len(self.exposure_k) == 1 else self.exposure_k
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,8 +93,13 @@ class Pool:
         Each item's content area as an index into :attr:`content_areas`.
     scoring : ndarray of intp, shape (n_items, max_options)
         Category scored for each option index; -1 where the item has no such option.
-    exposure_k : ndarray, shape (n_items,)
-        Sympson-Hetter exposure-control parameters (1 = no control).
+    exposure_k : ndarray, shape (n_strata, n_items)
+        Sympson-Hetter exposure-control parameters (1 = no control), one row per stratum of the ability estimate
+        (a single row without :attr:`exposure_strata`).
+    exposure_strata : tuple of float
+        Increasing edges :math:`c_1 < \\dots < c_{S-1}` of the strata of :math:`\\hat\\theta` that the rows of
+        :attr:`exposure_k` belong to: stratum :math:`s` holds :math:`c_s < \\hat\\theta \\le c_{s+1}`; empty for
+        unconditional parameters.
     enemy_matrix : ndarray of bool, shape (n_items, n_items)
         ``enemy_matrix[i, j]`` is true when items i and j must not appear in one test (symmetric).
     """
@@ -103,12 +116,22 @@ class Pool:
     scoring: npt.NDArray[np.intp]
     exposure_k: npt.NDArray[np.float64]
     enemy_matrix: npt.NDArray[np.bool_]
+    exposure_strata: tuple[float, ...] = ()
     source: str = "<memory>"
     _index_of: Mapping[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for array in (self.area_index, self.scoring, self.exposure_k, self.enemy_matrix):
             array.setflags(write=False)
+
+    def stratum_of(self, theta: float) -> int:
+        """The exposure stratum (row of :attr:`exposure_k`) of an ability estimate."""
+        return bisect_left(self.exposure_strata, theta)
+
+    def strata_of(self, theta: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+        """:meth:`stratum_of` of many estimates."""
+        result: npt.NDArray[np.intp] = np.searchsorted(self.exposure_strata, theta, side="left")
+        return result
 
     @property
     def size(self) -> int:
@@ -215,7 +238,7 @@ class Pool:
     def to_dict(self) -> dict[str, Any]:
         """The pool in its file format (the exact inverse of :meth:`from_dict`)."""
         items = []
-        for item, k in zip(self.items, self.exposure_k, strict=True):
+        for item in self.items:
             out: dict[str, Any] = {
                 "id": item.id,
                 "model": item.model,
@@ -230,9 +253,13 @@ class Pool:
                 out["option_weights"] = list(item.option_weights)
             if item.enemies:
                 out["enemies"] = list(item.enemies)
-            if k != 1.0:
-                out["exposure_k"] = float(k)
+            if item.exposure_k != (1.0,):
+                k = item.exposure_k
+                out["exposure_k"] = k[0] if len(k) == 1 else list(k)
+            if item.shuffle_options != _default_shuffle(item.model, item.option_weights):
+                out["shuffle_options"] = item.shuffle_options
             items.append(out)
+        strata = {"exposure_strata": list(self.exposure_strata)} if self.exposure_strata else {}
         return {
             "format_version": FORMAT_VERSION,
             "pool_id": self.pool_id,
@@ -241,26 +268,39 @@ class Pool:
             "calibration": dict(self.calibration),
             "theta_scale": dict(self.theta_scale),
             "content_areas": list(self.content_areas),
+            **strata,
             "items": items,
         }
 
     def with_exposure_k(
-        self, exposure_k: npt.ArrayLike, pool_version: str | None = None, record: Mapping[str, Any] | None = None
+        self,
+        exposure_k: npt.ArrayLike,
+        pool_version: str | None = None,
+        record: Mapping[str, Any] | None = None,
+        strata: Sequence[float] = (),
     ) -> Pool:
         """A copy of the pool with new Sympson-Hetter parameters (validated like a loaded file).
 
-        ``pool_version`` replaces the version when given; ``record`` is stored as ``calibration.exposure_control``
-        so the file says how its parameters were made.
+        ``exposure_k`` has shape (n_items,), or (len(strata) + 1, n_items) for parameters conditional on the strata
+        of the ability estimate whose edges ``strata`` gives. ``pool_version`` replaces the version when given;
+        ``record`` is stored as ``calibration.exposure_control`` so the file says how its parameters were made.
         """
         data = self.to_dict()
         if pool_version is not None:
             data["pool_version"] = pool_version
         if record is not None:
             data["calibration"]["exposure_control"] = dict(record)
-        for item, k in zip(data["items"], np.asarray(exposure_k, dtype=np.float64), strict=True):
+        data.pop("exposure_strata", None)
+        if strata:
+            data["exposure_strata"] = [float(c) for c in strata]
+        k = np.asarray(exposure_k, dtype=np.float64)
+        rows = k.reshape(1, -1) if k.ndim == 1 else k
+        if rows.shape != (len(strata) + 1, self.size):
+            raise ValueError(f"exposure_k has shape {k.shape}; expected ({len(strata) + 1}, {self.size})")
+        for item, column in zip(data["items"], rows.T.tolist(), strict=True):
             item.pop("exposure_k", None)
-            if k != 1.0:
-                item["exposure_k"] = float(k)
+            if any(value != 1.0 for value in column):
+                item["exposure_k"] = column[0] if len(set(column)) == 1 else column
         return _build(data, self.source)
 
 
@@ -341,11 +381,12 @@ def _build(data: Any, source: str) -> Pool:
     raw_items = data.get("items")
     if not isinstance(raw_items, list) or not raw_items:
         raise chk.fail(None, "items", "must be a non-empty list")
+    strata = _exposure_strata(chk, data.get("exposure_strata", []))
 
     items: list[Item] = []
     seen: dict[str, int] = {}
     for position, raw in enumerate(raw_items):
-        item = _item(chk, raw, position, areas)
+        item = _item(chk, raw, position, areas, len(strata) + 1)
         if item.id in seen:
             raise chk.fail(item.id, "id", f"duplicate id (also item #{seen[item.id] + 1})")
         seen[item.id] = position
@@ -371,8 +412,9 @@ def _build(data: Any, source: str) -> Pool:
         params=_params(items, scale["D"]),
         area_index=np.array([areas.index(it.content_area) for it in items], dtype=np.intp),
         scoring=_scoring(items),
-        exposure_k=np.array([it.exposure_k for it in items], dtype=np.float64),
+        exposure_k=np.array([it.k_in(len(strata) + 1) for it in items], dtype=np.float64).T.copy(),
         enemy_matrix=enemy,
+        exposure_strata=strata,
         source=source,
         _index_of=dict(seen),
     )
@@ -394,7 +436,32 @@ def _theta_scale(chk: _Checker, raw: Any) -> dict[str, float]:
     return scale
 
 
-def _item(chk: _Checker, raw: Any, position: int, areas: Sequence[str]) -> Item:
+def _exposure_strata(chk: _Checker, raw: Any) -> tuple[float, ...]:
+    if not isinstance(raw, list):
+        raise chk.fail(None, "exposure_strata", "must be a list of increasing numbers (the strata's edges)")
+    edges = tuple(chk.number(c, None, "exposure_strata") for c in raw)
+    if any(high <= low for low, high in pairwise(edges)):
+        raise chk.fail(None, "exposure_strata", f"the edges must increase, got {list(edges)}")
+    return edges
+
+
+def _exposure_k(chk: _Checker, raw: Any, item_id: str, n_strata: int) -> tuple[float, ...]:
+    values = raw if isinstance(raw, list) else [raw]
+    k = tuple(chk.number(value, item_id, "exposure_k") for value in values)
+    if isinstance(raw, list) and len(k) != n_strata:
+        raise chk.fail(item_id, "exposure_k", f"{len(k)} values for the {n_strata} strata of exposure_strata")
+    bad = [value for value in k if not 0 < value <= 1]
+    if bad:
+        raise chk.fail(item_id, "exposure_k", f"must be in (0, 1], got {bad[0]}")
+    return k
+
+
+def _default_shuffle(model: str, option_weights: tuple[int, ...] | None) -> bool:
+    """Options are shown in a per-candidate order by default on one-key items, never on graded (ordered) ones."""
+    return MODEL_CODES[model] == DICHOTOMOUS and option_weights is None
+
+
+def _item(chk: _Checker, raw: Any, position: int, areas: Sequence[str], n_strata: int) -> Item:
     if not isinstance(raw, Mapping):
         raise chk.fail(None, f"items[{position}]", "each item must be an object")
     item_id = raw.get("id")
@@ -443,10 +510,11 @@ def _item(chk: _Checker, raw: Any, position: int, areas: Sequence[str]) -> Item:
     enemies = raw.get("enemies", [])
     if not isinstance(enemies, list) or not all(isinstance(e, str) for e in enemies):
         raise chk.fail(item_id, "enemies", "must be a list of item ids")
-    k = chk.number(raw.get("exposure_k", 1.0), item_id, "exposure_k")
-    if not 0 < k <= 1:
-        raise chk.fail(item_id, "exposure_k", f"must be in (0, 1], got {k}")
-    return Item(item_id, model, params, str(area), stem, tuple(options), key, weights, tuple(enemies), k)
+    k = _exposure_k(chk, raw.get("exposure_k", 1.0), item_id, n_strata)
+    shuffle = raw.get("shuffle_options", _default_shuffle(model, weights))
+    if not isinstance(shuffle, bool):
+        raise chk.fail(item_id, "shuffle_options", f"must be true or false, got {shuffle!r}")
+    return Item(item_id, model, params, str(area), stem, tuple(options), key, weights, tuple(enemies), k, shuffle)
 
 
 def _item_params(chk: _Checker, raw: Any, model: str, item_id: str) -> dict[str, Any]:

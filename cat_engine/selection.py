@@ -13,27 +13,34 @@ over the eligible set :math:`E_e`, built in this order:
 2. **Content balancing** (Kingsbury & Zara, 1989), when the subtest has a blueprint: areas at their maximum are
    closed; when the items left before ``max_items`` are only just enough to reach every area's minimum, only
    areas below their minimum stay open; of the open areas the one furthest below its target share,
-   :math:`\arg\max_a \; \pi_a (n + 1) - n_a`, supplies the item. If no open area has an available item the
-   blueprint is set aside for that step rather than ending the test.
-3. **Sympson-Hetter exposure control** (Sympson & Hetter, 1985): item :math:`i` may be administered only if it
-   passes a lottery with probability :math:`K_i`. An examinee's lottery is drawn once per subtest
-   (:func:`draw_lottery`), which is exactly the classic procedure: there, an item reaching the top of the
-   information order is administered with probability :math:`K_i` and otherwise set aside for the rest of the
-   test, so each item faces its lottery at most once per examinee. Taking the most informative item that passed
-   is walking down the list in order of information. If no eligible item passed, the lottery is ignored for
-   that step rather than ending the test.
+   :math:`\arg\max_a \; \pi_a (n + 1) - n_a`, supplies the item, **ties broken at random** (so examinees do not
+   all follow one sequence of areas, and the first item does not always come from the first area listed). If no
+   open area has an available item the blueprint is set aside for that step rather than ending the test.
+3. **Sympson-Hetter exposure control** (Sympson & Hetter, 1985), optionally **conditional on ability** (Stocking &
+   Lewis, 1998): item :math:`i` may be administered only if it passes a lottery with probability
+   :math:`K_{s,i}`, where :math:`s` is the stratum of the examinee's current estimate :math:`\hat\theta` (one
+   stratum when the parameters are unconditional). An examinee draws one uniform :math:`u_i` per item and subtest
+   (:func:`draw_lottery`) and item :math:`i` passes while :math:`u_i < K_{s,i}`. With one stratum this is exactly
+   the classic procedure: there, an item reaching the top of the information order is administered with
+   probability :math:`K_i` and otherwise set aside for the rest of the test, so each item faces its lottery at
+   most once per examinee; taking the most informative item that passed is walking down the list in order of
+   information. Conditionally, an item set aside in one stratum may pass again where its parameter is higher. If
+   no eligible item passed, the lottery is ignored for that step rather than ending the test.
 4. **Randomesque** (Kingsbury & Zara, 1989): one of the ``k`` most informative remaining items, uniformly at
    random. The first item of a test uses ``first_item_randomesque`` so that examinees starting at the same
    theta do not all see the same first item.
 
-Randomness comes only from the ``rng`` and ``lottery`` arguments; a live session seeds them from its own seed (and
-step) so that a restored session repeats its choices exactly.
+Every random number is a pure function of the examinee's key (a live session's seed and the subtest's index), the
+step and the purpose (:mod:`cat_engine.draws`), so a restored session repeats its choices exactly and a simulation of
+many examinees makes, for the same keys and answers, exactly the choices their live sessions make.
 
 :func:`calibrate_sympson_hetter` lives in :mod:`cat_engine.exposure`, which simulates with this module.
 
 References
 ----------
 Kingsbury, G. G., & Zara, A. R. (1989). Procedures for selecting items for computerized adaptive tests. AME 2(4).
+Stocking, M. L., & Lewis, C. (1998). Controlling item exposure conditional on ability in computerized adaptive
+testing. JEBS 23(1).
 Sympson, J. B., & Hetter, R. D. (1985). Controlling item-exposure rates in computerized adaptive testing.
 Proceedings of the 27th annual meeting of the Military Testing Association.
 """
@@ -49,18 +56,19 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from .draws import KeyArray, uniforms, uniforms_one
 from .irt import information
 from .pool import Pool
 
 __all__ = [
+    "LOTTERY_STREAM",
     "BlueprintArea",
-    "LazyRandom",
-    "RandomSource",
     "ResolvedBlueprint",
     "SelectionConfig",
     "block_items",
     "content_minimums_met",
     "draw_lottery",
+    "lottery_of",
     "select_items",
     "select_one",
 ]
@@ -70,27 +78,13 @@ IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
 ExposureControl = Literal["none", "sympson_hetter"]
 
-
-class LazyRandom:
-    """A numpy Generator made from ``seed_key`` on first use.
-
-    Most steps of a plain maximum-information test draw no random number; a live session passes one of these so
-    that it pays for seeding only when a draw happens, while the draws stay a pure function of the key.
-    """
-
-    def __init__(self, seed_key: Sequence[int]) -> None:
-        self._seed_key = tuple(seed_key)
-        self._generator: np.random.Generator | None = None
-
-    def random(self, size: int | tuple[int, ...]) -> FloatArray:
-        """Uniform draws in [0, 1), as ``numpy.random.Generator.random``."""
-        if self._generator is None:
-            self._generator = np.random.default_rng(self._seed_key)
-        return self._generator.random(size)
+#: Stream of the Sympson-Hetter lottery; a step's draws use ``4 * items_answered + purpose`` (below 2**33).
+LOTTERY_STREAM = 2**41
+_AREA_TIES, _RANDOMESQUE = 0, 1
 
 
-#: Anything :func:`select_items` can draw from.
-RandomSource = np.random.Generator | LazyRandom
+def _step_stream(n_given: int | IntArray, purpose: int) -> npt.NDArray[np.uint64]:
+    return np.asarray(n_given, dtype=np.uint64) * np.uint64(4) + np.uint64(purpose)
 
 
 @dataclass(frozen=True)
@@ -115,7 +109,8 @@ class SelectionConfig:
     start_theta : float
         Theta at which the first item is chosen.
     exposure_control : {"none", "sympson_hetter"}
-        Sympson-Hetter uses each item's ``exposure_k`` from the pool.
+        Sympson-Hetter uses each item's ``exposure_k`` from the pool (per stratum of the estimate when the pool
+        has ``exposure_strata``).
     blueprint : mapping of area name to BlueprintArea
         Content balancing; empty for none.
     """
@@ -194,8 +189,12 @@ def _area_filter(
     area_counts: IntArray,
     n_given: IntArray,
     max_items: int,
+    keys: KeyArray,
 ) -> BoolArray:
-    """Restrict each row's eligible items to the one content area the blueprint asks for next (step 2 above)."""
+    """Restrict each row's eligible items to the one content area the blueprint asks for next (step 2 above).
+
+    Among the areas with the largest deficit, the one with the largest uniform of the row's area-tie draws wins.
+    """
     n_areas = blueprint.target.shape[0]
     order, starts, areas = pool.area_groups
     has_items = np.zeros((eligible.shape[0], n_areas), dtype=bool)
@@ -207,31 +206,43 @@ def _area_filter(
     open_ &= ~must_fill | (shortfall > 0)
     deficit = blueprint.target * (n_given[:, None] + 1) - area_counts
     deficit = np.where(open_, deficit, -np.inf)
-    area = np.argmax(deficit, axis=1)
+    tied = open_ & (deficit == deficit.max(axis=1, keepdims=True))
+    draws = uniforms(keys, _step_stream(n_given, _AREA_TIES), n_areas)
+    area = np.argmax(np.where(tied, draws, -1.0), axis=1)
     any_open = np.any(open_, axis=1)
     in_area = pool.area_index[None, :] == area[:, None]
     return np.where(any_open[:, None], eligible & in_area, eligible)
 
 
 def _next_area(
-    blueprint: ResolvedBlueprint, counts: Sequence[int], has_items: Sequence[bool], n_given: int, max_items: int
+    blueprint: ResolvedBlueprint,
+    counts: Sequence[int],
+    has_items: Sequence[bool],
+    n_given: int,
+    max_items: int,
+    key: Sequence[int],
 ) -> int:
     """The content area one examinee's next item comes from (step 2 above), -1 when no area is open.
 
     :func:`_area_filter`'s rule for one row, over the few areas in plain Python (numpy's per-call cost outweighs
-    that work); ``has_items[a]`` says whether area ``a`` still has an eligible item. Ties go to the first area, as
-    ``argmax`` gives them.
+    that work); ``has_items[a]`` says whether area ``a`` still has an eligible item. Ties are broken by the same
+    draws as there, computed only when there is a tie.
     """
     target, minimum, maximum = blueprint.as_tuples
     shortfall = [max(low - count, 0) for low, count in zip(minimum, counts, strict=True)]
     must_fill = sum(shortfall) >= max_items - n_given
-    best, chosen = -math.inf, -1
+    best, tied = -math.inf, []
     for area, count in enumerate(counts):
         if has_items[area] and count < maximum[area] and (not must_fill or shortfall[area] > 0):
             deficit = target[area] * (n_given + 1) - count
             if deficit > best:
-                best, chosen = deficit, area
-    return chosen
+                best, tied = deficit, [area]
+            elif deficit == best:
+                tied.append(area)
+    if len(tied) <= 1:
+        return tied[0] if tied else -1
+    draws = uniforms_one(key, int(_step_stream(n_given, _AREA_TIES)), len(counts))
+    return max(tied, key=lambda area: draws[area])
 
 
 def select_one(
@@ -243,13 +254,14 @@ def select_one(
     area_counts: Sequence[int],
     n_given: int,
     max_items: int,
-    rng: RandomSource,
-    lottery: BoolArray | None = None,
+    key: Sequence[int],
+    lottery: FloatArray | None = None,
 ) -> int:
     r""":func:`select_items` for one examinee (a live session's step), in a few numpy calls.
 
     ``blocked`` holds the items administered and their enemies, without repeats (the complement of
-    ``available``); ``area_counts`` the items administered per area; ``lottery`` has shape ``(1, n_items)``.
+    ``available``); ``area_counts`` the items administered per area; ``key`` the examinee's key (the words of a row
+    of :func:`select_items`'s ``keys``); ``lottery`` has shape ``(n_items,)`` (:func:`lottery_of`).
     Ineligible items get information :math:`-\infty` in place, so the choice is made on the very values the batch
     form compares (and equals it: tested on random rows). Returns the item index, -1 when none is eligible.
     """
@@ -261,14 +273,14 @@ def select_one(
         area_of = pool.area_of
         for item in blocked:
             left[area_of[item]] -= 1
-        area = _next_area(blueprint, area_counts, [n > 0 for n in left], n_given, max_items)
+        area = _next_area(blueprint, area_counts, [n > 0 for n in left], n_given, max_items, key)
         if area >= 0:
             masked[pool.outside_area[area]] = -np.inf
     k = config.first_item_randomesque if n_given == 0 else config.randomesque
     if config.exposure_control == "sympson_hetter":
         if lottery is None:
-            raise ValueError("Sympson-Hetter selection needs the examinee's lottery (draw_lottery)")
-        passed = np.where(lottery[0], masked, -np.inf)
+            raise ValueError("Sympson-Hetter selection needs the examinee's lottery (lottery_of)")
+        passed = np.where(lottery < pool.exposure_k[pool.stratum_of(theta)], masked, -np.inf)
         best = int(passed.argmax())
         if math.isfinite(passed[best]):  # else no eligible item passed: the lottery is set aside for this step
             if k == 1:
@@ -277,7 +289,8 @@ def select_one(
     if k == 1:  # the usual step: the most informative item
         best = int(masked.argmax())
         return best if math.isfinite(masked[best]) else -1
-    return int(_randomesque(masked[None, :], np.array([k]), rng)[0])
+    draws = uniforms_one(key, int(_step_stream(n_given, _RANDOMESQUE)), min(k, pool.size))
+    return int(_randomesque(masked[None, :], np.array([k]), draws[None, :])[0])
 
 
 def select_items(
@@ -289,8 +302,8 @@ def select_items(
     area_counts: IntArray,
     n_given: IntArray,
     max_items: int,
-    rng: RandomSource,
-    lottery: BoolArray | None = None,
+    keys: KeyArray,
+    lottery: FloatArray | None = None,
     considered: BoolArray | None = None,
 ) -> IntArray:
     """Choose the next item of each examinee.
@@ -307,16 +320,17 @@ def select_items(
         Items administered so far.
     max_items : int
         The subtest's maximum length (content balancing plans for it).
-    rng : numpy.random.Generator or LazyRandom
-        Source of the randomesque and Sympson-Hetter draws.
-    lottery : ndarray of bool, shape (N, n_items), optional
-        Each examinee's Sympson-Hetter lottery outcomes for this subtest (:func:`draw_lottery`); required when
-        the config asks for Sympson-Hetter, ignored otherwise.
-    considered : ndarray of bool, shape (N, n_items), optional
-        When given, set to true in place for the items the Sympson-Hetter procedure *selected* this step: the
-        chosen item and every more informative eligible item whose lottery failed. Kept across the steps of a
-        test it marks each item at most once per examinee, the counts behind :math:`P(S_i)` of the
-        exposure-parameter calibration (:mod:`cat_engine.exposure`).
+    keys : ndarray of uint64, shape (N, W)
+        Each examinee's key (:mod:`cat_engine.draws`): the randomesque and area-tie draws of the step are a pure
+        function of it and of ``n_given``.
+    lottery : ndarray, shape (N, n_items), optional
+        Each examinee's Sympson-Hetter uniforms for this subtest (:func:`draw_lottery`); required when the config
+        asks for Sympson-Hetter, ignored otherwise.
+    considered : ndarray of bool, shape (N, n_strata, n_items), optional
+        When given, set to true in place, in the stratum of each row's estimate, for the items the Sympson-Hetter
+        procedure *selected* this step: the chosen item and every more informative eligible item whose lottery
+        failed. Kept across the steps of a test it marks each item at most once per examinee and stratum, the
+        counts behind :math:`P(S_i)` of the exposure-parameter calibration (:mod:`cat_engine.exposure`).
 
     Returns
     -------
@@ -326,42 +340,59 @@ def select_items(
     if theta.shape[0] == 1 and considered is None:
         blocked = np.flatnonzero(~available[0]).tolist()
         counts = area_counts[0].tolist()
-        given, at = int(n_given[0]), float(theta[0])
-        return np.array([select_one(pool, config, blueprint, at, blocked, counts, given, max_items, rng, lottery)])
+        given, at, key = int(n_given[0]), float(theta[0]), keys[0].tolist()
+        row_lottery = None if lottery is None else lottery[0]
+        chosen_one = select_one(pool, config, blueprint, at, blocked, counts, given, max_items, key, row_lottery)
+        return np.array([chosen_one])
     info = information(theta[:, None], pool.params)
     eligible = available  # never written to below: every restriction makes a new array
     if blueprint is not None:
-        eligible = _area_filter(pool, blueprint, eligible, area_counts, n_given, max_items)
+        eligible = _area_filter(pool, blueprint, eligible, area_counts, n_given, max_items, keys)
     candidates = eligible
+    strata = pool.strata_of(theta)
+    passing: BoolArray | None = None
     if config.exposure_control == "sympson_hetter":
         if lottery is None:
             raise ValueError("Sympson-Hetter selection needs the examinees' lottery (draw_lottery)")
-        passed = eligible & lottery
+        passing = lottery < pool.exposure_k[strata]
+        passed = eligible & passing
         nobody = ~np.any(passed, axis=1, keepdims=True)
         candidates = np.where(nobody, eligible, passed)
     masked = np.where(candidates, info, -np.inf)
     k = np.where(n_given == 0, config.first_item_randomesque, config.randomesque)
-    chosen = _randomesque(masked, k, rng)
+    k_max = int(min(k.max(), pool.size))
+    draws = uniforms(keys, _step_stream(n_given, _RANDOMESQUE), k_max) if k_max > 1 else None
+    chosen = _randomesque(masked, k, draws)
     if considered is not None:
         rows = np.flatnonzero(chosen >= 0)
         best = info[rows, chosen[rows]]
-        considered[rows, chosen[rows]] = True
-        if lottery is not None:
-            considered[rows] |= eligible[rows] & ~lottery[rows] & (info[rows] > best[:, None])
+        considered[rows, strata[rows], chosen[rows]] = True
+        if passing is not None:
+            failed = eligible[rows] & ~passing[rows] & (info[rows] > best[:, None])
+            considered[rows, strata[rows]] |= failed
     return chosen
 
 
-def draw_lottery(pool: Pool, rng: RandomSource, n_examinees: int) -> BoolArray:
-    """Sympson-Hetter lottery outcomes of ``n_examinees`` for one subtest: item i passes with probability K_i."""
-    result: BoolArray = rng.random((n_examinees, pool.size)) < pool.exposure_k
-    return result
+def draw_lottery(pool: Pool, keys: KeyArray) -> FloatArray:
+    """The Sympson-Hetter uniforms of each examinee (row of ``keys``) for one subtest, shape (N, n_items): item
+    :math:`i` passes in stratum :math:`s` while :math:`u_i < K_{s,i}`, with probability :math:`K_{s,i}`."""
+    return uniforms(keys, LOTTERY_STREAM, pool.size)
 
 
-def _randomesque(masked: FloatArray, k: IntArray, rng: RandomSource) -> IntArray:
-    """Per row, one of the ``k`` largest finite entries uniformly at random (-1 when the row has none)."""
+def lottery_of(pool: Pool, key: Sequence[int]) -> FloatArray:
+    """:func:`draw_lottery` of one examinee, shape (n_items,) (the same numbers, computed faster)."""
+    return uniforms_one(key, LOTTERY_STREAM, pool.size)
+
+
+def _randomesque(masked: FloatArray, k: IntArray, uniform: FloatArray | None) -> IntArray:
+    """Per row, one of the ``k`` largest finite entries uniformly at random (-1 when the row has none).
+
+    ``uniform`` has shape (n_rows, k_max) with ``k_max = min(max(k), n_items)``; the winner is the candidate with
+    the largest draw among the row's first ``k`` (None when ``k_max`` is 1).
+    """
     n_rows, n_items = masked.shape
     k_max = int(min(k.max(), n_items))
-    if k_max == 1:
+    if k_max == 1 or uniform is None:
         chosen = np.argmax(masked, axis=1)
     else:
         top = np.argpartition(-masked, k_max - 1, axis=1)[:, :k_max]
@@ -370,7 +401,7 @@ def _randomesque(masked: FloatArray, k: IntArray, rng: RandomSource) -> IntArray
         top = np.take_along_axis(top, order, axis=1)
         top_values = np.take_along_axis(top_values, order, axis=1)
         usable = np.isfinite(top_values) & (np.arange(k_max)[None, :] < k[:, None])
-        draws = np.where(usable, rng.random((n_rows, k_max)) + 1e-12, -1.0)
+        draws = np.where(usable, uniform[:, :k_max] + 1e-12, -1.0)
         chosen = top[np.arange(n_rows), np.argmax(draws, axis=1)]
     found = np.isfinite(masked[np.arange(n_rows), chosen])
     result: IntArray = np.where(found, chosen, -1)

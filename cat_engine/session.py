@@ -87,6 +87,7 @@ from .events import (
     Terminated,
     TimeExtended,
 )
+from .options import current_order, stored_option
 from .stopping import StopReason
 
 __all__ = [
@@ -327,7 +328,11 @@ def intro_ends_ms(state: SessionState, intro_limit_ms: int) -> int | None:
 
 
 def answer(battery: Battery, state: SessionState, seq: int, response: int, now_ms: int) -> Transition:
-    """Apply the answer ``response`` (an option index) to the item numbered ``seq``.
+    """Apply the answer ``response`` to the item numbered ``seq``.
+
+    ``response`` is the display position the candidate chose (:mod:`cat_engine.options`: the session's order of
+    the item's options); it is mapped to the stored option index before scoring, and the state and the
+    :class:`~cat_engine.events.Answered` event's ``response`` keep that stored index (``shown`` the position).
 
     Raises
     ------
@@ -336,7 +341,7 @@ def answer(battery: Battery, state: SessionState, seq: int, response: int, now_m
     WrongSequence
         When ``seq`` is not the item being presented.
     ResponseOutOfRange
-        When ``response`` is not an option index of the item.
+        When ``response`` is not an option position of the item.
     TimeUp
         When the subtest's time has run out; apply :func:`tick` to end it.
     """
@@ -344,7 +349,9 @@ def answer(battery: Battery, state: SessionState, seq: int, response: int, now_m
     if isinstance(seq, bool) or not isinstance(seq, int) or seq != state.seq:
         raise WrongSequence(f"the item being presented is seq {state.seq}, not {seq!r}")
     sub = battery.subtests[state.subtest_index]
-    category = sub.pool.score(state.item_index, response)  # raises ResponseOutOfRange
+    shown = response
+    response = stored_option(current_order(battery, state), shown)  # raises ResponseOutOfRange
+    category = sub.pool.score(state.item_index, response)
     left = time_left_ms(battery, state, now_ms)
     if left is not None and left <= 0:
         raise TimeUp("the time for this subtest has run out")
@@ -357,7 +364,7 @@ def answer(battery: Battery, state: SessionState, seq: int, response: int, now_m
     index = state.subtest_index
     step = sub.step(list(items), categories, (state.seed, index))
     events: list[Event] = [
-        Answered(now_ms, state.seq, index, state.item_index, response, category, took, step.theta, step.se)
+        Answered(now_ms, state.seq, index, state.item_index, response, shown, category, took, step.theta, step.se)
     ]
     if step.stop_reason is StopReason.CONTINUE:  # the answer and the next item in one copy of the state
         new = replace(
@@ -433,7 +440,7 @@ def terminate(battery: Battery, state: SessionState, reason: str, now_ms: int) -
         raise IllegalCommand("terminating a session needs a reason")
     new = state
     if state.phase in (Phase.ACTIVE, Phase.PAUSED):
-        theta, se = _estimate(battery, state)
+        theta, se = _final_estimate(battery, state, _estimate(battery, state))
         record = SubtestRecord(
             state.items,
             state.responses,
@@ -596,6 +603,11 @@ def _estimate(battery: Battery, state: SessionState) -> tuple[float, float]:
     return estimate(sub.estimator, sub.pool.params, list(state.items), categories, sub.log_table)
 
 
+def _final_estimate(battery: Battery, state: SessionState, interim: tuple[float, float]) -> tuple[float, float]:
+    sub = battery.subtests[state.subtest_index]
+    return sub.final_estimate(state.items, sub.pool.categories(state.items, state.responses), interim)
+
+
 def _present(state: SessionState, item_index: int, used_ms: int) -> SessionState:
     return replace(state, seq=state.seq + 1, item_index=item_index, item_shown_at_ms=used_ms)
 
@@ -656,6 +668,7 @@ def _end_subtest(
     events: list[Event],
 ) -> Transition:
     index = state.subtest_index
+    theta, se = _final_estimate(battery, state, (theta, se))
     used = time_used_ms(state, now_ms)
     limit = battery.subtests[index].time_limit_s
     if stop_reason is StopReason.TIME_UP and limit is not None:

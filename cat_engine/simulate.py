@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
 
@@ -37,8 +37,9 @@ import numpy.typing as npt
 
 from .battery import Battery, Subtest
 from .classification import classification_summary
-from .estimation import estimate_batch
-from .irt import category_probabilities
+from .draws import KeyArray, as_keys
+from .estimation import estimate_batch, final_exists
+from .irt import category_probabilities, information
 from .selection import block_items, content_minimums_met, draw_lottery, select_items
 from .stopping import StopReason, decide_stops
 
@@ -61,9 +62,15 @@ class SubtestSimulation:
     ----------
     items : ndarray of int, shape (N, max_items)
         Items administered in order, -1 after the end of each test.
-    considered : ndarray of int, shape (n_items,)
-        For how many examinees the Sympson-Hetter procedure selected each item (see :func:`select_items`);
-        zeros without exposure control.
+    categories : ndarray of int, shape (N, max_items)
+        The score category of each answer (0 after the end of each test).
+    considered : ndarray of bool, shape (N, n_strata, n_items)
+        Whether the Sympson-Hetter procedure selected each item for each examinee while the estimate was in each
+        stratum of the pool's ``exposure_strata`` (see :func:`select_items`); all false without exposure control.
+    visited : ndarray of bool, shape (N, n_strata)
+        Whether each examinee was given an item while the estimate was in each stratum.
+    keys : ndarray of uint64, shape (N, W)
+        The examinees' keys (:mod:`cat_engine.draws`), from which their selection draws were made.
     """
 
     subtest: Subtest
@@ -73,7 +80,10 @@ class SubtestSimulation:
     lengths: IntArray
     reasons: IntArray
     items: IntArray
-    considered: IntArray
+    categories: IntArray
+    considered: npt.NDArray[np.bool_]
+    visited: npt.NDArray[np.bool_]
+    keys: KeyArray
     seconds: float
 
     @property
@@ -185,6 +195,7 @@ def simulate_subtest(
     true_theta: npt.ArrayLike,
     rng: np.random.Generator,
     progress: Progress | None = None,
+    keys: KeyArray | None = None,
 ) -> SubtestSimulation:
     """Simulate ``subtest`` for examinees with the given true abilities.
 
@@ -193,9 +204,13 @@ def simulate_subtest(
     subtest : Subtest
     true_theta : array_like, shape (N,)
     rng : numpy.random.Generator
-        Source of every random draw (responses, randomesque, Sympson-Hetter).
+        Source of the responses (and of the keys when not given).
     progress : callable, optional
         Called as ``progress(position, max_items)`` after each test position.
+    keys : ndarray of uint64, shape (N, W), optional
+        The examinees' keys for the selection draws (randomesque, Sympson-Hetter, content-area ties): a live
+        session's are ``(seed, subtest index)``, and with them and the same answers the simulation chooses the
+        items the session chooses. Default: one random word per examinee.
     """
     started = time.perf_counter()
     truth = np.asarray(true_theta, dtype=np.float64)
@@ -213,15 +228,20 @@ def simulate_subtest(
     theta = np.full(n, subtest.selection.start_theta)
     se = np.full(n, est.prior_sd)
     reasons = np.zeros(n, dtype=np.intp)
+    if keys is None:
+        keys = rng.integers(0, 2**63, size=(n, 1), dtype=np.int64).astype(np.uint64)
     controlled = subtest.selection.exposure_control == "sympson_hetter"
-    lottery = draw_lottery(pool, rng, n) if controlled else None
-    considered = np.zeros((n, pool.size), dtype=bool) if controlled else None
+    lottery = draw_lottery(pool, keys) if controlled else None
+    n_strata = pool.exposure_k.shape[0]
+    considered = np.zeros((n, n_strata if controlled else 0, pool.size), dtype=bool)
+    visited = np.zeros((n, n_strata), dtype=bool)
 
     for position in range(max_items):
         rows = np.flatnonzero(reasons == StopReason.CONTINUE)
         if rows.size == 0:
             break
-        sel_considered = None if considered is None else considered[rows]
+        sel_considered = considered[rows] if controlled else None
+        visited[rows, pool.strata_of(theta[rows])] = True
         chosen = select_items(
             pool,
             subtest.selection,
@@ -231,11 +251,11 @@ def simulate_subtest(
             area_counts[rows],
             n_given[rows],
             max_items,
-            rng,
+            keys[rows],
             None if lottery is None else lottery[rows],
             sel_considered,
         )
-        if considered is not None and sel_considered is not None:
+        if sel_considered is not None:
             considered[rows] = sel_considered
         got = chosen >= 0
         reasons[rows[~got]] = StopReason.POOL_EXHAUSTED  # (the stopping check normally catches this a step earlier)
@@ -272,6 +292,8 @@ def simulate_subtest(
 
     if progress is not None and position + 1 < max_items:
         progress(max_items, max_items)  # every test ended early: show the bar complete
+    if est.final is not None and est.final != est.method:
+        _final_estimates(subtest, items, cats, n_given, loglik, theta, se)
     return SubtestSimulation(
         subtest=subtest,
         true_theta=truth,
@@ -280,9 +302,44 @@ def simulate_subtest(
         lengths=n_given,
         reasons=reasons,
         items=items,
-        considered=np.zeros(pool.size, dtype=np.intp) if considered is None else considered.sum(axis=0),
+        categories=cats,
+        considered=considered,
+        visited=visited,
+        keys=keys,
         seconds=time.perf_counter() - started,
     )
+
+
+def _final_estimates(
+    subtest: Subtest,
+    items: IntArray,
+    cats: IntArray,
+    lengths: IntArray,
+    loglik: FloatArray,
+    theta: FloatArray,
+    se: FloatArray,
+) -> None:
+    """Replace, in place, each examinee's estimate by the estimator's ``final`` method (what
+    :meth:`Subtest.final_estimate` reports for one), in groups of equal test length so that no work is spent on
+    padding, and with the test information at the nodes gathered from a table."""
+    est = subtest.estimator
+    config = replace(est, method=est.final or est.method)
+    info_table = information(est.nodes[:, None], subtest.pool.params).T  # (n_items, Q)
+    for length in np.unique(lengths[lengths > 0]).tolist():
+        rows = np.flatnonzero(lengths == length)
+        given, scored = items[rows, :length], cats[rows, :length]
+        final_theta, final_se = estimate_batch(
+            config,
+            subtest.pool.params,
+            loglik[rows],
+            given,
+            scored,
+            np.ones(given.shape, dtype=bool),
+            info_table[given].sum(axis=1),
+        )
+        exists = final_exists(config, final_theta)
+        theta[rows] = np.where(exists, final_theta, theta[rows])
+        se[rows] = np.where(exists, final_se, se[rows])
 
 
 def simulate_battery(
@@ -290,16 +347,24 @@ def simulate_battery(
     examinees: int | Sequence[float] | FloatArray,
     seed: int,
     progress: Callable[[str, int, int], None] | None = None,
+    session_seeds: Sequence[int] | None = None,
 ) -> list[SubtestSimulation]:
     """Simulate every subtest of ``battery``.
 
     ``examinees`` is a count (true thetas drawn from N(0, 1)) or the true thetas themselves. The same examinee
-    keeps the same true theta in every subtest.
+    keeps the same true theta in every subtest. Examinee e selects as a live session with seed
+    ``session_seeds[e]`` would (keys ``(seed, subtest index)``); the seeds are drawn when not given.
     """
     rng = np.random.default_rng(seed)
     truth = rng.standard_normal(examinees) if isinstance(examinees, int) else np.asarray(examinees, dtype=np.float64)
+    seeds = (
+        rng.integers(0, 2**62, size=(truth.shape[0], 1), dtype=np.int64).astype(np.uint64)
+        if session_seeds is None
+        else as_keys([[s] for s in session_seeds])
+    )[:, 0]
     results = []
-    for sub in battery.subtests:
+    for index, sub in enumerate(battery.subtests):
+        keys = np.stack([seeds, np.full_like(seeds, index)], axis=1)
         report: Progress | None = None
         if progress is not None:
             name = sub.name
@@ -307,5 +372,5 @@ def simulate_battery(
             def report(done: int, total: int, _name: str = name) -> None:
                 progress(_name, done, total)
 
-        results.append(simulate_subtest(sub, truth, rng, report))
+        results.append(simulate_subtest(sub, truth, rng, report, keys))
     return results

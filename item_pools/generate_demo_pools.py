@@ -4,15 +4,17 @@ Run ``python item_pools/generate_demo_pools.py [OUT_DIR]`` (default: the directo
 
 * ``manajerial_sosiokultural.json`` - 342 graded situational-judgement items, 38 per competency: GPCM with five
   options weighted 1-5, and about 15 % GRM with four options weighted 1-4;
-* ``literasi_digital.json`` - 480 one-key multiple-choice items (3PL, five options), 120 per pillar;
-* ``emerging_skills.json`` - 600 one-key multiple-choice items, 150 per area: 40 % 2PL with four options and
+* ``literasi_digital.json`` - 1,200 one-key multiple-choice items (3PL, five options), 300 per pillar;
+* ``emerging_skills.json`` - 960 one-key multiple-choice items, 240 per area: 40 % 2PL with four options and
   60 % 3PL with five.
 
-The multiple-choice pools are this large because Sympson-Hetter exposure control (maximum exposure 0.25) must not
-lengthen tests by more than 15 %: with 80 items per area it lengthened them by about 20 %. Emerging-skills tests
-are the shortest (about 12 items without exposure control), so they need the largest pool. Each area can draft
-more than it needs: an area made of templates alone has at least 150 scenarios, and an area with computed items
-also has at least 80 template scenarios plus generators that make any number of distinct items.
+The multiple-choice pools are this large because exposure control *within every ability band* (at most 0.25 of the
+examinees of a band given any one item, docs/psychometrics.md section 5.5) must not lengthen tests by much: each
+band needs about four times as many informative items as its tests are long. With 120 and 150 items per area the
+control lengthened the tests of N(0, 1) examinees by 26-36 %; a third of the one-key items have difficulties spread
+evenly over [-3.2, 3.2] so the tails, where tests are longest, have depth too. Each area can draft more than it
+needs: an area made of templates alone has at least 296 scenarios, and an area with computed items also has at
+least 128 template scenarios plus generators that make any number of distinct items.
 
 The files follow ``docs/pool-format.md``. Only numpy and the standard library are used and every random draw
 comes from the fixed seeds in :data:`POOL_SPECS`, so the output is byte-identical on every run (and on every
@@ -50,8 +52,8 @@ The IRT parameters are SYNTHETIC, drawn as below and rounded to 3 decimals, not 
   steps = location + [-1.5, -0.5, 0.5, 1.5] + N(0, 0.25) noise (they may be slightly disordered, as GPCM allows).
 * GRM: a as for GPCM; thresholds = location + [-1.2, 0, 1.2] + N(0, 0.15) noise, then pushed apart to be strictly
   increasing with a gap of at least 0.2.
-* 2PL/3PL: a ~ lognormal(log 1.5, 0.25) clipped to [0.7, 2.8]; b ~ N(0, 1.1) clipped to [-3, 3];
-  c ~ Beta(4, 16) clipped to [0.05, 0.35] (3PL only).
+* 2PL/3PL: a ~ lognormal(log 1.5, 0.25) clipped to [0.7, 2.8]; b ~ U(-3.2, 3.2) with probability 0.3, else
+  N(0, 1.1) clipped to [-3.2, 3.2]; c ~ Beta(4, 16) clipped to [0.05, 0.35] (3PL only).
 
 ``exposure_k`` is not written: ``cat-exposure`` fills it in after a simulation study.
 """
@@ -96,6 +98,8 @@ GENERATOR_PATH = "item_pools/generate_demo_pools.py"
 POOL_VERSION = "2026.1-synthetic"
 CALIBRATION_DATE = "2026-11-28"
 ENEMY_SHARE = 0.04  # share of the items of a pool that are in enemy pairs
+TAIL_SHARE = 0.3  # share of the one-key items whose difficulty is uniform over the range
+B_RANGE = 3.2  # difficulties within [-B_RANGE, B_RANGE]
 CLOSING_SLOT = "tanya"  # filled with one of the pool's closing questions, drawn for every item
 
 Rng = np.random.Generator
@@ -647,7 +651,9 @@ def _grm_params(rng: Rng) -> dict[str, Any]:
 
 def _dichotomous_params(rng: Rng, guessing: bool) -> dict[str, Any]:
     a = _r(np.clip(rng.lognormal(math.log(1.5), 0.25), 0.7, 2.8))
-    b = _r(np.clip(rng.normal(0.0, 1.1), -3.0, 3.0))
+    # most items near the middle, where most examinees are; a share spread evenly so the tails have depth too
+    spread = rng.random() < TAIL_SHARE
+    b = _r(rng.uniform(-B_RANGE, B_RANGE) if spread else np.clip(rng.normal(0.0, 1.1), -B_RANGE, B_RANGE))
     if not guessing:
         return {"a": a, "b": b}
     return {"a": a, "b": b, "c": _r(np.clip(rng.beta(4.0, 16.0), 0.05, 0.35))}
@@ -911,9 +917,18 @@ def _series_second_order(rng: Rng, text: Text) -> Draft:
 
 
 def _series_multiply_add(rng: Rng, text: Text) -> Draft:
-    """Each term times m plus k: 2, 5, 11, 23, ..."""
-    factor, shift = _pick(rng, (2, 3)), _pick(rng, (-3, -2, -1, 1, 2, 3, 4))
-    terms = [int(rng.integers(2, 7))]
+    """Each term times m plus k: 2, 5, 11, 23, ...
+
+    The series must rise: term 2 - term 1 = (m - 1) * start + k, so a start at the fixed point -k / (m - 1) repeats
+    itself (3, 3, 3, ...) and one below it falls into negative numbers (2, 1, -1, -5, ...), which leave no positive
+    distractors. Such a draw is drawn again; every rising draw is taken as it comes.
+    """
+    while True:
+        factor, shift = _pick(rng, (2, 3)), _pick(rng, (-3, -2, -1, 1, 2, 3, 4))
+        start = int(rng.integers(2, 7))
+        if (factor - 1) * start + shift > 0:
+            break
+    terms = [start]
     for _ in range(5):
         terms.append(terms[-1] * factor + shift)
     key = terms[-1]
@@ -1238,7 +1253,7 @@ POOL_SPECS = (
         pool_id="literasi-digital",
         prefix="LD",
         seed=20260102,
-        items_per_area=120,
+        items_per_area=300,
         majority_model="3PL",
         minority_model="3PL",
         minority_share=0.0,
@@ -1247,7 +1262,7 @@ POOL_SPECS = (
         pool_id="emerging-skills",
         prefix="ES",
         seed=20260103,
-        items_per_area=150,
+        items_per_area=240,
         majority_model="3PL",
         minority_model="2PL",
         minority_share=0.40,

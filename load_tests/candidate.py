@@ -178,7 +178,8 @@ class Candidate:
     Attributes
     ----------
     acked : dict
-        ``seq -> (item_id, response)`` of every answer whose reply the client saw.
+        ``seq -> (item_id, response)`` of every answer whose reply the client saw (``response`` as sent: a position
+        in the frame's options, which the audit's answer entries record as sent too).
     resumes : list of float
         Milliseconds from each lost connection to the session resumed.
     ack_times, error_times : list of float
@@ -422,7 +423,7 @@ class Candidate:
         if p is None or p.seq != seq:
             item = frame["item"]
             subtest = frame["subtest"]["id"]
-            response = self.responder.respond(subtest, item["id"], len(item["options"]))
+            response = self.responder.respond(subtest, item["id"], item["options"])  # a position in the list shown
             scheduled, aim = self._next_due(time.monotonic())
             self.rec.scheduled(scheduled)
             await self._wait_until(ws, aim)

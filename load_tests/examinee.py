@@ -7,12 +7,16 @@ each item frame to its pool item by the frame's ``subtest.id`` and ``item.id``. 
 2. an option index that the pool scores as :math:`k`, uniformly among such options (for a one-key item, category 0
    is any of the distractors; for a polytomous item each category usually has exactly one option).
 
-So the category the server scores has exactly the model's distribution, whatever the option order.
+The server shows each session the options in its own order (``shuffle_options``, docs/pool-format.md) and expects
+the answer as a position in the frame's list; it never says which stored option sits where. So the examinee finds
+the drawn option by its text among the frame's options, as a person reads the screen (:meth:`ItemBank.position_of`).
+The category the server scores has exactly the model's distribution, whatever the order.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -27,10 +31,11 @@ __all__ = ["ItemBank", "RandomResponder", "Responder", "SimulatedExaminee", "Thi
 
 
 class Responder(Protocol):
-    """Anything that picks an option index for an item frame."""
+    """Anything that picks an option for an item frame."""
 
-    def respond(self, subtest_id: str, item_id: str, n_options: int) -> int:
-        """The option index chosen for item ``item_id`` of subtest ``subtest_id``."""
+    def respond(self, subtest_id: str, item_id: str, options: Sequence[str]) -> int:
+        """The position in the frame's ``options`` (the texts, in the order shown) of the option chosen for item
+        ``item_id`` of subtest ``subtest_id``."""
         ...
 
 
@@ -69,6 +74,22 @@ class ItemBank:
             self._options[key] = found
         return found
 
+    def position_of(self, subtest_id: str, item_id: str, option: int, shown: Sequence[str]) -> int:
+        """Where stored option ``option`` of ``item_id`` is in the frame's ``shown`` options, found by its text.
+
+        Options with the same text look the same on screen: the first of them is taken.
+
+        Raises
+        ------
+        ValueError
+            When the frame's options are not the pool item's (another pool file than the server's).
+        """
+        pool, index = self.locate(subtest_id, item_id)
+        texts = pool.items[index].options
+        if sorted(shown) != sorted(texts):
+            raise ValueError(f"item {item_id}: the frame's options are not the pool's ({len(shown)} shown)")
+        return list(shown).index(texts[option])
+
 
 def sample_option(bank: ItemBank, subtest_id: str, item_id: str, theta: float, rng: np.random.Generator) -> int:
     """An option index for ``item_id`` drawn from the IRT model at ability ``theta``.
@@ -105,12 +126,10 @@ class SimulatedExaminee:
     bank: ItemBank
     rng: np.random.Generator
 
-    def respond(self, subtest_id: str, item_id: str, n_options: int) -> int:
-        """Draw an option for the item (``n_options`` is only checked against the pool)."""
+    def respond(self, subtest_id: str, item_id: str, options: Sequence[str]) -> int:
+        """Draw a stored option for the item and answer with its position among the ``options`` shown."""
         option = sample_option(self.bank, subtest_id, item_id, self.theta, self.rng)
-        if not 0 <= option < n_options:
-            raise ValueError(f"item {item_id} shows {n_options} options but the pool scores option {option}")
-        return option
+        return self.bank.position_of(subtest_id, item_id, option, options)
 
 
 @dataclass
@@ -119,9 +138,9 @@ class RandomResponder:
 
     rng: np.random.Generator
 
-    def respond(self, subtest_id: str, item_id: str, n_options: int) -> int:
-        """A uniformly drawn option index."""
-        return int(self.rng.integers(max(n_options, 1)))
+    def respond(self, subtest_id: str, item_id: str, options: Sequence[str]) -> int:
+        """A uniformly drawn position."""
+        return int(self.rng.integers(max(len(options), 1)))
 
 
 _KINDS = {"fixed": 1, "uniform": 2, "exponential": 1, "lognormal": 2}

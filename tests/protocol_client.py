@@ -75,6 +75,7 @@ RESULT_COLUMNS = (
     "theta",
     "se",
     "level",
+    "level_probability",
     "scaled_score",
     "items",
     "time_s",
@@ -668,7 +669,8 @@ class CandidateClient(_Client):
         return await self._advance_if_auto(await self._send_answer(seq, response))
 
     async def answer_current(self, choose: Callable[[Frame], int]) -> Frame:
-        """Answer the item in :attr:`current` with the option index ``choose(item_frame)``."""
+        """Answer the item in :attr:`current` with ``choose(item_frame)``: a position in the frame's ``options`` (the
+        order a session shows them in is its own: the server maps the position to the stored option)."""
         if self.current is None or self.current.type != "item":
             raise AssertionError(f"no item to answer: {self.current}")
         return await self.answer(int(self.current["seq"]), choose(self.current))

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pytest
 from conftest import battery_dict, make_pool_dict, subtest_dict, write_battery, write_pool
@@ -187,6 +188,36 @@ def test_cat_exposure_writes_parameters_and_a_new_pool_version(
     assert (pool.exposure_k < 1).any()
     assert pool.pool_version != "1.0" and pool.pool_version.startswith("1.0")
     assert pool.calibration["exposure_control"]["target"] == 0.3
+
+
+def test_exposure_writes_parameters_conditional_on_ability(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pools = {"p.json": make_pool_dict(60, pool_id="p")}
+    sub = subtest_dict(
+        "s1",
+        "p.json",
+        max_items=8,
+        se_target=None,
+        selection={"randomesque": 1, "first_item_randomesque": 1, "exposure_control": "sympson_hetter"},
+    )
+    path = write_battery(tmp_path, battery_dict([sub]), pools=pools)
+    argv = ["--battery", str(path), "--target", "0.3", "--examinees", "600", "--rounds", "2", "--strata=-1,0,1"]
+    assert cli.exposure_main([*argv, "--stratum-target", "0.35", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "within a band" in out and "check by ability band" in out
+    pool = load_pool(tmp_path / "p.json")
+    assert pool.exposure_strata == (-1.0, 0.0, 1.0) and pool.exposure_k.shape == (4, 60)
+    assert (pool.exposure_k < 1).any() and not np.all(pool.exposure_k == pool.exposure_k[0])
+    record = pool.calibration["exposure_control"]
+    assert record["strata"] == [-1.0, 0.0, 1.0] and record["stratum_target"] == 0.35
+    assert record["theta_dist"] == "uniform:-3.0:3.0" and 0 < record["check_band_max_exposure"] <= 1
+
+
+@pytest.mark.parametrize("bad", ["1,0", "a,b", "0,nan"])
+def test_exposure_refuses_bad_strata(tmp_path: Path, bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.exposure_main(["--battery", str(tmp_path / "b.toml"), f"--strata={bad}"])
+    assert exited.value.code == 2
+    assert "increasing numbers" in capsys.readouterr().err
 
 
 def test_progress_bar_draws_and_finishes() -> None:

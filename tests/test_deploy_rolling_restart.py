@@ -447,6 +447,6 @@ async def _sit_through_restarts(servers: list[ServerProcess], nginx: NginxProces
     assert len(ids) == len(set(ids)) and ids == sorted(ids, key=parse_event_id), "an event twice or out of order"
     for sitter, cand in zip(sitters, cands, strict=True):
         events = proctor.session_events(cand["session_id"], "answered")
-        assert [(e["event"]["seq"], e["event"]["response"]) for e in events] == sitter.acked
+        assert [(e["event"]["seq"], e["event"]["shown"]) for e in events] == sitter.acked  # the positions sent
     assert proctor.closes and set(proctor.closes) <= {1012}, proctor.closes
     await proctor.disconnect()

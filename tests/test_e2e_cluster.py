@@ -380,7 +380,7 @@ def test_two_processes_share_a_cluster(
         await proctor.wait_event(
             lambda e: e["session_id"] == session_id and e["event"]["type"] == "finished", timeout=10
         )
-        answered = [(e["event"]["seq"], e["event"]["response"]) for e in proctor.session_events(session_id, "answered")]
+        answered = [(e["event"]["seq"], e["event"]["shown"]) for e in proctor.session_events(session_id, "answered")]
         assert answered == sitter.acked, (answered, sitter.acked)
         await proctor.disconnect()
 

@@ -76,7 +76,7 @@ EVENT_FIELDS = {
     "room_opened": set(),
     "room_closed": set(),
     "item_presented": {"seq", "subtest", "item_index", "position"},
-    "answered": {"seq", "subtest", "item_index", "response", "category", "response_ms", "theta", "se"},
+    "answered": {"seq", "subtest", "item_index", "response", "shown", "category", "response_ms", "theta", "se"},
     "subtest_done": {"subtest", "result"},
     "finished": {"profile"},
     "paused": {"reason"},
@@ -381,9 +381,10 @@ async def new_room(
 
 
 async def stored_answers(proctor: ProctorClient, session_id: str) -> list[tuple[int, int]]:
-    """(seq, response) of every ``answered`` event of the session in the full stream, after its ``finished``."""
+    """(seq, shown) of every ``answered`` event of the session in the full stream, after its ``finished``: the
+    position the candidate sent (the event's ``response`` is the stored option it maps to)."""
     await proctor.wait_event(lambda e: e["session_id"] == session_id and e["event"]["type"] == "finished", timeout=10)
-    return [(e["event"]["seq"], e["event"]["response"]) for e in proctor.session_events(session_id, "answered")]
+    return [(e["event"]["seq"], e["event"]["shown"]) for e in proctor.session_events(session_id, "answered")]
 
 
 async def full_stream(ws_url: str, proctor_token: str) -> ProctorClient:
@@ -597,7 +598,7 @@ def test_exactly_once_and_reconnect(memory_server: ServerProcess) -> None:
 
         proctor = await full_stream(memory_server.ws_url, room["proctor_token"])
         await proctor.drain(0.3)
-        stored = [(e["event"]["seq"], e["event"]["response"]) for e in proctor.session_events(session_id, "answered")]
+        stored = [(e["event"]["seq"], e["event"]["shown"]) for e in proctor.session_events(session_id, "answered")]
         assert stored == walker.answers
         await proctor.disconnect()
 
@@ -953,7 +954,7 @@ def test_proctor_snapshot_events_and_commands(memory_server: ServerProcess) -> N
         assert ids == sorted(ids, key=parse_event_id) and len(set(ids)) == len(ids)
         assert parse_event_id(ids[0]) > parse_event_id(snap["last_event_id"])
         answered = [e["event"] for e in proctor.session_events(s1, "answered")]
-        assert [(a["seq"], a["response"]) for a in answered] == walker.answers
+        assert [(a["seq"], a["shown"]) for a in answered] == walker.answers  # the positions sent
         assert all(isinstance(a["theta"], float | int) and a["se"] > 0 for a in answered), answered
         presented = [e["event"] for e in proctor.session_events(s1, "item_presented")]
         assert [(p["seq"], p["position"], p["subtest"]) for p in presented] == [(i, i, 0) for i in range(1, 5)]

@@ -13,7 +13,7 @@ def _result() -> SubtestResult:
 
 
 def test_event_types_and_fields() -> None:
-    event = Answered(10, 3, 0, 17, 2, 1, 4500, 0.25, 0.41)
+    event = Answered(10, 3, 0, 17, 2, 0, 1, 4500, 0.25, 0.41)
     d = event.to_dict()
     assert next(iter(d)) == "type" and d["type"] == "answered"
     assert d == {
@@ -23,6 +23,7 @@ def test_event_types_and_fields() -> None:
         "subtest": 0,
         "item_index": 17,
         "response": 2,
+        "shown": 0,
         "category": 1,
         "response_ms": 4500,
         "theta": 0.25,

@@ -12,7 +12,7 @@ import pytest
 from conftest import battery_dict, load, make_pool_dict, subtest_dict
 
 from cat_engine.battery import Subtest
-from cat_engine.exposure import CalibrationRound, calibrate_sympson_hetter, with_exposure_control
+from cat_engine.exposure import CalibrationRound, band_max_exposure, calibrate_sympson_hetter, with_exposure_control
 from cat_engine.simulate import simulate_subtest
 
 ITEMS = 60
@@ -89,7 +89,7 @@ def test_one_round_sets_k_from_the_selection_rates(subtest: Subtest) -> None:
     replay = simulate_subtest(
         with_exposure_control(subtest, np.ones(subtest.pool.size)), rng.standard_normal(EXAMINEES), rng
     )
-    selected = replay.considered / EXAMINEES
+    selected = replay.considered[:, 0].sum(axis=0) / EXAMINEES
     # with every K = 1 no lottery fails, so an item is selected exactly when it is administered
     assert np.array_equal(selected, replay.exposure)
     assert history[0].max_exposure == replay.exposure.max()
@@ -156,6 +156,29 @@ def test_with_exposure_control_switches_sympson_hetter_on(subtest: Subtest) -> N
     assert on.selection.randomesque == subtest.selection.randomesque  # the rest of the configuration is kept
     k = np.where(np.arange(subtest.pool.size) % 2 == 0, 0.5, 1.0)
     with_k = with_exposure_control(subtest, k)
-    assert np.array_equal(with_k.pool.exposure_k, k)
+    assert np.array_equal(with_k.pool.exposure_k, [k])
     assert with_k.pool.pool_version == subtest.pool.pool_version
     assert np.all(subtest.pool.exposure_k == 1.0) and subtest.selection.exposure_control == "none"  # untouched
+
+
+def test_conditional_parameters_hold_exposure_within_every_ability_band(subtest: Subtest) -> None:
+    """Unconditional parameters meet the target on average and leave the extreme bands far above it (their
+    examinees all need the same few items); parameters per stratum of theta-hat bring every band near it."""
+    strata = (-2.0, -1.0, 0.0, 1.0, 2.0)
+    rng = np.random.default_rng(21)
+    plain, _ = calibrate_sympson_hetter(subtest, TARGET, EXAMINEES, ROUNDS, rng)
+    # six bands share the simulees: three times as many keep each band's binomial noise near a plain run's
+    k, history = calibrate_sympson_hetter(
+        subtest, TARGET, 3 * EXAMINEES, ROUNDS, rng, strata=strata, theta_range=(-3.0, 3.0)
+    )
+    assert k.shape == (len(strata) + 1, subtest.pool.size)
+    assert np.all(k > 0) and np.all(k <= 1) and np.array_equal(np.round(k, 4), k)
+    assert not np.all(k == k[0])  # the parameters differ between strata
+    truth = np.random.default_rng(22).uniform(-3.0, 3.0, 3 * CHECK_EXAMINEES)
+    unconditional = simulate_subtest(with_exposure_control(subtest, plain), truth, np.random.default_rng(23))
+    conditional = simulate_subtest(with_exposure_control(subtest, k, strata), truth, np.random.default_rng(23))
+    assert band_max_exposure(unconditional) > TARGET + 0.25
+    assert band_max_exposure(conditional) <= TARGET + TOLERANCE
+    assert abs(history[-1].band_max_exposure - TARGET) <= TOLERANCE
+    # in N(0, 1) (reweighted) the overall maximum stays within the target as well
+    assert history[-1].max_exposure <= TARGET + TOLERANCE

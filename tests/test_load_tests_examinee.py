@@ -57,17 +57,36 @@ def test_a_wrong_answer_is_any_distractor(tmp_path: Path) -> None:
 def test_examinee_checks_the_frame_against_the_pool(tmp_path: Path) -> None:
     bank = ItemBank(_battery(tmp_path))
     examinee = SimulatedExaminee(0.0, bank, np.random.default_rng(1))
-    assert 0 <= examinee.respond("s1", "P-1", 5) < 5
+    texts = list(bank.locate("s1", "P-1")[0].items[2].options)
+    assert 0 <= examinee.respond("s1", "P-1", texts) < 5
     with pytest.raises(KeyError):
-        examinee.respond("s1", "UNKNOWN", 4)
-    with pytest.raises(ValueError, match="options"):
-        for _ in range(50):  # some draw lands on an option beyond the two the frame claims
-            examinee.respond("s1", "D-2", 2)
+        examinee.respond("s1", "UNKNOWN", texts)
+    with pytest.raises(ValueError, match="options"):  # the frame shows other options than the pool's
+        examinee.respond("s1", "D-2", ["D-2 option 0", "D-2 option 1"])
+
+
+@pytest.mark.parametrize("item_id", ["D-1", "P-1"])
+def test_examinee_answers_the_position_its_option_is_shown_at(tmp_path: Path, item_id: str) -> None:
+    """The server shows the options in a session's own order and never says which stored option is where: the
+    examinee finds its option by the text, so the option at the position sent is the one drawn from the model."""
+    bank = ItemBank(_battery(tmp_path))
+    pool, index = bank.locate("s1", item_id)
+    texts = pool.items[index].options
+    order = [2, 0, 3, 1, 4][: len(texts)]  # display position p shows stored option order[p]
+    shown = [texts[k] for k in order]
+    theta, n = 0.6, 500
+    drawn = SimulatedExaminee(theta, bank, np.random.default_rng(11))
+    answered = SimulatedExaminee(theta, bank, np.random.default_rng(11))  # the same draws, answered by position
+    for _ in range(n):
+        option = sample_option(bank, "s1", item_id, theta, drawn.rng)
+        position = answered.respond("s1", item_id, shown)
+        assert order[position] == option
+    assert bank.position_of("s1", item_id, order[1], shown) == 1
 
 
 def test_random_responder_stays_within_the_options() -> None:
     responder = RandomResponder(np.random.default_rng(0))
-    assert {responder.respond("x", "y", 3) for _ in range(300)} == {0, 1, 2}
+    assert {responder.respond("x", "y", ["a", "b", "c"]) for _ in range(300)} == {0, 1, 2}
 
 
 @pytest.mark.parametrize(

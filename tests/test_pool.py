@@ -122,7 +122,10 @@ def test_minimal_pool_loads() -> None:
     assert np.isnan(params.steps[5, 3]) and np.all(np.isnan(params.steps[:4]))
     assert params.D == 1.0
     np.testing.assert_array_equal(pool.area_index, [0, 1, 0, 1, 0, 1])
-    np.testing.assert_allclose(pool.exposure_k, [1, 1, 0.75, 1, 1, 1])
+    np.testing.assert_allclose(pool.exposure_k, [[1, 1, 0.75, 1, 1, 1]])  # one stratum: unconditional
+    assert pool.exposure_strata == ()
+    # options are shuffled per candidate by default on one-key items only
+    assert [it.shuffle_options for it in pool.items] == [True] * 4 + [False, False]
     assert pool.n_options(4) == 5
 
 
@@ -242,14 +245,73 @@ def test_with_exposure_k() -> None:
     updated = pool.with_exposure_k(ks)
     assert updated is not pool
     assert updated.source == SOURCE
-    np.testing.assert_array_equal(updated.exposure_k, ks)  # stored exactly: to_dict is the inverse of from_dict
-    np.testing.assert_allclose(pool.exposure_k, [1, 1, 0.75, 1, 1, 1])  # the original is untouched
+    np.testing.assert_array_equal(updated.exposure_k, [ks])  # stored exactly: to_dict is the inverse of from_dict
+    np.testing.assert_allclose(pool.exposure_k, [[1, 1, 0.75, 1, 1, 1]])  # the original is untouched
     out = updated.to_dict()
     assert "exposure_k" not in item_of(out, "D2")  # k == 1 is the default and not written
     assert item_of(out, "D1")["exposure_k"] == 0.5
     assert item_of(out, "D3")["exposure_k"] == 0.123456
-    assert [it.exposure_k for it in updated.items] == ks
+    assert [it.exposure_k for it in updated.items] == [(k,) for k in ks]
     np.testing.assert_array_equal(updated.enemy_matrix, pool.enemy_matrix)
+
+
+def test_conditional_exposure_k_round_trips_and_finds_strata(tmp_path: Path) -> None:
+    pool = Pool.from_dict(make_pool_dict(), source=SOURCE)
+    ks = np.ones((3, pool.size))
+    ks[:, 0] = [0.2, 0.5, 1.0]
+    ks[:, 1] = 0.4  # the same in every stratum: written as one number
+    updated = pool.with_exposure_k(ks, strata=[-1.0, 1.0])
+    assert updated.exposure_strata == (-1.0, 1.0)
+    np.testing.assert_array_equal(updated.exposure_k, ks)
+    out = updated.to_dict()
+    assert out["exposure_strata"] == [-1.0, 1.0]
+    assert item_of(out, "D1")["exposure_k"] == [0.2, 0.5, 1.0]
+    assert item_of(out, "D2")["exposure_k"] == 0.4
+    assert "exposure_k" not in item_of(out, "D4")
+    path = tmp_path / "pool.json"
+    save_pool(updated, path)
+    np.testing.assert_array_equal(load_pool(path).exposure_k, ks)
+    # stratum s holds c_s < theta <= c_{s+1}
+    assert [updated.stratum_of(t) for t in (-3.0, -1.0, -0.99, 1.0, 1.01)] == [0, 0, 1, 1, 2]
+    assert updated.strata_of(np.array([-3.0, -1.0, -0.99, 1.0, 1.01])).tolist() == [0, 0, 1, 1, 2]
+    # back to unconditional parameters: the strata go
+    plain = updated.with_exposure_k(np.ones(pool.size))
+    assert plain.exposure_strata == () and "exposure_strata" not in plain.to_dict()
+    with pytest.raises(ValueError):
+        pool.with_exposure_k(ks)  # three rows need two edges
+
+
+@pytest.mark.parametrize(
+    ("strata", "k", "field", "problem"),
+    [
+        ([1.0, -1.0], None, "exposure_strata", "increase"),
+        ("low", None, "exposure_strata", "list"),
+        ([-1.0, 1.0], [0.5, 0.5], "exposure_k", "2 values for the 3 strata"),
+        ([-1.0, 1.0], [0.5, 0.0, 1.0], "exposure_k", "(0, 1]"),
+        (None, [0.5, 0.5], "exposure_k", "2 values for the 1 strata"),
+    ],
+)
+def test_bad_conditional_exposure(tmp_path: Path, strata: object, k: object, field: str, problem: str) -> None:
+    data = make_pool_dict()
+    if strata is not None:
+        data["exposure_strata"] = strata
+    if k is not None:
+        item_of(data, "D3")["exposure_k"] = k
+    error = expect_error(data, "D3" if field == "exposure_k" else None, field, tmp_path)
+    assert problem in str(error)
+
+
+def test_shuffle_options_field(tmp_path: Path) -> None:
+    data = make_pool_dict()
+    item_of(data, "D1")["shuffle_options"] = False  # e.g. options "all of the above" must stay last
+    item_of(data, "P1")["shuffle_options"] = True
+    pool = Pool.from_dict(data)
+    assert pool.items[0].shuffle_options is False and pool.items[4].shuffle_options is True
+    out = pool.to_dict()  # written only where it differs from the default
+    assert item_of(out, "D1")["shuffle_options"] is False and item_of(out, "P1")["shuffle_options"] is True
+    assert "shuffle_options" not in item_of(out, "D2")
+    item_of(data, "D2")["shuffle_options"] = "yes"
+    expect_error(data, "D2", "shuffle_options", tmp_path)
 
 
 @pytest.mark.parametrize("bad", [0.0, 1.5, -0.2, math.nan])
@@ -276,14 +338,14 @@ def test_small_exposure_k_survives_save_and_load(tmp_path: Path) -> None:
     path = tmp_path / "pool.json"
     save_pool(pool, path)
     loaded = load_pool(path)
-    assert loaded.exposure_k[0] > 0
+    assert loaded.exposure_k[0, 0] > 0
 
 
 def test_with_small_exposure_k() -> None:
     """with_exposure_k keeps a valid k = 4e-5 (it once rounded before validating and refused it as 0.0)."""
     pool = Pool.from_dict(make_pool_dict())
     updated = pool.with_exposure_k([4e-5, 1, 1, 1, 1, 1])
-    assert 0 < updated.exposure_k[0] <= 1e-4
+    assert 0 < updated.exposure_k[0, 0] <= 1e-4
 
 
 def test_enemies_are_symmetric() -> None:
@@ -578,7 +640,7 @@ def test_bad_exposure_k(tmp_path: Path, k: float) -> None:
 def test_exposure_k_of_one_is_allowed() -> None:
     data = make_pool_dict()
     item_of(data, "D3")["exposure_k"] = 1
-    assert Pool.from_dict(data).exposure_k[2] == 1.0
+    assert Pool.from_dict(data).exposure_k[0, 2] == 1.0
 
 
 @pytest.mark.parametrize("text", ["", "{", "{'format_version': 1}", '{"format_version": 1,}', "\xff\xfe"])

@@ -9,16 +9,17 @@ from catsim.item_bank import ItemBank
 from catsim.selection import MaxInfoSelector
 from conftest import make_item, make_pool, make_pool_dict
 
+from cat_engine.draws import KeyArray, as_keys
 from cat_engine.irt import information
 from cat_engine.pool import Pool
 from cat_engine.selection import (
     BlueprintArea,
-    LazyRandom,
     ResolvedBlueprint,
     SelectionConfig,
     block_items,
     content_minimums_met,
     draw_lottery,
+    lottery_of,
     select_items,
 )
 
@@ -42,8 +43,8 @@ def _select(
 ) -> np.ndarray:
     """select_items for ``rows`` examinees sharing theta/availability unless arrays are passed.
 
-    With Sympson-Hetter and no ``lottery`` given, each row's lottery is drawn with :func:`draw_lottery` from a
-    generator seeded with ``seed + 1``.
+    Row r has the key ``(seed, r)``; with Sympson-Hetter and no ``lottery`` given, each row's lottery is drawn with
+    :func:`draw_lottery` from the keys ``(seed + 1, r)``.
     """
     theta_arr = np.broadcast_to(np.asarray(theta, dtype=np.float64), (rows,)).copy()
     if available is None:
@@ -56,7 +57,7 @@ def _select(
         area_counts = np.broadcast_to(area_counts, (rows, len(pool.content_areas))).copy()
     n_given_arr = np.broadcast_to(np.asarray(n_given, dtype=np.intp), (rows,)).copy()
     if lottery is None and config.exposure_control == "sympson_hetter":
-        lottery = draw_lottery(pool, np.random.default_rng(seed + 1), rows)
+        lottery = draw_lottery(pool, _keys(seed + 1, rows))
     return select_items(
         pool,
         config,
@@ -66,10 +67,14 @@ def _select(
         area_counts,
         n_given_arr,
         max_items,
-        np.random.default_rng(seed),
+        _keys(seed, rows),
         lottery,
         considered,
     )
+
+
+def _keys(seed: int, rows: int) -> KeyArray:
+    return as_keys([[seed, r] for r in range(rows)])
 
 
 def _info(pool: Pool, theta: float) -> npt.NDArray[np.float64]:
@@ -114,7 +119,7 @@ def test_max_info_matches_catsim(big_pool: Pool) -> None:
         np.zeros((n_cases, 3), dtype=np.intp),
         n_given,
         100,
-        np.random.default_rng(0),
+        _keys(0, n_cases),
     )
     theirs = [
         selector.select(item_bank=bank, administered_items=list(given), est_theta=float(t))
@@ -223,7 +228,7 @@ def test_sympson_hetter_tiny_k_items_almost_never_chosen() -> None:
     assert set(_select(pool, 0.0, rows=50).tolist()) == {top[0]}
     # With control the choice is the best item whose k is 1.
     info = _info(pool, 0.0)
-    best_free = int(np.argmax(np.where(pool.exposure_k == 1.0, info, -np.inf)))
+    best_free = int(np.argmax(np.where(pool.exposure_k[0] == 1.0, info, -np.inf)))
     assert np.mean(chosen == best_free) > 0.99
 
 
@@ -269,15 +274,16 @@ def test_sympson_hetter_needs_a_lottery() -> None:
             np.zeros((1, 2), dtype=np.intp),
             np.ones(1, dtype=np.intp),
             10,
-            np.random.default_rng(0),
+            _keys(0, 1),
         )
 
 
 def test_draw_lottery_passes_items_at_their_k() -> None:
     pool = _pool_with_k(40, 27, {0: 0.0001, 1: 0.25, 2: 0.5, 3: 0.9})
-    lottery = draw_lottery(pool, np.random.default_rng(1), 20_000)
-    assert lottery.shape == (20_000, 40) and lottery.dtype == np.bool_
-    rates = lottery.mean(axis=0)
+    lottery = draw_lottery(pool, _keys(1, 20_000))
+    assert lottery.shape == (20_000, 40) and lottery.dtype == np.float64
+    assert lottery[7].tolist() == lottery_of(pool, (1, 7)).tolist()  # the one-examinee form: the same numbers
+    rates = (lottery < pool.exposure_k[0]).mean(axis=0)
     assert rates[0] < 0.001
     assert rates[1:4] == pytest.approx([0.25, 0.5, 0.9], abs=0.02)
     assert np.all(rates[4:] == 1.0)
@@ -289,14 +295,12 @@ def test_failed_lottery_item_stays_out_for_the_whole_subtest() -> None:
     best = int(np.argmax(_info(base, 0.0)))
     pool = _pool_with_k(60, 28, {best: 0.5})
     config = SelectionConfig(randomesque=1, first_item_randomesque=1, exposure_control="sympson_hetter")
-    rng = np.random.default_rng(2)
-    lottery = draw_lottery(pool, rng, 1)
-    while lottery[0, best]:
-        lottery = draw_lottery(pool, rng, 1)
+    seed = next(s for s in range(100) if lottery_of(pool, (s, 0))[best] >= 0.5)
+    lottery = draw_lottery(pool, _keys(seed, 1))
     for step, theta in enumerate(np.linspace(-0.3, 0.3, 9)):
         chosen = _select(pool, theta, config=config, lottery=lottery, n_given=step + 1, seed=step)[0]
         assert chosen != best
-    lottery[0, best] = True
+    lottery[0, best] = 0.0
     assert _select(pool, 0.0, config=config, lottery=lottery)[0] == best
 
 
@@ -309,28 +313,36 @@ def test_considered_marks_chosen_and_more_informative_items_that_failed() -> Non
     available[order[3]] = False  # administered: never considered
     config = SelectionConfig(randomesque=1, first_item_randomesque=1, exposure_control="sympson_hetter")
     rows = 400
-    lottery = draw_lottery(pool, np.random.default_rng(3), rows)
-    considered = np.zeros((rows, pool.size), dtype=bool)
-    chosen = _select(pool, 0.2, config=config, rows=rows, available=available, lottery=lottery, considered=considered)
+    passes = draw_lottery(pool, _keys(3, rows)) < pool.exposure_k[0]
+    considered = np.zeros((rows, 1, pool.size), dtype=bool)
+    chosen = _select(
+        pool,
+        0.2,
+        config=config,
+        rows=rows,
+        available=available,
+        lottery=draw_lottery(pool, _keys(3, rows)),
+        considered=considered,
+    )
     for r in range(rows):
         more = available & (info > info[chosen[r]])
-        assert not (more & lottery[r]).any()  # the chosen item is the most informative that passed
-        expected = more & ~lottery[r]
+        assert not (more & passes[r]).any()  # the chosen item is the most informative that passed
+        expected = more & ~passes[r]
         expected[chosen[r]] = True
-        assert considered[r].tolist() == expected.tolist()
+        assert considered[r, 0].tolist() == expected.tolist()
     # The tiny-k top item is considered on (almost) every row although it is (almost) never chosen.
-    assert considered[:, order[0]].mean() > 0.99
+    assert considered[:, 0, order[0]].mean() > 0.99
     assert (chosen == order[0]).mean() < 0.02
-    assert not considered[:, order[3]].any()
+    assert not considered[:, 0, order[3]].any()
 
 
 def test_considered_without_exposure_control_marks_the_chosen_item() -> None:
     pool = make_pool(n_items=20, seed=26)
-    considered = np.zeros((1, pool.size), dtype=bool)
-    considered[0, 0] = True  # accumulates in place
+    considered = np.zeros((1, 1, pool.size), dtype=bool)
+    considered[0, 0, 0] = True  # accumulates in place
     chosen = int(_select(pool, 0.0, considered=considered)[0])
     assert chosen != 0
-    assert np.flatnonzero(considered[0]).tolist() == sorted([0, chosen])
+    assert np.flatnonzero(considered[0, 0]).tolist() == sorted([0, chosen])
 
 
 # --- content balancing -------------------------------------------------------------------------------------------
@@ -556,18 +568,69 @@ def test_same_seed_same_choice() -> None:
     assert len(others) > 1
 
 
-def test_lazy_random_draws_like_a_generator_with_the_same_key() -> None:
+def test_a_row_chooses_by_its_own_key_whatever_the_other_rows() -> None:
     pool = _pool_with_k(80, 32, {0: 0.5, 7: 0.3})
     config = SelectionConfig(randomesque=3, first_item_randomesque=6)
     thetas = np.linspace(-1, 1, 16)
-    args = (pool, config, None, thetas, np.ones((16, 80), dtype=bool), np.zeros((16, 2), dtype=np.intp))
     n_given = np.arange(16) % 2
-    for key in ((1, 0, 0), (5, 1, 3)):
-        lazy = select_items(*args, n_given, 40, LazyRandom(key))
-        eager = select_items(*args, n_given, 40, np.random.default_rng(key))
-        assert lazy.tolist() == eager.tolist()
-        lazy_lottery = draw_lottery(pool, LazyRandom(key), 16)
-        assert (lazy_lottery == draw_lottery(pool, np.random.default_rng(key), 16)).all()
+    together = _select(pool, thetas, rows=16, config=config, n_given=n_given, seed=4)
+    keys = _keys(4, 16)
+    for r in (0, 5, 11):
+        alone = select_items(
+            pool,
+            config,
+            None,
+            thetas[r : r + 1],
+            np.ones((1, 80), dtype=bool),
+            np.zeros((1, 2), dtype=np.intp),
+            n_given[r : r + 1],
+            40,
+            keys[r : r + 1],
+        )
+        assert alone[0] == together[r]
+
+
+def _conditional_pool(n_items: int, seed: int, item: int, ks: list[float]) -> Pool:
+    data = make_pool_dict(n_items, seed=seed)
+    data["exposure_strata"] = [-1.0, 1.0]
+    data["items"][item]["exposure_k"] = ks
+    return Pool.from_dict(data)
+
+
+def test_conditional_parameters_apply_in_the_stratum_of_the_estimate() -> None:
+    base = make_pool(n_items=60, seed=33)
+    sh = SelectionConfig(randomesque=1, first_item_randomesque=1, exposure_control="sympson_hetter")
+    for theta, stratum in ((-2.0, 0), (-1.0, 0), (0.0, 1), (1.0, 1), (1.5, 2)):
+        best = int(np.argmax(_info(base, theta)))
+        ks = [1.0, 1.0, 1.0]
+        ks[stratum] = 0.25
+        pool = _conditional_pool(60, 33, best, ks)
+        assert pool.stratum_of(theta) == stratum
+        chosen = _select(pool, theta, config=sh, rows=4000, seed=stratum)
+        assert np.mean(chosen == best) == pytest.approx(0.25, abs=0.03)
+        # in the other strata the item is free: its best theta nearby still gives it to everyone
+        other = theta + (2.5 if stratum == 0 else -2.5)
+        pool_free = _conditional_pool(60, 33, int(np.argmax(_info(base, other))), ks)
+        if pool_free.stratum_of(other) != stratum:
+            best_other = int(np.argmax(_info(base, other)))
+            assert set(_select(pool_free, other, config=sh, rows=200).tolist()) == {best_other}
+
+
+def test_content_area_ties_are_broken_at_random_and_reproducibly() -> None:
+    pool = _area_pool()
+    bp = _bp(pool, A=BlueprintArea(1 / 3), B=BlueprintArea(1 / 3), C=BlueprintArea(1 / 3))
+    rows = 3000
+    chosen = _select(pool, 0.0, blueprint=bp, rows=rows, n_given=0)
+    shares = np.bincount(pool.area_index[chosen], minlength=3) / rows
+    assert shares == pytest.approx([1 / 3] * 3, abs=0.03)  # not always A, the first area listed
+    assert _select(pool, 0.0, blueprint=bp, rows=rows, n_given=0).tolist() == chosen.tolist()
+    # no tie, no draw: the largest deficit wins on every row
+    counts = np.array([1, 0, 1])
+    assert set(pool.area_index[_select(pool, 0.0, blueprint=bp, rows=200, n_given=2, area_counts=counts)]) == {1}
+    # a tie between two of three areas never goes to the third
+    counts = np.array([0, 1, 0])
+    tied = pool.area_index[_select(pool, 0.0, blueprint=bp, rows=rows, n_given=1, area_counts=counts)]
+    assert set(tied.tolist()) == {0, 2} and abs(np.mean(tied == 0) - 0.5) < 0.04
 
 
 def test_selection_does_not_modify_inputs() -> None:
@@ -585,7 +648,7 @@ def test_selection_does_not_modify_inputs() -> None:
         counts,
         np.array([1, 0]),
         10,
-        np.random.default_rng(0),
+        _keys(0, 2),
     )
     assert (available == before).all()
     assert counts.tolist() == [[1, 0], [0, 0]]
@@ -600,13 +663,25 @@ def test_selection_config_validation(kwargs: dict[str, object]) -> None:
         SelectionConfig(**kwargs)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("exposure", ["none", "sympson_hetter"])
-def test_one_row_paths_match_the_batch_form(exposure: str) -> None:
-    # a live session's step takes the one-row paths (content balancing in plain Python, the single argmax, the
-    # lottery fallback); they must choose what the vectorised form chooses for the same row among many
-    config = SelectionConfig(randomesque=1, first_item_randomesque=1, exposure_control=exposure)  # type: ignore[arg-type]
-    pool = Pool.from_dict({**make_pool_dict(n_items=60, areas=("A", "B", "C")), "content_areas": ["A", "E", "B", "C"]})
+@pytest.mark.parametrize("randomesque", [1, 3])
+@pytest.mark.parametrize("exposure", ["none", "sympson_hetter", "conditional"])
+def test_one_row_paths_match_the_batch_form(exposure: str, randomesque: int) -> None:
+    # a live session's step takes the one-row paths (content balancing and its tie draws in plain Python, the
+    # single argmax, the lottery fallback, the one-key draws); they must choose what the vectorised form chooses
+    # for the same row and key among many
+    control = "none" if exposure == "none" else "sympson_hetter"
+    config = SelectionConfig(
+        randomesque=randomesque,
+        first_item_randomesque=2 * randomesque,
+        exposure_control=control,  # type: ignore[arg-type]
+    )
+    data = {**make_pool_dict(n_items=60, areas=("A", "B", "C")), "content_areas": ["A", "E", "B", "C"]}
     rng = np.random.default_rng(11)
+    if exposure == "conditional":
+        data["exposure_strata"] = [-0.5, 0.5]
+        for item in data["items"]:
+            item["exposure_k"] = rng.choice([0.2, 0.6, 1.0], size=3).tolist()
+    pool = Pool.from_dict(data)
     for case in range(60):
         areas = {
             name: BlueprintArea(float(t), min=int(low), max=int(low + extra))
@@ -625,9 +700,9 @@ def test_one_row_paths_match_the_batch_form(exposure: str) -> None:
         counts = rng.integers(0, 5, size=(rows, 4))
         n_given = counts.sum(axis=1) + rng.integers(0, 3, size=rows)
         max_items = int(rng.choice([12, 16, 40]))
-        lottery = rng.random((rows, pool.size)) < 0.5 if exposure == "sympson_hetter" else None
-        args = (pool, config, blueprint, theta, available, counts, n_given, max_items, np.random.default_rng(0))
-        batch = select_items(*args, lottery)
+        lottery = rng.random((rows, pool.size)) if exposure != "none" else None
+        keys = _keys(case, rows)
+        batch = select_items(pool, config, blueprint, theta, available, counts, n_given, max_items, keys, lottery)
         for r in range(rows):
             one = select_items(
                 pool,
@@ -638,7 +713,7 @@ def test_one_row_paths_match_the_batch_form(exposure: str) -> None:
                 counts[r : r + 1],
                 n_given[r : r + 1],
                 max_items,
-                np.random.default_rng(0),
+                keys[r : r + 1],
                 None if lottery is None else lottery[r : r + 1],
             )
             assert one[0] == batch[r], (case, r)

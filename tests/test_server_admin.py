@@ -46,6 +46,7 @@ RESULT_COLUMNS = [
     "theta",
     "se",
     "level",
+    "level_probability",
     "scaled_score",
     "items",
     "time_s",
@@ -85,6 +86,7 @@ PROFILE_SUBTEST_KEYS = {
     "theta",
     "se",
     "level",
+    "level_probability",
     "scaled_score",
     "items_administered",
     "time_used_s",
@@ -516,6 +518,8 @@ def test_room_status_session_and_results(srv: AppServer) -> None:
         ("s1", "1.0", "max_items"),
         ("s2", "1.0", "max_items"),
     ]
+    probabilities = [s["level_probability"] for s in profile["subtests"]]  # of each level: 0 to 1, 3 decimals
+    assert all(isinstance(p, float) and 0 < p <= 1 and p == round(p, 3) for p in probabilities), probabilities
 
     audit = call(srv, "GET", f"/api/sessions/{a['session_id']}/audit").json["entries"]
     assert all({"id", "at_ms", "kind"} <= set(e) for e in audit)
@@ -523,8 +527,8 @@ def test_room_status_session_and_results(srv: AppServer) -> None:
     documented = {  # docs/protocol.md, audit entries (an applied answer has no outcome, a start that began one)
         "hello": {"conn", "device"},
         "start": {"conn", "subtest"},
-        "presented": {"seq", "subtest", "item_id"},
-        "answer": {"conn", "seq", "response", "item_id", "response_ms"},
+        "presented": {"seq", "subtest", "item_id", "option_order"},
+        "answer": {"conn", "seq", "response", "item_id", "response_ms", "option"},
     }
     for entry in audit:
         assert set(entry) - {"id", "at_ms", "kind"} == documented[entry["kind"]], entry
@@ -542,6 +546,7 @@ def test_room_status_session_and_results(srv: AppServer) -> None:
     rows = call(srv, "GET", f"/api/rooms/{rid}/results").json["results"]
     assert call(srv, "GET", f"/api/rooms/{rid}/results?format=json").json["results"] == rows
     assert len(rows) == 2  # one per finished subtest of the finished candidate
+    assert [r["level_probability"] for r in rows] == probabilities  # the profile's, in its own column
     for row, sub in zip(rows, ("s1", "s2"), strict=True):
         assert list(row) == RESULT_COLUMNS
         assert (row["room_id"], row["session_id"], row["employee_id"], row["name"]) == (
@@ -621,9 +626,12 @@ def test_results_only_for_sessions_that_are_over(srv: AppServer) -> None:
         ("E2", "s1", 1, "terminated", "terminated", False),
     ]  # Citra never reached a subtest: no row
     assert rows[0]["level"] is not None and rows[0]["scaled_score"] is not None
-    assert (rows[1]["level"], rows[1]["scaled_score"]) == (None, None)  # ended before any answer
+    assert 0 < rows[0]["level_probability"] <= 1
+    assert (rows[1]["level"], rows[1]["level_probability"], rows[1]["scaled_score"]) == (None, None, None)  # no answer
     table = list(csv.DictReader(io.StringIO(call(srv, "GET", f"/api/rooms/{rid}/results?format=csv").body.decode())))
-    assert [(r["subtest"], r["level"], r["scaled_score"]) for r in table][1] == ("s2", "", "")
+    empty = table[1]  # s2, ended before any answer
+    assert (empty["subtest"], empty["level"], empty["level_probability"], empty["scaled_score"]) == ("s2", "", "", "")
+    assert float(table[0]["level_probability"]) == rows[0]["level_probability"]
     assert [r["complete"] for r in table] == ["False"] * 3
     session = call(srv, "GET", f"/api/sessions/{c['session_id']}").json
     assert session["session"]["phase"] == "terminated"

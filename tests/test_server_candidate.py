@@ -28,6 +28,7 @@ from server_world import (
 
 from cat_engine import codec
 from cat_engine.battery import Battery
+from cat_engine.options import item_option_order
 from cat_engine.server.redis_store import RedisStore
 from cat_engine.session import Phase
 from load_tests.procs import RedisServer
@@ -129,7 +130,10 @@ def test_answer_is_applied_once_and_a_resend_gets_the_same_bytes(battery: Batter
         assert len(answers) == 1
         assert (answers[0]["seq"], answers[0]["response"], answers[0]["response_ms"]) == (1, 2, 7000)
         assert answers[0]["item_id"] == nxt_item_id
-        assert (await w.state()).responses == (2,)
+        state = await w.state()
+        order = item_option_order(battery.subtests[0].pool, state.seed, 0, state.items[0])
+        assert state.responses == (order[2],)  # the stored option shown at position 2
+        assert answers[0]["option"] == order[2]
 
     run(go)
 

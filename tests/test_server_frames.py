@@ -15,7 +15,8 @@ from conftest import battery_dict, load, subtest_dict
 
 from cat_engine import session as core
 from cat_engine.battery import Battery, load_battery
-from cat_engine.events import Event
+from cat_engine.events import Answered, Event
+from cat_engine.options import current_order
 from cat_engine.server.frames import (
     error_frame,
     event_frame,
@@ -174,13 +175,19 @@ def test_item_frames_carry_no_forbidden_data() -> None:
         assert not other_ids & set(strings)
 
 
-def test_item_frames_show_the_pool_item_in_order() -> None:
+def test_item_frames_show_the_pool_item_in_the_sessions_option_order() -> None:
     w = walk()
+    reordered = 0
     for p in w.presented:
         frame = orjson.loads(p.frame)
         sub = w.battery.subtests[p.state.subtest_index]
         item = sub.pool.items[p.state.item_index]
-        assert frame["item"] == {"id": item.id, "stem": item.stem, "options": list(item.options)}
+        order = current_order(w.battery, p.state)
+        assert frame["item"] == {"id": item.id, "stem": item.stem, "options": [item.options[k] for k in order]}
+        assert sorted(frame["item"]["options"]) == sorted(item.options)
+        if not item.shuffle_options:
+            assert frame["item"]["options"] == list(item.options)
+        reordered += frame["item"]["options"] != list(item.options)
         assert frame["seq"] == p.state.seq
         assert frame["subtest"] == {
             "index": p.state.subtest_index,
@@ -197,6 +204,34 @@ def test_item_frames_show_the_pool_item_in_order() -> None:
         assert sub.time_limit_s is not None
         elapsed_ms = p.now_ms - w.first_item_at_ms[p.state.subtest_index]
         assert frame["time_left_s"] == pytest.approx(sub.time_limit_s - elapsed_ms / 1000)
+    assert reordered > len(w.presented) / 2  # the demo's one-key items mostly show another order than the stored one
+
+
+def test_an_answer_is_the_option_at_its_position_in_the_frame() -> None:
+    """The frame's options and the answer's response agree: the option scored is the text shown at the position
+    the candidate chose, whatever the order."""
+    battery = demo()
+    now = T0
+    state, _ = core.connect(battery, core.new_session(battery, 99), now)
+    state, _ = core.start(battery, state, now)
+    state, _ = core.start(battery, state, now)
+    rng = random.Random(3)
+    answered_at: list[int] = []
+    while state.phase in (Phase.INTRO, Phase.ACTIVE):
+        if state.phase is Phase.INTRO:
+            state, _ = core.start(battery, state, now)
+            continue
+        shown = orjson.loads(item_frame(battery, state, now))["item"]["options"]
+        item = battery.subtests[state.subtest_index].pool.items[state.item_index]
+        position = rng.randrange(len(shown))
+        now += STEP_MS
+        state, events = core.answer(battery, state, state.seq, position, now)
+        answered = next(e for e in events if isinstance(e, Answered))
+        assert answered.shown == position
+        assert item.options[answered.response] == shown[position]
+        answered_at.append(answered.response)
+    assert state.phase is Phase.FINISHED
+    assert [r for d in state.done for r in d.responses] == answered_at  # the state keeps stored indices
 
 
 def test_previous_subtest_completed_on_the_intro_of_the_next_subtest() -> None:
@@ -291,10 +326,13 @@ def test_finished_frame_after_the_last_answer() -> None:
     assert profile["battery"] == {"id": w.battery.id, "version": w.battery.version, "name": w.battery.name}
     rows = core.profile(w.battery, w.final).subtests
     assert len(profile["subtests"]) == len(w.battery.subtests) == len(rows)
-    for shown, row in zip(profile["subtests"], rows, strict=True):
-        assert set(shown) == {"id", "name", "level", "scaled_score", "items", "time_s"}
+    for shown, row, sub in zip(profile["subtests"], rows, w.battery.subtests, strict=True):
+        assert set(shown) == {"id", "name", "level", "level_probability", "scaled_score", "items", "time_s"}
         assert shown["id"] == row.subtest_id
         assert shown["level"] == row.level and shown["scaled_score"] == row.scaled_score
+        # the probability that the level is the true one, from the subtest's own theta and SE, to 3 decimals
+        assert 0 < shown["level_probability"] <= 1
+        assert shown["level_probability"] == round(sub.level_probability(row.theta, row.se), 3)
         assert shown["items"] == row.n_items
         assert shown["time_s"] == pytest.approx(row.time_used_s, abs=0.05)
     assert not _keys(frame) & {"theta", "se"}
@@ -367,6 +405,10 @@ def test_finished_after_time_up_of_the_last_subtest() -> None:
     sub = w.battery.subtests[last]
     assert frame["type"] == "finished"
     assert frame["previous_subtest"] == {"id": sub.id, "name": sub.name, "reason": "time_up"}
+    # the last subtest ended before any answer: no level, so no probability of it either
+    *answered, unanswered = frame["profile"]["subtests"]
+    assert (unanswered["items"], unanswered["level"], unanswered["level_probability"]) == (0, None, None)
+    assert all(isinstance(r["level_probability"], float) for r in answered)
 
 
 def test_time_left_is_null_for_a_subtest_without_limit(tmp_path: Path) -> None:

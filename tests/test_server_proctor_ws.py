@@ -179,6 +179,7 @@ def test_detail_gives_theta_and_se_after_each_answer_as_the_live_events_did(srv:
             assert sub["status"] == "done" and sub["result"] == done[0]
             assert len(sub["points"]) == sub["result"]["items_administered"] == 6
             assert (sub["points"][-1]["theta"], sub["points"][-1]["se"]) == (done[0]["theta"], done[0]["se"])
+            assert 0 < sub["result"]["level_probability"] <= 1  # how far the result's level can be trusted
             # another room's session: forbidden, and the connection stays open
             await proctor.send(orjson.dumps({"type": "detail", "session_id": f"{other['room_id']}-0001"}).decode())
             assert (await _recv(proctor))["code"] == "forbidden"

@@ -15,6 +15,8 @@ from server_world import Process, cmd, process
 from server_world import demo_battery as demo
 from server_world import run_coroutine as run
 
+from cat_engine import codec
+from cat_engine import session as core
 from cat_engine.server.memory_store import MemoryStore
 from cat_engine.server.results import RESULT_COLUMNS, result_rows, rows_to_csv, rows_to_xlsx
 from cat_engine.server.rooms import create_room, register
@@ -102,6 +104,14 @@ def test_result_rows_of_finished_and_terminated_sessions() -> None:
         assert sum(r["items"] for r in finished) == len(answered)
         assert terminated[0]["status"] == "terminated" and terminated[0]["complete"] is False
         assert terminated[0]["stop_reason"] == "terminated" and terminated[0]["items"] == 0
+        # the level's probability: from each subtest's unrounded theta and SE, to 3 decimals; none without a level
+        record = await p.tx.store.load(created[0]["session_id"])
+        assert record is not None
+        exact = core.profile(battery, codec.decode(battery, record.state)).subtests
+        for row, sub, result in zip(finished, battery.subtests, exact, strict=True):
+            assert 0 < row["level_probability"] <= 1
+            assert row["level_probability"] == round(sub.level_probability(result.theta, result.se), 3)
+        assert (terminated[0]["level"], terminated[0]["level_probability"]) == (None, None)
 
         text = rows_to_csv(rows)
         parsed = list(csv.reader(io.StringIO(text)))
@@ -131,7 +141,7 @@ def test_result_files_defuse_names_and_keep_numbers() -> None:
     for i, name in enumerate(names):
         row: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS, "x")
         row |= {"employee_id": f"+62{i}", "name": name, "theta": -0.52 - i, "se": 0.3, "level": 1, "items": 7}
-        row |= {"scaled_score": None, "time_s": 12.5, "complete": False}
+        row |= {"level_probability": 0.874, "scaled_score": None, "time_s": 12.5, "complete": False}
         rows.append(row)
 
     back = list(csv.DictReader(io.StringIO(rows_to_csv(rows))))
@@ -139,9 +149,9 @@ def test_result_files_defuse_names_and_keep_numbers() -> None:
     assert [b["name"][0] for b in back] == ["'", "'", "'", "'", "S", "B"]
     assert back[4]["name"] == "Sari;'=1+2"
     assert [b["employee_id"] for b in back] == [f"'+62{i}" for i in range(len(names))]
-    assert [(b["theta"], b["level"], b["scaled_score"], b["time_s"]) for b in back][:2] == [
-        ("-0.52", "1", "", "12.5"),
-        ("-1.52", "1", "", "12.5"),
+    assert [(b["theta"], b["level"], b["level_probability"], b["scaled_score"], b["time_s"]) for b in back][:2] == [
+        ("-0.52", "1", "0.874", "", "12.5"),
+        ("-1.52", "1", "0.874", "", "12.5"),
     ]
 
     ws = openpyxl.load_workbook(io.BytesIO(rows_to_xlsx(rows)))["results"]
@@ -158,3 +168,31 @@ def test_result_columns_are_the_documented_ones() -> None:
     section = re.sub(r"\([^()]*\)", "", section)  # without what the parentheses say of each column
     documented = re.findall(r"`([a-z_]+)`", section)
     assert tuple(documented) == RESULT_COLUMNS
+
+
+def test_a_result_stored_before_the_level_probability_existed_has_an_empty_one() -> None:
+    """Results wait in the store until HR acknowledges them: one written by an older server lacks the field."""
+    sub = {
+        "subtest_id": "s1",
+        "name": "S1",
+        "theta": 0.18,
+        "se": 0.29,
+        "level": 3,
+        "scaled_score": 518,
+        "items_administered": 14,
+        "time_used_s": 402.5,
+        "stop_reason": "se_target",
+        "pool_id": "p",
+        "pool_version": "1",
+    }
+    profile = {"battery_id": "b", "battery_version": "1", "complete": True, "subtests": [sub]}
+    old = {"employee_id": "E1", "name": "Ani", "status": "finished", "profile": profile, "notes": []}
+
+    class Stored:
+        async def results(self, room_id: str) -> dict[str, bytes]:
+            return {f"{room_id}-0001": orjson.dumps(old)}
+
+    (row,) = run(result_rows(Stored(), "R7K2QX"))  # type: ignore[arg-type]  # only results() is read
+    assert (row["level"], row["level_probability"]) == (3, None)
+    (line,) = csv.DictReader(io.StringIO(rows_to_csv([row])))
+    assert line["level_probability"] == ""  # a null is an empty field

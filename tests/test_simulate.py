@@ -10,6 +10,7 @@ import pytest
 from conftest import battery_dict, load, make_pool_dict, subtest_dict
 
 from cat_engine.battery import Subtest
+from cat_engine.draws import as_keys
 from cat_engine.estimation import EstimatorConfig, Method
 from cat_engine.selection import SelectionConfig
 from cat_engine.simulate import SubtestSimulation, simulate_battery, simulate_subtest
@@ -67,28 +68,47 @@ def test_point_estimators_run_vectorised(tmp_path: Path, method: Method) -> None
     assert np.corrcoef(result.theta, truth)[0, 1] > 0.85
 
 
-def test_simulation_matches_the_live_step_for_one_examinee(tmp_path: Path) -> None:
-    """The vectorised loop and Subtest.step make the same decisions from the same responses.
+def test_simulation_chooses_what_the_live_step_chooses_for_the_same_keys(tmp_path: Path) -> None:
+    """The vectorised loop and Subtest.step make the same decisions from the same answers and keys.
 
-    The simulation does not expose the categories it drew, so for each position we find a response under which
-    step() picks the simulation's next item: with randomesque 1 after the first item, one must exist.
+    A subtest with every random element (first-item and later randomesque, conditional Sympson-Hetter, content
+    balancing with tied targets) and a final WLE: each simulated examinee with key (seed, 0) is replayed through
+    step(), which a live session with that seed calls, and must get the same items, stop at the same point and
+    report the same estimate.
     """
-    sub = _subtest(tmp_path, max_items=15)
-    result = simulate_subtest(sub, np.array([0.7]), np.random.default_rng(11))
-    items = [int(i) for i in result.items[0] if i >= 0]
-    assert len(items) >= 5
-    cats: list[int] = []
-    for position in range(1, len(items)):
-        matches = [
-            cat
-            for cat in range(int(sub.pool.params.n_categories[items[position - 1]]))
-            if sub.step(items[:position], [*cats, cat], (0,)).next_item == items[position]
-        ]
-        assert matches, f"no response makes step() choose the simulated item at position {position}"
-        cats.append(matches[0])
-    # The simulation stopped after its last item, so under one of the two possible last responses step() stops.
-    last = [sub.step(items, [*cats, cat], (0,)).stop_reason for cat in (0, 1)]
-    assert any(reason != StopReason.CONTINUE for reason in last)
+    data = make_pool_dict(120, seed=3, pool_id="p", areas=("A", "B", "C"))
+    data["exposure_strata"] = [-1.0, 0.0, 1.0]
+    rng = np.random.default_rng(4)
+    for item in data["items"]:
+        item["exposure_k"] = rng.choice([0.3, 0.7, 1.0], size=4).tolist()
+    sub_data = subtest_dict(
+        "s1",
+        "p.json",
+        max_items=12,
+        min_items=4,
+        se_target=0.4,
+        estimator={"method": "eap", "final": "wle"},
+        selection={"randomesque": 2, "first_item_randomesque": 5, "exposure_control": "sympson_hetter"},
+        blueprint={area: {"target": 1 / 3, "min": 1, "max": 6} for area in ("A", "B", "C")},
+    )
+    sub = load(tmp_path, battery_dict([sub_data]), pools={"p.json": data}).subtests[0]
+    seeds = [7, 123456789012, 2**62 - 1, 0, 42, 99, 5, 31337]
+    keys = as_keys([[s, 0] for s in seeds])
+    result = simulate_subtest(sub, np.linspace(-2.5, 2.5, len(seeds)), np.random.default_rng(11), keys=keys)
+    first_items = set()
+    for row, seed in enumerate(seeds):
+        length = int(result.lengths[row])
+        items = [int(i) for i in result.items[row, :length]]
+        cats = [int(c) for c in result.categories[row, :length]]
+        first_items.add(items[0])
+        for position in range(length):
+            step = sub.step(items[:position], cats[:position], (seed, 0))
+            assert step.next_item == items[position], (seed, position)
+        last = sub.step(items, cats, (seed, 0))
+        assert last.stop_reason != StopReason.CONTINUE and last.stop_reason == result.reasons[row]
+        theta, se = sub.final_estimate(items, cats, (last.theta, last.se))
+        assert theta == pytest.approx(result.theta[row], abs=1e-9) and se == pytest.approx(result.se[row], abs=1e-9)
+    assert len(first_items) > 1  # the random elements were exercised
 
 
 def test_summary_numbers_are_what_they_say(tmp_path: Path) -> None:
@@ -103,7 +123,10 @@ def test_summary_numbers_are_what_they_say(tmp_path: Path) -> None:
         lengths=np.array([3, 3, 3, 3]),
         reasons=np.full(4, int(StopReason.MAX_ITEMS)),
         items=items,
-        considered=np.zeros(20, dtype=np.intp),
+        categories=np.zeros_like(items),
+        considered=np.zeros((4, 0, 20), dtype=bool),
+        visited=np.ones((4, 1), dtype=bool),
+        keys=as_keys([[0]] * 4),
         seconds=0.0,
     )
     s = fake.summary()

@@ -1,8 +1,9 @@
 """What the audit log records: one entry per frame that reached a session, and per item presented.
 
 The entries are JSON objects with ``kind`` and ``at_ms`` (server time); their fields are the table "Audit entries"
-of docs/protocol.md. Frames refused with an error record nothing (they change nothing stored); pings are not
-recorded.
+of docs/protocol.md. An answer's ``response`` is the frame's (a display position); ``presented`` records the order
+the options were shown in, and an applied answer the stored ``option`` it chose. Frames refused with an error
+record nothing (they change nothing stored); pings are not recorded.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import orjson
 
 from ..battery import Battery
 from ..events import Event, ItemPresented
+from ..options import item_option_order
 from ..session import Command
 
 __all__ = ["answer", "hello", "intro_ended", "message", "note", "presented", "proctor", "start"]
@@ -51,15 +53,20 @@ def answer(
     *,
     item_id: str | None = None,
     response_ms: int | None = None,
+    option: int | None = None,
     outcome: str = "",
 ) -> bytes:
-    """An answer frame: applied (with ``item_id`` and ``response_ms``), late (``outcome`` ``time_up``) or a resend
-    of an applied answer (``outcome`` ``duplicate``)."""
+    """An answer frame: applied (with ``item_id``, ``response_ms`` and ``option``), late (``outcome``
+    ``time_up``) or a resend of an applied answer (``outcome`` ``duplicate``).
+
+    ``response`` is the frame's, a display position; ``option`` the stored option index it chose."""
     entry: dict[str, object] = {"kind": "answer", "at_ms": at_ms, "conn": conn, "seq": seq, "response": response}
     if item_id is not None:
         entry["item_id"] = item_id
     if response_ms is not None:
         entry["response_ms"] = response_ms
+    if option is not None:
+        entry["option"] = option
     if outcome:
         entry["outcome"] = outcome
     return orjson.dumps(entry)
@@ -83,12 +90,15 @@ def message(at_ms: int, text: str) -> bytes:
     return orjson.dumps({"kind": "message", "at_ms": at_ms, "text": text})
 
 
-def presented(battery: Battery, events: Sequence[Event]) -> list[bytes]:
-    """One entry per item the events presented, naming the subtest and the item by id."""
+def presented(battery: Battery, seed: int, events: Sequence[Event]) -> list[bytes]:
+    """One entry per item the events presented, naming the subtest and the item by id, with the order its options
+    were shown in to the session of ``seed``: ``option_order[p]`` is the stored index of the option at display
+    position ``p`` (:mod:`cat_engine.options`)."""
     out = []
     for e in events:
         if isinstance(e, ItemPresented):
             sub = battery.subtests[e.subtest_index]
+            order = item_option_order(sub.pool, seed, e.subtest_index, e.item_index)
             entry = {"kind": "presented", "at_ms": e.at_ms, "seq": e.seq, "subtest": sub.id}
-            out.append(orjson.dumps({**entry, "item_id": sub.pool.items[e.item_index].id}))
+            out.append(orjson.dumps({**entry, "item_id": sub.pool.items[e.item_index].id, "option_order": order}))
     return out

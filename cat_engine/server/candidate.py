@@ -219,8 +219,10 @@ class CandidateCases:
                 raise Refusal("wrong_seq", str(exc), current_seq=state.seq) from exc
             except CatError as exc:
                 raise Refusal.of(exc) from exc
-            took = next(e.response_ms for e in events if isinstance(e, Answered))
-            entry = audit.answer(now, conn, seq, response, item_id=item_id, response_ms=took)
+            applied = next(e for e in events if isinstance(e, Answered))
+            entry = audit.answer(
+                now, conn, seq, response, item_id=item_id, response_ms=applied.response_ms, option=applied.response
+            )
             return Change(new, events, [self._frame(battery, new, now, events)], [entry], reply_seq=seq)
 
         done = await self.tx.run(session_id, step)

@@ -16,6 +16,7 @@ import orjson
 
 from ..battery import Battery
 from ..events import Event, SubtestDone
+from ..options import current_order
 from ..session import Phase, SessionState, intro_ends_ms, time_left_ms
 from ..session import profile as session_profile
 from ..stopping import StopReason
@@ -125,13 +126,16 @@ def subtest_intro_frame(
 
 
 def item_frame(battery: Battery, state: SessionState, now_ms: int) -> bytes:
-    """The item being presented, as the candidate may see it."""
+    """The item being presented, as the candidate may see it: its options in the session's order
+    (:mod:`cat_engine.options`), never their stored indices."""
     sub = battery.subtests[state.subtest_index]
     item = sub.pool.items[state.item_index]
+    # the options in the session's display order: the answer's response is a position in this list
+    options = [item.options[k] for k in current_order(battery, state)]
     frame: dict[str, Any] = {
         "type": "item",
         "seq": state.seq,
-        "item": {"id": item.id, "stem": item.stem, "options": list(item.options)},
+        "item": {"id": item.id, "stem": item.stem, "options": options},
         "subtest": {"index": state.subtest_index, "id": sub.id, "name": sub.name, "count": len(battery.subtests)},
         "progress": {
             "answered": len(state.items),
@@ -156,6 +160,8 @@ def finished_frame(battery: Battery, state: SessionState, events: Sequence[Event
                     "id": r.subtest_id,
                     "name": r.name,
                     "level": r.level,
+                    # P(the level is the true one): how far the level can be trusted (null with the level)
+                    "level_probability": None if r.level_probability is None else round(r.level_probability, 3),
                     "scaled_score": r.scaled_score,
                     "items": r.n_items,
                     "time_s": round(r.time_used_s, 1),

@@ -2,7 +2,8 @@
 
 A result names what produced it: the battery id and version, and each subtest's pool id and version
 (docs/protocol.md, "Result rows"). The files are made by :mod:`.spreadsheet`: names are texts people typed, so the
-CSV defuses formulas and the XLSX types them as text; theta, SE and the counts stay numbers.
+CSV defuses formulas and the XLSX types them as text; theta, SE, the level's probability and the counts stay
+numbers.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ RESULT_COLUMNS = (
     "theta",
     "se",
     "level",
+    "level_probability",
     "scaled_score",
     "items",
     "time_s",
@@ -81,6 +83,7 @@ def _row(room_id: str, session_id: str, result: dict[str, Any], sub: dict[str, A
         "theta": sub["theta"],
         "se": sub["se"],
         "level": sub["level"],
+        "level_probability": sub.get("level_probability"),  # results stored before it existed have none
         "scaled_score": sub["scaled_score"],
         "items": sub["items_administered"],
         "time_s": sub["time_used_s"],

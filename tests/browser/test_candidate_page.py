@@ -11,6 +11,7 @@ WebSocket route, since the server chooses the items.
 from __future__ import annotations
 
 import json
+import math
 import re
 import secrets
 import time
@@ -377,17 +378,24 @@ def test_token_by_keyboard_then_whole_battery_by_keyboard(live: Live, open_page:
     starts = [f for f in sent if f["type"] == "start"]
     assert starts == [{"type": "start"}] + [{"type": "start", "subtest": i} for i in range(3)], starts
 
-    # the finished screen with the profile table: one row per subtest, level 1-5 with a word
+    # the finished screen with the profile table: one row per subtest, level 1-5 with a word, and under it how far
+    # the level can be trusted (the profile's level_probability in whole percent)
     expect(page.locator("#screen-finished h1")).to_have_text("Tes selesai. Terima kasih!")
     heading_focused(page, "finished")
     rows = page.locator("#profile-rows tr")
     expect(rows).to_have_count(3)
+    profile = live.get(f"/api/sessions/{cand['session_id']}")["profile"]
     for i in range(3):
         cells = rows.nth(i).locator("th, td")
         expect(cells.nth(0)).to_have_text(subtests_seen[i])
-        expect(cells.nth(1)).to_have_text(
+        expect(cells.nth(1).locator(".level-word")).to_have_text(
             re.compile(r"^[1-5] – (Perlu banyak pengembangan|Perlu pengembangan|Cukup|Baik|Sangat baik)$")
         )
+        percent = math.floor(profile["subtests"][i]["level_probability"] * 100 + 0.5)  # as JS Math.round
+        shown = ">99" if percent >= 100 else "<1" if percent <= 0 else str(percent)
+        certainty = cells.nth(1).locator(".level-certainty")
+        expect(certainty).to_have_text(f"Kepastian tingkat: {shown} %")
+        expect(certainty).to_have_attribute("title", re.compile(r"^Peluang bahwa tingkat ini"))
         expect(cells.nth(2)).to_have_text(re.compile(r"^\d{3}$"))
         expect(cells.nth(4)).to_have_text(re.compile(r"^\d+ mnt \d+ dtk$"))
     items_shown = sum(int(rows.nth(i).locator("td").nth(2).inner_text()) for i in range(3))
@@ -1151,6 +1159,7 @@ def test_time_up_moves_on_with_a_gentle_notice(timed_server: ServerProcess, brow
         expect(page.locator("#screen-finished")).to_be_visible(timeout=30000)
         expect(page.locator("#profile-rows tr")).to_have_count(3)
         expect(page.locator("#profile-rows tr").first.locator("td").first).to_have_text("Tidak dinilai")
+        expect(page.locator("#profile-rows .level-certainty")).to_have_count(0)  # no level, no certainty
         # the page started the battery and nothing else: the intros ran out on the server
         assert [f for f in sent if f["type"] != "ping"] == [sent[0], {"type": "start"}], sent
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import threading
 from collections.abc import Callable, Coroutine, Iterator
@@ -433,6 +434,14 @@ def test_pause_resume_extend_terminate_with_confirmation(live: Live, open_page: 
     expect(r2.locator(".status")).to_have_text("Aktif")
 
 
+def level_text(result: dict[str, Any]) -> str:
+    """A result's level as the detail view writes it: with the probability that it is the true level, in whole
+    percent (JavaScript's Math.round), ">99"/"<1" at the ends."""
+    percent = math.floor(result["level_probability"] * 100 + 0.5)
+    shown = ">99" if percent >= 100 else "<1" if percent <= 0 else str(percent)
+    return f"{result['level']} ({shown} %)"
+
+
 def test_detail_view_charts_each_answer_and_shows_levels(live: Live, open_page: OpenPage, loop: Loop) -> None:
     room = live.new_room(1)
     page = sign_in(open_page, live, room)
@@ -468,6 +477,11 @@ def test_detail_view_charts_each_answer_and_shows_levels(live: Live, open_page: 
         result_row = detail.locator(f'#detail-results tr[data-subtest="{index}"]')
         expect(result_row).to_have_attribute("data-level", str(sub["level"]))
         expect(result_row.locator("td").first).to_have_text(str(sub["items_administered"]))
+        # the level with the probability that it is the true one, and a tooltip that says so
+        level_cell = result_row.locator("td").nth(3)
+        expect(level_cell).to_have_text(level_text(sub))
+        assert float(result_row.get_attribute("data-level-probability") or "nan") == sub["level_probability"]
+        expect(level_cell).to_have_attribute("title", re.compile(r"^Kepastian level: peluang .+ bahwa level [1-5] "))
     tabs = detail.locator("#chart-tabs button")
     expect(tabs).to_have_count(len(profile["subtests"]))
     for index, sub in enumerate(profile["subtests"]):
@@ -488,6 +502,7 @@ def test_detail_view_charts_each_answer_and_shows_levels(live: Live, open_page: 
     for index, sub in enumerate(profile["subtests"]):
         result_row = late_detail.locator(f'#detail-results tr[data-subtest="{index}"]')
         expect(result_row).to_have_attribute("data-level", str(sub["level"]))
+        expect(result_row.locator("td").nth(3)).to_have_text(level_text(sub))
         late_detail.locator("#chart-tabs button").nth(index).click()
         expect(late_detail.locator('#chart [data-series="theta"] circle')).to_have_count(sub["items_administered"])
     assert late.evaluate("window.catProctor.stats.hellos") == [None]

@@ -345,7 +345,7 @@ describe("trajectory and results", () => {
   const answered = (id, seq, subtest, theta, se) => ev(id, 1, {type: "answered", seq, subtest, item_index: 1, theta, se});
   const presented = (id, seq, subtest, position, v) => ev(id, 1, {type: "item_presented", seq, subtest, item_index: 2, position}, v);
   const result = (id, name, items, stop = "se_target") => ({
-    subtest_id: id, name, theta: 0.5, se: 0.29, level: 3, scaled_score: 550, items_administered: items,
+    subtest_id: id, name, theta: 0.5, se: 0.29, level: 3, level_probability: 0.874, scaled_score: 550, items_administered: items,
     time_used_s: 60, stop_reason: stop, pool_id: "p", pool_version: "1",
   });
 
@@ -436,7 +436,52 @@ describe("trajectory and results", () => {
     reloaded.importResults(JSON.parse(JSON.stringify(kept)));
     reloaded.applyFrame(snapshot([view(1)]), T0);
     assert.deepEqual(reloaded.results(SID).get(0), m.results(SID).get(0));
-    assert.deepEqual(M.normalizeResult(result("s1", "Satu", 4)), {items: 4, theta: 0.5, se: 0.29, level: 3, scaled_score: 550, stop_reason: "se_target"});
+    assert.deepEqual(M.normalizeResult(result("s1", "Satu", 4)), {
+      items: 4, theta: 0.5, se: 0.29, level: 3, level_probability: 0.874, scaled_score: 550, stop_reason: "se_target",
+    });
+  });
+
+  test("the level's probability comes with every result, null without a level or from an older server", () => {
+    const m = new RoomModel();
+    m.applyFrame(snapshot([view(1)]), T0);
+    m.applyFrame(ev("1-0", 1, {type: "subtest_done", subtest: 0, result: result("s1", "Satu", 4)}), T0);
+    assert.equal(m.results(SID).get(0).level_probability, 0.874);
+    // a subtest ended before any answer: no level, no probability
+    const empty = {...result("s2", "Dua", 0, "time_up"), theta: 0, se: 1, level: null, level_probability: null, scaled_score: null};
+    m.applyFrame(ev("1-1", 1, {type: "subtest_done", subtest: 1, result: empty}), T0);
+    assert.deepEqual([m.results(SID).get(1).level, m.results(SID).get(1).level_probability], [null, null]);
+    // finished's profile and the detail frame carry it too; a result kept from before the server sent it has none
+    const m2 = new RoomModel();
+    m2.applyFrame(snapshot([view(1)]), T0);
+    m2.applyDetail({type: "detail", session_id: SID, subtests: [{index: 0, status: "done", points: [], result: {...result("s1", "Satu", 3), level_probability: 0.612}}]});
+    assert.equal(m2.results(SID).get(0).level_probability, 0.612);
+    const finishedView = view(1, {phase: "finished", subtest_index: 2, subtest: null, time_left_s: null, allowed: []});
+    m2.applyFrame(ev("2-0", 1, {type: "finished", profile: {subtests: [result("s1", "Satu", 3), result("s2", "Dua", 2)]}}, finishedView), T0);
+    assert.equal(m2.results(SID).get(1).level_probability, 0.874);
+    const {level_probability: _, ...older} = result("s1", "Satu", 4);
+    assert.equal(M.normalizeResult(older).level_probability, null);
+    assert.equal(M.normalizeResult({...older, level_probability: "0.9"}).level_probability, null); // numbers only
+  });
+
+  test("the level's probability in whole percent, never 0 or 100", async () => {
+    assert.equal(M.levelPercent(0.874), "87");
+    assert.equal(M.levelPercent(0.875), "88");
+    assert.equal(M.levelPercent(0.5), "50");
+    assert.equal(M.levelPercent(0.994), "99");
+    assert.equal(M.levelPercent(0.995), ">99"); // rounds to 100: the level is still not certain
+    assert.equal(M.levelPercent(1), ">99");
+    assert.equal(M.levelPercent(0.004), "<1");
+    assert.equal(M.levelPercent(0), "<1");
+    for (const none of [null, undefined, Number.NaN, "0.9"]) assert.equal(M.levelPercent(none), null);
+    // as the detail table writes it, with its tooltip, in each language
+    const {TEXTS} = await load("proctor_texts.js");
+    const {makeT} = await load("i18n.js");
+    const id = makeT(TEXTS, "id");
+    const en = makeT(TEXTS, "en");
+    assert.equal(id("r_level_p", {level: 3, p: M.levelPercent(0.874)}), "3 (87 %)");
+    assert.equal(en("r_level_p", {level: 5, p: M.levelPercent(0.999)}), "5 (>99 %)");
+    assert.match(id("r_level_p_title", {level: 3, p: "87"}), /peluang 87 % bahwa level 3 adalah level sebenarnya/);
+    assert.match(en("r_level_p_title", {level: 3, p: "87"}), /87 % probability that level 3 is the candidate's true level/);
   });
 });
 

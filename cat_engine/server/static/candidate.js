@@ -99,7 +99,7 @@ const page = {
   introClock: null, // the countdown to the intro's subtest starting by itself
   startSent: false, // a `start` went out and its reply has not come yet
   item: null, // the last `item` frame (null before the subtest's first)
-  selected: null, // option index chosen for page.item
+  selected: null, // position chosen in page.item's options (their order in the frame: what the answer sends)
   itemError: null,
   pausedReason: "",
   finished: null,

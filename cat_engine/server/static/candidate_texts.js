@@ -133,6 +133,8 @@ export const TEXTS = {
     level_4: "Baik",
     level_5: "Sangat baik",
     level_none: "Tidak dinilai",
+    level_certainty: "Kepastian tingkat: {p} %",
+    level_certainty_title: "Peluang bahwa tingkat ini adalah tingkat Anda yang sebenarnya, mengingat ketelitian pengukurannya.",
     duration: "{m} mnt {s} dtk",
   },
   en: {
@@ -267,6 +269,8 @@ export const TEXTS = {
     level_4: "Good",
     level_5: "Very good",
     level_none: "Not scored",
+    level_certainty: "Level certainty: {p} %",
+    level_certainty_title: "The probability that this is your true level, given how precisely it was measured.",
     duration: "{m} min {s} s",
   },
 };

@@ -481,10 +481,21 @@ function levelCell(page, sub) {
   word.className = "level-word";
   word.textContent = `${sub.level} – ${page.t(`level_${sub.level}`)}`;
   level.append(meter, word);
+  // under the level, how far it can be trusted: the probability that it is the true level, in whole percent
+  const p = sub.level_probability;
+  if (typeof p === "number" && Number.isFinite(p)) {
+    const percent = Math.round(Math.min(Math.max(p, 0), 1) * 100);
+    const certainty = document.createElement("small");
+    certainty.className = "muted level-certainty";
+    certainty.title = page.t("level_certainty_title");
+    certainty.textContent = page.t("level_certainty", {p: percent >= 100 ? ">99" : percent <= 0 ? "<1" : percent});
+    level.append(document.createElement("br"), certainty);
+  }
   return level;
 }
 
-// The thank-you, and the profile (level, scaled score, items, time per subtest) when the battery shows it.
+// The thank-you, and the profile (level with its certainty, scaled score, items, time per subtest) when the battery
+// shows it.
 export function renderFinished(page) {
   const profile = page.finished ? page.finished.profile : null;
   $("profile").hidden = !profile;

@@ -4,7 +4,7 @@
 // What it shows comes from the model (rows, trajectories, results, notes); `ui.detail` = {sid, loading, error, tab}
 // is the dialog's own state.
 
-import {category, hasSeatRequest, isOver, notesCount, timeLeftAt} from "./proctor_model.js";
+import {category, hasSeatRequest, isOver, levelPercent, notesCount, timeLeftAt} from "./proctor_model.js";
 import {ago, clock, num, seatLabel, tickLabel, timeOfDay} from "./proctor_format.js";
 import {lineChart} from "./chart.js";
 import {BADGE, buildActions, setAttr, setText, statusText, updateActions} from "./proctor_view.js";
@@ -81,12 +81,15 @@ function renderResults(ui, sid) {
     const tr = document.createElement("tr");
     const r = line.result;
     const stop = r?.stop_reason ? t(`stop_${r.stop_reason}`) : line.status === "current" ? t("r_current") : line.status === "done" ? "" : t("r_not_reached");
+    // the level with the probability that it is the true one, "3 (87 %)", whenever the result carries it
+    const hasLevel = r?.level !== null && r?.level !== undefined;
+    const percent = hasLevel ? levelPercent(r.level_probability) : null;
     const values = [
       line.name,
       line.items ?? "—",
       num(line.theta, locale),
       num(line.se, locale),
-      r?.level ?? "—",
+      !hasLevel ? "—" : percent === null ? r.level : t("r_level_p", {level: r.level, p: percent}),
       r?.scaled_score ?? "—",
       stop,
     ];
@@ -95,12 +98,14 @@ function renderResults(ui, sid) {
       if (i === 0) td.scope = "row";
       td.textContent = String(v);
       if (i > 0 && i < 6) td.className = "num";
+      if (i === 4 && percent !== null) td.title = t("r_level_p_title", {level: r.level, p: percent});
       tr.append(td);
     });
     tr.dataset.subtest = String(line.index);
     if (line.status === "current") tr.className = "current";
     if (line.status === "unreached") tr.className = "unreached";
-    if (r?.level !== null && r?.level !== undefined) tr.dataset.level = String(r.level);
+    if (hasLevel) tr.dataset.level = String(r.level);
+    if (percent !== null) tr.dataset.levelProbability = String(r.level_probability);
     tbody.append(tr);
   }
 }

@@ -220,9 +220,21 @@ export function normalizeResult(r) {
     theta: r.theta ?? null,
     se: r.se ?? null,
     level: r.level ?? null,
+    level_probability: typeof r.level_probability === "number" ? r.level_probability : null,
     scaled_score: r.scaled_score ?? null,
     stop_reason: r.stop_reason ?? null,
   };
+}
+
+// The probability that a level is the true one (0-1, `level_probability`) in whole percent for display: "87"; ">99"
+// and "<1" at the ends, so a level never reads as certain; null when there is none (no level, or a result kept from
+// before the server sent it).
+export function levelPercent(p) {
+  if (typeof p !== "number" || !Number.isFinite(p)) return null;
+  const percent = Math.round(Math.min(Math.max(p, 0), 1) * 100);
+  if (percent >= 100) return ">99";
+  if (percent <= 0) return "<1";
+  return String(percent);
 }
 
 // --- the model ---------------------------------------------------------------------------------------------------
