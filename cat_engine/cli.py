@@ -256,6 +256,14 @@ def _exposure_parser() -> argparse.ArgumentParser:
         help="true abilities of the simulees (default: normal, or uniform:-3:3 with --strata; uniform ones are "
         "reweighted to N(0,1) for the overall rate)",
     )
+    p.add_argument(
+        "--average-last",
+        type=int,
+        default=1,
+        metavar="N",
+        help="write the mean of the parameters of the last N rounds, which carry less noise than one round's "
+        "(default 1)",
+    )
     p.add_argument("--dry-run", action="store_true", help="compute and report, but do not write the pools")
     p.add_argument(
         "--pool-version",
@@ -268,7 +276,14 @@ def _exposure_parser() -> argparse.ArgumentParser:
 
 def exposure_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``cat-exposure``."""
-    args = _exposure_parser().parse_args(argv)
+    parser = _exposure_parser()
+    args = parser.parse_args(argv)
+    if not 1 <= args.average_last <= args.rounds:
+        parser.error("--average-last must be between 1 and --rounds")
+    for name in ("target", "stratum_target"):
+        value = getattr(args, name)
+        if value is not None and not 0 < value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be in (0, 1)")
     try:
         battery = load_battery(args.battery)
     except ConfigError as exc:
@@ -295,6 +310,7 @@ def exposure_main(argv: Sequence[str] | None = None) -> int:
             strata=strata,
             theta_range=theta_range,
             stratum_target=args.stratum_target,
+            average_last=args.average_last,
         )
         check_truth = rng.standard_normal(args.examinees)
         checked = simulate_subtest(with_exposure_control(sub, k, strata), check_truth, rng)
@@ -321,6 +337,7 @@ def exposure_main(argv: Sequence[str] | None = None) -> int:
             "target": args.target,
             "examinees": args.examinees,
             "rounds": args.rounds,
+            "average_last": args.average_last,
             "seed": args.seed,
             "battery": f"{battery.id}@{battery.version}",
             "subtest": sub.id,

@@ -14,17 +14,20 @@ so that the administration rate :math:`P(A_i) = P(S_i) K_i` is pushed to at most
 **Conditional on ability** (Stocking & Lewis, 1998). An average rate of 0.2 can hide a rate near 1 among the
 ablest examinees, who all need the few hard items. With strata :math:`s` of the ability estimate (edges
 :math:`c_1 < \dots < c_{S-1}`), item :math:`i` has a parameter :math:`K_{s,i}` for each stratum, applied while the
-examinee's current :math:`\hat\theta` lies in it, and step 3 becomes, per stratum,
+examinee's current :math:`\hat\theta` lies in it, and step 3 becomes
 
-.. math:: K_{s,i} = \min\Big(1, \frac{r_s}{P(S_i \mid s)}, \frac{r}{P_w(S_i)}\Big),
+.. math:: K_{s,i} = \min\Big(1,\ \frac{r}{P_w(S_i)},\ \min_{b \,:\, S^{(b)}_{s,i} > 0.01}
+          \frac{r_s}{P(S_i \mid b)}\Big),
 
-where :math:`P(S_i \mid s)` is the share of the examinees given an item while in stratum :math:`s` for whom item
-:math:`i` was selected while in it, and :math:`P_w(S_i)` the unconditional selection rate in the reference
-population :math:`N(0, 1)`. The simulees are drawn uniformly over an ability range so that every stratum is
+where :math:`b` runs over the true-theta bands of ``cat-sim`` (with at least :data:`MIN_VISITS` simulees),
+:math:`P(S_i \mid b)` is the share of band :math:`b`'s simulees for whom item :math:`i` was selected in any stratum,
+:math:`S^{(b)}_{s,i}` the share for whom it was selected while their estimate was in stratum :math:`s`, and
+:math:`P_w(S_i)` the unconditional selection rate in the reference population :math:`N(0, 1)`. A band's limit
+applies in every stratum its examinees select the item in: they pass through several strata on their way to their
+own (every test starts at the same theta), and a limit per stratum alone would let the rates of two strata add up
+to twice the target within the band. The simulees are drawn uniformly over an ability range so that every band is
 populated; :math:`P_w` reweights them by :math:`w_e \propto \varphi(\theta_e)`, an importance-sampling estimate of
-the rate in :math:`N(0, 1)`. So the rate is held at :math:`r_s` within each stratum and at :math:`r` overall, since
-items selected in several strata could otherwise add up above :math:`r`. Strata with fewer than
-:data:`MIN_VISITS` simulees keep :math:`K = 1` there.
+the rate in :math:`N(0, 1)`, so the rate is held at :math:`r_s` within every band and at :math:`r` overall.
 
 The parameters are written back into the pool file (``exposure_k``, with ``exposure_strata``) by ``cat-exposure``.
 
@@ -93,7 +96,7 @@ def band_max_exposure(result: SubtestSimulation) -> float:
     return worst
 
 
-def _band_limits(result: SubtestSimulation, within: float) -> FloatArray:
+def _band_limits(result: SubtestSimulation, within: float) -> FloatArray:  # the min over b of the formula above
     r"""Per stratum and item, the largest :math:`K` every true-theta band allows, shape (n_strata, n_items).
 
     Band :math:`b` (with at least :data:`MIN_VISITS` simulees) allows :math:`f_{b,i} = \min(1, r_s / P(S_i \mid b))`,
@@ -134,6 +137,7 @@ def calibrate_sympson_hetter(
     strata: Sequence[float] = (),
     theta_range: tuple[float, float] | None = None,
     stratum_target: float | None = None,
+    average_last: int = 1,
 ) -> tuple[FloatArray, list[CalibrationRound]]:
     """Compute exposure parameters for a target maximum exposure rate.
 
@@ -157,6 +161,10 @@ def calibrate_sympson_hetter(
         draws them from N(0, 1).
     stratum_target : float, optional
         :math:`r_s`, the target within each stratum (default ``target``).
+    average_last : int
+        Return the mean of the parameters of the last ``average_last`` rounds (default 1: the last round's). Each
+        round's parameters carry the binomial noise of its simulees' rates; averaging the rounds after the
+        procedure has settled reduces it, so the exposure observed afterwards exceeds the target by less.
 
     Returns
     -------
@@ -168,6 +176,9 @@ def calibrate_sympson_hetter(
     within = target if stratum_target is None else stratum_target
     if not (0 < target < 1 and 0 < within < 1):
         raise ValueError("targets must be in (0, 1)")
+    if average_last < 1:
+        raise ValueError("average_last must be at least 1")
+    kept: list[FloatArray] = []
     n_strata = len(strata) + 1
     k: FloatArray = np.ones((n_strata, subtest.pool.size))
     history = []
@@ -182,6 +193,8 @@ def calibrate_sympson_hetter(
         if n_strata > 1:
             k = np.minimum(k, _band_limits(result, within))
         k = np.maximum(np.round(k, 4), 1e-4)
+        if round_ > rounds - average_last:
+            kept.append(k)
         taken = np.zeros((examinees, subtest.pool.size), dtype=bool)
         rows, positions = np.nonzero(result.items >= 0)
         taken[rows, result.items[rows, positions]] = True
@@ -195,4 +208,6 @@ def calibrate_sympson_hetter(
         history.append(record)
         if progress is not None:
             progress(record)
+    if kept:  # (no rounds: every K stays 1)
+        k = np.maximum(np.round(np.mean(kept, axis=0), 4), 1e-4)
     return (k[0] if n_strata == 1 else k), history

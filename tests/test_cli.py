@@ -212,6 +212,24 @@ def test_exposure_writes_parameters_conditional_on_ability(tmp_path: Path, capsy
     assert record["theta_dist"] == "uniform:-3.0:3.0" and 0 < record["check_band_max_exposure"] <= 1
 
 
+@pytest.mark.parametrize(
+    ("argv", "problem"),
+    [
+        (["--average-last", "0"], "--average-last"),
+        (["--rounds", "3", "--average-last", "4"], "--average-last"),
+        (["--target", "1.5"], "--target"),
+        (["--stratum-target", "0"], "--stratum-target"),
+    ],
+)
+def test_exposure_refuses_bad_settings(
+    tmp_path: Path, argv: list[str], problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.exposure_main(["--battery", str(tmp_path / "b.toml"), *argv])
+    assert exited.value.code == 2
+    assert problem in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("bad", ["1,0", "a,b", "0,nan"])
 def test_exposure_refuses_bad_strata(tmp_path: Path, bad: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:

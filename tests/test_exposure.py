@@ -182,3 +182,13 @@ def test_conditional_parameters_hold_exposure_within_every_ability_band(subtest:
     assert abs(history[-1].band_max_exposure - TARGET) <= TOLERANCE
     # in N(0, 1) (reweighted) the overall maximum stays within the target as well
     assert history[-1].max_exposure <= TARGET + TOLERANCE
+
+
+def test_average_of_the_last_rounds(subtest: Subtest) -> None:
+    """average_last = n returns the mean of the parameters the last n rounds produced (each round replayed with
+    the same seed, since the procedure is deterministic for a seed)."""
+    rounds = [calibrate_sympson_hetter(subtest, TARGET, 400, r, np.random.default_rng(6))[0] for r in (3, 4)]
+    averaged, _ = calibrate_sympson_hetter(subtest, TARGET, 400, 4, np.random.default_rng(6), average_last=2)
+    np.testing.assert_allclose(averaged, np.round((rounds[0] + rounds[1]) / 2, 4))
+    with pytest.raises(ValueError, match="average_last"):
+        calibrate_sympson_hetter(subtest, TARGET, 400, 4, np.random.default_rng(6), average_last=0)
