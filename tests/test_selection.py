@@ -608,12 +608,18 @@ def test_conditional_parameters_apply_in_the_stratum_of_the_estimate() -> None:
         assert pool.stratum_of(theta) == stratum
         chosen = _select(pool, theta, config=sh, rows=4000, seed=stratum)
         assert np.mean(chosen == best) == pytest.approx(0.25, abs=0.03)
-        # in the other strata the item is free: its best theta nearby still gives it to everyone
-        other = theta + (2.5 if stratum == 0 else -2.5)
-        pool_free = _conditional_pool(60, 33, int(np.argmax(_info(base, other))), ks)
-        if pool_free.stratum_of(other) != stratum:
-            best_other = int(np.argmax(_info(base, other)))
-            assert set(_select(pool_free, other, config=sh, rows=200).tolist()) == {best_other}
+    # Just across an edge the same item is still the most informative, and there its parameter is 1: every
+    # examinee gets it, the same lottery draws notwithstanding.
+    for edge, below in ((-1.0, 0), (1.0, 1)):
+        best = int(np.argmax(_info(base, edge)))
+        above = edge + 0.01
+        assert int(np.argmax(_info(base, above))) == best  # (else this check would prove nothing)
+        ks = [1.0, 1.0, 1.0]
+        ks[below] = 0.25
+        pool = _conditional_pool(60, 33, best, ks)
+        assert pool.stratum_of(edge) == below and pool.stratum_of(above) == below + 1
+        assert np.mean(_select(pool, edge, config=sh, rows=4000, seed=9) == best) == pytest.approx(0.25, abs=0.03)
+        assert set(_select(pool, above, config=sh, rows=4000, seed=9).tolist()) == {best}
 
 
 def test_content_area_ties_are_broken_at_random_and_reproducibly() -> None:
