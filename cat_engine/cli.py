@@ -30,7 +30,7 @@ from .selection import SelectionConfig
 from .simulate import SubtestSimulation, simulate_subtest
 from .stopping import StoppingConfig
 
-__all__ = ["exposure_main", "sim_main", "validate_main"]
+__all__ = ["POOL_DEFAULTS", "exposure_main", "pool_subtest", "sim_main", "validate_main"]
 
 
 class ProgressBar:
@@ -90,21 +90,34 @@ def _sim_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _pool_subtest(pool: Pool, args: argparse.Namespace) -> Subtest:
+#: What ``--pool`` simulates when no setting is given (``cat-sim`` and ``cat-pool report``).
+POOL_DEFAULTS: dict[str, Any] = {
+    "estimator": "eap",
+    "se_target": 0.3,
+    "min_items": 1,
+    "max_items": 40,
+    "randomesque": 1,
+}
+
+
+def pool_subtest(pool: Pool, **settings: Any) -> Subtest:
+    """The subtest a pool alone is simulated as: :data:`POOL_DEFAULTS` with any of them replaced by ``settings``
+    (None keeps the default)."""
+    s = {**POOL_DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
     return Subtest(
         id=pool.pool_id,
         name=pool.name,
         pool=pool,
         level_cuts=(-1.5, -0.5, 0.5, 1.5),
-        estimator=EstimatorConfig(method=args.estimator),
-        selection=SelectionConfig(randomesque=args.randomesque),
-        stopping=StoppingConfig(se_target=args.se_target, min_items=args.min_items, max_items=args.max_items),
+        estimator=EstimatorConfig(method=s["estimator"]),
+        selection=SelectionConfig(randomesque=s["randomesque"]),
+        stopping=StoppingConfig(se_target=s["se_target"], min_items=s["min_items"], max_items=s["max_items"]),
     )
 
 
 def _subtests(args: argparse.Namespace) -> list[Subtest]:
     if args.pool is not None:
-        subtests = [_pool_subtest(load_pool(args.pool), args)]
+        subtests = [pool_subtest(load_pool(args.pool), **{name: getattr(args, name) for name in POOL_DEFAULTS})]
     else:
         battery = load_battery(args.battery)
         subtests = list(battery.subtests)

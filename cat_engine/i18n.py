@@ -6,8 +6,9 @@ The language comes from ``--lang`` or the ``CAT_LANG`` environment variable (``i
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
-__all__ = ["LANGUAGES", "default_language", "message"]
+__all__ = ["LANGUAGES", "default_language", "message", "message_in"]
 
 LANGUAGES = ("id", "en")
 
@@ -81,4 +82,10 @@ def default_language() -> str:
 
 def message(key: str, lang: str, **values: object) -> str:
     """The message ``key`` in ``lang``, formatted with ``values``."""
-    return _MESSAGES[key][lang if lang in LANGUAGES else "id"].format(**values)
+    return message_in(_MESSAGES, key, lang, **values)
+
+
+def message_in(table: Mapping[str, Mapping[str, str]], key: str, lang: str, **values: object) -> str:
+    """The message ``key`` of a tool's own ``table`` in ``lang`` (Bahasa Indonesia unless a known language),
+    formatted with ``values``."""
+    return table[key][lang if lang in LANGUAGES else "id"].format(**values)

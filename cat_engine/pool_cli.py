@@ -18,32 +18,22 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import orjson
 
 from .battery import Subtest, load_battery
-from .cli import ProgressBar
+from .cli import POOL_DEFAULTS, ProgressBar, pool_subtest
 from .errors import ConfigError
-from .estimation import METHODS, EstimatorConfig
-from .i18n import LANGUAGES, default_language
-from .pool import Pool, load_pool
-from .pool_report import DEFAULT_TARGET, FINE_STEP, PoolReport, ThinRegion, build_report
-from .selection import SelectionConfig
+from .estimation import METHODS
+from .i18n import LANGUAGES, default_language, message_in
+from .pool import load_pool
+from .pool_fixes import FINE_STEP, ThinRegion
+from .pool_report import DEFAULT_TARGET, PoolReport, build_report
 from .simulate import simulate_subtest
-from .stopping import StoppingConfig
 
-__all__ = ["main", "pool_subtest", "text_report"]
+__all__ = ["main", "text_report"]
 
-#: What cat-sim uses for ``--pool`` when no setting is given.
-POOL_DEFAULTS: dict[str, Any] = {
-    "estimator": "eap",
-    "se_target": 0.3,
-    "min_items": 1,
-    "max_items": 40,
-    "randomesque": 1,
-}
 _LIST_LIMIT = 10  # items listed by name in the text report (the JSON lists all)
 
 _MESSAGES: dict[str, dict[str, str]] = {
@@ -167,8 +157,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
 
 
 def message(key: str, lang: str, **values: object) -> str:
-    """The message ``key`` in ``lang`` (Bahasa Indonesia unless ``en``), formatted with ``values``."""
-    return _MESSAGES[key][lang if lang in LANGUAGES else "id"].format(**values)
+    """The message ``key`` of this tool in ``lang``, formatted with ``values``."""
+    return message_in(_MESSAGES, key, lang, **values)
 
 
 # --- arguments ------------------------------------------------------------------------------------------------
@@ -240,20 +230,6 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     single.add_argument("--randomesque", type=_positive_int, help="default 1")
     r.add_argument("--lang", choices=LANGUAGES, default=default_language(), help="id (default) or en")
     return p, {"report": r}
-
-
-def pool_subtest(pool: Pool, **settings: Any) -> Subtest:
-    """The subtest ``cat-sim --pool`` builds: :data:`POOL_DEFAULTS` with any of them replaced by ``settings``."""
-    s = {**POOL_DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
-    return Subtest(
-        id=pool.pool_id,
-        name=pool.name,
-        pool=pool,
-        level_cuts=(-1.5, -0.5, 0.5, 1.5),
-        estimator=EstimatorConfig(method=s["estimator"]),
-        selection=SelectionConfig(randomesque=s["randomesque"]),
-        stopping=StoppingConfig(se_target=s["se_target"], min_items=s["min_items"], max_items=s["max_items"]),
-    )
 
 
 def _subtest(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Subtest:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from conftest import battery_dict, load, make_item, make_pool_dict, subtest_dict
 
 from cat_engine.battery import ReportingScale, load_battery
 from cat_engine.errors import BatteryConfigError, ConfigError, PoolValidationError
+from cat_engine.estimation import estimate
 from cat_engine.irt import information
 from cat_engine.pool import Pool
 from cat_engine.stopping import StopReason
@@ -219,6 +221,7 @@ CASES: list[tuple[str, Mutator, str | None, str]] = [
     ("unordered level cuts", _set("level_cuts", [-1.0, 1.0, 0.0, 2.0]), "s1", "level_cuts"),
     ("tied level cuts", _set("level_cuts", [-1.0, 0.0, 0.0, 2.0]), "s1", "level_cuts"),
     ("unknown estimator", _set("estimator.method", "bayes"), "s1", "estimator.method"),
+    ("unknown final estimator", _set("estimator.final", "ml"), "s1", "estimator.final"),
     ("exposure_control typo", _set("selection.exposure_control", "sympson-hetter"), "s1", "selection.exposure_control"),
     ("selection method", _set("selection.method", "urry"), "s1", "selection.method"),
     ("randomesque zero", _set("selection.randomesque", 0), "s1", "selection"),
@@ -433,3 +436,28 @@ def test_pool_written_by_write_pool_roundtrips(tmp_path: Path) -> None:
     write_pool(tmp_path / "p.json", data)
     battery = load(tmp_path, battery_dict(subtests=[subtest_dict("s1", pool="p.json")]))
     assert battery.subtests[0].pool.to_dict()["items"] == data["items"]
+
+
+def test_final_estimate_is_the_final_method_unless_it_does_not_exist(tmp_path: Path) -> None:
+    """``final = "wle"``: the reported estimate is the WLE of the record (not the EAP that steered the test), and
+    the interim estimate where the final estimate is pinned at a bound of the range or nothing was answered."""
+    items = [make_item(f"i{j}", a=1.3, b=b, c=0.25) for j, b in enumerate((-1.0, -0.5, 0.0, 0.5, 1.0, 1.5))]
+    sub_data = subtest_dict("s1", max_items=6, estimator={"method": "eap", "final": "wle"})
+    pools = {"s1.json": make_pool_dict(items=items, areas=("A",))}
+    sub = load(tmp_path, battery_dict(subtests=[sub_data]), pools=pools).subtests[0]
+    assert sub.estimator.final == "wle"
+    given, cats = [0, 1, 2, 3, 4], [1, 1, 0, 1, 0]
+    interim = estimate(sub.estimator, sub.pool.params, given, cats)
+    wle = estimate(replace(sub.estimator, method="wle"), sub.pool.params, given, cats)
+    assert abs(wle[0] - interim[0]) > 0.01  # the two methods differ here, so the check below can fail
+    assert sub.final_estimate(given, cats, interim) == wle
+    assert sub.final_estimate([], [], (0.0, 1.0)) == (0.0, 1.0)
+    # every answer wrong: a final MLE has no maximum and is pinned to the bound of the range
+    mle_final = replace(sub, estimator=replace(sub.estimator, final="mle"))
+    wrong = [0, 0, 0, 0, 0]
+    pinned = estimate(replace(sub.estimator, method="mle"), sub.pool.params, given, wrong)
+    assert pinned[0] <= sub.estimator.theta_min + 1e-6
+    eap = estimate(sub.estimator, sub.pool.params, given, wrong)
+    assert mle_final.final_estimate(given, wrong, eap) == eap
+    mixed = estimate(replace(sub.estimator, method="mle"), sub.pool.params, given, cats)
+    assert mle_final.final_estimate(given, cats, interim) == mixed  # where it exists, it is reported

@@ -12,7 +12,7 @@ import orjson
 import pytest
 from conftest import battery_dict, make_item, make_pool_dict, subtest_dict, write_battery, write_pool
 
-from cat_engine import pool_cli
+from cat_engine import cli, pool_cli
 from cat_engine.pool import Pool, load_pool
 from cat_engine.pool_report import build_report
 from cat_engine.pool_report_plots import PLOT_FILES, plot_pool_report
@@ -73,7 +73,7 @@ def test_json_is_one_object_equal_to_the_report(easy_pool: Path, capsys: pytest.
     assert pool_cli.main(["report", str(easy_pool), *FAST, "--json"]) == 0
     data = orjson.loads(capsys.readouterr().out)
     # The same run by hand: uniform true thetas from the seeded generator, then the simulation on it.
-    subtest = pool_cli.pool_subtest(load_pool(easy_pool), min_items=5, max_items=5)
+    subtest = cli.pool_subtest(load_pool(easy_pool), min_items=5, max_items=5)
     rng = np.random.default_rng(4)
     sim = simulate_subtest(subtest, rng.uniform(-3, 3, 150), rng)
     expected = build_report(subtest, sim, threshold=0.5).to_dict()
@@ -89,7 +89,7 @@ def test_json_is_one_object_equal_to_the_report(easy_pool: Path, capsys: pytest.
 
 
 def test_pool_defaults_are_cat_sims(easy_pool: Path) -> None:
-    subtest = pool_cli.pool_subtest(load_pool(easy_pool))
+    subtest = cli.pool_subtest(load_pool(easy_pool))
     assert (subtest.estimator.method, subtest.stopping.se_target) == ("eap", 0.3)
     assert (subtest.stopping.min_items, subtest.stopping.max_items, subtest.selection.randomesque) == (1, 40, 1)
     assert subtest.selection.exposure_control == "none" and subtest.blueprint is None
@@ -173,7 +173,7 @@ def test_conditional_exposure_parameters_are_drawn_as_a_heat_map(tmp_path: Path)
     for n, item in enumerate(data["items"]):
         item["exposure_k"] = [1.0, 0.3 + 0.02 * n, 1.0]
     pool = Pool.from_dict(data)
-    subtest = pool_cli.pool_subtest(pool, max_items=5)
+    subtest = cli.pool_subtest(pool, max_items=5)
     rng = np.random.default_rng(1)
     report = build_report(subtest, simulate_subtest(subtest, rng.uniform(-3, 3, 60), rng), threshold=0.5)
     assert [s.items_controlled for s in report.strata] == [0, 30, 0]

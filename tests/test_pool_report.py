@@ -14,6 +14,7 @@ from conftest import battery_dict, load, make_item, make_pool_dict, subtest_dict
 from cat_engine.battery import Subtest
 from cat_engine.irt import ItemParams, information
 from cat_engine.pool import Pool
+from cat_engine.pool_fixes import theta_grid, thin_regions, typical_item
 from cat_engine.pool_report import (
     BandUsage,
     PoolReport,
@@ -22,9 +23,6 @@ from cat_engine.pool_report import (
     exposure_parameters,
     information_profile,
     required_depth,
-    theta_grid,
-    thin_regions,
-    typical_item,
 )
 from cat_engine.simulate import simulate_subtest
 from cat_engine.stopping import StoppingConfig
