@@ -18,7 +18,7 @@ import math
 import tomllib
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
@@ -31,6 +31,7 @@ from .briefing import PracticeItem, Texts, practice_items, texts
 from .classification import level_probabilities
 from .errors import BatteryConfigError
 from .estimation import METHODS, EstimatorConfig, LogLikTable, estimate, final_exists
+from .integrity_config import IntegrityConfig
 from .pool import Pool, load_pool
 from .selection import (
     BlueprintArea,
@@ -65,6 +66,7 @@ _TOP_KEYS = {
     "subtests",
     "instructions",
     "practice",
+    "integrity",
 }
 _SUBTEST_KEYS = {
     "id",
@@ -296,6 +298,7 @@ class Battery:
     source: str = "<memory>"
     instructions: Texts | None = None  # shown at the welcome, after the candidate confirmed who they are
     practice: tuple[PracticeItem, ...] = ()  # tried at the welcome: never sent back, stored or scored
+    integrity: IntegrityConfig = field(default_factory=IntegrityConfig)  # the aberrance statistics' settings
 
     @property
     def pool_versions(self) -> tuple[str, ...]:
@@ -373,6 +376,7 @@ def battery_from_dict(data: Mapping[str, Any], source: str, base_dir: Path) -> B
         field_name, _, problem = str(exc).partition(": ")
         raise v.fail(None, field_name, problem) from exc
     return Battery(
+        integrity=_integrity(v, data.get("integrity", {})),
         id=battery_id,
         version=version,
         name=name,
@@ -383,6 +387,22 @@ def battery_from_dict(data: Mapping[str, Any], source: str, base_dir: Path) -> B
         instructions=instructions,
         practice=practice,
     )
+
+
+def _integrity(v: _Validator, raw: Any) -> IntegrityConfig:
+    """The ``[integrity]`` table: any field of :class:`IntegrityConfig` (docs/battery-format.md)."""
+    settings = {f.name: f for f in fields(IntegrityConfig)}
+    v.keys(raw, set(settings), None, "integrity.")
+    values: dict[str, Any] = {}
+    for name in raw:
+        if settings[name].type == "int":
+            values[name] = v.integer(raw, name, None, None, "integrity.")
+        else:
+            values[name] = v.number(raw, name, None, None, "integrity.")
+    try:
+        return IntegrityConfig(**values)
+    except ValueError as exc:
+        raise v.fail(None, "integrity", str(exc)) from exc
 
 
 class _Validator:

@@ -28,6 +28,7 @@ from .i18n import LANGUAGES, default_language, message
 from .pool import Pool, load_pool, save_pool
 from .selection import SelectionConfig
 from .simulate import SubtestSimulation, simulate_subtest
+from .simulate_aberrance import parse_mix
 from .stopping import StoppingConfig
 
 __all__ = ["POOL_DEFAULTS", "exposure_main", "pool_subtest", "sim_main", "validate_main"]
@@ -78,6 +79,13 @@ def _sim_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--subtest", action="append", help="only this subtest id (repeatable)")
     p.add_argument("--no-exposure-control", action="store_true", help="switch Sympson-Hetter off")
+    p.add_argument(
+        "--aberrance",
+        type=_aberrance_mix,
+        metavar="KIND:SHARE[,...]",
+        help="simulate aberrant examinees beside normal ones and report the integrity flags; kinds: preknowledge, "
+        "rapid, proxy, operator (docs/integrity.md), e.g. preknowledge:0.05,rapid:0.05 (needs --battery)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     p.add_argument("--plot", type=Path, metavar="DIR", help="write PNG plots into DIR")
     single = p.add_argument_group("settings with --pool")
@@ -145,6 +153,13 @@ def _theta_dist(text: str) -> tuple[str, ...] | tuple[str, float, float]:
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise argparse.ArgumentTypeError(f"uniform:LO:HI needs finite LO < HI, got {text!r}")
     return ("uniform", low, high)
+
+
+def _aberrance_mix(text: str) -> dict[str, float]:
+    try:
+        return parse_mix(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _edges(text: str) -> tuple[float, ...]:
@@ -219,6 +234,8 @@ def _report(summaries: Sequence[dict[str, Any]], seconds: float, lang: str) -> s
 def sim_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``cat-sim``."""
     args = _sim_parser().parse_args(argv)
+    if args.aberrance is not None:
+        return _sim_aberrance(args)
     try:
         results, seconds = run_simulation(args)
     except ConfigError as exc:
@@ -234,6 +251,22 @@ def sim_main(argv: Sequence[str] | None = None) -> int:
 
         plot_simulation(results, args.plot, args.lang)
         print(message("plots_written", args.lang, path=args.plot), file=sys.stderr)
+    return 0
+
+
+def _sim_aberrance(args: argparse.Namespace) -> int:
+    from .sim_aberrance_cli import aberrance_report, run_aberrance
+
+    try:
+        summaries, block, seconds = run_aberrance(args, _subtests(args), ProgressBar)
+    except (ConfigError, ValueError) as exc:
+        print(f"cat-sim: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        out = {"subtests": summaries, "aberrance": block, "seconds": seconds}
+        sys.stdout.write(orjson.dumps(out).decode() + "\n")
+    else:
+        print(_report(summaries, seconds, args.lang) + aberrance_report(block, args.lang))
     return 0
 
 

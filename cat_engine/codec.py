@@ -12,6 +12,7 @@ Layouts
 2. Layout 1 plus ``theta``, ``se``, ``pause_reason`` and ``last_seen_ms``.
 3. Layout 2 plus ``intro_at_ms`` (subtest intros: phase ``intro``), ``device``, ``seat_request``, ``notes``
    (``[[at_ms, text], ...]``) and ``seat_request_at_ms``.
+4. Layout 3 plus ``flags`` (the integrity flag kinds raised, in order); an older state decodes with none.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from .stopping import StopReason
 
 __all__ = ["decode", "encode"]
 
-_LAYOUT = 3  # bump when the layout of encode() changes, and keep decoding the old ones
+_LAYOUT = 4  # bump when the layout of encode() changes, and keep decoding the old ones
 _V1_FIELDS = 19
-_FIELDS = {1: _V1_FIELDS, 2: _V1_FIELDS + 4, 3: _V1_FIELDS + 9}
+_FIELDS = {1: _V1_FIELDS, 2: _V1_FIELDS + 4, 3: _V1_FIELDS + 9, 4: _V1_FIELDS + 10}
 
 
 def encode(state: SessionState) -> bytes:
@@ -71,6 +72,7 @@ def encode(state: SessionState) -> bytes:
             state.seat_request,
             [[n.at_ms, n.text] for n in state.notes],
             state.seat_request_at_ms,
+            list(state.flags),
         ]
     )
 
@@ -124,8 +126,11 @@ def _from_fields(raw: list[Any]) -> SessionState:
         terminated_reason,
     ) = raw[:_V1_FIELDS]
     theta, se, pause_reason, last_seen = raw[_V1_FIELDS : _V1_FIELDS + 4] if raw[0] >= 2 else (None, None, "", None)
-    late = raw[_V1_FIELDS + 4 :] if raw[0] >= 3 else (None, None, None, [], None)
+    late = raw[_V1_FIELDS + 4 : _V1_FIELDS + 9] if raw[0] >= 3 else (None, None, None, [], None)
     intro_at, device, seat_request, notes, seat_request_at = late
+    flags = raw[_V1_FIELDS + 9] if raw[0] >= 4 else []
+    if not isinstance(flags, list) or not all(isinstance(k, str) for k in flags) or len(set(flags)) != len(flags):
+        raise StateCorrupted("the flags raised must be distinct kinds")
     done = tuple(
         SubtestRecord(tuple(d[0]), tuple(d[1]), tuple(d[2]), float(d[3]), float(d[4]), StopReason(d[5]), int(d[6]))
         for d in done_raw
@@ -158,6 +163,7 @@ def _from_fields(raw: list[Any]) -> SessionState:
         seat_request=None if seat_request is None else str(seat_request),
         notes=tuple(Note(int(at), str(text)) for at, text in notes),
         seat_request_at_ms=None if seat_request_at is None else int(seat_request_at),
+        flags=tuple(flags),
     )
 
 

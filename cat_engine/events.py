@@ -21,6 +21,7 @@ __all__ = [
     "Disconnected",
     "Event",
     "Finished",
+    "Flagged",
     "ItemPresented",
     "NoteAdded",
     "Paused",
@@ -191,6 +192,51 @@ class NoteAdded(Event):
 
     type: ClassVar[str] = "note"
     text: str
+
+
+@dataclass(frozen=True)
+class Flagged(Event):
+    """An integrity statistic raised a flag of ``kind`` for the first time in the sitting
+    (:mod:`cat_engine.session_integrity`): evidence for a person to review, never a change to the score.
+
+    ``name``, ``value``, ``p_value``, ``threshold`` and ``n`` are the statistic's
+    (:class:`cat_engine.aberrance.Statistic`: it flags when ``p_value <= threshold``; ``n`` responses);
+    ``subtest_index`` the first subtest after a change (None for the other kinds); ``responses`` the
+    ``(subtest, position)`` pairs of the responses it rests on, positions counted from 0 in the subtest's answers.
+    On the wire the statistic is one object: ``{"type": "flag", "at_ms", "kind", "statistic": {"name", "value",
+    "p_value", "threshold", "n"}, "subtest", "responses": [[subtest, position], ...]}``.
+    """
+
+    type: ClassVar[str] = "flag"
+    kind: str
+    name: str
+    value: float
+    p_value: float
+    threshold: float
+    n: int
+    subtest_index: int | None
+    responses: tuple[tuple[int, int], ...]
+
+    def statistic(self) -> dict[str, Any]:
+        """The statistic as its wire object."""
+        return {
+            "name": self.name,
+            "value": self.value,
+            "p_value": self.p_value,
+            "threshold": self.threshold,
+            "n": self.n,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict with the statistic as one object and the responses as pairs."""
+        return {
+            "type": self.type,
+            "at_ms": self.at_ms,
+            "kind": self.kind,
+            "statistic": self.statistic(),
+            "subtest": self.subtest_index,
+            "responses": [[s, p] for s, p in self.responses],
+        }
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ import orjson
 
 from .errors import PoolValidationError, ResponseOutOfRange
 from .irt import DEFAULT_D, DICHOTOMOUS, MODEL_CODES, ItemParams
+from .response_time import TimeParams
 
-__all__ = ["FORMAT_VERSION", "Item", "Pool", "load_pool", "save_pool"]
+__all__ = ["FORMAT_VERSION", "TIME_BETA_RANGE", "Item", "Pool", "load_pool", "save_pool"]
 
 FORMAT_VERSION = 1
 _TOP_FIELDS = {
@@ -49,6 +50,7 @@ _ITEM_FIELDS = {
     "enemies",
     "exposure_k",
     "shuffle_options",
+    "time",
 }
 _PARAM_NAMES = {
     "1PL": ("b",),
@@ -58,6 +60,9 @@ _PARAM_NAMES = {
     "GPCM": ("a", "b"),
     "GRM": ("a", "b"),
 }
+#: Bounds of a time intensity: the median time of an examinee of average speed between 0.1 s and one hour (a value
+#: outside is a unit mistake, e.g. log-milliseconds, which are ln 1000 = 6.9 larger).
+TIME_BETA_RANGE = (math.log(0.1), math.log(3600.0))
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class Item:
     enemies: tuple[str, ...] = ()
     exposure_k: tuple[float, ...] = (1.0,)  # one value, or one per stratum of the pool's exposure_strata
     shuffle_options: bool = False
+    time: tuple[float, float] | None = None  # (beta, alpha) of the lognormal response-time model; None: untimed
 
     def k_in(self, n_strata: int) -> tuple[float, ...]:
         """The item's exposure parameter in each of ``n_strata`` strata (a single value applies to all)."""
@@ -102,6 +108,11 @@ class Pool:
         unconditional parameters.
     enemy_matrix : ndarray of bool, shape (n_items, n_items)
         ``enemy_matrix[i, j]`` is true when items i and j must not appear in one test (symmetric).
+    time_beta, time_alpha : ndarray, shape (n_items,)
+        Time intensity (log-seconds) and time discrimination of each item in van der Linden's lognormal
+        response-time model (:mod:`cat_engine.response_time`); NaN for an item without ``time`` (untimed).
+    timed : ndarray of bool, shape (n_items,)
+        Whether each item has time parameters.
     """
 
     pool_id: str
@@ -209,6 +220,41 @@ class Pool:
         """:attr:`scoring` as Python ints (each answer scores all the subtest's responses again)."""
         return tuple(tuple(row) for row in self.scoring.tolist())
 
+    @cached_property
+    def time_beta(self) -> npt.NDArray[np.float64]:
+        """Time intensity of each item in log-seconds, NaN where untimed."""
+        beta = np.array([math.nan if it.time is None else it.time[0] for it in self.items], dtype=np.float64)
+        beta.setflags(write=False)
+        return beta
+
+    @cached_property
+    def time_alpha(self) -> npt.NDArray[np.float64]:
+        """Time discrimination of each item (1 / SD of its log-time), NaN where untimed."""
+        alpha = np.array([math.nan if it.time is None else it.time[1] for it in self.items], dtype=np.float64)
+        alpha.setflags(write=False)
+        return alpha
+
+    @cached_property
+    def timed(self) -> npt.NDArray[np.bool_]:
+        """Whether each item has time parameters."""
+        timed = np.array([it.time is not None for it in self.items], dtype=bool)
+        timed.setflags(write=False)
+        return timed
+
+    def time_params_of(self, items: Sequence[int] | npt.NDArray[np.intp]) -> TimeParams:
+        """The time parameters of item indices ``items``, in that order.
+
+        Raises
+        ------
+        ValueError
+            When one of the items is untimed (the message names the first such item).
+        """
+        index = np.asarray(items, dtype=np.intp)
+        untimed = index[~self.timed[index]]
+        if untimed.size:
+            raise ValueError(f"item {self.items[int(untimed[0])].id} has no time parameters (untimed)")
+        return TimeParams(self.time_beta[index], self.time_alpha[index])
+
     def index_of(self, item_id: str) -> int:
         """Item index of an item id (KeyError when absent)."""
         return self._index_of[item_id]
@@ -258,6 +304,8 @@ class Pool:
                 out["exposure_k"] = k[0] if len(k) == 1 else list(k)
             if item.shuffle_options != _default_shuffle(item.model, item.option_weights):
                 out["shuffle_options"] = item.shuffle_options
+            if item.time is not None:
+                out["time"] = {"beta": item.time[0], "alpha": item.time[1]}
             items.append(out)
         strata = {"exposure_strata": list(self.exposure_strata)} if self.exposure_strata else {}
         return {
@@ -301,6 +349,32 @@ class Pool:
             item.pop("exposure_k", None)
             if any(value != 1.0 for value in column):
                 item["exposure_k"] = column[0] if len(set(column)) == 1 else column
+        return _build(data, self.source)
+
+    def with_time_params(
+        self,
+        time: Mapping[str, tuple[float, float]],
+        pool_version: str | None = None,
+        record: Mapping[str, Any] | None = None,
+    ) -> Pool:
+        """A copy of the pool with new time parameters (validated like a loaded file).
+
+        ``time`` maps item ids to ``(beta, alpha)``; the other items keep theirs (or stay untimed).
+        ``pool_version`` replaces the version when given; ``record`` is stored as ``calibration.response_time`` so
+        the file says how its time parameters were made.
+        """
+        unknown = set(time) - set(self._index_of)
+        if unknown:
+            raise ValueError(f"no item {sorted(unknown)[0]!r} in pool {self.pool_id}")
+        data = self.to_dict()
+        if pool_version is not None:
+            data["pool_version"] = pool_version
+        if record is not None:
+            data["calibration"]["response_time"] = dict(record)
+        for item in data["items"]:
+            if item["id"] in time:
+                beta, alpha = time[item["id"]]
+                item["time"] = {"beta": float(beta), "alpha": float(alpha)}
         return _build(data, self.source)
 
 
@@ -514,7 +588,33 @@ def _item(chk: _Checker, raw: Any, position: int, areas: Sequence[str], n_strata
     shuffle = raw.get("shuffle_options", _default_shuffle(model, weights))
     if not isinstance(shuffle, bool):
         raise chk.fail(item_id, "shuffle_options", f"must be true or false, got {shuffle!r}")
-    return Item(item_id, model, params, str(area), stem, tuple(options), key, weights, tuple(enemies), k, shuffle)
+    time = _item_time(chk, raw["time"], item_id) if "time" in raw else None
+    return Item(item_id, model, params, str(area), stem, tuple(options), key, weights, tuple(enemies), k, shuffle, time)
+
+
+def _item_time(chk: _Checker, raw: Any, item_id: str) -> tuple[float, float]:
+    """``{"beta": log-seconds, "alpha": > 0}`` of the lognormal response-time model."""
+    if not isinstance(raw, Mapping):
+        raise chk.fail(item_id, "time", 'must be an object {"beta": log-seconds, "alpha": > 0}')
+    for name in raw:
+        if name not in ("beta", "alpha"):
+            raise chk.fail(item_id, f"time.{name}", "unknown field (the time parameters are beta and alpha)")
+    for name in ("beta", "alpha"):
+        if name not in raw:
+            raise chk.fail(item_id, f"time.{name}", "missing: the response-time model needs beta and alpha")
+    beta = chk.number(raw["beta"], item_id, "time.beta")
+    low, high = TIME_BETA_RANGE
+    if not low <= beta <= high:
+        raise chk.fail(
+            item_id,
+            "time.beta",
+            f"must be log-seconds in [{low:.2f}, {high:.2f}] (a median of 0.1 s to 1 h), got {beta}"
+            + (" (log-milliseconds? subtract 6.908)" if beta > high else ""),
+        )
+    alpha = chk.number(raw["alpha"], item_id, "time.alpha")
+    if alpha <= 0:
+        raise chk.fail(item_id, "time.alpha", f"time discrimination must be > 0, got {alpha}")
+    return beta, alpha
 
 
 def _item_params(chk: _Checker, raw: Any, model: str, item_id: str) -> dict[str, Any]:

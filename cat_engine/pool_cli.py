@@ -1,4 +1,7 @@
-"""``cat-pool``: tools for the psychometrician's view of an item pool; ``cat-pool report`` is the pool report.
+"""``cat-pool``: tools for the psychometrician's view of an item pool.
+
+``cat-pool report`` is the pool report; ``cat-pool times DATA... --pool POOL`` estimates the items' response-time
+parameters from exported responses (:mod:`cat_engine.pool_times`, ``docs/pool-format.md``).
 
 ``cat-pool report POOL`` simulates the pool alone with the defaults ``cat-sim --pool`` uses (EAP, SE target 0.3,
 1 to 40 items, randomesque 1, no blueprint, no exposure control); ``cat-pool report --battery F --subtest ID``
@@ -22,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
+from . import pool_times_cli
 from .battery import Subtest, load_battery
 from .cli import POOL_DEFAULTS, ProgressBar, pool_subtest
 from .errors import ConfigError
@@ -229,7 +233,15 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     single.add_argument("--max-items", type=_positive_int, help="default 40")
     single.add_argument("--randomesque", type=_positive_int, help="default 1")
     r.add_argument("--lang", choices=LANGUAGES, default=default_language(), help="id (default) or en")
-    return p, {"report": r}
+    t = commands.add_parser(
+        "times",
+        help="estimate the items' response-time parameters from exported responses",
+        description="Estimate the items' time intensity (beta) and time discrimination (alpha) of the lognormal "
+        "response-time model from response files (CSV or JSON lines with session, item_id, response_ms), jointly "
+        "with the sessions' speeds; --out writes a copy of the pool with them (docs/pool-format.md).",
+    )
+    pool_times_cli.add_arguments(t)
+    return p, {"report": r, "times": t}
 
 
 def _subtest(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Subtest:
@@ -477,6 +489,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``cat-pool``."""
     parser, commands = _parser()
     args = parser.parse_args(argv)
+    if args.command == "times":
+        return pool_times_cli.run(args)
     return _report(args, commands["report"])
 
 

@@ -49,6 +49,16 @@ Invariants
 * ``theta`` and ``se`` are the estimate after the current subtest's last answer (None before its first); once the
   sitting is over they keep the last answer's.
 * ``pause_reason`` is non-empty only while PAUSED (and then only if the proctor gave one).
+* ``flags`` holds each integrity flag kind raised in the sitting once, in the order raised.
+
+Integrity flags
+---------------
+After every transition that adds an answer or ends a subtest or the sitting (:func:`answer`, :func:`tick` when the
+time runs out, :func:`start` of a subtest with nothing to give, :func:`terminate`), the sitting is screened with the
+battery's ``[integrity]`` settings (:func:`cat_engine.session_integrity.new_flags`: the interim look while it runs,
+the final look once it is over). A kind raised for the first time appends a :class:`~cat_engine.events.Flagged`
+event after the transition's own events and the kind to ``flags``. A flag is evidence for a person to review: the
+screening runs on the state already computed, so it never changes a score, an estimate, the next item or a stop.
 """
 
 from __future__ import annotations
@@ -88,6 +98,7 @@ from .events import (
     TimeExtended,
 )
 from .options import current_order, stored_option
+from .session_integrity import new_flags
 from .stopping import StopReason
 
 __all__ = [
@@ -218,6 +229,9 @@ class SessionState:
         When that request was made (None: no request).
     notes : tuple of Note
         The proctors' incident notes, oldest first.
+    flags : tuple of str
+        The integrity flag kinds raised in the sitting, each once, in the order raised (:mod:`cat_engine.aberrance`,
+        ``KINDS``).
     """
 
     battery_id: str
@@ -247,6 +261,7 @@ class SessionState:
     seat_request: str | None = None
     notes: tuple[Note, ...] = ()
     seat_request_at_ms: int | None = None
+    flags: tuple[str, ...] = ()
 
 
 Transition = tuple[SessionState, list[Event]]
@@ -316,7 +331,7 @@ def start(battery: Battery, state: SessionState, now_ms: int) -> Transition:
     if state.phase is Phase.READY:
         return _begin_subtest(battery, state, 0, now_ms, [Started(now_ms)])
     if state.phase is Phase.INTRO:
-        return _present_first(battery, state, now_ms, [])
+        return _screened(battery, _present_first(battery, state, now_ms, []), now_ms)
     raise IllegalCommand(f"nothing waits for a start: the session is {state.phase}")
 
 
@@ -380,7 +395,7 @@ def answer(battery: Battery, state: SessionState, seq: int, response: int, now_m
             last_seen_ms=now_ms,
         )
         events.append(ItemPresented(now_ms, new.seq, index, new.item_index, len(items) + 1))
-        return new, events
+        return _screened(battery, (new, events), now_ms)
     answered = replace(
         state,
         items=items,
@@ -390,7 +405,9 @@ def answer(battery: Battery, state: SessionState, seq: int, response: int, now_m
         se=step.se,
         last_seen_ms=now_ms,
     )
-    return _end_subtest(battery, answered, step.theta, step.se, step.stop_reason, now_ms, events)
+    return _screened(
+        battery, _end_subtest(battery, answered, step.theta, step.se, step.stop_reason, now_ms, events), now_ms
+    )
 
 
 def tick(battery: Battery, state: SessionState, now_ms: int, intro_limit_ms: int | None = None) -> Transition:
@@ -400,11 +417,13 @@ def tick(battery: Battery, state: SessionState, now_ms: int, intro_limit_ms: int
         ends = None if intro_limit_ms is None else intro_ends_ms(state, intro_limit_ms)
         if ends is None or now_ms < ends:
             return state, []
-        return _present_first(battery, state, now_ms, [])
+        return _screened(battery, _present_first(battery, state, now_ms, []), now_ms)
     left = time_left_ms(battery, state, now_ms)
     if left is None or left > 0 or state.phase is not Phase.ACTIVE:
         return state, []
-    return _end_on(battery, replace(state, last_seen_ms=now_ms), StopReason.TIME_UP, now_ms, [])
+    return _screened(
+        battery, _end_on(battery, replace(state, last_seen_ms=now_ms), StopReason.TIME_UP, now_ms, []), now_ms
+    )
 
 
 def allowed_commands(battery: Battery, state: SessionState) -> tuple[Command, ...]:
@@ -462,7 +481,7 @@ def terminate(battery: Battery, state: SessionState, reason: str, now_ms: int) -
         seat_request=None,
         seat_request_at_ms=None,
     )
-    return new, [Terminated(now_ms, reason)]
+    return _screened(battery, (new, [Terminated(now_ms, reason)]), now_ms)
 
 
 def needs_approval(state: SessionState, device: str | None) -> bool:
@@ -606,6 +625,24 @@ def _estimate(battery: Battery, state: SessionState) -> tuple[float, float]:
 def _final_estimate(battery: Battery, state: SessionState, interim: tuple[float, float]) -> tuple[float, float]:
     sub = battery.subtests[state.subtest_index]
     return sub.final_estimate(state.items, sub.pool.categories(state.items, state.responses), interim)
+
+
+def _screened(battery: Battery, transition: Transition, now_ms: int) -> Transition:
+    """``transition`` with the flags it raises for the first time (see "Integrity flags"): screened when its events
+    add an answer or end a subtest or the sitting, else as it is."""
+    state, events = transition
+    if not any(isinstance(e, _SCREENED_AFTER) for e in events):
+        return transition
+    answered = next((e for e in events if isinstance(e, Answered)), None)
+    ended = any(isinstance(e, SubtestDone | Terminated) for e in events)
+    raised = new_flags(battery, state, now_ms, answered=answered, ended=ended)
+    if not raised:
+        return transition
+    flagged: list[Event] = [*events, *raised]
+    return replace(state, flags=(*state.flags, *(f.kind for f in raised))), flagged
+
+
+_SCREENED_AFTER = (Answered, SubtestDone, Terminated)
 
 
 def _present(state: SessionState, item_index: int, used_ms: int) -> SessionState:

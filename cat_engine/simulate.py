@@ -48,6 +48,8 @@ __all__ = ["THETA_BANDS", "SubtestSimulation", "simulate_battery", "simulate_sub
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 Progress = Callable[[int, int], None]
+#: ``respond(rows, position, chosen, drawn) -> categories``: see :func:`simulate_subtest`.
+Respond = Callable[[IntArray, int, IntArray, IntArray], IntArray]
 
 #: Edges of the true-theta bands for conditional statistics.
 THETA_BANDS: tuple[float, ...] = (-np.inf, -2.0, -1.0, 0.0, 1.0, 2.0, np.inf)
@@ -196,6 +198,7 @@ def simulate_subtest(
     rng: np.random.Generator,
     progress: Progress | None = None,
     keys: KeyArray | None = None,
+    respond: Respond | None = None,
 ) -> SubtestSimulation:
     """Simulate ``subtest`` for examinees with the given true abilities.
 
@@ -211,6 +214,11 @@ def simulate_subtest(
         The examinees' keys for the selection draws (randomesque, Sympson-Hetter, content-area ties): a live
         session's are ``(seed, subtest index)``, and with them and the same answers the simulation chooses the
         items the session chooses. Default: one random word per examinee.
+    respond : callable, optional
+        ``respond(rows, position, chosen, drawn)`` returns the categories examinees ``rows`` give to items
+        ``chosen`` at test position ``position``, where ``drawn`` are the categories the model drew from their
+        true abilities: the hook of simulated aberrant behaviour (:mod:`cat_engine.simulate_aberrance`). The
+        model's draws are made either way, so examinees the hook leaves alone answer exactly as without it.
     """
     started = time.perf_counter()
     truth = np.asarray(true_theta, dtype=np.float64)
@@ -263,6 +271,8 @@ def simulate_subtest(
         probs = category_probabilities(truth[rows], pool.params, chosen)
         drawn = (rng.random(rows.size)[:, None] > np.cumsum(probs, axis=1)).sum(axis=1)
         drawn = np.minimum(drawn, pool.params.n_categories[chosen] - 1)
+        if respond is not None:
+            drawn = respond(rows, position, chosen, drawn)
 
         sub_available = available[rows]
         block_items(sub_available, pool, chosen)

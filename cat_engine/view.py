@@ -45,6 +45,9 @@ class SessionView:
         When that request was made.
     notes : int
         How many incident notes the proctors wrote (their texts are in the detail).
+    flags : tuple of str
+        The integrity flag kinds raised in the sitting, in the order raised (each is a ``flag`` event with its
+        statistic and evidence).
     """
 
     phase: Phase
@@ -65,6 +68,7 @@ class SessionView:
     seat_request: str | None = None
     seat_request_at_ms: int | None = None
     notes: int = 0
+    flags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict with the wire names (``subtest`` for the subtest id)."""
@@ -87,6 +91,7 @@ class SessionView:
             "seat_request": self.seat_request,
             "seat_request_at_ms": self.seat_request_at_ms,
             "notes": self.notes,
+            "flags": list(self.flags),
         }
 
 
@@ -116,4 +121,5 @@ def session_view(battery: Battery, state: SessionState, now_ms: int) -> SessionV
         seat_request=state.seat_request,
         seat_request_at_ms=state.seat_request_at_ms,
         notes=len(state.notes),
+        flags=state.flags,
     )

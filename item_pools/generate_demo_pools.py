@@ -55,6 +55,21 @@ The IRT parameters are SYNTHETIC, drawn as below and rounded to 3 decimals, not 
 * 2PL/3PL: a ~ lognormal(log 1.5, 0.25) clipped to [0.7, 2.8]; b ~ U(-3.2, 3.2) with probability 0.3, else
   N(0, 1.1) clipped to [-3.2, 3.2]; c ~ Beta(4, 16) clipped to [0.05, 0.35] (3PL only).
 
+Every item also has SYNTHETIC response-time parameters (``time``: van der Linden's lognormal model, log-seconds;
+``docs/pool-format.md``), drawn by :func:`draw_times` from their own stream of the pool's seed, so they change no
+other draw, and rounded to 3 decimals:
+
+* beta = ln(median seconds of the pool) + 0.3 * (0.3 z + sqrt(1 - 0.3^2) e), with z the item's difficulty (b, or
+  the mean step of a graded item) standardized within the pool and e ~ N(0, 1): a spread of 0.3 between items and
+  a mild positive relation with difficulty (correlation 0.3: harder items take longer). The median is 60 s for the
+  situational-judgement pool, whose scenarios take longer to read, 38 s for Literasi Digital and 45 s for
+  Emerging Skills (its computed items: series, tables, puzzles);
+* alpha ~ lognormal(log 2.0, 0.12) clipped to [1.5, 2.5] (a log-time SD of 0.4 to 0.67).
+
+``--add-times`` adds them to the pool files already in OUT_DIR, in place, from the same rule and seed, leaving the
+rest of each file as it was (the committed pools carry exposure parameters computed for exactly these items and
+must not be drawn again); it writes the file with the indentation it had.
+
 ``exposure_k`` is not written: ``cat-exposure`` fills it in after a simulation study.
 """
 
@@ -82,8 +97,10 @@ __all__ = [
     "PoolContent",
     "PoolSpec",
     "Template",
+    "add_times",
     "build_pool",
     "build_pools",
+    "draw_times",
     "load_all_content",
     "load_pool_content",
     "main",
@@ -101,6 +118,9 @@ ENEMY_SHARE = 0.04  # share of the items of a pool that are in enemy pairs
 TAIL_SHARE = 0.3  # share of the one-key items whose difficulty is uniform over the range
 B_RANGE = 3.2  # difficulties within [-B_RANGE, B_RANGE]
 CLOSING_SLOT = "tanya"  # filled with one of the pool's closing questions, drawn for every item
+TIME_STREAM = 3  # child of the pool's seed for the time parameters (0-2: content, models, IRT parameters)
+TIME_BETA_SD = 0.3  # spread of the items' time intensities (log-seconds)
+TIME_DIFFICULTY_CORRELATION = 0.3  # of an item's time intensity with its difficulty
 
 Rng = np.random.Generator
 SlotValue = str | Mapping[str, str]
@@ -681,6 +701,7 @@ class PoolSpec:
     minority_model: str  # the less common model of the pool ...
     minority_share: float  # ... and its share of the items (0 for a single-model pool)
     majority_model: str
+    median_seconds: float  # median response time of an examinee of average speed on the pool's typical item
 
     @property
     def content(self) -> str:
@@ -711,6 +732,36 @@ def _calibration(seed: int) -> dict[str, Any]:
         "examinees; for demonstration and testing only."
     )
     return {"note": note, "date": CALIBRATION_DATE, "method": "synthetic random draw (numpy)", "synthetic": True}
+
+
+def draw_times(items: Sequence[Mapping[str, Any]], median_seconds: float, rng: Rng) -> list[dict[str, float]]:
+    """Synthetic response-time parameters ``{"beta", "alpha"}`` of ``items`` (the rule in the module docstring)."""
+    difficulty = np.array([float(np.mean(item["params"]["b"])) for item in items])
+    z = (difficulty - difficulty.mean()) / difficulty.std()
+    r = TIME_DIFFICULTY_CORRELATION
+    noise = rng.standard_normal(len(items))
+    beta = math.log(median_seconds) + TIME_BETA_SD * (r * z + math.sqrt(1.0 - r * r) * noise)
+    alpha = np.clip(rng.lognormal(math.log(2.0), 0.12, size=len(items)), 1.5, 2.5)
+    return [{"beta": _r(b), "alpha": _r(a)} for b, a in zip(beta, alpha, strict=True)]
+
+
+def _time_rng(spec: PoolSpec) -> Rng:
+    return np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(TIME_STREAM,)))
+
+
+def _time_record(spec: PoolSpec) -> dict[str, Any]:
+    note = (
+        f"WAKTU RESPONS SINTETIS: dibangkitkan oleh {GENERATOR_PATH} dengan seed {spec.seed} (aliran {TIME_STREAM}), "
+        "tidak diestimasi dari waktu respons peserta yang sebenarnya. "
+        f"SYNTHETIC response-time parameters: drawn by {GENERATOR_PATH} from seed {spec.seed} (stream "
+        f"{TIME_STREAM}), not estimated from real response times; estimate them with cat-pool times."
+    )
+    return {
+        "note": note,
+        "method": "synthetic random draw (numpy)",
+        "synthetic": True,
+        "median_seconds": spec.median_seconds,
+    }
 
 
 def build_pool(spec: PoolSpec, content: PoolContent | None = None) -> dict[str, Any]:
@@ -746,12 +797,14 @@ def build_pool(spec: PoolSpec, content: PoolContent | None = None) -> dict[str, 
     stems = [it["stem"] for it in items]
     if len(set(stems)) != len(stems):
         raise AssertionError(f"{spec.pool_id}: stems are not unique")
+    for item, time in zip(items, draw_times(items, spec.median_seconds, _time_rng(spec)), strict=True):
+        item["time"] = time
     return {
         "format_version": 1,
         "pool_id": spec.pool_id,
         "pool_version": POOL_VERSION,
         "name": content.name,
-        "calibration": _calibration(spec.seed),
+        "calibration": {**_calibration(spec.seed), "response_time": _time_record(spec)},
         "theta_scale": {"mean": 0.0, "sd": 1.0, "D": 1.0},
         "content_areas": areas,
         "items": items,
@@ -779,6 +832,29 @@ def write_pools(out_dir: str | Path = DEFAULT_OUT_DIR, content_dir: Path = CONTE
         path.write_bytes(render_pool(pool))
         paths.append(path)
     return paths
+
+
+def add_times(path: str | Path, spec: PoolSpec) -> None:
+    """Add the synthetic time parameters of ``spec`` to the pool file ``path``, in place (``--add-times``).
+
+    Only each item's ``time`` (written last in the item, where ``save_pool`` puts it) and
+    ``calibration.response_time`` change; the file keeps its indentation, so an existing pool is otherwise written
+    back byte for byte. Running it again changes nothing.
+    """
+    target = Path(path)
+    text = target.read_text(encoding="utf-8")
+    pool = json.loads(text)
+    if pool.get("pool_id") != spec.pool_id:
+        raise ValueError(f"{target}: pool_id {pool.get('pool_id')!r}, expected {spec.pool_id!r}")
+    times = draw_times(pool["items"], spec.median_seconds, _time_rng(spec))
+    for item, time in zip(pool["items"], times, strict=True):
+        item.pop("time", None)
+        item["time"] = time
+    pool["calibration"].pop("response_time", None)
+    pool["calibration"]["response_time"] = _time_record(spec)
+    second = text.split("\n", 2)[1]
+    indent = len(second) - len(second.lstrip(" "))
+    target.write_bytes((json.dumps(pool, ensure_ascii=False, indent=indent) + "\n").encode("utf-8"))
 
 
 # --- small helpers for computed items ---------------------------------------------------------------------------
@@ -1248,6 +1324,7 @@ POOL_SPECS = (
         majority_model="GPCM",
         minority_model="GRM",
         minority_share=0.15,
+        median_seconds=60.0,
     ),
     PoolSpec(
         pool_id="literasi-digital",
@@ -1257,6 +1334,7 @@ POOL_SPECS = (
         majority_model="3PL",
         minority_model="3PL",
         minority_share=0.0,
+        median_seconds=38.0,
     ),
     PoolSpec(
         pool_id="emerging-skills",
@@ -1266,6 +1344,7 @@ POOL_SPECS = (
         majority_model="3PL",
         minority_model="2PL",
         minority_share=0.40,
+        median_seconds=45.0,
     ),
 )
 
@@ -1278,7 +1357,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--content", type=Path, default=CONTENT_DIR, help="folder of the pools' text (default: item_pools/content/)"
     )
+    parser.add_argument(
+        "--add-times",
+        action="store_true",
+        help="only add the synthetic response-time parameters to the pool files already in OUT_DIR, in place",
+    )
     args = parser.parse_args(argv)
+    if args.add_times:
+        for spec in POOL_SPECS:
+            add_times(args.out_dir / spec.filename, spec)
+            print(args.out_dir / spec.filename)
+        return 0
     try:
         paths = write_pools(args.out_dir, args.content)
     except ContentError as exc:

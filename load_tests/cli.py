@@ -64,6 +64,8 @@ def parser(lang: str) -> argparse.ArgumentParser:
     p.add_argument("--arrival-rate", type=_positive_float, help=h("arrival_rate"))
     p.add_argument("--drop-share", type=float, help=h("drop_share"))
     p.add_argument("--max-seconds", type=_positive_float, help=h("max_seconds"))
+    p.add_argument("--operator-groups", type=int, help=h("operator_groups"))
+    p.add_argument("--operator-think", help=h("operator_think"))
     p.add_argument("--seed", type=int, default=1, help=h("seed"))
     p.add_argument("--battery", type=Path, default=DEFAULT_BATTERY, help=h("battery"))
     p.add_argument("--target", help=h("target"))
@@ -105,11 +107,18 @@ def options(args: argparse.Namespace) -> RunOptions:
         "arrival_rate": args.arrival_rate,
         "drop_share": args.drop_share,
         "max_seconds": args.max_seconds,
+        "operator_groups": args.operator_groups,
+        "operator_think": args.operator_think,
     }
     sc = replace(sc, **{k: v for k, v in overrides.items() if v is not None})
     ThinkTime.parse(sc.think)
+    if sc.operator_think:
+        ThinkTime.parse(sc.operator_think)
     if sc.proctors_per_room < 0 or not 0 <= sc.drop_share <= 1:
         raise ValueError("--proctors must be >= 0 and --drop-share within 0..1")
+    smallest_room = sc.examinees // max(min(sc.rooms, sc.examinees), 1)  # the rooms are blocks of examinees
+    if sc.operator_groups < 0 or sc.operator_groups * 4 > smallest_room:
+        raise ValueError("--operator-groups must be >= 0, with 4 seats per group in every room")
     if args.target is not None:
         loopback_url(args.target)
         if args.redis_url:

@@ -181,6 +181,14 @@ class ThinkTime:
             return self.args[0] * math.exp(self.args[1] ** 2 / 2)
         return self.args[0]
 
+    def scaled(self, factor: float) -> ThinkTime:
+        """The same kind of distribution with every time multiplied by ``factor`` (a lognormal keeps its sigma)."""
+        if not (math.isfinite(factor) and factor > 0):
+            raise ValueError(f"think time factor {factor!r}: must be finite and greater than 0")
+        if self.kind == "lognormal":
+            return ThinkTime(self.kind, (self.args[0] * factor, self.args[1]))
+        return ThinkTime(self.kind, tuple(a * factor for a in self.args))
+
     def sample(self, rng: np.random.Generator) -> float:
         """One think time in seconds."""
         if self.kind == "fixed":

@@ -101,6 +101,18 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "id": "batas waktu fase beban (detik)",
         "en": "bound on the load phase (seconds)",
     },
+    "help_operator_groups": {
+        "id": "kelompok 4 kursi per ruang yang dijawab satu orang, satu jawaban sekali waktu (deteksi operator)",
+        "en": "groups of 4 seats per room answered by one person, one answer at a time (operator detection)",
+    },
+    "help_operator_think": {
+        "id": "waktu berpikir orang itu per soal (seperti --think; bawaan: --think dibagi 4)",
+        "en": "that person's think time per item (as --think; default: --think divided by 4)",
+    },
+    "operator_check": {
+        "id": "Memeriksa pola waktu jawaban tiap ruang (operator) dari audit {n} sesi...",
+        "en": "Checking each room's answer timing (operator) from the audit of {n} sessions...",
+    },
     "help_seed": {
         "id": "benih acak",
         "en": "random seed",

@@ -13,7 +13,8 @@
    Redis and the generator.
 6. A failover's killed node back (:class:`.disruptions.Failover`); Redis memory after, and ``MEMORY USAGE`` of the
    keys of a sample of finished sessions (:func:`.redisdata.session_memory`); the exactly-once check, profiles and
-   results rows from the admin API (:mod:`.verify`).
+   results rows from the admin API (:mod:`.verify`); with operator groups (``--operator-groups``: seats paced by
+   one simulated person, :mod:`.operator`), each room's answer timing statistics from the sessions' audits.
 7. The second floor run, each examinee answering as many items as it did in the load phase (no disruption). The
    floor's CPU per answer is taken over both floor runs, one before and one after the load phase, so a drift of
    the shared machine's speed during the run (other tenants, clock changes) moves the floor as it moves the server.
@@ -43,6 +44,7 @@ from .disruptions import Failover, network_drops, restart_controller, storm_cont
 from .examinee import ItemBank, RandomResponder, SimulatedExaminee, ThinkTime
 from .floor import KEY_PATTERN as FLOOR_KEYS
 from .messages import message
+from .operator import GROUP_SIZE, Operator, OperatorPacing, operator_report, plant_groups
 from .phase import Controller, PhaseResult, progress_bar, run_async, run_phase
 from .procs import REPO_ROOT, CpuMeter, FloorProcess, RedisServer, raise_open_files_limit
 from .proctor import Proctor
@@ -124,6 +126,14 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
     memory_before = dep.redis_memory()
     rooms, sitters = setup_rooms(dep.admin, battery.id, thetas, sc.rooms)
     pacing = Pacing(sc.mode, ThinkTime.parse(sc.think), sc.time_scale)
+    # operator groups: each group's seats are paced by one simulated person (load_tests/operator.py)
+    room_seats = [[s.index for s in sitters if s.room == r] for r in range(len(rooms))]
+    groups = plant_groups(room_seats, sc.operator_groups, opts.seed)
+    op_think = ThinkTime.parse(sc.operator_think) if sc.operator_think else pacing.think.scaled(1 / GROUP_SIZE)
+    paced: dict[int, Pacing] = {}
+    for g, seats in enumerate(groups):
+        operator = Operator(op_think, sc.time_scale, np.random.default_rng([opts.seed, 5, g]))
+        paced.update({i: OperatorPacing.of(pacing, operator) for i in seats})
     n_sub = len(battery.subtests)
     floor_before = (
         _floor_run(opts, dep, workdir, sitters, ref_answers, None, pacing, n_sub, "before") if opts.floor else None
@@ -136,7 +146,7 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
             s.token,
             _rotated(candidate_urls, s.index),
             SimulatedExaminee(s.theta, bank, np.random.default_rng([opts.seed, 1, s.index])),
-            pacing,
+            paced.get(s.index, pacing),
             np.random.default_rng([opts.seed, 2, s.index]),
             rec,
             time.monotonic() + sc.max_seconds,
@@ -207,6 +217,11 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
     if checked.unreadable:
         load.rec.errors["client:verify_failed"] += checked.unreadable
     rmse_rows, worst = rmse_comparison(accuracy({s.session_id: s.theta for s in sitters}, checked.profiles), ref)
+    operators: dict[str, Any] | None = None
+    if groups:
+        _say(opts, "operator_check", n=len(sitters))
+        sessions = [room.session_ids for room in rooms]
+        operators = operator_report(dep.admin, sessions, {s.index: s.session_id for s in sitters}, groups)
 
     floor: list[PhaseResult] = []
     if floor_before is not None:
@@ -237,6 +252,8 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
             "failover_at": sc.failover_at,
             "max_seconds": sc.max_seconds,
             "expected_answers": round(expected),
+            "operator_groups": sc.operator_groups,
+            "operator_think": str(op_think) if groups else None,
         },
         started_at=started_at,
         machine={"cores": os.cpu_count(), "load0": round(load0, 2), "load1": round(os.getloadavg()[0], 2)},
@@ -254,6 +271,15 @@ def _run(opts: RunOptions, dep: Deployment, workdir: Path) -> dict[str, Any]:
         results=checked.results,
     )
     report = build_report(m)
+    if operators is not None:  # every planted group found as one operator group, and no other seat flagged
+        report["operator"] = operators
+        report["checks"] += [
+            {"name": name, "value": value, "op": "==", "limit": limit, "passed": value == limit}
+            for name, value, limit in (
+                ("operator_detected", operators["detected"], operators["groups"]),
+                ("operator_no_false_flag", operators["other_seats_flagged"], 0),
+            )
+        ]
     path, text = write_report(report, opts.report_dir, opts.lang)
     if opts.plots:
         from .plots import plot_run

@@ -88,6 +88,12 @@ class Scenario:
         Bound on the load phase; examinees still sitting then are counted as unfinished.
     checks : tuple of Check
         Targets on top of :data:`COMMON_CHECKS`.
+    operator_groups : int
+        Groups of 4 seats per room answered by one simulated person, one answer at a time
+        (:mod:`load_tests.operator`); 0 for none.
+    operator_think : str
+        That person's think time per item (real seconds, as ``think``); empty: ``think`` divided by 4, so each of
+        the four seats keeps about a normal pace.
     """
 
     name: str
@@ -110,6 +116,8 @@ class Scenario:
     failover_at: float | None = None
     max_seconds: float = 900.0
     checks: tuple[Check, ...] = ()
+    operator_groups: int = 0
+    operator_think: str = ""
 
 
 SCENARIOS: dict[str, Scenario] = {

@@ -475,3 +475,23 @@ def new_store(request: pytest.FixtureRequest) -> Callable[[], Any]:
         return MemoryStore
     server: RedisServer = request.getfixturevalue("private_redis")
     return lambda: RedisStore(server.url, prefix=f"t{uuid4().hex[:8]}")
+
+
+def server_on(request: pytest.FixtureRequest, app_server: Callable[..., AppServer], **settings: Any) -> AppServer:
+    """An :class:`AppServer` on the store ``request.param`` names (``memory``, or ``redis``: the private Redis under
+    a key prefix of its own), with the other ``settings``."""
+    from cat_engine.server.settings import Settings
+
+    if request.param == "redis":
+        redis: RedisServer = request.getfixturevalue("private_redis")
+        settings = {**settings, "redis_url": redis.url, "key_prefix": f"t{uuid4().hex[:8]}"}
+    return app_server(Settings(**settings))
+
+
+def run_bounded(factory: Callable[[], Coroutine[Any, Any, Any]], timeout: float = 60.0) -> Any:
+    """Run one test coroutine with a hard bound on its time; its result."""
+
+    async def bounded() -> Any:
+        return await asyncio.wait_for(factory(), timeout)
+
+    return asyncio.run(bounded())

@@ -83,6 +83,12 @@ RESULT_COLUMNS = (
     "complete",
     "status",
     "notes",
+    "flags",
+    "p_rapid",
+    "p_preknowledge",
+    "p_misfit",
+    "p_speed_change",
+    "p_ability_change",
 )
 
 #: Errors after which the documentation says the connection is closed.

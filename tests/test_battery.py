@@ -461,3 +461,30 @@ def test_final_estimate_is_the_final_method_unless_it_does_not_exist(tmp_path: P
     assert mle_final.final_estimate(given, wrong, eap) == eap
     mixed = estimate(replace(sub.estimator, method="mle"), sub.pool.params, given, cats)
     assert mle_final.final_estimate(given, cats, interim) == mixed  # where it exists, it is reported
+
+
+def test_integrity_table_sets_its_fields_and_keeps_the_defaults(tmp_path: Path) -> None:
+    battery = load(tmp_path, battery_dict(integrity={"ability_correlation": 0.7, "alpha_rapid": 0.001, "min_rapid": 8}))
+    config = battery.integrity
+    assert (config.ability_correlation, config.alpha_rapid, config.min_rapid) == (0.7, 0.001, 8)
+    assert config.alpha_preknowledge == type(config)().alpha_preknowledge
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert load(plain, battery_dict()).integrity == type(config)()
+
+
+@pytest.mark.parametrize(
+    ("table", "field"),
+    [
+        ({"ability_corelation": 0.7}, "integrity.ability_corelation"),
+        ({"ability_correlation": 1.5}, "integrity"),
+        ({"ability_correlation": "high"}, "integrity.ability_correlation"),
+        ({"min_rapid": 2.5}, "integrity.min_rapid"),
+        ({"alpha_misfit": -0.1}, "integrity"),
+    ],
+)
+def test_integrity_table_errors_name_the_field(tmp_path: Path, table: dict[str, Any], field: str) -> None:
+    path = write_battery(tmp_path, battery_dict(integrity=table))
+    with pytest.raises(BatteryConfigError) as info:
+        load_battery(path)
+    assert (info.value.subtest_id, info.value.field) == (None, field)

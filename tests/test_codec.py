@@ -1,5 +1,5 @@
 """cat_engine.codec: states round-trip in every phase, stay small, refuse what is not a state of the battery, and a
-state written by the first layout decodes with what that layout did not hold."""
+state written by an earlier layout decodes with what that layout did not hold."""
 
 from __future__ import annotations
 
@@ -120,23 +120,24 @@ def test_decode_rejects_truncated_and_bit_flipped_bytes(fixed: Battery) -> None:
 
 
 def test_decode_rejects_unknown_layouts(fixed: Battery) -> None:
-    for layout in (0, 4, "3", None):
+    for layout in (0, 5, "4", None):
         raw = _raw(begin(fixed))
         raw[0] = layout
         _corrupted(fixed, raw)
     raw = _raw(begin(fixed))
-    _corrupted(fixed, raw[:-1])  # a layout-3 state with a field missing
-    _corrupted(fixed, [1, *raw[1:]])  # layout 1 with the fields of layout 3
-    _corrupted(fixed, [2, *raw[1:]])  # layout 2 with the fields of layout 3
+    _corrupted(fixed, raw[:-1])  # a layout-4 state with a field missing
+    _corrupted(fixed, [1, *raw[1:]])  # layout 1 with the fields of layout 4
+    _corrupted(fixed, [2, *raw[1:]])  # layout 2 with the fields of layout 4
+    _corrupted(fixed, [3, *raw[1:]])  # layout 3 with the fields of layout 4
 
 
 def test_layout2_states_decode_outside_intros(fixed: Battery) -> None:
     """A session stored before intros existed (layout 2: no intro time) continues as it was."""
     s = begin(fixed, seed=5)
     s, _ = answer(fixed, s, s.seq, 1, 1_000)
-    old = orjson.dumps([2, *_raw(s)[1:-5]])
+    old = orjson.dumps([2, *_raw(s)[1:-6]])
     assert decode(fixed, old) == s
-    assert encode(decode(fixed, old))[:2] == b"[3"
+    assert encode(decode(fixed, old))[:2] == b"[4"
 
 
 def test_seats_and_notes_roundtrip(fixed: Battery) -> None:
@@ -156,17 +157,38 @@ def test_intro_states_roundtrip_and_are_checked(fixed: Battery) -> None:
     assert s.phase is Phase.INTRO
     assert decode(fixed, encode(s)) == s
     raw = _raw(s)
-    for index, value in ((-5, None), (9, 4), (7, 2)):  # no intro time; an item shown; past the last subtest
+    for index, value in ((-6, None), (9, 4), (7, 2)):  # no intro time; an item shown; past the last subtest
         bad = list(raw)
         bad[index] = value
         _corrupted(fixed, bad)
+
+
+# --- flags (layout 4) -----------------------------------------------------------------------------------------------
+
+
+def test_flags_roundtrip_and_a_layout3_state_has_none(fixed: Battery) -> None:
+    """The integrity flag kinds raised come back in their order; a state stored before they existed (layout 3: the
+    same fields without the last) decodes with none."""
+    s = begin(fixed, seed=5)
+    s, _ = answer(fixed, s, s.seq, 1, 1_000)
+    flagged = replace(s, flags=("rapid", "speed_change"))
+    assert _raw(flagged)[-1] == ["rapid", "speed_change"]
+    assert decode(fixed, encode(flagged)) == flagged
+    assert decode(fixed, encode(s)).flags == ()
+    old = orjson.dumps([3, *_raw(flagged)[1:-1]])
+    assert decode(fixed, old) == s
+    assert encode(decode(fixed, old))[:2] == b"[4"
+    for bad in ("rapid", [1], ["rapid", "rapid"], None):
+        raw = _raw(flagged)
+        raw[-1] = bad
+        _corrupted(fixed, raw)
 
 
 # --- layout 1 (the first release) ----------------------------------------------------------------------------------
 
 
 def _layout1(state: SessionState) -> bytes:
-    """The bytes the first release wrote for ``state``: layout 3 without its last five fields."""
+    """The bytes the first release wrote for ``state``: its first 19 fields."""
     raw = _raw(state)
     return orjson.dumps([1, *raw[1:19]])
 
@@ -190,7 +212,7 @@ def test_layout1_states_decode_with_theta_recomputed(fixed: Battery) -> None:
     over = finished(fixed)
     restored = decode(fixed, _layout1(over))
     assert (restored.theta, restored.se) == (over.done[-1].theta, over.done[-1].se)
-    assert encode(restored)[:2] == b"[3"  # written again in the current layout
+    assert encode(restored)[:2] == b"[4"  # written again in the current layout
 
 
 def test_layout1_state_of_the_first_release_decodes(fixed: Battery) -> None:

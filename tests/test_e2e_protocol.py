@@ -67,6 +67,7 @@ SESSION_SUMMARY_KEYS = {
     "seat_request",
     "seat_request_at_ms",
     "notes",
+    "flags",
 }
 EVENT_FIELDS = {
     "connected": set(),
@@ -87,6 +88,7 @@ EVENT_FIELDS = {
     "seat_denied": {"device"},
     "note": {"text"},
     "terminated": {"reason"},
+    "flag": {"kind", "statistic", "subtest", "responses"},
 }
 
 

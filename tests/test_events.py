@@ -5,7 +5,16 @@ from __future__ import annotations
 import orjson
 
 from cat_engine.battery import Profile, SubtestResult
-from cat_engine.events import Answered, Finished, ItemPresented, Paused, SubtestDone, Terminated, TimeExtended
+from cat_engine.events import (
+    Answered,
+    Finished,
+    Flagged,
+    ItemPresented,
+    Paused,
+    SubtestDone,
+    Terminated,
+    TimeExtended,
+)
 
 
 def _result() -> SubtestResult:
@@ -40,3 +49,18 @@ def test_nested_results_serialise_to_json() -> None:
     assert done["result"]["level"] == 4 and done["result"]["pool_version"] == "1"
     finished = Finished(2, Profile("b", "v", (_result(),), True)).to_dict()
     assert orjson.loads(orjson.dumps(finished))["profile"]["subtests"][0]["scaled_score"] == 550
+
+
+def test_a_flag_carries_its_statistic_as_one_object() -> None:
+    """docs/protocol.md, "Integrity flags": the wire shape of the ``flag`` event."""
+    rapid = Flagged(90, "rapid", "rapid_guessing", 4.0, 0.00031, 0.002, 9, None, ((0, 5), (0, 6), (1, 0), (1, 2)))
+    assert rapid.to_dict() == {
+        "type": "flag",
+        "at_ms": 90,
+        "kind": "rapid",
+        "statistic": {"name": "rapid_guessing", "value": 4.0, "p_value": 0.00031, "threshold": 0.002, "n": 9},
+        "subtest": None,
+        "responses": [[0, 5], [0, 6], [1, 0], [1, 2]],
+    }
+    change = Flagged(95, "speed_change", "speed_change", 3.9, 1e-4, 0.0125, 30, 1, ((1, 0),))
+    assert orjson.loads(orjson.dumps(change.to_dict()))["subtest"] == 1

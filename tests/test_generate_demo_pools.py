@@ -6,13 +6,15 @@ them afterwards (each item's ``exposure_k``, the ``+sh`` suffix of the pool vers
 ``calibration.exposure_control``, and its own indentation) is taken out again; every pool must respect
 ``docs/pool-format.md`` and the distributions the generator documents. Two runs of the generator agree byte for byte.
 The content files load with every template, slot and list used, and a typo in them is reported with the file and
-the key.
+the key. The synthetic response-time parameters follow the rule the generator documents, and ``--add-times`` adds
+them to existing files without changing anything else.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import re
 import shutil
@@ -28,7 +30,7 @@ import numpy as np
 import pytest
 
 from cat_engine.battery import load_battery
-from cat_engine.pool import load_pool
+from cat_engine.pool import load_pool, save_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 POOLS_DIR = ROOT / "item_pools"
@@ -382,3 +384,84 @@ def test_demo_battery_loads() -> None:
     battery = load_battery(POOLS_DIR / "cact_demo.toml")
     assert battery.id == "cact-demo"
     assert [s.id for s in battery.subtests] == ["manajerial-sosiokultural", "literasi-digital", "emerging-skills"]
+
+
+# --- synthetic response-time parameters ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_time_parameters_follow_the_documented_rule(
+    generator: ModuleType, pools: dict[str, dict[str, Any]], name: str
+) -> None:
+    spec = next(s for s in generator.POOL_SPECS if s.filename == name)
+    items = pools[name]["items"]
+    assert all(set(it["time"]) == {"beta", "alpha"} for it in items)
+    beta = np.array([it["time"]["beta"] for it in items])
+    alpha = np.array([it["time"]["alpha"] for it in items])
+    difficulty = np.array([np.mean(it["params"]["b"]) for it in items])
+    assert all(round(v, 3) == v for v in [*beta, *alpha])
+    # Graded situational judgement takes longer to read than one-key items.
+    assert (50 <= spec.median_seconds <= 70) if name.startswith("manajerial") else (30 <= spec.median_seconds <= 50)
+    # Bounds are 3 standard errors of each statistic or more with the smallest pool (342 items): the median of
+    # beta has an SE of about 1.25 * 0.3 / sqrt(342) = 0.02, the SD of beta 0.3 / sqrt(2 * 342) = 0.011, the
+    # correlation (1 - 0.3^2) / sqrt(342) = 0.05, the median of alpha about 0.012.
+    assert abs(np.median(beta) - math.log(spec.median_seconds)) < 0.07
+    assert 0.26 < beta.std() < 0.34
+    assert 0.15 < np.corrcoef(beta, difficulty)[0, 1] < 0.45
+    assert alpha.min() >= 1.5 and alpha.max() <= 2.5 and abs(np.median(alpha) - 2.0) < 0.05
+    record = pools[name]["calibration"]["response_time"]
+    assert record["synthetic"] is True and record["median_seconds"] == spec.median_seconds
+    for phrase in ("SINTETIS", "SYNTHETIC", "item_pools/generate_demo_pools.py", str(spec.seed), "cat-pool times"):
+        assert phrase in record["note"]
+
+
+def test_time_parameters_change_no_other_draw(generator: ModuleType, pools: dict[str, dict[str, Any]]) -> None:
+    """The times come from their own stream of the seed: the IRT parameters are those of the committed pools,
+    whose exposure parameters were computed for them (checked byte for byte above), and the time stream differs
+    from the parameter stream."""
+    spec = generator.POOL_SPECS[0]
+    times = generator.draw_times(pools[spec.filename]["items"], spec.median_seconds, generator._time_rng(spec))
+    assert times == [it["time"] for it in pools[spec.filename]["items"]]
+    other = generator.draw_times(pools[spec.filename]["items"], spec.median_seconds, np.random.default_rng(1))
+    assert other != times
+
+
+def _without_times(raw: bytes, indent: int) -> bytes:
+    pool = json.loads(raw)
+    pool["calibration"].pop("response_time")
+    for item in pool["items"]:
+        item.pop("time")
+    return (json.dumps(pool, ensure_ascii=False, indent=indent) + "\n").encode("utf-8")
+
+
+def test_add_times_adds_only_the_time_parameters(generator: ModuleType, generated: Path, tmp_path: Path) -> None:
+    """``--add-times`` on the committed files without their times gives the committed files back byte for byte
+    (two-space indentation, after cat-exposure), and on the generated ones the generated files (one space); a second
+    run changes nothing."""
+    for source, indent, folder in ((POOLS_DIR, 2, tmp_path / "committed"), (generated, 1, tmp_path / "generated")):
+        folder.mkdir()
+        for name in EXPECTED:
+            (folder / name).write_bytes(_without_times((source / name).read_bytes(), indent))
+        assert generator.main([str(folder), "--add-times"]) == 0
+        for name in EXPECTED:
+            assert (folder / name).read_bytes() == (source / name).read_bytes(), (source, name)
+        generator.main([str(folder), "--add-times"])
+        for name in EXPECTED:
+            assert (folder / name).read_bytes() == (source / name).read_bytes(), (source, name)
+
+
+def test_add_times_refuses_another_pool(generator: ModuleType, tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    shutil.copy(POOLS_DIR / "literasi_digital.json", path)
+    with pytest.raises(ValueError, match="pool_id 'literasi-digital', expected 'emerging-skills'"):
+        generator.add_times(path, generator.POOL_SPECS[2])
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_committed_pools_are_timed_and_save_back_byte_for_byte(name: str, tmp_path: Path) -> None:
+    """The committed pools load with every item timed, and the pool loader writes them back unchanged, so a later
+    cat-exposure or cat-pool times run changes only what it sets."""
+    pool = load_pool(POOLS_DIR / name)
+    assert pool.timed.all()
+    save_pool(pool, tmp_path / name)
+    assert (tmp_path / name).read_bytes() == (POOLS_DIR / name).read_bytes()

@@ -106,3 +106,12 @@ def test_think_time_means(spec: str, mean: float) -> None:
 def test_think_time_refuses_bad_specs(spec: str) -> None:
     with pytest.raises(ValueError, match="think time"):
         ThinkTime.parse(spec)
+
+
+def test_think_time_scaled() -> None:
+    think = ThinkTime.parse("lognormal:30:0.5")
+    assert think.scaled(0.25) == ThinkTime("lognormal", (7.5, 0.5))
+    assert ThinkTime.parse("uniform:2:6").scaled(0.5) == ThinkTime("uniform", (1.0, 3.0))
+    assert think.scaled(0.25).mean == pytest.approx(think.mean / 4)
+    with pytest.raises(ValueError, match="factor"):
+        think.scaled(0)

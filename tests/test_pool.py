@@ -737,3 +737,107 @@ def test_unknown_enemy_in_the_last_item_rejects_the_whole_file(tmp_path: Path) -
     with pytest.raises(PoolValidationError) as info:
         load_pool(path)
     assert (info.value.item_id, info.value.field) == ("P2", "enemies")
+
+
+# --- response-time parameters -------------------------------------------------------------------------------------
+
+
+def timed_pool_dict() -> dict[str, Any]:
+    """The minimal pool with time parameters on D1, D3 and P1 (the others untimed)."""
+    data = make_pool_dict()
+    item_of(data, "D1")["time"] = {"beta": 3.7, "alpha": 2.0}
+    item_of(data, "D3")["time"] = {"beta": 4.1, "alpha": 1.5}
+    item_of(data, "P1")["time"] = {"beta": 4.0, "alpha": 2.5}
+    return data
+
+
+def test_time_parameters_load_into_arrays() -> None:
+    pool = Pool.from_dict(timed_pool_dict())
+    np.testing.assert_array_equal(pool.timed, [True, False, True, False, True, False])
+    np.testing.assert_array_equal(pool.time_beta[pool.timed], [3.7, 4.1, 4.0])
+    np.testing.assert_array_equal(pool.time_alpha[pool.timed], [2.0, 1.5, 2.5])
+    assert np.isnan(pool.time_beta[~pool.timed]).all() and np.isnan(pool.time_alpha[~pool.timed]).all()
+    assert pool.items[2].time == (4.1, 1.5) and pool.items[1].time is None
+    params = pool.time_params_of([4, 0])
+    np.testing.assert_array_equal(params.beta, [4.0, 3.7])
+    np.testing.assert_array_equal(params.alpha, [2.5, 2.0])
+    with pytest.raises(ValueError, match="item D4 has no time parameters"):
+        pool.time_params_of([0, 3, 5])
+    with pytest.raises(ValueError):
+        pool.time_beta[0] = 1.0  # read-only like the other arrays
+
+
+def test_a_pool_without_time_parameters_is_all_untimed() -> None:
+    pool = Pool.from_dict(make_pool_dict())
+    assert not pool.timed.any() and np.isnan(pool.time_beta).all()
+    assert all(it.time is None for it in pool.items)
+    assert all("time" not in it for it in pool.to_dict()["items"])
+    assert pool.time_params_of([]).beta.shape == (0,)
+
+
+def test_time_parameters_round_trip(tmp_path: Path) -> None:
+    data = timed_pool_dict()
+    pool = Pool.from_dict(copy.deepcopy(data))
+    assert pool.to_dict() == data
+    path = tmp_path / "timed.json"
+    save_pool(pool, path)
+    assert json.loads(path.read_text(encoding="utf-8")) == data
+    loaded = load_pool(path)
+    np.testing.assert_array_equal(loaded.time_beta, pool.time_beta)
+    np.testing.assert_array_equal(loaded.time_alpha, pool.time_alpha)
+    # written last in the item, so a file that adds "time" at the end of each item is saved back byte for byte
+    assert list(item_of(loaded.to_dict(), "D3"))[-1] == "time"
+
+
+def test_with_time_params() -> None:
+    pool = Pool.from_dict(timed_pool_dict(), source=SOURCE)
+    record = {"method": "test", "responses": 10}
+    updated = pool.with_time_params({"D2": (3.2, 1.8), "D3": (4.4, 1.6)}, "2026.1-test+rt1", record)
+    assert updated.source == SOURCE and updated.pool_version == "2026.1-test+rt1"
+    assert updated.calibration["response_time"] == record
+    assert [it.time for it in updated.items] == [(3.7, 2.0), (3.2, 1.8), (4.4, 1.6), None, (4.0, 2.5), None]
+    assert pool.items[1].time is None  # the original is untouched
+    out, before = updated.to_dict(), pool.to_dict()
+    for item in (*out["items"], *before["items"]):
+        item.pop("time", None)
+    out["calibration"].pop("response_time")
+    out["pool_version"] = before["pool_version"]
+    assert out == before  # nothing else changed
+    with pytest.raises(ValueError, match="no item 'NOPE'"):
+        pool.with_time_params({"NOPE": (3.0, 2.0)})
+    with pytest.raises(PoolValidationError) as info:
+        pool.with_time_params({"D2": (3.0, 0.0)})
+    assert (info.value.item_id, info.value.field) == ("D2", "time.alpha")
+
+
+@pytest.mark.parametrize(
+    ("time", "field", "problem"),
+    [
+        ([3.7, 2.0], "time", "must be an object"),
+        ({"beta": 3.7}, "time.alpha", "missing"),
+        ({"alpha": 2.0}, "time.beta", "missing"),
+        ({"beta": 3.7, "alpha": 2.0, "sigma": 0.5}, "time.sigma", "unknown field"),
+        ({"beta": "3.7", "alpha": 2.0}, "time.beta", "finite number"),
+        ({"beta": math.nan, "alpha": 2.0}, "time.beta", "finite number"),
+        ({"beta": True, "alpha": 2.0}, "time.beta", "finite number"),
+        ({"beta": 10.6, "alpha": 2.0}, "time.beta", "log-milliseconds?"),  # ln(40000): 40 s in milliseconds
+        ({"beta": -2.5, "alpha": 2.0}, "time.beta", "log-seconds in [-2.30, 8.19]"),
+        ({"beta": 3.7, "alpha": 0}, "time.alpha", "> 0"),
+        ({"beta": 3.7, "alpha": -1.5}, "time.alpha", "> 0"),
+        ({"beta": 3.7, "alpha": math.inf}, "time.alpha", "finite number"),
+        ({"beta": 3.7, "alpha": None}, "time.alpha", "finite number"),
+    ],
+)
+def test_bad_time_parameters(tmp_path: Path, time: object, field: str, problem: str) -> None:
+    data = make_pool_dict()
+    item_of(data, "P2")["time"] = time
+    # a file cannot hold NaN or infinity as JSON numbers: those are checked through from_dict only
+    finite = not isinstance(time, dict) or all(not isinstance(v, float) or math.isfinite(v) for v in time.values())
+    expect_error(data, "P2", field, tmp_path if finite else None, match=problem)
+
+
+def test_time_beta_bounds_are_inclusive() -> None:
+    data = make_pool_dict()
+    item_of(data, "D1")["time"] = {"beta": math.log(0.1), "alpha": 1.0}
+    item_of(data, "D2")["time"] = {"beta": math.log(3600.0), "alpha": 1.0}
+    assert Pool.from_dict(data).timed.sum() == 2

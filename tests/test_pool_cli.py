@@ -1,4 +1,5 @@
-"""``cat-pool report``: text in both languages, JSON, the battery form, exit codes and the PNG plots."""
+"""``cat-pool report``: text in both languages, JSON, the battery form, exit codes and the PNG plots; and that
+``cat-pool times`` is registered (its own tests are in tests/test_pool_times.py)."""
 
 from __future__ import annotations
 
@@ -184,3 +185,28 @@ def test_conditional_exposure_parameters_are_drawn_as_a_heat_map(tmp_path: Path)
         assert content.startswith(PNG_MAGIC) and len(content) > 10_000
     text = pool_cli.text_report(report, "en", "test", 1)
     assert "(-inf, -0.5]" in text and "(-0.5, +0.5]" in text and "(+0.5, +inf]" in text
+
+
+def test_times_subcommand_is_registered(tmp_path: Path) -> None:
+    cat_pool = str(Path(sys.executable).parent / "cat-pool")
+    listing = subprocess.run([cat_pool, "--help"], capture_output=True, text=True, check=True).stdout
+    assert "times" in listing and "response-time parameters" in listing
+    pool = write_pool(tmp_path / "p.json", make_pool_dict(items=_items(np.zeros(3))))
+    data = tmp_path / "r.jsonl"
+    data.write_text(
+        "".join(
+            f'{{"session": "s{s}", "item_id": "i00{i}", "response_ms": {1000 + 7 * s + i}}}\n'
+            for s in range(4)
+            for i in range(3)
+        ),
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        [cat_pool, "times", str(data), "--pool", str(pool), "--min-responses", "4", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    result = orjson.loads(run.stdout)
+    assert [item["n"] for item in result["items"]] == [4, 4, 4] and result["summary"]["estimated"] == 3

@@ -54,6 +54,12 @@ RESULT_COLUMNS = [
     "complete",
     "status",
     "notes",
+    "flags",
+    "p_rapid",
+    "p_preknowledge",
+    "p_misfit",
+    "p_speed_change",
+    "p_ability_change",
 ]
 SUMMARY_KEYS = {
     "session_id",
@@ -77,6 +83,7 @@ SUMMARY_KEYS = {
     "seat_request",
     "seat_request_at_ms",
     "notes",
+    "flags",
 }
 # docs/protocol.md, "The full profile"
 PROFILE_KEYS = {"battery_id", "battery_version", "complete", "subtests"}

@@ -763,7 +763,11 @@ def test_closing_a_candidate_after_hello_only_disconnects(srv: AppServer, code: 
         while room.state().connected and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         after = room.fingerprint()[room.room_id]
-        assert after["audit"] == before["audit"]  # refused frames are not audited
+        for sid, entries in after["audit"].items():  # refused frames are not audited; the close stopped the clock
+            old = before["audit"][sid]
+            assert entries[: len(old)] == old
+            added = [orjson.loads(e)["kind"] for _, e in entries[len(old) :]]
+            assert added == (["disconnected"] if sid == room.sid else [])
         assert after["replies"] == before["replies"]
         assert after["results"] == before["results"]
         new_events = after["events"][len(before["events"]) :]

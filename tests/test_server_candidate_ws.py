@@ -313,6 +313,7 @@ def test_an_intro_left_alone_pushes_the_first_item_when_its_limit_passes(intro_s
 
     asyncio.run(asyncio.wait_for(go(), 30))
     audit = [orjson.loads(e) for _, e in intro_srv.call(intro_srv.hub.store.audit(session_id))]
+    audit = [a for a in audit if a["kind"] != "disconnected"]  # the close's entry may land after the read
     assert [a["kind"] for a in audit] == ["hello", "start", "intro_ended", "presented", "start", "answer", "presented"]
     assert audit[0]["device"] == "seat-0042-abcd"
     assert (audit[2]["subtest"], audit[4]["outcome"]) == (0, "ignored")

@@ -151,6 +151,7 @@ def test_detail_gives_theta_and_se_after_each_answer_as_the_live_events_did(srv:
                 "session_id": cand["session_id"],
                 "subtests": [],
                 "notes": [],
+                "flags": [],
             }
             frame = await _sit(cand_ws, cand["token"])
             for n in range(4):

@@ -1,4 +1,5 @@
-"""cat_engine.server.results: the result rows of finished and terminated sittings, and their CSV and XLSX."""
+"""cat_engine.server.results: the result rows of finished and terminated sittings (with the integrity flags raised
+and the final screening's p-values), and their CSV and XLSX."""
 
 from __future__ import annotations
 
@@ -9,18 +10,32 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import orjson
+import pytest
 from server_world import Process, cmd, process
 from server_world import demo_battery as demo
 from server_world import run_coroutine as run
+from test_session_integrity import Examinee, timed_battery
+from test_session_integrity import sit as sit_core
 
 from cat_engine import codec
 from cat_engine import session as core
+from cat_engine.aberrance import KINDS
 from cat_engine.server.memory_store import MemoryStore
-from cat_engine.server.results import RESULT_COLUMNS, result_rows, rows_to_csv, rows_to_xlsx
+from cat_engine.server.results import (
+    INTEGRITY_COLUMNS,
+    RESULT_COLUMNS,
+    result_record,
+    result_rows,
+    rows_to_csv,
+    rows_to_xlsx,
+)
 from cat_engine.server.rooms import create_room, register
 from cat_engine.server.spreadsheet import defuse
+from cat_engine.server.store import CandidateRecord
+from cat_engine.session_integrity import screen_session
 
 
 def roster(n: int) -> list[dict[str, str]]:
@@ -196,3 +211,63 @@ def test_a_result_stored_before_the_level_probability_existed_has_an_empty_one()
     assert (row["level"], row["level_probability"]) == (3, None)
     (line,) = csv.DictReader(io.StringIO(rows_to_csv([row])))
     assert line["level_probability"] == ""  # a null is an empty field
+
+
+def test_rows_carry_the_flags_raised_and_the_final_screenings_p_values(tmp_path: Path) -> None:
+    """A rapid guesser's result: the flags in the order raised, joined with ";", each statistic of the final
+    screening's p-value to 4 significant digits under its kind (empty for one not computed), the same in the CSV."""
+    battery = timed_battery(tmp_path, ability_correlation=1.0)
+    steps = sit_core(battery, 3, Examinee(rapid_from=4, tau_change=1.0), np.random.default_rng(3))
+    state = steps[-1].after
+    assert len(state.flags) >= 2 and state.flags[0] == "rapid"
+    raw = result_record(CandidateRecord("R7K2QX-0001", "E1", "Ani", "x"), battery, state)
+    stored = orjson.loads(raw)
+    screening = screen_session(battery, state)
+    assert stored["flags"] == list(state.flags)
+    assert stored["integrity"] == [s.to_dict() for s in screening.statistics]
+
+    class Stored:
+        async def results(self, room_id: str) -> dict[str, bytes]:
+            return {f"{room_id}-0001": raw}
+
+    rows = run(result_rows(Stored(), "R7K2QX"))  # type: ignore[arg-type]  # only results() is read
+    assert len(rows) == len(battery.subtests)
+    p_values = {s.kind: s.p_value for s in screening.statistics}
+    for row in rows:
+        assert tuple(row) == RESULT_COLUMNS
+        assert row["flags"] == ";".join(state.flags)
+        for column, kind in zip(INTEGRITY_COLUMNS, KINDS, strict=True):
+            expected = p_values.get(kind)
+            assert row[column] == (None if expected is None else pytest.approx(expected, rel=5e-4))
+    assert rows[0]["p_rapid"] < 0.002 and rows[0]["p_ability_change"] is not None
+    (line, _) = csv.DictReader(io.StringIO(rows_to_csv(rows)))
+    assert line["flags"] == ";".join(state.flags)
+    assert float(line["p_rapid"]) == rows[0]["p_rapid"]
+
+
+def test_a_result_stored_before_the_flags_existed_has_none() -> None:
+    sub = {
+        "subtest_id": "s1",
+        "name": "S1",
+        "theta": 0.18,
+        "se": 0.29,
+        "level": 3,
+        "level_probability": 0.7,
+        "scaled_score": 518,
+        "items_administered": 14,
+        "time_used_s": 402.5,
+        "stop_reason": "se_target",
+        "pool_id": "p",
+        "pool_version": "1",
+    }
+    profile = {"battery_id": "b", "battery_version": "1", "complete": True, "subtests": [sub]}
+    old = {"employee_id": "E1", "name": "Ani", "status": "finished", "profile": profile, "notes": []}
+
+    class Stored:
+        async def results(self, room_id: str) -> dict[str, bytes]:
+            return {f"{room_id}-0001": orjson.dumps(old)}
+
+    (row,) = run(result_rows(Stored(), "R7K2QX"))  # type: ignore[arg-type]  # only results() is read
+    assert row["flags"] == "" and all(row[c] is None for c in INTEGRITY_COLUMNS)
+    (line,) = csv.DictReader(io.StringIO(rows_to_csv([row])))
+    assert line["flags"] == "" and all(line[c] == "" for c in INTEGRITY_COLUMNS)

@@ -219,3 +219,14 @@ def test_settings_are_frozen() -> None:
 def test_empty_prefix_and_language_fall_back_to_their_defaults() -> None:
     settings = Settings.from_env({"CAT_KEY_PREFIX": "", "CAT_LANG": "", "CAT_DEMO_ROOM": ""})
     assert (settings.key_prefix, settings.lang, settings.demo_room) == ("cat", "id", True)
+
+
+def test_the_signing_key_file_must_exist(tmp_path: Path) -> None:
+    assert Settings.from_env({}).signing_key_file is None
+    assert Settings.from_env({"CAT_SIGNING_KEY_FILE": ""}).signing_key_file is None
+    key = tmp_path / "key.pem"
+    key.write_text("(a key; read when the app starts)")
+    assert Settings.from_env({"CAT_SIGNING_KEY_FILE": str(key)}).signing_key_file == key
+    for missing in (tmp_path / "none.pem", tmp_path):
+        with pytest.raises(ValueError, match="CAT_SIGNING_KEY_FILE"):
+            Settings.from_env({"CAT_SIGNING_KEY_FILE": str(missing)})

@@ -59,6 +59,7 @@ from cat_engine.server.memory_store import MemoryStore
 from cat_engine.server.redis_client import UNAVAILABLE_ERRORS, cluster_seeds
 from cat_engine.server.redis_store import RedisStore
 from cat_engine.server.store import (
+    AuditChain,
     CandidateRecord,
     Commit,
     RoomRecord,
@@ -593,6 +594,48 @@ def test_audit_in_order(store: Store, run: Run[Any]) -> None:
         assert_increasing([i for i, _ in entries])
         assert await store.audit(other.session_id) == []
         assert await store.audit(f"{room_of(sid)}-999") == []
+
+    run(body())
+
+
+def chain_problem(session_id: str, chain: AuditChain) -> str | None:
+    """What is wrong with a stored audit chain, from its definition (docs/verification.md): None when the first
+    entry's prev is SHA-256 of the tag and the session id, each next prev is SHA-256(prev || entry), and the head is
+    the hash after the last entry."""
+    expected = hashlib.sha256(b"cat-engine audit chain v1\n" + session_id.encode()).hexdigest()
+    for k, row in enumerate(chain.rows):
+        if row.prev != expected:
+            return f"entry {k}: prev {row.prev} != {expected}"
+        expected = hashlib.sha256(expected.encode() + row.entry).hexdigest()
+    if chain.rows and chain.head != expected:
+        return f"head {chain.head} != {expected}"
+    return None
+
+
+def test_audit_is_a_hash_chain(store: Store, run: Run[Any]) -> None:
+    """Commits and repeats outside them, several at once: every entry is stored with the hash of the one before, the
+    store keeps the head, and each session has a chain of its own."""
+
+    async def body() -> None:
+        room, (c, other) = await room_with(store, 2)
+        sid = c.session_id
+        assert await store.audit_chain(sid) == AuditChain((), "")
+        version = 1
+        for batch in ([b"a1", b"a2"], [], [b"a3"]):
+            assert (await store.commit(sid, version, Commit(state=b"s", audit=batch)))[0]
+            version += 1
+        # repeats (outside any commit) and commits racing: the store orders them, the chain follows that order
+        repeats = [store.append_audit(sid, f"r{i}".encode()) for i in range(6)]
+        commits = [store.commit(sid, version, Commit(state=b"s", audit=[f"c{i}".encode()])) for i in range(3)]
+        await asyncio.gather(*repeats, *commits)
+        await store.append_audit(other.session_id, b"o1")
+        chain = await store.audit_chain(sid)
+        assert [r.entry for r in chain.rows] == [e for _, e in await store.audit(sid)]
+        assert [r.id for r in chain.rows] == [i for i, _ in await store.audit(sid)]
+        assert len(chain.rows) == 3 + 6 + 1  # one of the racing commits won
+        assert chain_problem(sid, chain) is None
+        assert chain_problem(other.session_id, await store.audit_chain(other.session_id)) is None
+        assert await store.audit_chain(f"{room.room_id}-999") == AuditChain((), "")
 
     run(body())
 
@@ -1147,6 +1190,59 @@ def test_redis_two_processes_share_a_prefix(any_redis_store: RedisStore, redis_u
             await second.close()
 
     run(body())
+
+
+def test_redis_the_chain_stays_whole_when_processes_interleave(
+    any_redis_store: RedisStore, redis_url: str, run: Run[Any]
+) -> None:
+    """REDIS ONLY: each process computes the chain from the head it last saw; when another process (or a repeat
+    outside a commit) moved it, the script refuses and the process computes again on the head it is given."""
+    first = any_redis_store
+
+    async def body() -> None:
+        second = make_redis_store(redis_url, first._p)
+        await second.start()
+        try:
+            _, (c,) = await room_with(first, 1)
+            sid = c.session_id
+            assert (await first.commit(sid, 1, Commit(state=b"s", audit=[b"f1"])))[0]
+            await second.append_audit(sid, b"s-repeat")  # first's remembered head is now stale
+            assert (await first.commit(sid, 2, Commit(state=b"s", audit=[b"f2", b"f3"])))[0]
+            assert (await second.commit(sid, 3, Commit(state=b"s", audit=[b"s1"], noise=True)))[0]
+            writes = [first.append_audit(sid, f"fr{i}".encode()) for i in range(5)]
+            writes += [second.append_audit(sid, f"sr{i}".encode()) for i in range(5)]
+            await asyncio.gather(*writes)
+            chain = await first.audit_chain(sid)
+            assert len(chain.rows) == 5 + 10
+            assert chain_problem(sid, chain) is None
+            assert chain == await second.audit_chain(sid)
+        finally:
+            await second.close()
+
+    run(body())
+
+
+def test_redis_audit_written_before_the_chain_is_read_and_continued(
+    any_redis_store: RedisStore, any_raw: Raw, run: Run[Any]
+) -> None:
+    """REDIS ONLY: an audit stream of an earlier version (entries without ``p``, no head in the session hash) is read
+    as it is, its entries without a prev; new entries chain from the session's chain start after them."""
+    store, raw = any_redis_store, any_raw
+    room, (c,) = run(room_with(store, 1))
+    sid = c.session_id
+    key = f"{store._p}:{{{room.room_id}}}:s:{sid}:audit"
+    raw.xadd(key, {"e": b"old-1"})
+    raw.xadd(key, {"e": b"old-2"})
+    assert run(store.commit(sid, 1, Commit(state=b"s", audit=[b"new-1", b"new-2"])))[0]
+    chain = run(store.audit_chain(sid))
+    assert [(r.entry, r.prev is None) for r in chain.rows] == [
+        (b"old-1", True),
+        (b"old-2", True),
+        (b"new-1", False),
+        (b"new-2", False),
+    ]
+    assert chain_problem(sid, AuditChain(chain.rows[2:], chain.head)) is None
+    assert [e for _, e in run(store.audit(sid))] == [b"old-1", b"old-2", b"new-1", b"new-2"]
 
 
 def test_redis_notifications_reach_the_processes_that_follow_the_room(

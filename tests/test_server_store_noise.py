@@ -1,5 +1,6 @@
 """The noise budget and the audit cap of both stores (memory, one Redis, a Redis Cluster): what repeats and
-reconnects may store, what they may not, and that nothing that advances a test is ever held back.
+reconnects may store, what they may not, that nothing that advances a test is ever held back, and that the audit's
+hash chain stays whole through all of it.
 
 Each store runs on a fake clock (the noise budget counts minutes by the store's clock), with a small budget.
 """
@@ -7,6 +8,7 @@ Each store runs on a fake clock (the noise budget counts minutes by the store's 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
@@ -19,6 +21,7 @@ from cat_engine.server.redis_store import RedisStore
 from cat_engine.server.store import (
     NOISE_LIFETIME_MINUTES,
     NOISE_SUMMARIES,
+    AuditChain,
     CandidateRecord,
     Commit,
     NoiseBudget,
@@ -27,6 +30,7 @@ from cat_engine.server.store import (
     suppressed_entry,
     token_digest,
 )
+from cat_engine.signing import chain_of, chain_start
 from load_tests.cluster import LocalCluster
 from load_tests.procs import RedisServer
 
@@ -182,8 +186,9 @@ def _set_audit_cap(s: Store, cap: int) -> None:
         s._audit_maxlen = cap
 
 
-def test_audit_streams_are_capped(store: tuple[Store, asyncio.Runner]) -> None:
-    """The cap keeps the newest entries (Redis trims whole stream nodes of 100 entries: about the cap)."""
+def test_audit_streams_are_capped_at_the_front_never_trimmed(store: tuple[Store, asyncio.Runner]) -> None:
+    """The cap keeps the oldest entries: beyond it entries are counted as held back, so what is stored is always the
+    whole chain from the session's first entry (and its head is the hash after the last one stored)."""
     s, runner = store
     cap = 100
     _set_audit_cap(s, cap)
@@ -191,16 +196,53 @@ def test_audit_streams_are_capped(store: tuple[Store, asyncio.Runner]) -> None:
 
     async def fill() -> None:
         version = 1
-        for i in range(5 * cap):
+        for i in range(3 * cap):
             ok, _ = await s.commit(sid, version, Commit(state=b"s", audit=[f"a{i}".encode()]))
             assert ok
             version += 1
+        for i in range(5):
+            await s.append_audit(sid, f"r{i}".encode())
 
     runner.run(fill())
     kinds = _kinds(runner.run(s.audit(sid)))
-    assert cap <= len(kinds) <= 2 * cap
-    assert kinds[-1] == f"a{5 * cap - 1}"  # the newest are kept, in order
-    assert kinds == [f"a{i}" for i in range(5 * cap - len(kinds), 5 * cap)]
+    assert kinds == [f"a{i}" for i in range(cap)]  # the first ones, in order
+    record: Any = runner.run(s.load(sid))
+    held = 2 * cap + 5
+    assert record.suppressed == (held, 0) and s.suppressed["audit"] == held
+    chain = runner.run(s.audit_chain(sid))
+    assert chain_problem(sid, chain) is None
+    assert chain.head == chain_of(chain_start(sid), [row.entry for row in chain.rows])[-1]
+
+
+def test_noise_keeps_the_chain_whole(store: tuple[Store, asyncio.Runner], clock: FakeClock) -> None:
+    """Noisy commits and repeats held back, summary entries written by the store itself, several minutes: whatever
+    is stored links up from the session's chain start to the head the store keeps."""
+    s, runner = store
+    sid = runner.run(_session(s))
+    version = runner.run(_noisy_commits(s, sid, 1, PER_MINUTE + 2, "x"))
+    for i in range(3):
+        runner.run(s.append_audit(sid, f"resent-{i}".encode()))
+    clock.now += 60
+    version = runner.run(_noisy_commits(s, sid, version, 2, "y"))
+    ok, _ = runner.run(s.commit(sid, version, Commit(state=b"s", audit=[b"answer", b"presented"])))
+    assert ok
+    chain = runner.run(s.audit_chain(sid))
+    kinds = _kinds([(row.id, row.entry) for row in chain.rows])
+    assert kinds == [f"x-a{i}" for i in range(PER_MINUTE)] + ["suppressed", "y-a0", "y-a1", "answer", "presented"]
+    assert chain_problem(sid, chain) is None
+
+
+def chain_problem(session_id: str, chain: AuditChain) -> str | None:
+    """What is wrong with a stored chain (None: it starts at the session's chain start, each prev is the hash of the
+    entry before, and the head is the hash after the last entry); computed here from the definition."""
+    expected = chain_start(session_id)
+    for k, row in enumerate(chain.rows):
+        if row.prev != expected:
+            return f"entry {k}: prev {row.prev} != {expected}"
+        expected = hashlib.sha256(expected.encode() + row.entry).hexdigest()
+    if chain.rows and chain.head != expected:
+        return f"head {chain.head} != {expected}"
+    return None
 
 
 def test_noise_budget_rule() -> None:

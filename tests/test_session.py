@@ -1,9 +1,10 @@
-"""The session state machine: full runs, illegal moves, the clock, determinism, and a stateful fuzz (its encoding:
-test_codec.py)."""
+"""The session state machine: full runs, illegal moves, the clock, determinism, a stateful fuzz (its encoding:
+test_codec.py), and the integrity flags it raises (simulated examinees: test_session_integrity.py)."""
 
 from __future__ import annotations
 
 import functools
+import math
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,8 +19,10 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sittings import begin, finished, fixed_battery_data, n_options, pools, run_sitting
+from test_session_integrity import Examinee, flags_of, sit, timed_battery
 
-from cat_engine.battery import Battery
+from cat_engine import session as session_module
+from cat_engine.battery import Battery, load_battery
 from cat_engine.codec import decode, encode
 from cat_engine.errors import (
     CandidateError,
@@ -41,6 +44,7 @@ from cat_engine.events import (
     Disconnected,
     Event,
     Finished,
+    Flagged,
     ItemPresented,
     Paused,
     Resumed,
@@ -80,6 +84,7 @@ from cat_engine.session import (
     time_used_ms,
     trajectory,
 )
+from cat_engine.session_integrity import screen_session
 
 # --- batteries ---------------------------------------------------------------------------------------------------
 
@@ -1015,3 +1020,107 @@ def test_notes_are_kept_in_order_in_every_phase_and_bounded(fixed: Battery) -> N
         _unchanged(fixed, s, functools.partial(add_note, fixed, s, bad, 3_000), IllegalCommand)
     full = replace(s, notes=tuple(Note(i, "n") for i in range(MAX_NOTES)))
     _unchanged(fixed, full, lambda: add_note(fixed, full, "one more", 3_000), IllegalCommand)
+
+
+# --- integrity flags ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def timed(tmp_path_factory: pytest.TempPathFactory) -> Battery:
+    """Two fixed subtests of 12 timed items (median times 20 to 60 s at average speed), default integrity settings."""
+    return timed_battery(tmp_path_factory.mktemp("timed"))
+
+
+def _rapid_rule(battery: Battery, answers: list[tuple[int, int, int]]) -> tuple[bool, int, float, list[int]]:
+    """The rapid-guessing flag computed from scratch on ``(subtest, item, response_ms)`` answers: flagged, count,
+    p-value, the indices of the rapid answers. docs/integrity.md and docs/battery-format.md: NT10 thresholds
+    min(0.1 E[T | tau=0], 10 s), null rates at speed 0.6, the Poisson-binomial tail by multiplying the answers'
+    probability generating polynomials (not the code's truncated recursion), flagged when at least 5 timed answers,
+    p <= 0.002, and a count of at least 3 and 10 % of the answers."""
+    rapid, rates = [], []
+    for subtest, item, ms in answers:
+        pool = battery.subtests[subtest].pool
+        beta, alpha = float(pool.time_beta[item]), float(pool.time_alpha[item])
+        threshold = min(0.1 * math.exp(beta + 1 / (2 * alpha**2)), 10.0)
+        rapid.append(max(ms, 1) / 1000 < threshold)
+        rates.append(0.5 * math.erfc(-alpha * (math.log(threshold) - beta + 0.6) / math.sqrt(2)))
+    count = sum(rapid)
+    generating = np.array([1.0])
+    for rate in rates:
+        generating = np.convolve(generating, [1 - rate, rate])
+    p_value = float(generating[count:].sum())
+    n = len(answers)
+    flagged = n >= 5 and p_value <= 0.002 and count >= max(3, math.ceil(0.1 * n))
+    return flagged, count, p_value, [k for k, r in enumerate(rapid) if r]
+
+
+def test_a_rapid_guesser_is_flagged_once_where_the_count_crosses_the_threshold(timed: Battery) -> None:
+    rng = np.random.default_rng(5)
+    for first in (0, 6, 14):  # from the first answer; within the first subtest; in the second
+        steps = sit(timed, 30 + first, Examinee(theta=0.2, rapid_from=first), rng)
+        answers: list[tuple[int, int, int]] = []
+        expected = None
+        for k, step in enumerate(steps):
+            for e in step.events:
+                if isinstance(e, Answered):
+                    answers.append((e.subtest_index, e.item_index, e.response_ms))
+                    if expected is None and _rapid_rule(timed, answers)[0]:
+                        expected = k, _rapid_rule(timed, answers), list(answers)
+        assert expected is not None, first
+        flags = [(k, e) for k, e in flags_of(steps) if e.kind == "rapid"]
+        assert len(flags) == 1, first  # once, never again however many rapid answers follow
+        (k, e), (where, (_, count, p_value, rapid), upto) = flags[0], expected
+        assert k == where and e.at_ms == steps[k].events[0].at_ms
+        assert (e.name, e.value, e.n, e.threshold) == ("rapid_guessing", count, len(upto), 0.002)
+        assert e.p_value == pytest.approx(p_value, rel=1e-9)  # exact arithmetic both ways, summed differently
+        positions = [sum(1 for s, _, _ in upto[:i] if s == upto[i][0]) for i in rapid]
+        assert list(e.responses) == [(upto[i][0], pos) for i, pos in zip(rapid, positions, strict=True)]
+        assert isinstance(steps[k].events[-1], Flagged)  # after the transition's own events
+        assert steps[-1].after.flags[0] == "rapid"
+
+
+def test_normal_sittings_raise_no_flag_in_most_cases() -> None:
+    """Examinees who answer by the IRT model and take the lognormal model's times, abilities N(0, 1) and speeds
+    N(0, 0.3^2), on the demo battery. Its levels bound the share of them flagged by 0.047
+    (IntegrityConfig.budget): among 30, 1.4 are expected and 6 or more has probability 0.004, so at most 5 is a
+    check that a change of seed would not fail by chance."""
+    battery = load_battery(Path(__file__).resolve().parents[1] / "item_pools" / "cact_demo.toml")
+    assert battery.integrity.budget(len(battery.subtests)) == pytest.approx(0.047)
+    rng = np.random.default_rng(2026)
+    flagged = []
+    for k in range(30):
+        who = Examinee(theta=float(rng.standard_normal()), tau=0.3 * float(rng.standard_normal()))
+        steps = sit(battery, 500 + k, who, rng)
+        assert steps[-1].after.phase is Phase.FINISHED
+        if steps[-1].after.flags:
+            flagged.append(steps[-1].after.flags)
+    assert len(flagged) <= 5, flagged
+
+
+def test_a_flag_changes_nothing_but_the_flags(timed: Battery) -> None:
+    """The same sittings screened and with the screening switched off: the same items, answers, estimates, stops
+    and events, but the flags."""
+    for seed, who in [(40, Examinee(rapid_from=3)), (41, Examinee(tau_change=1.5)), (10, Examinee(known=0.4))]:
+        screened = sit(timed, seed, who, np.random.default_rng(seed))
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(session_module, "new_flags", lambda *a, **kw: [])
+            plain = sit(timed, seed, who, np.random.default_rng(seed))
+        assert flags_of(screened) and not flags_of(plain)
+        assert len(screened) == len(plain)
+        for a, b in zip(screened, plain, strict=True):
+            assert replace(a.after, flags=()) == b.after
+            assert [e for e in a.events if not isinstance(e, Flagged)] == b.events
+        assert profile(timed, screened[-1].after) == profile(timed, plain[-1].after)
+
+
+def test_a_termination_gets_the_final_look(timed: Battery) -> None:
+    """Pre-knowledge and misfit are looked at once the sitting is over, a proctor's termination included: an
+    examinee who knows 40 % of the items (right and fast on them) is flagged when terminated half way."""
+    steps = sit(timed, 9, Examinee(known=0.4), np.random.default_rng(9))
+    mid = next(s.after for s in steps if len(s.after.done) == 1 and len(s.after.items) == 6)
+    assert "preknowledge" not in mid.flags  # an interim look does not run it
+    over, events = terminate(timed, mid, "joki", 10**6)
+    final = [f.kind for f in screen_session(timed, over).flags if f.kind not in mid.flags]
+    assert [e.kind for e in events if isinstance(e, Flagged)] == final
+    assert "preknowledge" in final
+    assert over.flags == (*mid.flags, *final)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from conftest import load
 from sittings import begin, finished, fixed_battery_data, pools
@@ -44,6 +46,7 @@ WIRE_KEYS = {
     "seat_request",
     "seat_request_at_ms",
     "notes",
+    "flags",
 }
 
 
@@ -79,6 +82,7 @@ def test_a_session_not_started(fixed: Battery) -> None:
         "seat_request": None,
         "seat_request_at_ms": None,
         "notes": 0,
+        "flags": [],
     }
 
 
@@ -94,6 +98,13 @@ def test_seats_and_notes_show_in_the_view(fixed: Battery) -> None:
         1,
     )
     assert view["allowed"][-2:] == ["approve_seat", "deny_seat"]
+
+
+def test_the_flags_raised_show_in_the_view_in_their_order(fixed: Battery) -> None:
+    s = replace(begin(fixed), flags=("rapid", "misfit"))
+    assert session_view(fixed, s, 1_000).to_dict()["flags"] == ["rapid", "misfit"]
+    over, _ = terminate(fixed, s, "joki", 2_000)
+    assert session_view(fixed, over, 2_000).flags[:2] == ("rapid", "misfit")  # kept once the sitting is over
 
 
 def test_a_session_under_way_counts_answers_and_keeps_the_last_estimate(fixed: Battery) -> None:

@@ -11,7 +11,8 @@ Modules, one job each:
   interface, its rules, and its twins.
 * :mod:`.transaction` - the loop every change goes through: load, pure core step, atomic commit, remember.
 * :mod:`.candidate`, :mod:`.proctor` - the candidate's and the proctor's use cases, as steps of that loop.
-* :mod:`.audit` - what the audit log records; :mod:`.results` - results and result rows for the HR system;
+* :mod:`.audit` - what the audit log records (a hash chain per session); :mod:`.evidence` - the signed evidence
+  bundle of a room (``cat-verify`` replays it); :mod:`.results` - results and result rows for the HR system;
   :mod:`.spreadsheet` - spreadsheet-safe CSV and XLSX.
 * :mod:`.rooms` - rooms and rosters (strict names and ids); :mod:`.tokens` - replacing lost tokens;
   :mod:`.sealed` - replies kept encrypted with the client's idempotency key.

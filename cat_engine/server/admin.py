@@ -1,4 +1,4 @@
-"""The admin HTTP API (docs/protocol.md): rooms, rosters, status, results; plus /healthz and /metrics.
+"""The admin HTTP API (docs/protocol.md): rooms, rosters, status, results, evidence; plus /healthz and /metrics.
 
 Errors are :class:`~.wire_errors.Refusal` rows of the one table, answered as ``{"error": {"code", "message",
 ...fields}}`` with the row's HTTP status; an unreachable store is ``unavailable`` (503).
@@ -19,9 +19,11 @@ from starlette.routing import Route
 
 from .. import codec
 from ..view import session_view
+from . import evidence
 from .auth import bearer_matches, bearer_token, is_room_id, is_session_id, normalise_proctor_token
 from .frames import room_gate_event, session_summary
 from .hub import Hub
+from .integrity import get_integrity
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .results import result_rows, rows_to_csv, rows_to_xlsx
 from .rooms import create_room, parse_roster_csv, register
@@ -283,6 +285,17 @@ async def get_results(request: Request, hub: Hub) -> Response:
     return _json({"results": rows})
 
 
+async def get_evidence(request: Request, hub: Hub) -> Response:
+    """The room's evidence bundle (docs/verification.md): every session's audit chain, seed and result, the battery
+    and pool files' hashes, signed with the server's key; checked by ``cat-verify``."""
+    room = await _room(hub, request.path_params["room_id"])
+    battery = await hub.tx.battery_of(room.room_id)
+    signer = evidence.signer_for(hub.settings)
+    body = await evidence.room_bundle(hub.store, room, battery, signer, hub.tx.now_ms())
+    headers = {"content-disposition": f'attachment; filename="evidence-{room.room_id}.json"'}
+    return Response(body, media_type="application/json", headers=headers)
+
+
 def _xlsx(body: bytes, filename: str) -> Response:
     headers = {"content-disposition": f'attachment; filename="{filename}"'}
     return Response(body, media_type=XLSX_MEDIA_TYPE, headers=headers)
@@ -363,6 +376,8 @@ def admin_routes() -> list[Route]:
         Route("/api/rooms/{room_id}/candidates", _admin(get_candidates), methods=["GET"]),
         Route("/api/rooms/{room_id}/results", _admin(get_results, room_proctor_reads=True), methods=["GET"]),
         Route("/api/rooms/{room_id}/results/ack", _admin(ack_results), methods=["POST"]),
+        Route("/api/rooms/{room_id}/evidence", _admin(get_evidence), methods=["GET"]),
+        Route("/api/rooms/{room_id}/integrity", _admin(get_integrity), methods=["GET"]),
         Route("/api/rooms/{room_id}/tokens", _admin(post_tokens), methods=["POST"]),
         Route("/api/rooms/{room_id}/proctor-token", _admin(post_proctor_token), methods=["POST"]),
         Route("/api/rooms/{room_id}/archive", _admin(post_archive), methods=["POST"]),

@@ -17,7 +17,7 @@ from starlette.routing import WebSocketRoute
 from starlette.types import ASGIApp
 
 from ..battery import Battery, load_battery
-from . import draining, tasks
+from . import draining, evidence, tasks
 from .admin import admin_routes
 from .auth import new_admin_token
 from .candidate_ws import candidate_endpoint
@@ -59,6 +59,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None, ann
     for path in settings.batteries:
         battery = load_battery(path)
         batteries[battery.id] = battery
+    evidence.prime(batteries.values())  # the files as loaded are what evidence bundles name
+    signer = evidence.signer_for(settings)  # a bad key file stops the start, not the first bundle
     if settings.redis_url and not settings.admin_token:
         raise ValueError("with REDIS_URL, set CAT_ADMIN_TOKEN so that every process shares one admin token")
     admin_token = settings.admin_token or new_admin_token()
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, ann
             room = await create_demo_room(hub.tx, next(iter(batteries)))
         if announce:
             print(demo_banner(settings, admin_token, room), file=sys.stdout, flush=True)
+            print(evidence.key_banner(signer), file=sys.stdout, flush=True)
         unhook = draining.hook_sigterm(hub.drain)
         try:
             yield

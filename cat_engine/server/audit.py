@@ -1,9 +1,17 @@
-"""What the audit log records: one entry per frame that reached a session, and per item presented.
+"""What the audit log records: one entry per frame that reached a session, per item presented, and per connection
+lost while the clock depended on it.
 
 The entries are JSON objects with ``kind`` and ``at_ms`` (server time); their fields are the table "Audit entries"
 of docs/protocol.md. An answer's ``response`` is the frame's (a display position); ``presented`` records the order
 the options were shown in, and an applied answer the stored ``option`` it chose. Frames refused with an error
 record nothing (they change nothing stored); pings are not recorded.
+
+The audit is what ``cat-verify`` replays (:mod:`cat_engine.verify`): every input of the session's transitions is in
+it with the ``now_ms`` it was applied at: the frames, the proctors' commands and notes, the intros that ended by
+themselves, and the connection losses (``disconnected``, :func:`derived`) that stop the clock, except those another
+entry already implies (a takeover by a live process at the ``hello``'s own time, a proctor's approved move). The
+integrity flags a change raised (``flag``, :func:`derived`) are recorded too, so that the replay checks it raises the
+same ones at the same step. The store chains the entries (:mod:`cat_engine.signing`).
 """
 
 from __future__ import annotations
@@ -13,11 +21,23 @@ from collections.abc import Sequence
 import orjson
 
 from ..battery import Battery
-from ..events import Event, ItemPresented
+from ..events import Connected, Disconnected, Event, Flagged, ItemPresented, SeatApproved
 from ..options import item_option_order
-from ..session import Command
+from ..session import Command, Phase, SessionState
 
-__all__ = ["answer", "hello", "intro_ended", "message", "note", "presented", "proctor", "start"]
+__all__ = [
+    "answer",
+    "derived",
+    "disconnected",
+    "flag",
+    "hello",
+    "intro_ended",
+    "message",
+    "note",
+    "presented",
+    "proctor",
+    "start",
+]
 
 
 def hello(at_ms: int, conn: str, device: str | None = None, *, outcome: str = "") -> bytes:
@@ -90,15 +110,64 @@ def message(at_ms: int, text: str) -> bytes:
     return orjson.dumps({"kind": "message", "at_ms": at_ms, "text": text})
 
 
+def disconnected(at_ms: int, *, stopped_ms: int | None = None) -> bytes:
+    """The candidate's connection was lost at ``at_ms``: the clock stopped. With ``stopped_ms``: a new connection
+    took the sitting over at ``at_ms`` (its ``hello`` is recorded just before) from one whose server process had
+    died, and that connection's clock stopped earlier, at ``stopped_ms`` (the process's last heartbeat)."""
+    entry: dict[str, object] = {"kind": "disconnected", "at_ms": at_ms}
+    if stopped_ms is not None:
+        entry["stopped_ms"] = stopped_ms
+    return orjson.dumps(entry)
+
+
+def flag(e: Flagged) -> bytes:
+    """An integrity flag raised for the first time in the session: ``flag`` its kind, with the statistic, the
+    subtest (a change's first subtest after it, else null) and the ``[subtest, position]`` of the responses it rests
+    on (the ``flag`` room event's fields, the kind named ``flag``)."""
+    wire = e.to_dict()
+    entry = {"kind": "flag", "at_ms": e.at_ms, "flag": e.kind, "statistic": wire["statistic"]}
+    return orjson.dumps({**entry, "subtest": e.subtest_index, "responses": wire["responses"]})
+
+
 def presented(battery: Battery, seed: int, events: Sequence[Event]) -> list[bytes]:
     """One entry per item the events presented, naming the subtest and the item by id, with the order its options
     were shown in to the session of ``seed``: ``option_order[p]`` is the stored index of the option at display
     position ``p`` (:mod:`cat_engine.options`)."""
+    return [_presented(battery, seed, e) for e in events if isinstance(e, ItemPresented)]
+
+
+def derived(battery: Battery, state: SessionState, events: Sequence[Event]) -> list[bytes]:
+    """The entries a change's core events leave after the change's own, in the events' order; ``state`` is the
+    session after the change.
+
+    One :func:`presented` entry per item presented, one :func:`flag` per integrity flag raised, and one
+    :func:`disconnected` per connection lost while the session is not over, unless another entry implies it: a
+    proctor's approved move disconnects by itself (after :class:`~cat_engine.events.SeatApproved`), and a takeover
+    whose clock stopped at the ``hello``'s own time (the :class:`~cat_engine.events.Connected` right after it has
+    the same time) is the ``hello`` itself. A connection lost once the session is over changes nothing a replay
+    needs.
+    """
+    over = state.phase in (Phase.FINISHED, Phase.TERMINATED)
     out = []
-    for e in events:
+    for k, e in enumerate(events):
         if isinstance(e, ItemPresented):
-            sub = battery.subtests[e.subtest_index]
-            order = item_option_order(sub.pool, seed, e.subtest_index, e.item_index)
-            entry = {"kind": "presented", "at_ms": e.at_ms, "seq": e.seq, "subtest": sub.id}
-            out.append(orjson.dumps({**entry, "item_id": sub.pool.items[e.item_index].id, "option_order": order}))
+            out.append(_presented(battery, state.seed, e))
+        elif isinstance(e, Flagged):
+            out.append(flag(e))
+        elif isinstance(e, Disconnected) and not over:
+            if any(isinstance(before, SeatApproved) for before in events[:k]):
+                continue
+            after = events[k + 1] if k + 1 < len(events) else None
+            if isinstance(after, Connected):
+                if after.at_ms != e.at_ms:
+                    out.append(disconnected(after.at_ms, stopped_ms=e.at_ms))
+                continue
+            out.append(disconnected(e.at_ms))
     return out
+
+
+def _presented(battery: Battery, seed: int, e: ItemPresented) -> bytes:
+    sub = battery.subtests[e.subtest_index]
+    order = item_option_order(sub.pool, seed, e.subtest_index, e.item_index)
+    entry = {"kind": "presented", "at_ms": e.at_ms, "seq": e.seq, "subtest": sub.id}
+    return orjson.dumps({**entry, "item_id": sub.pool.items[e.item_index].id, "option_order": order})

@@ -4,7 +4,8 @@ Everything lives in dicts of this process and is lost when it exits; there is no
 ``events_keep_s`` only, as in the Redis store, and noise and audit streams are bounded as there
 (:class:`~.store.NoiseBudget`, :data:`~.store.AUDIT_MAXLEN`). Commits are atomic
 because they run without an ``await`` between the version check and the last write (one event loop); the record a
-commit leaves is :func:`~.store.committed` of the one before.
+commit leaves is :func:`~.store.committed` of the one before. The audit chain's head lives beside each session's
+entries and moves with every entry appended, in the same step.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from ..signing import chain_next, chain_start
 from .store import (
     AUDIT_MAXLEN,
     EVENTS_PER_READ,
+    AuditChain,
+    AuditRow,
     CandidateRecord,
     Commit,
     NoiseBudget,
@@ -39,8 +43,9 @@ __all__ = ["MemoryStore"]
 class _Session:
     record: SessionRecord
     last_reply: tuple[int, bytes] | None = None  # (seq, reply) of the last applied answer
-    audit: list[tuple[str, bytes]] = field(default_factory=list)
+    audit: list[AuditRow] = field(default_factory=list)
     noise: NoiseBudget = field(default_factory=NoiseBudget)
+    head: str = ""  # the audit chain's head: the hash after the last entry ("" before the first)
 
 
 @dataclass
@@ -261,7 +266,11 @@ class MemoryStore(Store):
 
     async def audit(self, session_id: str) -> list[tuple[str, bytes]]:
         s = self._sessions.get(session_id)
-        return [] if s is None else list(s.audit)
+        return [] if s is None else [(row.id, row.entry) for row in s.audit]
+
+    async def audit_chain(self, session_id: str) -> AuditChain:
+        s = self._sessions.get(session_id)
+        return AuditChain((), "") if s is None else AuditChain(tuple(s.audit), s.head)
 
     async def append_audit(self, session_id: str, entry: bytes) -> None:
         s = self._sessions.get(session_id)
@@ -269,9 +278,15 @@ class MemoryStore(Store):
             self._add_audit(s, entry)
 
     def _add_audit(self, s: _Session, entry: bytes) -> None:
-        s.audit.append((self._ids.next(), entry))
-        if len(s.audit) > self._audit_maxlen:
-            del s.audit[: len(s.audit) - self._audit_maxlen]
+        """Append ``entry`` to the session's chain, or hold it back (counted) once the stream is full."""
+        if len(s.audit) >= self._audit_maxlen:
+            s.noise.dropped_audit += 1
+            s.record = replace(s.record, suppressed=(s.noise.dropped_audit, s.noise.dropped_events))
+            self._held_back("audit", 1)
+            return
+        prev = s.head or chain_start(s.record.session_id)
+        s.audit.append(AuditRow(self._ids.next(), entry, prev))
+        s.head = chain_next(prev, entry)
 
     def _admit_noise(self, s: _Session, n_audit: int, n_events: int) -> tuple[bool, bool]:
         now_ms = int(self._clock() * 1000)

@@ -7,11 +7,13 @@ transaction loop like the candidate's moves and are refused by the core's own gu
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import orjson
 
 from .. import codec
@@ -19,6 +21,8 @@ from .. import session as core
 from ..battery import Battery
 from ..errors import CatError, IllegalCommand
 from ..events import Event
+from ..pool import Pool
+from ..response_time import TimeParams, expected_seconds
 from ..session import Command, SessionState
 from ..view import session_view
 from . import audit, frames
@@ -93,24 +97,27 @@ class ProctorCases:
         return frames.snapshot_frame(view.info(), view.summaries, last, view.at_ms), last
 
     async def detail(self, room_id: str, request: ProctorDetail) -> bytes:
-        """The ``detail`` frame: theta and SE after each answer, per subtest reached (docs/protocol.md); computed
-        once per stored version of the session (:meth:`_detail_of`), so a repeated request costs a load."""
+        """The ``detail`` frame: theta and SE after each answer, per subtest reached (docs/protocol.md), with each
+        answer's response time and the session's flags (docs/protocol.md, "detail"); computed once per stored
+        version of the session (:meth:`_detail_of`), so a repeated request costs a load (and, for a flagged session,
+        a read of its audit when the version is new)."""
         if room_of(request.session_id) != room_id:
             raise Refusal("forbidden", "that session belongs to another room")
         try:
             loaded = await self.tx.load(request.session_id)
         except Refusal as refusal:
             raise Refusal("not_found", "the session does not exist or has expired") from refusal
-        body = self._detail_of(loaded)
+        body = await self._detail_of(loaded)
         if request.request_id is None:
             return body
         return b'{"type":"detail","id":' + orjson.dumps(request.request_id) + b"," + body[len(_ANONYMOUS) :]
 
-    def _detail_of(self, loaded: Loaded) -> bytes:
+    async def _detail_of(self, loaded: Loaded) -> bytes:
         """The detail frame of a session without a request id, computed once per stored version.
 
-        The frame is a function of the stored state alone (and of the room's battery, which never changes), so a
-        frame computed for a version is the frame of that version for as long as it is kept.
+        The frame is a function of the stored state (and of the room's battery, which never changes) and of the
+        ``flag`` entries of the audit, which a commit writes with the state that lists their kinds; so a frame
+        computed for a version is the frame of that version for as long as it is kept.
         """
         session_id, version = loaded.record.session_id, loaded.record.version
         kept = self._details.get(session_id)
@@ -118,7 +125,9 @@ class ProctorCases:
             self._details.move_to_end(session_id)
             return kept[1]
         battery, state = loaded.battery, loaded.state
-        body = frames.detail_frame(battery, state, None, session_id, core.trajectory(battery, state))
+        flags = _audit_flags(await self.tx.store.audit(session_id)) if state.flags else []
+        plain = frames.detail_frame(battery, state, None, session_id, core.trajectory(battery, state))
+        body = orjson.dumps(_with_times_and_flags(orjson.loads(plain), battery, state, flags))
         assert body.startswith(_ANONYMOUS)
         self._details[session_id] = (version, body)
         self._details.move_to_end(session_id)
@@ -235,6 +244,66 @@ class ProctorCases:
         elif command.command is Command.EXTEND:  # the candidate is told what changed
             note["extra_ms"] = done.state.extra_ms - done.before.state.extra_ms
         await self.tx.store.notify(session_id, orjson.dumps(note))
+
+
+def _with_times_and_flags(
+    frame: dict[str, Any], battery: Battery, state: SessionState, flags: list[dict[str, Any]]
+) -> dict[str, Any]:
+    r"""The detail frame with each point's ``response_ms`` and ``expected_ms`` and the session's ``flags``
+    (docs/protocol.md, "detail").
+
+    A point's ``expected_ms`` is its item's mean response time at average speed under the lognormal model,
+    :math:`E[T] = \exp(\beta + 1/(2\alpha^2))` (van der Linden, 2006;
+    :func:`cat_engine.response_time.expected_seconds` at :math:`\tau = 0`), null for an item without time
+    parameters.
+    """
+    records = [(r.items, r.response_ms) for r in state.done] + [(state.items, state.response_ms)]
+    for sub in frame["subtests"]:
+        index = int(sub["index"])
+        items, times = records[index]  # a subtest done, or the one under way (the last reached)
+        expected = _expected_ms(battery.subtests[index].pool, items)
+        for point in sub["points"]:
+            k = int(point["position"]) - 1
+            point["response_ms"] = times[k] if k < len(times) else None
+            point["expected_ms"] = expected[k] if k < len(expected) else None
+    frame["flags"] = flags
+    return frame
+
+
+def _expected_ms(pool: Pool, items: Sequence[int]) -> list[int | None]:
+    """Each item's mean response time at average speed in whole ms (None: an item without time parameters)."""
+    if not items:
+        return []
+    index = np.asarray(items, dtype=np.intp)
+    timed = pool.timed[index]
+    out: list[int | None] = [None] * len(items)
+    if timed.any():
+        seconds = expected_seconds(TimeParams(pool.time_beta[index[timed]], pool.time_alpha[index[timed]]))
+        for k, s in zip(np.flatnonzero(timed).tolist(), seconds.tolist(), strict=True):
+            out[k] = round(s * 1000) if math.isfinite(s) else None
+    return out
+
+
+def _audit_flags(entries: Sequence[tuple[str, bytes]]) -> list[dict[str, Any]]:
+    """The flags a session's audit records (its ``flag`` entries, :func:`cat_engine.server.audit.flag`), oldest
+    first, in the fields of the ``flag`` event: kind, at_ms, statistic, subtest, responses."""
+    out = []
+    for _, raw in entries:
+        if b'"flag"' not in raw:  # most entries: no need to decode them
+            continue
+        entry = orjson.loads(raw)
+        if entry.get("kind") != "flag":
+            continue
+        out.append(
+            {
+                "kind": entry["flag"],
+                "at_ms": entry["at_ms"],
+                "statistic": entry["statistic"],
+                "subtest": entry.get("subtest"),
+                "responses": entry.get("responses", []),
+            }
+        )
+    return out
 
 
 def _transition(loaded: Loaded, command: ProctorCommand, now_ms: int) -> tuple[SessionState, list[Event]]:

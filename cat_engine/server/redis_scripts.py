@@ -7,7 +7,24 @@ a script runs on one node of a Redis Cluster as on a single Redis. The expiry ru
 
 from __future__ import annotations
 
-__all__ = ["ACK", "ADD", "AUDIT", "COMMIT", "NEXT", "NOISE_FIELDS", "PTOKEN", "ROOM", "ROOM_PARTS", "TOKEN"]
+__all__ = [
+    "ACK",
+    "ADD",
+    "AUDIT",
+    "CHAIN",
+    "COMMIT",
+    "HEAD_FIELD",
+    "NEXT",
+    "NOISE_FIELDS",
+    "PTOKEN",
+    "ROOM",
+    "ROOM_PARTS",
+    "TOKEN",
+]
+
+# The session hash's field holding the audit chain's head (the hash after the last entry; absent before the first,
+# and in a session written before the audit was chained)
+HEAD_FIELD = "audit_head"
 
 # The room's own keys, in the order the scripts take them (after their other keys): each script keeps them alive
 # together (:mod:`.redis_store`, "Expiry").
@@ -40,14 +57,14 @@ NOISE_FIELDS = (
     "noise_n",
 )
 
-# admit_noise(session key, audit key, now ms, {per minute, lifetime minutes, summaries, audit maxlen}, n audit,
-# n events) -> keep audit, keep events: the rule of store.NoiseBudget.admit, on the session hash's NOISE_FIELDS,
-# writing the summary entry (store.suppressed_entry) itself
+# admit_noise(session key, now ms, {per minute, lifetime minutes, summaries}, n audit, n events) -> keep audit,
+# keep events, tell: the rule of store.NoiseBudget.admit, on the session hash's NOISE_FIELDS; when ``tell`` the caller
+# appends the summary entry (store.suppressed_entry, sent by the process with its chain hashes)
 _ADMIT_NOISE = (
     "local NOISE_FIELDS = {"
     + ", ".join(f"'{f}'" for f in NOISE_FIELDS)
     + """}
-local function admit_noise(skey, akey, now_ms, limits, n_a, n_e)
+local function admit_noise(skey, now_ms, limits, n_a, n_e)
   local f = redis.call('HMGET', skey, unpack(NOISE_FIELDS))
   local v = {}
   for i = 1, #NOISE_FIELDS do v[i] = tonumber(f[i]) or 0 end
@@ -62,11 +79,9 @@ local function admit_noise(skey, akey, now_ms, limits, n_a, n_e)
   if keep_a then v[2], v[4] = v[2] + n_a, v[4] + n_a else v[6] = v[6] + n_a end
   if keep_e then v[3], v[5] = v[3] + n_e, v[5] + n_e else v[7] = v[7] + n_e end
   local held = (n_a > 0 and not keep_a) or (n_e > 0 and not keep_e)
+  local tell = false
   if held and v[8] ~= minute and v[9] < limits[3] then
-    v[8], v[9] = minute, v[9] + 1
-    local entry = string.format('{"kind":"suppressed","at_ms":%d,"per_minute":%d,"lifetime_minutes":%d}',
-      now_ms, per_minute, lifetime_minutes)
-    redis.call('XADD', akey, 'MAXLEN', '~', limits[4], '*', 'e', entry)
+    v[8], v[9], tell = minute, v[9] + 1, true
   end
   local pairs_ = {}
   for i = 1, #NOISE_FIELDS do
@@ -74,7 +89,7 @@ local function admit_noise(skey, akey, now_ms, limits, n_a, n_e)
     pairs_[#pairs_ + 1] = v[i]
   end
   redis.call('HSET', skey, unpack(pairs_))
-  return keep_a, keep_e
+  return keep_a, keep_e, tell
 end
 
 local function now_ms()
@@ -84,23 +99,83 @@ end
 """
 )
 
+# The audit chain (cat_engine.signing; store.py, "Invariants"). Lua has no SHA-256, so the process sends each entry's
+# ``prev`` and the head after it, computed from the head it expects the session to hold; a script checks that head
+# first (check_head: {2, the head held} when another one is held, nothing written) and then appends.
+#
+# append(session key, audit key, entries, chain, first, maxlen, head) appends entries[1..n] with prev
+# chain[first + i - 1] (the chain's element after entry i is chain[first + i]); an entry is held back (counted in the
+# session's noise_da) once the stream holds ``maxlen``, never the oldest trimmed. The head moves to the element after
+# the last entry written. Returns how many were held back, and the head now.
+_CHAIN = (
+    """
+local function check_head(skey, expected)
+  local head = redis.call('HGET', skey, '"""
+    + HEAD_FIELD
+    + """') or ''
+  if head ~= expected then return {2, head} end
+  return nil
+end
+
+local function append(skey, akey, entries, chain, first, maxlen, head)
+  local held, written = 0, 0
+  for i = 1, #entries do
+    if redis.call('XLEN', akey) >= maxlen then
+      held = held + 1
+    else
+      redis.call('XADD', akey, '*', 'e', entries[i], 'p', chain[first + i - 1])
+      written = i
+    end
+  end
+  if written > 0 then
+    head = chain[first + written]
+    redis.call('HSET', skey, '"""
+    + HEAD_FIELD
+    + """', head)
+  end
+  if held > 0 then redis.call('HINCRBY', skey, 'noise_da', held) end
+  return held, head
+end
+
+-- chain arguments from ARGV[at]: the head expected, the summary entry, the n + 1 elements of the chain of the
+-- entries from that head, the n + 2 elements of the chain of the summary entry and the entries from that head
+local function chain_args(at, n)
+  local a, b = {}, {}
+  for i = 0, n do a[#a + 1] = ARGV[at + 2 + i] end
+  for i = 0, n + 1 do b[#b + 1] = ARGV[at + 3 + n + i] end
+  return ARGV[at], ARGV[at + 1], a, b
+end
+"""
+)
+
+
 # KEYS: session, replies (of earlier versions), audit, events, result, then the room's keys (ROOM_PARTS)
 # ARGV: expected version, state, set owner (0/1), owner, reply seq ("" none), reply, result ("" none),
 #       live ttl, persist (0/1), session id, n audit, audit..., n events, events..., events kept (ms),
-#       noise (0/1), per minute, lifetime minutes, summaries, audit maxlen, now (ms, the process's clock: noise)
-# Returns {0} when the version moved on, else {1, audit entries held back, events held back, event ids...}.
-# A noisy commit's audit entries and events are stored or held back (counted) whole, by store.NoiseBudget.
-# The room's events are kept for a while (the last argument) and then trimmed as new ones come (XADD MINID ~): they
-# serve live proctors and a proctor's resume, which starts from a fresh snapshot anyway.
+#       noise (0/1), per minute, lifetime minutes, summaries, audit maxlen, now (ms, the process's clock: noise),
+#       then the chain arguments (chain_args: the head expected, the summary entry, the two chains)
+# Returns {0} when the version moved on, {2, head} when the audit's head is not the one expected (nothing written:
+# the process computes the chain again on that head), else {1, audit entries held back, events held back, the
+# audit's head now, event ids...}. A noisy commit's audit entries and events are stored or held back (counted)
+# whole, by store.NoiseBudget. The room's events are kept for a while (the events-kept argument) and then trimmed
+# as new ones come (XADD MINID ~): they serve live proctors and a proctor's resume, which starts from a fresh snapshot
+# anyway.
 # Only the last applied answer's reply is kept (fields reply_seq and reply of the session hash): exactly-once needs
 # no more, since a client resends only its last answer. The replies hash of earlier versions goes on the first
 # reply stored here.
 COMMIT = (
     _KEEP_ROOM
     + _ADMIT_NOISE
+    + _CHAIN
     + """
 local v = redis.call('HGET', KEYS[1], 'version')
 if v ~= ARGV[1] then return {0} end
+local na = tonumber(ARGV[11])
+local ne = tonumber(ARGV[12 + na])
+local tail = 13 + na + ne
+local expected, summary, chain_a, chain_b = chain_args(tail + 7, na)
+local moved = check_head(KEYS[1], expected)
+if moved then return moved end
 local ttl = tonumber(ARGV[8])
 redis.call('HSET', KEYS[1], 'version', tonumber(v) + 1, 'state', ARGV[2])
 if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'owner', ARGV[4]) end
@@ -108,28 +183,37 @@ if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[1], 'reply_seq', ARGV[5], 'reply', ARGV[6])
   redis.call('DEL', KEYS[2])
 end
-local na = tonumber(ARGV[11])
-local ne = tonumber(ARGV[12 + na])
-local tail = 13 + na + ne
-local limits = {tonumber(ARGV[tail + 2]), tonumber(ARGV[tail + 3]), tonumber(ARGV[tail + 4]), tonumber(ARGV[tail + 5])}
-local keep_a, keep_e = true, true
+local limits = {tonumber(ARGV[tail + 2]), tonumber(ARGV[tail + 3]), tonumber(ARGV[tail + 4])}
+local maxlen = tonumber(ARGV[tail + 5])
+local keep_a, keep_e, tell = true, true, false
 if ARGV[tail + 1] == '1' then
-  keep_a, keep_e = admit_noise(KEYS[1], KEYS[3], tonumber(ARGV[tail + 6]), limits, na, ne)
+  keep_a, keep_e, tell = admit_noise(KEYS[1], tonumber(ARGV[tail + 6]), limits, na, ne)
 end
-local out = {1, 0, 0}
-if keep_a then
-  for i = 1, na do redis.call('XADD', KEYS[3], 'MAXLEN', '~', limits[4], '*', 'e', ARGV[11 + i]) end
-else
+local entries = {}
+for i = 1, na do entries[i] = ARGV[11 + i] end
+local out = {1, 0, 0, expected}
+local written = na
+if not keep_a then
   out[2] = na
-  na = 0
+  entries = {}
+  written = 0
 end
+local held, head = 0, expected
+if tell then
+  held, head = append(KEYS[1], KEYS[3], {summary}, chain_b, 1, maxlen, head)
+  out[2] = out[2] + held
+  held, head = append(KEYS[1], KEYS[3], entries, chain_b, 2, maxlen, head)
+else
+  held, head = append(KEYS[1], KEYS[3], entries, chain_a, 1, maxlen, head)
+end
+out[2], out[4] = out[2] + held, head
 if not keep_e then
   out[3] = ne
   ne = 0
 end
 if ne > 0 then
   local cut = now_ms() - tonumber(ARGV[tail])
-  out[4] = redis.call('XADD', KEYS[4], 'MINID', '~', math.max(cut, 0), '*', 'e', ARGV[tail - ne])
+  out[5] = redis.call('XADD', KEYS[4], 'MINID', '~', math.max(cut, 0), '*', 'e', ARGV[tail - ne])
 end
 for j = 2, ne do out[#out + 1] = redis.call('XADD', KEYS[4], '*', 'e', ARGV[tail - ne - 1 + j]) end
 if ne > 0 then redis.call('EXPIRE', KEYS[4], ttl) end
@@ -142,7 +226,7 @@ else
   if redis.call('TTL', KEYS[1]) ~= -1 then
     -- a live session hash always has a TTL (_ADD sets one); -1 means over and not yet acknowledged: keep it
     redis.call('EXPIRE', KEYS[1], ttl)
-    if na > 0 then redis.call('EXPIRE', KEYS[3], ttl) end
+    if written > 0 or tell then redis.call('EXPIRE', KEYS[3], ttl) end
   end
   keep_room(6, ttl)
 end
@@ -150,18 +234,42 @@ return out
 """
 )
 
-# KEYS: session, audit. ARGV: entry, per minute, lifetime minutes, summaries, audit maxlen, now (ms)
-# An audit entry outside a commit (a repeat: noise, store.NoiseBudget). Returns 1 when it was held back, else 0
-# (also when the session does not exist: then nothing is written at all).
+# KEYS: session, audit. ARGV: entry, per minute, lifetime minutes, summaries, audit maxlen, now (ms), then the chain
+# arguments (chain_args, for one entry)
+# An audit entry outside a commit (a repeat: noise, store.NoiseBudget). Returns {1, entries held back (0 or 1), the
+# audit's head now}, {2, head} when the audit's head is not the one expected (nothing written), or {0, 0} when the
+# session does not exist (nothing written at all).
 AUDIT = (
     _ADMIT_NOISE
+    + _CHAIN
     + """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local limits = {tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])}
-local keep = admit_noise(KEYS[1], KEYS[2], tonumber(ARGV[6]), limits, 1, 0)
-if not keep then return 1 end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', limits[4], '*', 'e', ARGV[1])
-return 0
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+local expected, summary, chain_a, chain_b = chain_args(7, 1)
+local moved = check_head(KEYS[1], expected)
+if moved then return moved end
+local limits = {tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])}
+local maxlen = tonumber(ARGV[5])
+local keep, _, tell = admit_noise(KEYS[1], tonumber(ARGV[6]), limits, 1, 0)
+local entries, held = {ARGV[1]}, 0
+if not keep then entries, held = {}, 1 end
+local capped, head = 0, expected
+if tell then
+  capped, head = append(KEYS[1], KEYS[2], {summary}, chain_b, 1, maxlen, head)
+  held = held + capped
+  capped, head = append(KEYS[1], KEYS[2], entries, chain_b, 2, maxlen, head)
+else
+  capped, head = append(KEYS[1], KEYS[2], entries, chain_a, 1, maxlen, head)
+end
+return {1, held + capped, head}
+"""
+)
+
+# KEYS: session, audit. Returns {the audit chain's head ("" none), the stream's entries (XRANGE)}: read together.
+CHAIN = (
+    """
+return {redis.call('HGET', KEYS[1], '"""
+    + HEAD_FIELD
+    + """') or '', redis.call('XRANGE', KEYS[2], '-', '+')}
 """
 )
 

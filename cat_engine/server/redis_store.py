@@ -17,8 +17,10 @@ its sessions carries the hash tag ``{R}``, so one Lua script may touch them all,
                                     pub/sub: SPUBLISH/SSUBSCRIBE, served by the node of the room's slot)
     P:{R}:reg:<key>         string  the reply of a registration sent with that ``Idempotency-Key``
     P:{R}:s:S               hash    state, version, owner, employee_id, name, token_digest, reply_seq and reply (the
-                                    last applied answer's seq and reply frame), noise_* (store.NoiseBudget)
-    P:{R}:s:S:audit         stream  every frame received and item presented (field e = JSON; MAXLEN ~ AUDIT_MAXLEN)
+                                    last applied answer's seq and reply frame), noise_* (store.NoiseBudget),
+                                    audit_head (the audit chain's head: the hash after the last entry)
+    P:{R}:s:S:audit         stream  every frame received and item presented (field e = JSON, p = the hash of the
+                                    entry before: cat_engine.signing); at most AUDIT_MAXLEN entries, never trimmed
     P:{R}:s:S:result        string  final profile, once the session is over
     P:token:<sha256>        string  candidate token -> session id (an index: the session hash's digest is the truth)
     P:ptoken:<sha256>       string  proctor token -> room id (an index: the room hash's ptoken is the truth)
@@ -51,6 +53,14 @@ Errors: whatever says the store cannot take a command now (connection lost, time
 refuses writes, ``OOM``: :data:`.redis_client.UNAVAILABLE_ERRORS`) is :class:`~.store.StoreUnavailable`, after the
 client's own short retries.
 
+The audit chain: Lua has no SHA-256, so the process computes each entry's ``prev`` and the new head from the head
+it last saw for the session (kept in :attr:`RedisStore._heads`, refreshed by every load and write); a script writes
+only if the session hash still holds that head, and otherwise returns the head it holds, on which the process computes
+the chain again (a commit's version check comes first, so this only happens when an audit entry outside a commit, or
+another process, moved the head). An audit stream written before the chain existed has entries without ``p`` and a
+session hash without ``audit_head``: its next entries chain from the session's chain start, and ``cat-verify`` reports
+the unchained entries before them.
+
 Replication: with ``wait_replicas`` N > 0 a commit (and an audit entry) returns only once N replicas have it
 (``WAIT``, up to ``wait_timeout_ms``); when they do not confirm in time it raises StoreUnavailable, so the answer is
 not acknowledged and the client resends it (applied at most once, as ever).
@@ -63,13 +73,14 @@ import contextlib
 import inspect
 import logging
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 
+from ..signing import chain_of, chain_start
 from . import redis_scripts as scripts
 from . import tasks
 from .redis_client import UNAVAILABLE_ERRORS, cluster_ok, connect, node_client, per_node
@@ -78,6 +89,8 @@ from .store import (
     EVENTS_PER_READ,
     NOISE_LIFETIME_MINUTES,
     NOISE_SUMMARIES,
+    AuditChain,
+    AuditRow,
     CandidateRecord,
     Commit,
     Notification,
@@ -87,10 +100,14 @@ from .store import (
     StoreUnavailable,
     duplicate_employee,
     room_of,
+    suppressed_entry,
     token_digest,
 )
 
 __all__ = ["RedisStore"]
+
+_HEADS_KEPT = 20_000  # sessions whose audit head this process remembers (a first guess, checked by the scripts)
+_CHAIN_ATTEMPTS = 50  # a script refused because the head moved is tried again on the head it returned
 
 _log = logging.getLogger("cat_engine.server.redis")
 
@@ -107,6 +124,7 @@ _SESSION_FIELDS = (
     "noise_da",
     "noise_de",
     "token",
+    scripts.HEAD_FIELD,
 )
 
 
@@ -157,6 +175,9 @@ class RedisStore(Store):
         self._audit = self._redis.register_script(scripts.AUDIT)
         self._token = self._redis.register_script(scripts.TOKEN)
         self._ptoken = self._redis.register_script(scripts.PTOKEN)
+        self._chain = self._redis.register_script(scripts.CHAIN)
+        # session id -> the audit chain's head last seen ("" none): the first guess of the next write
+        self._heads: OrderedDict[str, str] = OrderedDict()
         # Commands in flight stay below the pool's size (a few connections are left for the notification
         # subscription and health checks): when every candidate of a killed process reconnects here at once, their
         # commands wait their turn instead of failing with redis-py's "Too many connections".
@@ -367,6 +388,7 @@ class RedisStore(Store):
         digest = await self._call(self._remove(keys=keys, args=[expected_version, session_id]))
         if digest is None:
             return False
+        self._heads.pop(session_id, None)
         if _text(digest):  # the index, in another slot: it leads nowhere already, and now it goes
             await self._call(self._redis.delete(f"{self._p}:token:{_text(digest)}"))
         return True
@@ -377,7 +399,7 @@ class RedisStore(Store):
     def _record(values: Sequence[Any]) -> SessionRecord | None:
         if values[0] is None or values[4] is None:
             return None
-        sid, emp, name, digest, state, version, owner, dropped_audit, dropped_events, plain = values
+        sid, emp, name, digest, state, version, owner, dropped_audit, dropped_events, plain, _ = values
         if digest is None:  # a session of an earlier version kept the token itself
             digest = token_digest(_text(plain or b""))
         cand = CandidateRecord(_text(sid), _text(emp), _text(name), _text(digest))
@@ -386,7 +408,10 @@ class RedisStore(Store):
 
     async def load(self, session_id: str) -> SessionRecord | None:
         values = await self._call(self._redis.hmget(self._session_key(session_id), _SESSION_FIELDS))
-        return self._record(values)
+        record = self._record(values)
+        if record is not None:
+            self._saw_head(session_id, values[-1])
+        return record
 
     async def load_room(self, room_id: str) -> list[SessionRecord]:
         ids = await self._call(self._redis.lrange(self._room_key(room_id, "sessions"), 0, -1))
@@ -396,7 +421,57 @@ class RedisStore(Store):
             for sid in ids:
                 pipe.hmget(self._session_key(_text(sid)), _SESSION_FIELDS)
             rows = await self._call(pipe.execute())
-        return [r for r in (self._record(v) for v in rows) if r is not None]
+        records = []
+        for values in rows:
+            record = self._record(values)
+            if record is not None:
+                self._saw_head(record.session_id, values[-1])
+                records.append(record)
+        return records
+
+    # --- the audit chain ---------------------------------------------------------------------------------------
+
+    def _saw_head(self, session_id: str, head: Any) -> None:
+        """Remember the audit head last seen for a session (the first guess of its next write)."""
+        self._heads[session_id] = "" if head is None else _text(head)
+        self._heads.move_to_end(session_id)
+        if len(self._heads) > _HEADS_KEPT:
+            self._heads.popitem(last=False)
+
+    def _chain_args(self, session_id: str, head: str, entries: Sequence[bytes], now_ms: int, noise: bool) -> list[Any]:
+        """The chain arguments of a script (redis_scripts, ``chain_args``) for ``entries`` appended on ``head``:
+        the head expected, the summary entry a noisy write may leave first, the chain of the entries alone and the
+        chain of the summary entry and the entries (only for a noisy write; blanks otherwise)."""
+        start = head or chain_start(session_id)
+        plain = chain_of(start, entries)
+        if not noise:
+            return [head, b"", *plain, *([""] * (len(entries) + 2))]
+        summary = suppressed_entry(now_ms, self._noise[0])
+        return [head, summary, *plain, *chain_of(start, [summary, *entries])]
+
+    async def _chained(
+        self, session_id: str, entries: Sequence[bytes], noise: bool, write: Callable[[list[Any], int], Awaitable[Any]]
+    ) -> Any:
+        """Run ``write(chain arguments, now ms)`` until the script finds the head it was computed on; its reply."""
+        head = self._heads.get(session_id, "")
+        for _ in range(_CHAIN_ATTEMPTS):
+            now_ms = int(self._clock() * 1000)
+            out = await write(self._chain_args(session_id, head, entries, now_ms, noise), now_ms)
+            if int(out[0]) != 2:
+                return out
+            head = _text(out[1])  # another write moved the head: compute the chain again on the one held
+            self._saw_head(session_id, head)
+        raise StoreUnavailable(f"the audit of {session_id} kept changing under {_CHAIN_ATTEMPTS} writes")
+
+    async def audit_chain(self, session_id: str) -> AuditChain:
+        keys = [self._session_key(session_id), self._session_key(session_id, "audit")]
+        head, rows = await self._call(self._chain(keys=keys, args=[]))
+        out = []
+        for row_id, flat in rows:
+            fields = {_text(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+            prev = fields.get("p")
+            out.append(AuditRow(_text(row_id), bytes(fields["e"]), None if prev is None else _text(prev)))
+        return AuditChain(tuple(out), _text(head))
 
     async def commit(self, session_id: str, expected_version: int, commit: Commit) -> tuple[bool, list[str]]:
         room_id = room_of(session_id)
@@ -409,7 +484,7 @@ class RedisStore(Store):
             *self._room_keys(room_id),
         ]
         reply_seq, reply = ("", b"") if commit.reply is None else (str(commit.reply[0]), commit.reply[1])
-        args: list[Any] = [
+        base: list[Any] = [
             str(expected_version),
             commit.state,
             "0" if commit.owner is None else "1",
@@ -427,17 +502,21 @@ class RedisStore(Store):
             self._events_keep_ms,
             "1" if commit.noise else "0",
             *self._noise,
-            int(self._clock() * 1000),
         ]
-        if self._wait[0] > 0:
-            out = await self._replicated(keys[0], lambda client: self._commit(keys=keys, args=args, client=client))
-        else:
-            out = await self._call(self._commit(keys=keys, args=args))
+
+        async def write(chain: list[Any], now_ms: int) -> Any:
+            args = [*base, now_ms, *chain]
+            if self._wait[0] > 0:
+                return await self._replicated(keys[0], lambda client: self._commit(keys=keys, args=args, client=client))
+            return await self._call(self._commit(keys=keys, args=args))
+
+        out = await self._chained(session_id, commit.audit, commit.noise, write)
         if int(out[0]) != 1:
             return False, []
+        self._saw_head(session_id, out[3])
         self._held_back("audit", int(out[1]))
         self._held_back("events", int(out[2]))
-        return True, [_text(i) for i in out[3:]]
+        return True, [_text(i) for i in out[4:]]
 
     async def reply(self, session_id: str, seq: int) -> bytes | None:
         got_seq, got = await self._call(self._redis.hmget(self._session_key(session_id), ["reply_seq", "reply"]))
@@ -454,13 +533,18 @@ class RedisStore(Store):
     async def append_audit(self, session_id: str, entry: bytes) -> None:
         # the stream exists (every session's first hello commits), so it keeps its expiry or its persistence
         keys = [self._session_key(session_id), self._session_key(session_id, "audit")]
-        args = [entry, *self._noise, int(self._clock() * 1000)]
-        if self._wait[0] > 0:
-            # also makes a resend's stored reply durable: WAIT covers every write the master took before this one
-            held = await self._replicated(keys[0], lambda client: self._audit(keys=keys, args=args, client=client))
-        else:
-            held = await self._call(self._audit(keys=keys, args=args))
-        self._held_back("audit", int(held))
+
+        async def write(chain: list[Any], now_ms: int) -> Any:
+            args = [entry, *self._noise, now_ms, *chain]
+            if self._wait[0] > 0:
+                # also makes a resend's stored reply durable: WAIT covers every write the master took before this one
+                return await self._replicated(keys[0], lambda client: self._audit(keys=keys, args=args, client=client))
+            return await self._call(self._audit(keys=keys, args=args))
+
+        out = await self._chained(session_id, [entry], True, write)
+        if int(out[0]) == 1:
+            self._saw_head(session_id, out[2])
+            self._held_back("audit", int(out[1]))
 
     # --- replication -------------------------------------------------------------------------------------------
 

@@ -29,6 +29,16 @@ def _public_url(value: str | None) -> str | None:
     return value.strip().rstrip("/")
 
 
+def _key_file(value: str | None) -> Path | None:
+    """``CAT_SIGNING_KEY_FILE``: a file that exists (its key is read and checked when the app starts)."""
+    if value is None:
+        return None
+    path = Path(value.strip())
+    if not path.is_file():
+        raise ValueError(f"CAT_SIGNING_KEY_FILE must name a key file (PEM), got {value!r}: no such file")
+    return path
+
+
 def _number(env: Mapping[str, str], name: str, default: Number, low: Number, high: Number) -> Number:
     """``env[name]`` read as the type of ``default`` (int or float), within ``[low, high]``."""
     raw = env.get(name)
@@ -119,6 +129,11 @@ class Settings:
     idle_disconnect_s : float
         ``CAT_IDLE_DISCONNECT_S`` (default 30): a candidate connection that sent no frame this long after its hello
         is closed as dead (``idle``); its session shows disconnected and its clock stops.
+    signing_key_file : Path or None
+        ``CAT_SIGNING_KEY_FILE``: the Ed25519 private key (PEM, PKCS#8, no password) that signs evidence bundles
+        (``GET /api/rooms/{id}/evidence``, docs/verification.md); every process of a deployment must share it.
+        Unset: each process makes an ephemeral key at start and prints its public key (bundles it signs can be
+        checked only against that printed key, and only while it is known).
     public_url : str or None
         ``CAT_PUBLIC_URL``: the address candidates and proctors reach the server at (``https://cat.example.go.id``),
         printed on slips and in links; unset, the admin page uses its own address and the start-up banner warns when
@@ -166,6 +181,7 @@ class Settings:
     intro_limit_s: float = 300.0
     idle_disconnect_s: float = 30.0
     public_url: str | None = None
+    signing_key_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -216,4 +232,5 @@ class Settings:
             intro_limit_s=_number(env, "CAT_INTRO_LIMIT_S", 300.0, 1.0, 24 * 3600.0),
             idle_disconnect_s=_number(env, "CAT_IDLE_DISCONNECT_S", 30.0, 1.0, 3600.0),
             public_url=_public_url(env.get("CAT_PUBLIC_URL") or None),
+            signing_key_file=_key_file(env.get("CAT_SIGNING_KEY_FILE") or None),
         )

@@ -11,7 +11,9 @@ What is kept
   the id of the connection that owns the session, the candidate's identity.
 * **Reply**: the reply frame sent for the last applied answer, with its seq (exactly-once resends: a client only
   ever resends its last answer).
-* **Audit**: one append-only log per session of every frame received and item presented, with server time.
+* **Audit**: one append-only log per session of every frame received and item presented, with server time; a hash
+  chain (:mod:`cat_engine.signing`): each entry is stored with ``prev``, the hash of the one before (the session's
+  chain start for the first), and the session keeps its chain's head, the hash after its last entry.
 * **Tokens** only as digests (:func:`token_digest`): the registration's reply is the only place a token is shown.
 * **Room events**: one append-only stream per room; ids ``"<ms>-<n>"`` increase, so a reader resumes after the
   last id it saw.
@@ -22,6 +24,10 @@ Invariants
 * :meth:`Store.commit` is atomic: state, owner, reply, audit entries, room events and result are written together,
   and only if the stored version still equals the expected one. Otherwise nothing is written. What a session
   record is after a commit is :func:`committed` (the version and owner rules, in this module only).
+* The audit chain is never broken: an entry's ``prev`` is the head stored with the session at the moment it is
+  appended, and the new head is written in the same atomic step (:meth:`Store.commit`, :meth:`Store.append_audit`).
+  The Redis store computes the hashes in Python from the head it last saw and its scripts write only if the stored
+  head is still that one (else it computes them again on the head the script returns).
 * A session id is ``"<room_id>-<n>"``; room ids never contain ``-``, so :func:`room_of` recovers the room.
 * Registration is all or none: a roster naming an employee id the room already has (or naming one twice) raises
   :class:`~.wire_errors.Refusal` ``duplicate_employee`` with that id, and nothing of it is stored. A registration
@@ -30,9 +36,10 @@ Invariants
   a registration that failed half way, or by a token replaced since, leads to no session).
 * Noise is bounded (:class:`NoiseBudget`): the audit entries and room events of a commit marked ``noise`` (a
   reconnect) and the entries of :meth:`Store.append_audit` (a repeat) count against the session's budget; beyond it
-  they are counted, not stored. Everything that advances the test is never noise. Audit streams are capped at about
-  :data:`AUDIT_MAXLEN` entries, far above what a session can write: answers and presentations are bounded by the
-  battery, noise by its lifetime cap.
+  they are counted, not stored. Everything that advances the test is never noise. An audit stream holds at most
+  :data:`AUDIT_MAXLEN` entries, far above what a session can write (answers and presentations are bounded by the
+  battery, noise by its lifetime cap): beyond it an entry is counted as held back, not stored. Nothing is ever
+  trimmed from the front, so a stored audit is always the whole chain from the session's first entry.
 """
 
 from __future__ import annotations
@@ -52,6 +59,8 @@ __all__ = [
     "EVENTS_PER_READ",
     "NOISE_LIFETIME_MINUTES",
     "NOISE_SUMMARIES",
+    "AuditChain",
+    "AuditRow",
     "CandidateRecord",
     "Commit",
     "NoiseBudget",
@@ -78,9 +87,10 @@ DEAD_AFTER_MS = 3 * int(BEAT_INTERVAL_S * 1000)  # a process silent this long is
 # "suppressed" summary entries (one per minute in which something was held back)
 NOISE_LIFETIME_MINUTES = 20
 NOISE_SUMMARIES = 100
-# Approximate cap of an audit stream (XADD MAXLEN ~). A session writes at most 2 entries per item (answer, presented)
-# plus proctor commands, plus noise_per_minute x (NOISE_LIFETIME_MINUTES + 1) + NOISE_SUMMARIES: far below this, so
-# the cap never cuts an applied answer; it only bounds what no client can make the server write.
+# Most entries an audit stream holds; the entries beyond are held back (counted), never the oldest trimmed, so the
+# chain stays whole. A session writes at most 2 entries per item (answer, presented) plus proctor commands and
+# connection losses, plus noise_per_minute x (NOISE_LIFETIME_MINUTES + 1) + NOISE_SUMMARIES: far below this, so the
+# cap never holds back an applied answer; it only bounds what no client can make the server write.
 AUDIT_MAXLEN = 50_000
 
 
@@ -137,6 +147,24 @@ class SessionRecord:
     @property
     def session_id(self) -> str:
         return self.candidate.session_id
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One stored audit entry with its stream id and ``prev`` (None: written before the audit was chained)."""
+
+    id: str
+    entry: bytes
+    prev: str | None
+
+
+@dataclass(frozen=True)
+class AuditChain:
+    """A session's audit as stored, with the chain's head the store keeps beside it ("" when it keeps none: no
+    entry yet, or only entries written before the audit was chained)."""
+
+    rows: tuple[AuditRow, ...]
+    head: str
 
 
 @dataclass(frozen=True)
@@ -346,6 +374,10 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def audit(self, session_id: str) -> list[tuple[str, bytes]]: ...
+
+    @abc.abstractmethod
+    async def audit_chain(self, session_id: str) -> AuditChain:
+        """The session's audit with each entry's ``prev`` and the stored head, read together (one atomic read)."""
 
     @abc.abstractmethod
     async def append_audit(self, session_id: str, entry: bytes) -> None:

@@ -205,7 +205,7 @@ class Transactions:
             state=codec.encode(state),
             owner=change.owner,
             reply=None if change.reply_seq is None else (change.reply_seq, change.frames[-1]),
-            audit=[*change.audit, *audit.presented(battery, state.seed, change.events)],
+            audit=[*change.audit, *audit.derived(battery, state, change.events)],
             events=room_events,
             result=result_record(candidate, battery, state) if over else None,
             persist=over,

@@ -1076,7 +1076,8 @@ def test_screenshots(live: Live, open_page: OpenPage, loop: Loop, shot: Shot) ->
     expect(row(page, c[7]).locator(".status")).to_have_text("Di halaman sambutan")
     expect(row(page, c[8]).locator(".status")).to_have_text("Petunjuk subtes")
     expect(row(page, c[10]).locator(".status")).to_have_text("Belum mulai")
-    expect(page.locator('#counts [data-filter="attention"] .count-n')).to_have_text("2")
+    # two needing a proctor, and candidates 0 and 5 answered 5 items in milliseconds: flagged for rapid guessing
+    expect(page.locator('#counts [data-filter="attention"] .count-n')).to_have_text("4")
     expect(page.locator("#waiting-count .waiting-n")).to_have_text("1")
     expect(row(page, c[2]).locator("button.act-note .act-n")).to_have_text("2")
     # 30 rows in sight at 1366x768, none cut short

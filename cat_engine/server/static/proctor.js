@@ -1,12 +1,15 @@
 // The proctor console (docs/protocol.md, "Proctor: /ws/proctor"): a live table of the room, the room's state (open
 // or closed, who is waiting) with the button that opens or closes it, moves to another computer waiting for
-// approval, disconnect alerts, confirmed commands per candidate or for the whole room, incident notes and messages,
-// a candidate detail view with a chart of theta and SE and the notes, and the room's results as CSV. This module wires the parts together: the socket and its frames, the server clock
-// estimate, persistence for this tab, sign-in and sign-out, and the page's handlers.
+// approval, disconnect alerts, integrity flags waiting for a decision, confirmed commands per candidate or for the
+// whole room, incident notes and messages, a candidate detail view with a chart of theta and SE, the time each answer
+// took, the flags with their evidence and decisions, and the notes, and the room's results as CSV. This module wires
+// the parts together: the socket and its frames, the server clock estimate, persistence for this tab, sign-in and
+// sign-out, and the page's handlers.
 //
 //   proctor_model.js     the room from snapshot + events (pure)   proctor_view.js    top bar, counts, alerts, table
 //   proctor_detail.js    the detail dialog and its chart          proctor_commands.js  commands, acks, download
 //   proctor_format.js    numbers, clocks, times (pure)            proctor_texts.js   texts (id, en)
+//   proctor_flags.js     flags: reasons, decisions, RT data (pure) proctor_rt_chart.js the response-time chart
 //
 // Time. The model and the views take server time (ms since the Unix epoch): this PC's clock plus an offset. Every
 // live event and snapshot gives a lower bound of the offset (it happened before it reached us), so the largest
@@ -28,13 +31,15 @@ import {
   renderAlerts,
   renderConn,
   renderCounts,
+  renderFlags,
   renderRoomState,
   renderSeats,
   renderTable,
   renderTop,
   rowElement,
 } from "./proctor_view.js";
-import {renderDetail} from "./proctor_detail.js";
+import {initDecisions, renderDetail} from "./proctor_detail.js";
+import {reasonText} from "./proctor_flags.js";
 import {createCommands} from "./proctor_commands.js";
 
 const TOKEN_KEY = "cat.proctor.token";
@@ -64,7 +69,7 @@ const ui = {
   sort: {key: "order", dir: 1},
   downloading: false,
   roomBusy: false, // an open_room / close_room awaits its ack
-  detail: null, // {sid, reqId, loading, error, tab, returnFocus}
+  detail: null, // {sid, reqId, loading, error, tab, deciding, returnFocus}
   on: null,
 };
 let lastFrameAt = 0;
@@ -110,6 +115,7 @@ function render() {
   renderCounts(ui, ui.on);
   renderSeats(ui, ui.on);
   renderAlerts(ui, ui.on);
+  renderFlags(ui, ui.on);
   renderTable(ui, ui.on);
   if (ui.detail) renderDetail(ui);
 }
@@ -150,7 +156,7 @@ function focusRow(sid) {
 
 function openDetail(sid, returnFocus) {
   if (!model.row(sid)) return;
-  ui.detail = {sid, reqId: null, loading: false, error: null, tab: null, returnFocus};
+  ui.detail = {sid, reqId: null, loading: false, error: null, tab: null, deciding: null, returnFocus};
   requestDetail();
   renderDetail(ui);
   const dialog = $("detail");
@@ -190,16 +196,20 @@ function onDetail(frame) {
 
 function closeDetail() {
   const returnFocus = ui.detail?.returnFocus;
+  const shown = ui.detail?.sid;
   ui.detail = null;
   clearTimeout(detailTimer);
   detailTimer = null;
   if ($("detail").open) $("detail").close();
   const sid = returnFocus?.dataset?.session;
   const target = sid ? rowElement(sid) : returnFocus;
+  // an opener that went meanwhile (a flag's entry, gone once decided): the candidate's row
+  const fallback = shown ? rowElement(shown) : null;
   if (target?.isConnected) target.focus();
+  else if (fallback?.isConnected) fallback.focus();
 }
 
-// --- persistence (this tab only): where the stream was, and the subtest results seen --------------------------------
+// --- persistence (this tab only): where the stream was, the subtest results and the decisions on flags seen -------
 
 let saveTimer = null;
 let resultsDirty = false;
@@ -212,6 +222,7 @@ function saveResume(withResults) {
     if (!ui.token) return;
     let stored = loadResume(ui.token) ?? {token: ui.token, results: {}};
     stored.last_event_id = model.lastEventId;
+    stored.decisions = model.exportDecisions();
     if (resultsDirty) {
       stored = {...stored, results: model.exportResults()};
       resultsDirty = false;
@@ -332,7 +343,11 @@ function onStream(frame) {
   const said = [
     ...change.seatsRaised.map((sid) => ui.t("seat_announce", {name: model.row(sid)?.name ?? sid})),
     ...change.raised.map((sid) => ui.t("alert_announce", {name: model.row(sid)?.name ?? sid})),
-  ];
+    ...[...new Set(change.flagsRaised)].map((sid) => {
+      const reasons = model.openFlags(sid).map((f) => reasonText(f.kind, ui.t));
+      return reasons.length ? ui.t("flag_announce", {name: model.row(sid)?.name ?? sid, reason: reasons.join("; ")}) : "";
+    }),
+  ].filter(Boolean);
   if (said.length) announce(said.join(" "));
   // the room opened or closed from another console (this console's own command is reported with its ack)
   if (change.room && !commands.roomPending()) commands.notice("ok", ui.t(model.roomOpen() ? "room_opened_elsewhere" : "room_closed_elsewhere"));
@@ -461,6 +476,7 @@ function signIn(token) {
   model.reset();
   model.lastEventId = resume?.last_event_id ?? null;
   model.importResults(resume?.results);
+  model.importDecisions(resume?.decisions);
   connect();
   renderConn(ui);
 }
@@ -554,6 +570,7 @@ function init() {
     });
   }
   $("detail-close").addEventListener("click", closeDetail);
+  initDecisions(ui, (sid, text) => commands.note(sid, text));
   $("detail").addEventListener("cancel", (event) => {
     event.preventDefault();
     closeDetail();

@@ -18,6 +18,8 @@
 //   commands.rateLimited(frame, waitMs, detailAsked); // a command or detail refused as too frequent: say so, and
 //   commands.heldFor();                               // send none until waitMs passed (heldFor(): ms left)
 //   commands.download(changed);                    // the room's results as CSV; changed() after the button's state
+//   commands.note(sid, text);                      // a note sent at once, without the dialog (a decision on a flag,
+//                                                  // proctor_detail.js): null when it went out, else why not
 
 import {category, closePlan, roomPlan, statusTextKey, MESSAGE_MAX, NOTE_MAX, ROOM_COMMANDS} from "./proctor_model.js";
 import {charCount, cleanText, seatLabel} from "./proctor_format.js";
@@ -67,7 +69,8 @@ export function createCommands(ui, {send, changed = () => {}}) {
     if (kind === "ok") setTimeout(() => item.remove(), 10000);
   }
 
-  function sendCommand(kind, sid, fields) {
+  // `keepDrafts`: a note written elsewhere than the dialog leaves the dialog's draft alone.
+  function sendCommand(kind, sid, fields, {keepDrafts = false} = {}) {
     const id = nextId++;
     const frame = {type: kind, id, ...fields};
     if (sid) frame.session_id = sid;
@@ -82,7 +85,8 @@ export function createCommands(ui, {send, changed = () => {}}) {
       notice("bad", t("err_offline"));
       return;
     }
-    pending.set(id, {kind, sid, targets, minutes: fields.seconds ? fields.seconds / 60 : null, draft: TEXT_MAX[kind] ? draftKey(kind, sid) : null});
+    const draft = TEXT_MAX[kind] && !keepDrafts ? draftKey(kind, sid) : null;
+    pending.set(id, {kind, sid, targets, minutes: fields.seconds ? fields.seconds / 60 : null, draft});
     if (isRoomCommand(kind)) changed();
   }
 
@@ -397,6 +401,14 @@ export function createCommands(ui, {send, changed = () => {}}) {
     }
   }
 
+  // A note from a form of its own (the decision on a flag): sent at once; what to say instead when it cannot go out.
+  function note(sid, text) {
+    if (heldFor() > 0) return t("rate_wait", {s: Math.ceil(heldFor() / 1000)});
+    if (!ui.live) return t("err_offline");
+    sendCommand("note", sid, {text}, {keepDrafts: true});
+    return null;
+  }
+
   $("confirm-form").addEventListener("submit", submit);
   $("confirm-textarea").addEventListener("input", () => {
     // typing answers the error about the text
@@ -416,5 +428,5 @@ export function createCommands(ui, {send, changed = () => {}}) {
     close();
   });
 
-  return {ask, close, onAck, onError, failPending, notice, download, rateLimited, heldFor, roomPending};
+  return {ask, close, onAck, onError, failPending, notice, download, rateLimited, heldFor, roomPending, note};
 }

@@ -31,12 +31,21 @@
 // Seats. A row's `device` is the computer the sitting is on, `seat_request` the one waiting for the proctor's
 // approval to take it over (null: none; "": a computer that sent no id). A waiting request is in the attention list
 // (with when the console first saw it) until a view says it was decided (`seat_request` null), here or elsewhere.
+//
+// Flags (proctor_flags.js). A session's integrity flags are the kinds its view lists (`flags`, in the order raised),
+// with what the `flag` events (live or history) and the `detail` said of each: the statistic, when, the evidence. A
+// flag waits for a proctor's decision (a note "[Keputusan: KIND] ..." no older than it) and while one waits the
+// session needs attention. Decisions are known from the notes this console has seen: live `note` events, and the
+// notes of a `detail` (and those kept across a reload of the tab: exportDecisions). Response times come with
+// `answered` events and the `detail`'s points, for the chart.
 
 export const COMMANDS = ["pause", "resume", "extend", "terminate"];
 export const SEAT_COMMANDS = ["approve_seat", "deny_seat"];
 export const ROOM_COMMANDS = ["open_room", "close_room"];
 export const NOTE_MAX = 1000; // characters of an incident note (`note`)
 export const MESSAGE_MAX = 500; // characters of a message to candidates (`message`)
+import {decisionKind, decisionsOf, isOpen, mergeFlag, normalizeFlag} from "./proctor_flags.js";
+
 export const CATEGORIES = ["active", "intro", "waiting", "disconnected", "paused", "ready", "finished", "terminated"];
 export const STUCK_MS = 5 * 60 * 1000; // an active, connected candidate without a sign of life this long needs a look
 const STATUS_RANK = {disconnected: 0, paused: 1, stuck: 2, intro: 3, active: 4, waiting: 5, ready: 6, finished: 7, terminated: 8};
@@ -104,8 +113,9 @@ export const hasSeatRequest = (row) => typeof row.seat_request === "string";
 // How many incident notes the proctors wrote on the session (0 from a server that does not say).
 export const notesCount = (row) => (Number.isInteger(row.notes) && row.notes > 0 ? row.notes : 0);
 
-export const needsAttention = (row, nowMs) =>
-  ["disconnected", "paused", "stuck"].includes(statusKey(row, nowMs)) || hasSeatRequest(row);
+// `flagged`: the sessions with a flag waiting for a decision (RoomModel.flagged()), if any.
+export const needsAttention = (row, nowMs, flagged = null) =>
+  ["disconnected", "paused", "stuck"].includes(statusKey(row, nowMs)) || hasSeatRequest(row) || Boolean(flagged?.has(row.session_id));
 
 // Whether the server says the session's state allows the command now.
 export const allows = (row, kind) => Array.isArray(row.allowed) && row.allowed.includes(kind);
@@ -148,14 +158,14 @@ export function rowNumber(row, index) {
 
 // --- the room: counts, filters, sort -----------------------------------------------------------------------------
 
-// Counts per status for the filter buttons: all, attention, and each category.
-export function countsOf(rows, nowMs) {
+// Counts per status for the filter buttons: all, attention, and each category (`flagged` as for needsAttention).
+export function countsOf(rows, nowMs, flagged = null) {
   const counts = {all: 0, attention: 0};
   for (const c of CATEGORIES) counts[c] = 0;
   for (const row of rows) {
     counts.all += 1;
     counts[category(row)] += 1;
-    if (needsAttention(row, nowMs)) counts.attention += 1;
+    if (needsAttention(row, nowMs, flagged)) counts.attention += 1;
   }
   return counts;
 }
@@ -167,9 +177,9 @@ export function phaseCounts(rows) {
   return counts;
 }
 
-export function matchesFilter(row, filter, nowMs) {
+export function matchesFilter(row, filter, nowMs, flagged = null) {
   if (filter === "all") return true;
-  if (filter === "attention") return needsAttention(row, nowMs);
+  if (filter === "attention") return needsAttention(row, nowMs, flagged);
   return category(row) === filter;
 }
 
@@ -195,12 +205,13 @@ function sortValue(row, key, nowMs, index) {
 }
 
 // The rows shown: filtered, then sorted by `sort` = {key, dir} (dir 1 or -1); ties keep the roster order and unknown
-// values go last whichever the direction. `compareText` orders names (the page passes its locale's comparison).
-export function visibleRows(rows, {filter = "all", sort = {key: "order", dir: 1}, nowMs, compareText} = {}) {
+// values go last whichever the direction. `compareText` orders names (the page passes its locale's comparison);
+// `flagged` as for needsAttention.
+export function visibleRows(rows, {filter = "all", sort = {key: "order", dir: 1}, nowMs, compareText, flagged = null} = {}) {
   const cmp = compareText ?? ((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return rows
     .map((row, i) => ({row, i, v: sortValue(row, sort.key, nowMs, i)}))
-    .filter(({row}) => matchesFilter(row, filter, nowMs))
+    .filter(({row}) => matchesFilter(row, filter, nowMs, flagged))
     .sort((a, b) => {
       let c;
       if (typeof a.v === "string") c = cmp(a.v, b.v);
@@ -239,7 +250,7 @@ export function levelPercent(p) {
 
 // --- the model ---------------------------------------------------------------------------------------------------
 
-const newTrack = () => ({anchors: new Map(), answers: new Map(), placed: new Map(), results: new Map(), notes: []});
+const newTrack = () => ({anchors: new Map(), answers: new Map(), placed: new Map(), results: new Map(), notes: [], flags: new Map()});
 const sameNote = (a, b) => a.at_ms === b.at_ms && a.text === b.text;
 const rowOf = (view, atMs) => ({...view, at_ms: atMs});
 
@@ -258,7 +269,7 @@ export class RoomModel {
     this.atMs = null; // the snapshot's server time
     this.alerts = new Map(); // session_id -> {since, dismissed}
     this.seats = new Map(); // session_id -> {since, device, requested}: moves waiting for approval
-    this.tracks = new Map(); // session_id -> {anchors, answers, placed, results}
+    this.tracks = new Map(); // session_id -> {anchors, answers, placed, results, notes, flags}
     this.stats = {snapshots: 0, events: 0, history: 0, duplicates: 0, views: 0};
   }
 
@@ -288,7 +299,8 @@ export class RoomModel {
     return true;
   }
 
-  // Any frame of the stream; what changed: {resync, changed (session ids), raised (new alerts), resultsChanged,
+  // Any frame of the stream; what changed: {resync, changed (session ids), raised (new alerts), seatsRaised (new
+  // moves waiting), flagsRaised (sessions with a live flag new to the console), resultsChanged,
   // liveAt (the newest at_ms of the live events, for the page's clock estimate), snapshot, room (the room's open
   // state changed by a live room event)}.
   applyFrame(frame, nowMs) {
@@ -356,6 +368,7 @@ export class RoomModel {
     if (history) this.stats.history += 1;
     else if (typeof ev.at_ms === "number") change.liveAt = Math.max(change.liveAt ?? ev.at_ms, ev.at_ms);
     if (this.#record(sid, ev)) change.resultsChanged = true;
+    if (ev.type === "flag" && mergeFlag(this.#track(sid).flags, normalizeFlag(ev)) && !history) change.flagsRaised.push(sid);
     change.changed.add(sid);
     if (!history && item.view && item.view.session_id === sid) {
       this.stats.views += 1;
@@ -367,14 +380,17 @@ export class RoomModel {
     return change;
   }
 
-  // The server's `detail` frame: points by position and the results of the subtests done. False for a session the
-  // room does not hold.
+  // The server's `detail` frame: points by position (with their response times, when it sends them), the results of
+  // the subtests done, the notes and the flags. False for a session the room does not hold.
   applyDetail(frame) {
     if (!this.rows.has(frame.session_id)) return false;
     const track = this.#track(frame.session_id);
+    for (const raw of Array.isArray(frame.flags) ? frame.flags : []) mergeFlag(track.flags, normalizeFlag(raw));
     for (const sub of frame.subtests ?? []) {
       const placed = track.placed.get(sub.index) ?? new Map();
-      for (const p of sub.points ?? []) placed.set(p.position, {theta: p.theta, se: p.se});
+      for (const p of sub.points ?? []) {
+        placed.set(p.position, {theta: p.theta, se: p.se, response_ms: p.response_ms ?? null, expected_ms: p.expected_ms ?? null});
+      }
       track.placed.set(sub.index, placed);
       if (sub.status === "done" && sub.result) track.results.set(sub.index, normalizeResult(sub.result));
     }
@@ -403,6 +419,64 @@ export class RoomModel {
 
   // Chart points of one subtest of a session: [{position, theta, se}] by position.
   trajectory(sid, index) {
+    return this.#placed(sid, index).map(([position, p]) => ({position, theta: p.theta, se: p.se}));
+  }
+
+  // Response times of one subtest's answers: [{position, response_ms, expected_ms}] by position (null where unknown:
+  // an answer seen before times were sent, or an item without time parameters).
+  timings(sid, index) {
+    return this.#placed(sid, index).map(([position, p]) => ({
+      position,
+      response_ms: p.response_ms ?? null,
+      expected_ms: p.expected_ms ?? null,
+    }));
+  }
+
+  // A session's flags, in the order raised: those its view lists (known only by kind until an event or the detail
+  // says more: at_ms and statistic null), then any other an event or the detail told: [{kind, at_ms, statistic,
+  // subtest, responses}].
+  flags(sid) {
+    const known = this.tracks.get(sid)?.flags ?? new Map();
+    const listed = this.rows.get(sid)?.flags;
+    const kinds = Array.isArray(listed) ? listed.filter((k) => typeof k === "string") : [];
+    const rest = [...known.values()].filter((f) => !kinds.includes(f.kind)).sort((a, b) => (a.at_ms ?? 0) - (b.at_ms ?? 0));
+    const bare = (kind) => ({kind, at_ms: null, statistic: null, subtest: null, responses: []});
+    return [...new Set(kinds)].map((kind) => known.get(kind) ?? bare(kind)).concat(rest);
+  }
+
+  // The decisions recorded on a session's flags: Map kind -> {at_ms, text}.
+  decisions(sid) {
+    return decisionsOf(this.notes(sid));
+  }
+
+  // The session's flags waiting for a decision.
+  openFlags(sid) {
+    const decisions = this.decisions(sid);
+    return this.flags(sid).filter((flag) => isOpen(flag, decisions));
+  }
+
+  // Sessions with a flag waiting for a decision (for needsAttention, countsOf, visibleRows).
+  flagged() {
+    return new Set(this.order.filter((sid) => this.rows.has(sid) && this.openFlags(sid).length));
+  }
+
+  // The flags to check, one entry per session: [{session_id, flags (open), since (the newest at_ms, null: raised
+  // before this console knew)}], the newest first, those of unknown time last, ties in the roster's order.
+  flagList() {
+    return this.order
+      .map((session_id, index) => ({session_id, index, flags: this.rows.has(session_id) ? this.openFlags(session_id) : []}))
+      .filter((entry) => entry.flags.length)
+      .map(({session_id, index, flags}) => {
+        const times = flags.map((f) => f.at_ms).filter((ms) => ms !== null);
+        return {session_id, index, flags, since: times.length ? Math.max(...times) : null};
+      })
+      .sort((a, b) => (b.since ?? -Infinity) - (a.since ?? -Infinity) || a.index - b.index)
+      .map(({session_id, flags, since}) => ({session_id, flags, since}));
+  }
+
+  // Where each answer of one subtest stands: [[position, {theta, se, response_ms, expected_ms}]] by position, from the
+  // detail's points and the answers seen since.
+  #placed(sid, index) {
     const track = this.tracks.get(sid);
     if (!track) return [];
     const points = new Map(track.placed.get(index) ?? []);
@@ -415,11 +489,14 @@ export class RoomModel {
       if (anchor) {
         for (const [seq, a] of answers) {
           const position = track.anchors.get(seq)?.position ?? anchor.position + (seq - anchor.seq);
-          if (position >= 1) points.set(position, {theta: a.theta, se: a.se});
+          if (position < 1) continue;
+          const known = points.get(position); // the detail's: an event does not carry the typical time
+          const took = a.response_ms ?? known?.response_ms ?? null;
+          points.set(position, {theta: a.theta, se: a.se, response_ms: took, expected_ms: known?.expected_ms ?? null});
         }
       }
     }
-    return [...points].sort((a, b) => a[0] - b[0]).map(([position, p]) => ({position, theta: p.theta, se: p.se}));
+    return [...points].sort((a, b) => a[0] - b[0]);
   }
 
   // Results of a session's subtests done: Map index -> normalized result.
@@ -485,6 +562,30 @@ export class RoomModel {
     return out;
   }
 
+  // Decisions on flags to keep across a reload ({session_id: [{at_ms, text}]}: the decision notes seen), and to take
+  // back (as notes of their sessions), so that a reload does not show decided flags as waiting again.
+  exportDecisions() {
+    const out = {};
+    for (const [sid, track] of this.tracks) {
+      const decided = track.notes.filter((n) => decisionKind(n.text) !== null);
+      if (decided.length) out[sid] = decided;
+    }
+    return out;
+  }
+
+  importDecisions(stored) {
+    for (const [sid, notes] of Object.entries(stored ?? {})) {
+      const track = this.#track(sid);
+      for (const n of Array.isArray(notes) ? notes : []) {
+        const note = {at_ms: n?.at_ms, text: n?.text};
+        if (typeof note.text === "string" && decisionKind(note.text) !== null && !track.notes.some((m) => sameNote(m, note))) {
+          track.notes.push(note);
+        }
+      }
+      track.notes.sort((a, b) => a.at_ms - b.at_ms);
+    }
+  }
+
   importResults(stored) {
     for (const [sid, results] of Object.entries(stored ?? {})) {
       const track = this.#track(sid);
@@ -497,7 +598,7 @@ export class RoomModel {
   // --- internals ---
 
   #change() {
-    return {resync: false, changed: new Set(), raised: [], seatsRaised: [], resultsChanged: false, liveAt: null, snapshot: false, room: false};
+    return {resync: false, changed: new Set(), raised: [], seatsRaised: [], flagsRaised: [], resultsChanged: false, liveAt: null, snapshot: false, room: false};
   }
 
   #track(sid) {
@@ -517,7 +618,7 @@ export class RoomModel {
         track.anchors.set(ev.seq, {subtest: ev.subtest, position: ev.position});
         return false;
       case "answered":
-        track.answers.set(ev.seq, {subtest: ev.subtest, theta: ev.theta, se: ev.se});
+        track.answers.set(ev.seq, {subtest: ev.subtest, theta: ev.theta, se: ev.se, response_ms: ev.response_ms ?? null});
         return false;
       case "subtest_done":
         track.results.set(ev.subtest, normalizeResult(ev.result ?? {}));

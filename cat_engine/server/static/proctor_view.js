@@ -1,6 +1,7 @@
 // The proctor console's main view: top bar, connection indicator, the room's state (open or closed, who is waiting,
 // the button that opens or closes it), counts (which double as filters), disconnect alerts and the room's table with
-// its per-row and room-wide command buttons, and the moves to another computer waiting for approval. It draws what
+// its per-row and room-wide command buttons, the moves to another computer waiting for approval, and the integrity
+// flags waiting for a proctor's decision. It draws what
 // the model holds and changes only what differs, so focus and scroll stay put while a busy room updates twice a
 // second. Seat requests, alerts and notices sit in an overlay over the table's corner: nothing that comes and goes
 // moves the table.
@@ -30,6 +31,7 @@ import {
   CATEGORIES,
 } from "./proctor_model.js";
 import {ago, clock, num, seatLabel, timeOfDay} from "./proctor_format.js";
+import {reasonText} from "./proctor_flags.js";
 
 const $ = (id) => document.getElementById(id);
 export const BADGE = {
@@ -136,7 +138,7 @@ export function renderRoomState(ui) {
 
 export function renderCounts(ui, on) {
   const {t} = ui;
-  const counts = countsOf(ui.model.list(), ui.now());
+  const counts = countsOf(ui.model.list(), ui.now(), ui.model.flagged());
   const box = $("counts");
   const keys = ["all", "attention", ...CATEGORIES];
   if (box.children.length !== keys.length) {
@@ -264,6 +266,48 @@ export function renderSeats(ui, on) {
   }
 }
 
+// Integrity flags waiting for a decision, one entry per candidate, the newest first: who, why in plain words (a
+// flag is a prompt to look, not a finding: the list says so), since when, and *Periksa*, which opens the detail
+// where the evidence is and the decision is recorded. An entry goes once every flag of it is decided.
+export function renderFlags(ui, on) {
+  const {t, model} = ui;
+  const now = ui.now();
+  const entries = model.flagList();
+  $("flags").hidden = entries.length === 0;
+  setText($("flags-h"), t("flags_h", {n: entries.length}));
+  const list = $("flag-list");
+  const existing = new Map([...list.children].map((li) => [li.dataset.session, li]));
+  const wanted = [];
+  for (const {session_id: sid, flags, since} of entries) {
+    const row = model.row(sid);
+    let li = existing.get(sid);
+    if (!li) {
+      li = document.createElement("li");
+      li.className = "flag-entry";
+      li.dataset.session = sid;
+      const who = document.createElement("strong");
+      who.className = "flag-who";
+      const what = document.createElement("span");
+      what.className = "flag-what";
+      const when = document.createElement("span");
+      when.className = "flag-when";
+      const show = document.createElement("button");
+      show.type = "button";
+      show.className = "small flag-show";
+      show.addEventListener("click", () => on.openDetail(sid, show));
+      li.append(who, what, when, show);
+    }
+    li.dataset.kinds = flags.map((f) => f.kind).join(" ");
+    setText(li.querySelector(".flag-who"), `${row.name} (${row.employee_id})`);
+    setText(li.querySelector(".flag-what"), flags.map((f) => reasonText(f.kind, t)).join("; "));
+    setText(li.querySelector(".flag-when"), since === null ? "" : t("flag_since", {time: timeOfDay(since, ui.locale), ago: ago(since, now, t)}));
+    setText(li.querySelector(".flag-show"), t("flag_show"));
+    setAttr(li.querySelector(".flag-show"), "aria-label", t("flag_show_label", {name: row.name}));
+    wanted.push(li);
+  }
+  syncChildren(list, wanted);
+}
+
 // --- command buttons ---------------------------------------------------------------------------------------------
 
 // Kinds whose button is there only while the session allows them (a move waiting for approval).
@@ -339,7 +383,7 @@ function makeRow(sid, on) {
   cell(tr, "c-no num");
   cell(tr, "who", '<span class="name"></span><span class="emp"></span>');
   cell(tr, "seat");
-  cell(tr, "status", '<span class="badge"></span><span class="extra"></span>');
+  cell(tr, "status", '<span class="badge"></span><span class="extra"></span><span class="flag-chip" hidden></span>');
   cell(tr, "sub", '<span class="sub-idx"></span><span class="sub-name"></span>');
   cell(tr, "ans num");
   cell(tr, "se", '<span class="bar" aria-hidden="true"><span class="fill"></span></span><span class="se-label"></span>');
@@ -366,13 +410,18 @@ function makeRow(sid, on) {
   return tr;
 }
 
-// The status badge, and a chip for what else needs saying (silent for minutes, offline while paused). A move to
-// another computer waiting for the proctor takes the badge's place while it waits (the status is then on hover).
-function updateStatus(status, row, ui, now) {
+// The status badge, and a chip for what else needs saying (silent for minutes, offline while paused), and one for
+// flags waiting for a decision (`open`: those flags; their reasons on hover). A move to another computer waiting for
+// the proctor takes the badge's place while it waits (the status is then on hover).
+function updateStatus(status, row, ui, now, open) {
   const {t} = ui;
   const cat = category(row);
-  const badge = status.firstChild;
-  const extra = status.lastChild;
+  const [badge, extra, flagChip] = status.children;
+  // the chip's words are drawn from data-label (CSS), so the cell's text stays the status; the row's aria-label and
+  // the chip's title say them
+  flagChip.hidden = open.length === 0;
+  setAttr(flagChip, "data-label", open.length ? t("flag_chip") : null);
+  setAttr(flagChip, "title", open.length ? t("flag_chip_title", {reasons: open.map((f) => reasonText(f.kind, t)).join("; ")}) : null);
   const idle = idleMinutes(row, now);
   const asking = hasSeatRequest(row);
   setText(badge, asking ? t("seat_chip") : statusText(ui, row));
@@ -426,22 +475,32 @@ function updateSe(se, row, ui, over) {
   setAttr(se, "title", title);
 }
 
-function updateRow(tr, row, index, ui) {
+// A row's look for what needs attention: disconnected, a move waiting, paused or silent, flagged (in that order).
+function attentionClass(row, now, flagged) {
+  if (!needsAttention(row, now, flagged)) return "";
+  if (statusKey(row, now) === "disconnected") return "att-bad";
+  if (hasSeatRequest(row)) return "att-seat";
+  return needsAttention(row, now) ? "att-warn" : "att-flag";
+}
+
+function updateRow(tr, row, index, ui, flagged) {
   const {t, model} = ui;
   const now = ui.now();
   const cat = category(row);
-  const key = statusKey(row, now);
   const over = isOver(row);
+  const open = flagged.has(row.session_id) ? model.openFlags(row.session_id) : [];
   const rowClass = [
     "row",
-    needsAttention(row, now) ? (key === "disconnected" ? "att-bad" : hasSeatRequest(row) ? "att-seat" : "att-warn") : "",
+    attentionClass(row, now, flagged),
     model.isAlerting(row.session_id) ? "alerting" : "",
     over ? "over" : "",
   ].filter(Boolean).join(" ");
   if (tr.className !== rowClass) tr.className = rowClass;
   tr.dataset.status = cat;
   tr.dataset.phase = row.phase;
-  setAttr(tr, "aria-label", `${row.name}, ${hasSeatRequest(row) ? `${t("seat_chip")}, ` : ""}${statusText(ui, row)}`);
+  const flagWords = open.length ? `, ${t("flag_chip")}` : "";
+  setAttr(tr, "aria-label", `${row.name}, ${hasSeatRequest(row) ? `${t("seat_chip")}, ` : ""}${statusText(ui, row)}${flagWords}`);
+  tr.dataset.flags = open.map((f) => f.kind).join(" ");
   const [no, who, seat, status, sub, ans, se, time, seen, act] = tr.children;
   setText(no, rowNumber(row, index));
   setText(who.firstChild, row.name);
@@ -453,7 +512,7 @@ function updateRow(tr, row, index, ui) {
   seat.dataset.device = device ?? "";
   setAttr(seat, "title", device ? t("seat_title", {id: device}) : t("seat_none_title"));
   seat.classList.toggle("asked", hasSeatRequest(row));
-  updateStatus(status, row, ui, now);
+  updateStatus(status, row, ui, now, open);
   const info = model.subtestInfo(row.subtest_index);
   const total = model.room?.subtests?.length ?? 0;
   setText(sub.firstChild, over || !info ? "" : `${row.subtest_index + 1}/${total}`);
@@ -482,14 +541,15 @@ export function renderTable(ui, on) {
   for (const id of rowEls.keys()) if (!model.row(id)) rowEls.delete(id);
   const index = new Map(rows.map((row, i) => [row.session_id, i]));
   const collator = new Intl.Collator(ui.locale);
-  const shown = visibleRows(rows, {filter: ui.filter, sort: ui.sort, nowMs: ui.now(), compareText: collator.compare});
+  const flagged = model.flagged();
+  const shown = visibleRows(rows, {filter: ui.filter, sort: ui.sort, nowMs: ui.now(), compareText: collator.compare, flagged});
   const wanted = shown.map((row) => {
     let tr = rowEls.get(row.session_id);
     if (!tr) {
       tr = makeRow(row.session_id, on);
       rowEls.set(row.session_id, tr);
     }
-    updateRow(tr, row, index.get(row.session_id), ui);
+    updateRow(tr, row, index.get(row.session_id), ui, flagged);
     return tr;
   });
   const focused = document.activeElement;
