@@ -8,8 +8,11 @@ The sessions of an :class:`~cat_engine.simulate_aberrance.AberrantBattery` are s
   answer arrived and answered after the seat's response time (its log-seconds from the simulation);
 * an operator's seats are served by one person, one action at a time: the operator goes to the seat whose
   screen has waited longest, spends :data:`SWITCH_S` (uniform) moving to it, then the time the action takes
-  (their own response time for an answer, :data:`OPERATOR_INTRO_S` for an instruction page). A seat's recorded
-  response time is what the server sees: from the item being shown to its answer, waiting included.
+  (their own response time for an answer, :data:`OPERATOR_INTRO_S` for an instruction page).
+
+A seat's recorded response time is what the server measures: from the arrival of the previous answer (when it
+presented the next item) to this answer, so the :data:`LATENCY_S` of the item's way to the screen and an operator's
+waiting are in it.
 """
 
 from __future__ import annotations
@@ -80,7 +83,7 @@ def _normal_seat(seconds: list[FloatArray], start: float, rng: np.random.Generat
         for t in times.tolist():
             clock += LATENCY_S + t
             arrivals.append(clock)
-            took.append(t)
+            took.append(LATENCY_S + t)  # the server's clock: from its previous answer's arrival
             which.append(index)
     return np.asarray(arrivals), np.asarray(took), np.asarray(which, dtype=np.float64)
 
@@ -103,7 +106,7 @@ def _operator_seats(
         if took is not None:
             arrivals, recorded, which = out[seat]
             arrivals.append(clock)
-            recorded.append(clock - shown)
+            recorded.append(clock - shown + LATENCY_S)  # the server's clock starts at the previous arrival
             which.append(subtest)
         if step + 1 < len(actions[seat]):
             heapq.heappush(waiting, (clock + LATENCY_S, seat, step + 1))

@@ -10,6 +10,7 @@ Modules, one concern each:
 
 * :mod:`.messages` - the command-line text, Bahasa Indonesia (default) and English
 * :mod:`.examinee` - a simulated examinee: true theta, IRT responses, think times
+* :mod:`.operator` - one simulated person answering for several seats, one answer at a time (the integrity check)
 * :mod:`.stats` - percentiles and rates
 * :mod:`.recorder` - what a run measures while it runs
 * :mod:`.target` - loopback-only addresses, and the admin HTTP API client

@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 
 from cat_engine import room_timing as rt
+from cat_engine import room_timing_data as rtd
+from cat_engine import room_timing_pairs as rtp
 from cat_engine.room_timing import (
     GroupTest,
     PairCounts,
@@ -197,11 +199,11 @@ def test_bad_config_is_refused() -> None:
 
 
 def _chain_model_draws(
-    segment: rt._Segment, delta: float, cells: int, n: int, window_cells: int, rng: np.random.Generator
+    segment: rtp._Segment, delta: float, cells: int, n: int, window_cells: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """The chain's model simulated directly: item times from the grid probabilities, the second seat's clock half a
     cell after the first's, the first answer and the other seat's age as observed. Repeats and close alternations."""
-    p = [rt._pmf(s, delta, cells) for s in segment.samples]
+    p = [rtp._pmf(s, delta, cells) for s in segment.samples]
     first = int(segment.labels[0])
     age = min(round(segment.age / delta - 0.5), int(np.flatnonzero(p[1 - first])[-1]) - 1)
     cells_ = np.arange(cells + 1)
@@ -224,16 +226,16 @@ def _chain_model_draws(
     return repeats, close
 
 
-def _long_segment() -> rt._Segment:
+def _long_segment() -> rtp._Segment:
     rng = np.random.default_rng(11)
     room = answers([seat(rng, lengths=(25,)) for _ in range(2)])
-    return max(rt._segments(room, 0, 1), key=lambda s: s.labels.size)
+    return max(rtp._segments(room, 0, 1), key=lambda s: s.labels.size)
 
 
 def test_repeat_distribution_is_its_models() -> None:
     segment, cells, n = _long_segment(), 40, 40_000
-    delta = rt._grid([segment], cells)
-    exact = np.cumsum(rt._repeat_distribution(segment, delta, cells, 14))
+    delta = rtp._grid([segment], cells)
+    exact = np.cumsum(rtp._repeat_distribution(segment, delta, cells, 14))
     repeats, _ = _chain_model_draws(segment, delta, cells, n, 0, np.random.default_rng(3))
     observed = np.array([(repeats <= k).mean() for k in range(15)])
     # Monte Carlo error: 4.5 binomial standard errors (seeded, so a fixed check), plus 1e-4 for the empty cells
@@ -243,16 +245,16 @@ def test_repeat_distribution_is_its_models() -> None:
 
 def test_close_generating_function_is_its_models() -> None:
     segment, cells, n = _long_segment(), 40, 40_000
-    delta = rt._grid([segment], cells)
+    delta = rtp._grid([segment], cells)
     window_cells = 3
-    log_mgf = rt._close_log_mgf(segment, delta, cells, window_cells)
+    log_mgf = rtp._close_log_mgf(segment, delta, cells, window_cells)
     _, close = _chain_model_draws(segment, delta, cells, n, window_cells, np.random.default_rng(4))
-    for theta, exact in zip(rt._THETAS[:4], log_mgf[:4], strict=True):
+    for theta, exact in zip(rtd._THETAS[:4], log_mgf[:4], strict=True):
         values = np.exp(theta * close)
         # the mean of exp(theta K) within 4.5 standard errors of the simulation
         assert abs(values.mean() - np.exp(exact)) <= 4.5 * values.std() / np.sqrt(n), theta
     for k in range(1, 8):  # and the Chernoff bound is above the simulated tail
-        bound = min(1.0, float(np.exp(np.min(log_mgf - rt._THETAS * k))))
+        bound = min(1.0, float(np.exp(np.min(log_mgf - rtd._THETAS * k))))
         assert (close >= k).mean() <= bound + 4.5 * np.sqrt(bound * (1 - bound) / n) + 1e-4
 
 
@@ -261,12 +263,12 @@ def test_conditional_misfits_are_their_models() -> None:
     probabilities (its first answer given its observed age), half a cell off the others' answers."""
     rng = np.random.default_rng(13)
     room = answers([seat(rng, lengths=(25,)) for _ in range(3)])
-    stretches, _, _ = rt._stretches(room, 2, [0, 1])
+    stretches, _, _ = rtp._stretches(room, 2, [0, 1])
     st = max(stretches, key=lambda x: x.hi - x.lo)
-    delta, cap = rt._conditional_grid([st], 2)
-    exact = np.cumsum(rt._misfit_distribution(st, delta, cap, 2, 25))
+    delta, cap = rtp._conditional_grid([st], 2)
+    exact = np.cumsum(rtp._misfit_distribution(st, delta, cap, 2, 25))
     n = 20_000
-    p = np.append(rt._pmf(st.sample, delta, cap), 0.0)
+    p = np.append(rtp._pmf(st.sample, delta, cap), 0.0)
     age = min(max(round(st.age / delta - 0.5), 0), int(np.flatnonzero(p)[-1]) - 1)
     steps = max(int(np.ceil((st.hi - st.lo) / delta)), 1)
     draws = rng.choice(p.size, size=40 * n, p=p)
@@ -293,11 +295,11 @@ def test_product_of_p_values() -> None:
     rng = np.random.default_rng(2)
     products = rng.random((200_000, 3)).prod(axis=1)
     for c in (1e-3, 1e-2, 0.1):
-        assert rt._product_tail(c, 1) == pytest.approx(c)
-        assert rt._product_tail(c, 2) == pytest.approx(c * (1 - np.log(c)))
+        assert rtp._product_tail(c, 1) == pytest.approx(c)
+        assert rtp._product_tail(c, 2) == pytest.approx(c * (1 - np.log(c)))
         share = (products <= c).mean()  # 4.5 binomial standard errors of the simulation
-        assert abs(share - rt._product_tail(c, 3)) <= 4.5 * np.sqrt(share * (1 - share) / products.size) + 1e-5
-    assert rt._product_tail(0.0, 3) == 0.0 and rt._product_tail(1.0, 3) == 1.0
+        assert abs(share - rtp._product_tail(c, 3)) <= 4.5 * np.sqrt(share * (1 - share) / products.size) + 1e-5
+    assert rtp._product_tail(0.0, 3) == 0.0 and rtp._product_tail(1.0, 3) == 1.0
 
 
 def test_maximal_cliques() -> None:
@@ -351,7 +353,7 @@ def test_conditional_p_values_of_independent_seats_are_valid() -> None:
     values = []
     for _ in range(n):
         room = answers([seat(rng, lengths=(12, 12)) for _ in range(3)])
-        values.append(rt._conditional(room, 2, [0, 1])[2])
+        values.append(rtp._conditional(room, 2, [0, 1])[2])
     for u in (0.05, 0.2):
         assert (np.array(values) <= u).sum() <= _most(n, u), (u, sorted(values)[:8])
     with pytest.raises(ValueError, match="three or more"):
@@ -409,7 +411,7 @@ def test_a_steady_room_is_bounded_work_and_no_flag() -> None:
     result = room_timing(answers([seat(rng, sigma=0.15, tau_sd=0.0, beta_sd=0.0) for _ in range(100)]))
     assert result.flags == ()
     pairs = [t for t in result.tested if isinstance(t, PairTest)]
-    assert len(pairs) <= 2 * rt._MAX_PAIR_TESTS and len(result.tested) - len(pairs) <= rt._MAX_GROUP_TESTS
+    assert len(pairs) <= 2 * rtd._MAX_PAIR_TESTS and len(result.tested) - len(pairs) <= rtd._MAX_GROUP_TESTS
 
 
 def test_a_lockstep_pair_is_flagged_as_lockstep() -> None:

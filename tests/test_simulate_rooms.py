@@ -41,9 +41,12 @@ def test_a_normal_seat_records_its_own_response_times() -> None:
     sim, timelines = _laid_out()
     for e in np.flatnonzero(sim.operator_group < 0)[:50].tolist():
         own = np.concatenate([lt[e, : int(r.lengths[e])] for r, lt in zip(sim.results, sim.log_times, strict=True)])
-        assert np.allclose(timelines[e].response_ms, np.exp(own) * 1000, atol=1.0)
-        gaps = np.diff(timelines[e].arrival_ms)  # the next answer comes after its response time and the latency
-        assert np.all(gaps >= timelines[e].response_ms[1:] + LATENCY_S * 1000 - 2)
+        # the server's clock: the seat's own time and the item's way to the screen
+        assert np.allclose(timelines[e].response_ms, (np.exp(own) + LATENCY_S) * 1000, atol=1.0)
+        gaps = np.diff(timelines[e].arrival_ms)  # within a subtest the recorded time is the gap itself
+        assert np.all(gaps >= timelines[e].response_ms[1:] - 2)
+        same = np.diff(timelines[e].subtest) == 0
+        assert np.allclose(gaps[same], timelines[e].response_ms[1:][same], atol=2)
 
 
 def test_an_operator_s_seats_answer_one_at_a_time_and_wait_for_each_other() -> None:
