@@ -20,14 +20,15 @@ const H = 320;
 const M = {left: 46, right: 14, top: 10, bottom: 34};
 const GAP = 22;
 
-function el(name, attrs = {}, parent = null) {
+// An SVG element with attributes, appended to `parent` when given (the response-time chart draws with it too).
+export function el(name, attrs = {}, parent = null) {
   const node = document.createElementNS(NS, name);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   if (parent) parent.append(node);
   return node;
 }
 
-function text(parent, x, y, content, attrs = {}) {
+export function text(parent, x, y, content, attrs = {}) {
   const node = el("text", {x, y, ...attrs}, parent);
   node.textContent = content;
   return node;

@@ -11,25 +11,11 @@
 //     pointTitle: (p) => "…",                 // the hover text of one answer
 //   });
 
-import {niceTicks} from "./chart.js";
+import {el, niceTicks, text} from "./chart.js";
 
-const NS = "http://www.w3.org/2000/svg";
 const W = 560; // chart.js's width and side margins: the x axis lines up with the theta chart's
 const H = 170;
 const M = {left: 46, right: 14, top: 12, bottom: 34};
-
-function el(name, attrs = {}, parent = null) {
-  const node = document.createElementNS(NS, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (parent) parent.append(node);
-  return node;
-}
-
-function text(parent, x, y, content, attrs = {}) {
-  const node = el("text", {x, y, ...attrs}, parent);
-  node.textContent = content;
-  return node;
-}
 
 const Y_TICKS = 3;
 
