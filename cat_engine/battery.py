@@ -41,6 +41,7 @@ from .selection import (
     select_one,
 )
 from .stopping import StoppingConfig, StopReason, decide_stop
+from .subtest_pretest import DEFAULT_AFTER, SubtestPretest
 
 __all__ = [
     "FORMAT_VERSION",
@@ -79,7 +80,9 @@ _SUBTEST_KEYS = {
     "stopping",
     "blueprint",
     "instructions",
+    "pretest",
 }
+_PRETEST_KEYS = {"pool", "count", "after", "time_per_item_s"}
 _SECTION_KEYS = {
     "estimator": {"method", "prior_mean", "prior_sd", "quadrature_points", "theta_min", "theta_max", "final"},
     "selection": {"method", "randomesque", "first_item_randomesque", "start_theta", "exposure_control"},
@@ -129,6 +132,22 @@ class Subtest:
     time_limit_s: float | None = None
     blueprint: ResolvedBlueprint | None = None
     instructions: Texts | None = None  # shown in the subtest's intro
+    pretest: SubtestPretest | None = None  # new items seeded into its sittings (cat_engine.session_pretest)
+
+    @property
+    def items_max(self) -> int:
+        """The most items a sitting of the subtest presents: ``stopping.max_items`` plus its pretest items."""
+        return self.stopping.max_items + (0 if self.pretest is None else self.pretest.count)
+
+    @property
+    def time_allowed_s(self) -> float | None:
+        """The subtest's time limit with its pretest items' time: ``time_limit_s + count * time_per_item_s`` (None:
+        no limit). The pretest time is allowed from the start, so the time a candidate sees never jumps when a
+        pretest item comes (which would tell it apart); every pretest item planned is given in a subtest that
+        reaches ``min_items`` operational answers (:mod:`cat_engine.pretest`)."""
+        if self.time_limit_s is None or self.pretest is None:
+            return self.time_limit_s
+        return self.time_limit_s + self.pretest.count * self.pretest.time_per_item_s
 
     @cached_property
     def log_table(self) -> LogLikTable:
@@ -302,8 +321,11 @@ class Battery:
 
     @property
     def pool_versions(self) -> tuple[str, ...]:
-        """``pool_id@pool_version`` of each subtest's pool: with the battery version, what scored a result."""
-        return tuple(f"{s.pool.pool_id}@{s.pool.pool_version}" for s in self.subtests)
+        """``pool_id@pool_version`` of each subtest's pool (with the battery version, what scored a result), then of
+        each pretest pool in subtest order (what a sitting presents)."""
+        operational = [f"{s.pool.pool_id}@{s.pool.pool_version}" for s in self.subtests]
+        pretest = [f"{s.pretest.pool.pool_id}@{s.pretest.pool.pool_version}" for s in self.subtests if s.pretest]
+        return tuple(operational + pretest)
 
     def result(
         self, index: int, theta: float, se: float, n_items: int, time_used_s: float, stop_reason: StopReason
@@ -471,6 +493,7 @@ def _subtest(v: _Validator, raw: Any, base_dir: Path) -> Subtest:
     estimator = _estimator(v, raw.get("estimator", {}), sid)
     selection = _selection(v, raw.get("selection", {}), raw.get("blueprint", {}), sid, pool)
     stopping = _stopping(v, raw.get("stopping"), sid)
+    pretest = None if "pretest" not in raw else _pretest(v, raw["pretest"], sid, base_dir, pool, stopping)
     blueprint = ResolvedBlueprint.resolve(selection.blueprint, pool)
     if blueprint is not None:
         if int(blueprint.minimum.sum()) > stopping.max_items:
@@ -490,7 +513,40 @@ def _subtest(v: _Validator, raw: Any, base_dir: Path) -> Subtest:
         time_limit_s=time_limit,
         blueprint=blueprint,
         instructions=instructions,
+        pretest=pretest,
     )
+
+
+def _pretest(v: _Validator, raw: Any, sid: str, base_dir: Path, pool: Pool, stopping: StoppingConfig) -> SubtestPretest:
+    """The ``[subtests.pretest]`` table. Rules: ``1 <= count <=`` the pretest pool's size, ``after >= 1``,
+    ``time_per_item_s >= 0``, ``stopping.min_items >= after + 2`` (every pretest item comes after ``after``
+    operational answers with at least two operational items after it), and no pretest item id is an item id of the
+    operational pool."""
+    p = "pretest."
+    v.keys(raw, _PRETEST_KEYS, sid, p)
+    pretest_pool = load_pool(base_dir / v.string(raw, "pool", sid, p))  # its own PoolValidationError when bad
+    count = v.integer(raw, "count", sid, None, p)
+    if not 1 <= count <= pretest_pool.size:
+        raise v.fail(sid, "pretest.count", f"must be 1 to {pretest_pool.size} (the pretest pool's items), got {count}")
+    after = v.integer(raw, "after", sid, DEFAULT_AFTER, p)
+    if after < 1:
+        raise v.fail(sid, "pretest.after", f"must be at least 1 (the first item is operational), got {after}")
+    per_item = v.number(raw, "time_per_item_s", sid, 0.0, p)
+    if per_item < 0:
+        raise v.fail(sid, "pretest.time_per_item_s", f"must be at least 0, got {per_item}")
+    if stopping.min_items < after + 2:
+        raise v.fail(
+            sid,
+            "pretest.after",
+            f"pretest items come after {after} operational answers and before the last two of at least "
+            f"stopping.min_items operational items: min_items must be at least after + 2 = {after + 2}, "
+            f"got {stopping.min_items}",
+        )
+    shared = sorted({it.id for it in pretest_pool.items} & {it.id for it in pool.items})
+    if shared:
+        listed = ", ".join(shared[:5]) + (", ..." if len(shared) > 5 else "")
+        raise v.fail(sid, "pretest.pool", f"item ids also in the operational pool {pool.pool_id!r}: {listed}")
+    return SubtestPretest(pool=pretest_pool, count=count, after=after, time_per_item_s=per_item)
 
 
 def _estimator(v: _Validator, raw: Any, sid: str) -> EstimatorConfig:

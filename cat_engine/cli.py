@@ -86,6 +86,12 @@ def _sim_parser() -> argparse.ArgumentParser:
         help="simulate aberrant examinees beside normal ones and report the integrity flags; kinds: preknowledge, "
         "rapid, proxy, operator (docs/integrity.md), e.g. preknowledge:0.05,rapid:0.05 (needs --battery)",
     )
+    p.add_argument(
+        "--pretest",
+        metavar="N:K",
+        help="seed N pretest items with known parameters into each subtest, K per examinee, calibrate them and "
+        "report their accuracy (docs/psychometrics.md, 'Pretest seeding'), e.g. 40:4",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     p.add_argument("--plot", type=Path, metavar="DIR", help="write PNG plots into DIR")
     single = p.add_argument_group("settings with --pool")
@@ -234,6 +240,10 @@ def _report(summaries: Sequence[dict[str, Any]], seconds: float, lang: str) -> s
 def sim_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``cat-sim``."""
     args = _sim_parser().parse_args(argv)
+    if args.pretest is not None:
+        from .sim_pretest_cli import sim_pretest
+
+        return sim_pretest(args)
     if args.aberrance is not None:
         return _sim_aberrance(args)
     try:

@@ -13,6 +13,9 @@ Layouts
 3. Layout 2 plus ``intro_at_ms`` (subtest intros: phase ``intro``), ``device``, ``seat_request``, ``notes``
    (``[[at_ms, text], ...]``) and ``seat_request_at_ms``.
 4. Layout 3 plus ``flags`` (the integrity flag kinds raised, in order); an older state decodes with none.
+5. Layout 4 plus ``pretest_item``, ``pretest_items``, ``pretest_responses``, ``pretest_response_ms`` and
+   ``pretest_key`` (``[design seed, examinee index]`` or null) (pretest items in live sittings,
+   :mod:`cat_engine.session_pretest`); an older state decodes with none given and no key.
 """
 
 from __future__ import annotations
@@ -31,9 +34,9 @@ from .stopping import StopReason
 
 __all__ = ["decode", "encode"]
 
-_LAYOUT = 4  # bump when the layout of encode() changes, and keep decoding the old ones
+_LAYOUT = 5  # bump when the layout of encode() changes, and keep decoding the old ones
 _V1_FIELDS = 19
-_FIELDS = {1: _V1_FIELDS, 2: _V1_FIELDS + 4, 3: _V1_FIELDS + 9, 4: _V1_FIELDS + 10}
+_FIELDS = {1: _V1_FIELDS, 2: _V1_FIELDS + 4, 3: _V1_FIELDS + 9, 4: _V1_FIELDS + 10, 5: _V1_FIELDS + 15}
 
 
 def encode(state: SessionState) -> bytes:
@@ -73,6 +76,11 @@ def encode(state: SessionState) -> bytes:
             [[n.at_ms, n.text] for n in state.notes],
             state.seat_request_at_ms,
             list(state.flags),
+            state.pretest_item,
+            list(state.pretest_items),
+            list(state.pretest_responses),
+            list(state.pretest_response_ms),
+            None if state.pretest_key is None else list(state.pretest_key),
         ]
     )
 
@@ -131,6 +139,12 @@ def _from_fields(raw: list[Any]) -> SessionState:
     flags = raw[_V1_FIELDS + 9] if raw[0] >= 4 else []
     if not isinstance(flags, list) or not all(isinstance(k, str) for k in flags) or len(set(flags)) != len(flags):
         raise StateCorrupted("the flags raised must be distinct kinds")
+    pretest = raw[_V1_FIELDS + 10 : _V1_FIELDS + 15] if raw[0] >= 5 else (-1, [], [], [], None)
+    pretest_item, pretest_items, pretest_responses, pretest_response_ms, key = pretest
+    if key is not None and not (
+        isinstance(key, list) and len(key) == 2 and all(isinstance(k, int) and not isinstance(k, bool) for k in key)
+    ):
+        raise StateCorrupted("the pretest key must be null or two integers")
     done = tuple(
         SubtestRecord(tuple(d[0]), tuple(d[1]), tuple(d[2]), float(d[3]), float(d[4]), StopReason(d[5]), int(d[6]))
         for d in done_raw
@@ -164,6 +178,11 @@ def _from_fields(raw: list[Any]) -> SessionState:
         notes=tuple(Note(int(at), str(text)) for at, text in notes),
         seat_request_at_ms=None if seat_request_at is None else int(seat_request_at),
         flags=tuple(flags),
+        pretest_item=int(pretest_item),
+        pretest_items=tuple(int(i) for i in pretest_items),
+        pretest_responses=tuple(int(r) for r in pretest_responses),
+        pretest_response_ms=tuple(int(t) for t in pretest_response_ms),
+        pretest_key=None if key is None else (key[0], key[1]),
     )
 
 
@@ -184,6 +203,8 @@ def _with_recomputed_estimate(battery: Battery, state: SessionState) -> SessionS
 def _check_fits(battery: Battery, state: SessionState) -> None:
     if state.seed < 0:
         raise StateCorrupted("the seed must be non-negative")
+    if state.pretest_key is not None and min(state.pretest_key) < 0:
+        raise StateCorrupted("the pretest key must be non-negative")
     if (state.battery_id, state.battery_version) != (battery.id, battery.version):
         raise StateCorrupted(
             f"state belongs to battery {state.battery_id} {state.battery_version}, not {battery.id} {battery.version}"
@@ -213,6 +234,25 @@ def _check_fits(battery: Battery, state: SessionState) -> None:
         _check_answers(sub.pool, d.items, d.responses)
     if index < n_sub:
         _check_answers(battery.subtests[index].pool, state.items, state.responses)
+    _check_pretest(battery, state, live)
+
+
+def _check_pretest(battery: Battery, state: SessionState, live: bool) -> None:
+    """A pretest item is presented only in a live subtest with pretest items; its answers fit the pretest pool."""
+    index = state.subtest_index
+    pretest = battery.subtests[index].pretest if index < len(battery.subtests) else None
+    given = (state.pretest_items, state.pretest_responses, state.pretest_response_ms)
+    if len({len(g) for g in given}) != 1:
+        raise StateCorrupted("pretest items, responses and response times differ in length")
+    if pretest is None:
+        if state.pretest_item != -1 or state.pretest_items:
+            raise StateCorrupted("a pretest item outside a subtest with pretest items")
+        return
+    if state.pretest_item != -1 and not (live and 0 <= state.pretest_item < pretest.pool.size):
+        raise StateCorrupted("a pretest item presented must be one of the subtest's pretest pool, in a live subtest")
+    if len(state.pretest_items) > pretest.count:
+        raise StateCorrupted("more pretest items than the subtest gives")
+    _check_answers(pretest.pool, state.pretest_items, state.pretest_responses)
 
 
 def _check_answers(pool: Pool, items: tuple[int, ...], responses: tuple[int, ...]) -> None:

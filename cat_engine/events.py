@@ -25,6 +25,8 @@ __all__ = [
     "ItemPresented",
     "NoteAdded",
     "Paused",
+    "PretestAnswered",
+    "PretestPresented",
     "Resumed",
     "SeatApproved",
     "SeatChangeRequested",
@@ -34,6 +36,7 @@ __all__ = [
     "SubtestIntro",
     "Terminated",
     "TimeExtended",
+    "statistic_object",
 ]
 
 
@@ -84,13 +87,25 @@ class SubtestIntro(Event):
 @dataclass(frozen=True)
 class ItemPresented(Event):
     """Item ``item_index`` of subtest ``subtest_index`` is presented as ``seq``; ``position`` counts from 1 in the
-    subtest."""
+    subtest's operational items; ``theta`` and ``se`` are the operational interim estimate at that moment (None
+    before the subtest's first answer)."""
 
     type: ClassVar[str] = "item_presented"
     seq: int
     subtest_index: int
     item_index: int
     position: int
+    theta: float | None = None
+    se: float | None = None
+
+
+@dataclass(frozen=True)
+class PretestPresented(ItemPresented):
+    """A pretest item presented (:mod:`cat_engine.session_pretest`): ``item_index`` is its index in the subtest's
+    pretest pool, ``position`` its place among the examinee's pretest items of the subtest, from 1. The candidate's
+    frame does not tell it from an operational item; proctors' streams name it ``pretest_presented``."""
+
+    type: ClassVar[str] = "pretest_presented"
 
 
 @dataclass(frozen=True)
@@ -109,6 +124,14 @@ class Answered(Event):
     response_ms: int
     theta: float
     se: float
+
+
+@dataclass(frozen=True)
+class PretestAnswered(Answered):
+    """An answer to a pretest item (``item_index`` in the pretest pool, ``category`` by its scoring): recorded,
+    never scored for the examinee; ``theta`` and ``se`` are the operational estimate, which it does not move."""
+
+    type: ClassVar[str] = "pretest_answered"
 
 
 @dataclass(frozen=True)
@@ -194,6 +217,11 @@ class NoteAdded(Event):
     text: str
 
 
+def statistic_object(name: str, value: float, p_value: float, threshold: float, n: int) -> dict[str, Any]:
+    """An integrity statistic as its wire object (the ``statistic`` of a ``flag`` event; docs/protocol.md)."""
+    return {"name": name, "value": value, "p_value": p_value, "threshold": threshold, "n": n}
+
+
 @dataclass(frozen=True)
 class Flagged(Event):
     """An integrity statistic raised a flag of ``kind`` for the first time in the sitting
@@ -219,13 +247,7 @@ class Flagged(Event):
 
     def statistic(self) -> dict[str, Any]:
         """The statistic as its wire object."""
-        return {
-            "name": self.name,
-            "value": self.value,
-            "p_value": self.p_value,
-            "threshold": self.threshold,
-            "n": self.n,
-        }
+        return statistic_object(self.name, self.value, self.p_value, self.threshold, self.n)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict with the statistic as one object and the responses as pairs."""

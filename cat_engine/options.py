@@ -11,9 +11,11 @@ counter-based generator of :mod:`cat_engine.draws`:
 where :math:`s` is the subtest's index in the battery, :math:`i` the item's index in the subtest's pool,
 :math:`n` its number of options and :math:`S` = :data:`OPTION_STREAM` (:math:`2^{40}`, far from the streams item
 selection reads: :math:`4k + p` for the :math:`k`-th step, below :math:`2^{33}`, and the Sympson-Hetter lottery's
-:math:`2^{41}`). Display position :math:`p` shows stored option :math:`\pi_p`; an item that does not shuffle has
-:math:`\pi_p = p`. A pure function of the state's seed, subtest and item, so a restored session, the item frame,
-the answer and the audit all see the same order without storing it.
+:math:`2^{41}`); a pretest item :math:`j` of the subtest's pretest pool reads :math:`S_p + j` instead, with
+:math:`S_p` = :data:`PRETEST_OPTION_STREAM` (:math:`2^{40} + 2^{39}`: no operational item's stream, whatever the
+pool's size below :math:`2^{39}`). Display position :math:`p` shows stored option :math:`\pi_p`; an item that does
+not shuffle has :math:`\pi_p = p`. A pure function of the state's seed, subtest and item, so a restored session,
+the item frame, the answer and the audit all see the same order without storing it.
 
 Where each form lives: a candidate sees and sends **display positions** (the item frame's ``options`` in display
 order, the answer's ``response``); :func:`cat_engine.session.answer` maps the position to the stored option with
@@ -40,6 +42,7 @@ if TYPE_CHECKING:  # the session module uses this one
 
 __all__ = [
     "OPTION_STREAM",
+    "PRETEST_OPTION_STREAM",
     "current_order",
     "item_option_order",
     "option_order",
@@ -50,9 +53,13 @@ __all__ = [
 
 #: Base stream of option orders: item ``i`` reads stream ``OPTION_STREAM + i``.
 OPTION_STREAM = 2**40
+#: Base stream of the option orders of pretest items: pretest item ``j`` reads ``PRETEST_OPTION_STREAM + j``.
+PRETEST_OPTION_STREAM = 2**40 + 2**39
 
 
-def option_order(seed: int, subtest_index: int, item_index: int, n_options: int, shuffle: bool) -> tuple[int, ...]:
+def option_order(
+    seed: int, subtest_index: int, item_index: int, n_options: int, shuffle: bool, stream: int = OPTION_STREAM
+) -> tuple[int, ...]:
     """The order item ``item_index`` of subtest ``subtest_index`` shows its options in, for the session ``seed``.
 
     Parameters
@@ -65,6 +72,9 @@ def option_order(seed: int, subtest_index: int, item_index: int, n_options: int,
         How many options the item has.
     shuffle : bool
         Whether the item's options may be reordered (false: the stored order).
+    stream : int
+        The base stream: :data:`OPTION_STREAM` for an operational item, :data:`PRETEST_OPTION_STREAM` for a
+        pretest item (``item_index`` then in the pretest pool).
 
     Returns
     -------
@@ -74,12 +84,12 @@ def option_order(seed: int, subtest_index: int, item_index: int, n_options: int,
     """
     if not shuffle or n_options < 2:
         return tuple(range(n_options))
-    return _shuffled(seed, subtest_index, item_index, n_options)
+    return _shuffled(seed, subtest_index, stream + item_index, n_options)
 
 
 @lru_cache(maxsize=4096)  # an item's order is asked for by its frame, its answer and its audit entry
-def _shuffled(seed: int, subtest_index: int, item_index: int, n_options: int) -> tuple[int, ...]:
-    draws = uniforms_one((seed, subtest_index), OPTION_STREAM + item_index, n_options).tolist()
+def _shuffled(seed: int, subtest_index: int, stream: int, n_options: int) -> tuple[int, ...]:
+    draws = uniforms_one((seed, subtest_index), stream, n_options).tolist()
     # a stable sort, as :func:`cat_engine.draws.permutations`'s argsort, so both give the same order
     return tuple(sorted(range(n_options), key=draws.__getitem__))
 
@@ -94,18 +104,25 @@ def option_orders(keys: KeyArray, item_index: int | npt.ArrayLike, n_options: in
     return permutations(keys, streams, n_options)
 
 
-def item_option_order(pool: Pool, seed: int, subtest_index: int, item_index: int) -> tuple[int, ...]:
-    """:func:`option_order` of item ``item_index`` of ``pool`` (its option count and ``shuffle_options``)."""
+def item_option_order(
+    pool: Pool, seed: int, subtest_index: int, item_index: int, pretest: bool = False
+) -> tuple[int, ...]:
+    """:func:`option_order` of item ``item_index`` of ``pool`` (its option count and ``shuffle_options``);
+    ``pretest``: ``pool`` is the subtest's pretest pool."""
     item = pool.items[item_index]
-    return option_order(seed, subtest_index, item_index, len(item.options), item.shuffle_options)
+    stream = PRETEST_OPTION_STREAM if pretest else OPTION_STREAM
+    return option_order(seed, subtest_index, item_index, len(item.options), item.shuffle_options, stream)
 
 
 def current_order(battery: Battery, state: SessionState) -> tuple[int, ...]:
-    """The order the item being presented in ``state`` shows its options in (``state.item_index >= 0``)."""
+    """The order the item being presented in ``state`` shows its options in (``state.item_index >= 0``): the pretest
+    item's when one is presented (``state.pretest_item >= 0``)."""
     if state.item_index < 0:
         raise ValueError("no item is being presented")
-    pool = battery.subtests[state.subtest_index].pool
-    return item_option_order(pool, state.seed, state.subtest_index, state.item_index)
+    sub = battery.subtests[state.subtest_index]
+    if state.pretest_item >= 0 and sub.pretest is not None:
+        return item_option_order(sub.pretest.pool, state.seed, state.subtest_index, state.pretest_item, pretest=True)
+    return item_option_order(sub.pool, state.seed, state.subtest_index, state.item_index)
 
 
 def stored_option(order: Sequence[int], shown: int) -> int:

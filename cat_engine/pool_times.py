@@ -99,13 +99,16 @@ def _lines(handle: BinaryIO, path: str, digest: Any, total: int, progress: Progr
         progress(total, total)
 
 
-def _csv_rows(lines: Iterator[str], path: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
+def _csv_rows(
+    lines: Iterator[str], path: str, columns: Sequence[str] = COLUMNS
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
     reader = csv.reader(lines)
     header = next(reader, None)
     if header is None:
         raise ResponseDataError(path, None, "empty file")
     names = [name.strip() for name in header]
-    missing = [c for c in COLUMNS if c not in names]
+    # the responses export (GET /api/rooms/{id}/responses) names the session column session_id
+    missing = [c for c in columns if c not in names and not (c == "session" and "session_id" in names)]
     if missing:
         raise ResponseDataError(path, 1, f"the header lacks {', '.join(missing)} (it has {', '.join(names)})")
     for row in reader:
@@ -180,6 +183,8 @@ class _Collector:
     def add(self, row: Mapping[str, Any], path: str, where: int) -> bool:
         """Add one row; False when its item is not in the pool."""
         line = where & 0xFFFFFFFF
+        if "session" not in row and "session_id" in row:  # a row of the responses export
+            row = {**row, "session": row["session_id"]}
         for name in COLUMNS:
             if name not in row:
                 raise ResponseDataError(path, line, f"no {name}")

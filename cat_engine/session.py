@@ -35,10 +35,10 @@ console that offers what :func:`allowed_commands` lists never offers a command t
 Clock
 -----
 A subtest's clock runs only while the phase is ACTIVE **and** the candidate is connected; :func:`connect`,
-:func:`disconnect`, :func:`pause` and :func:`resume` start and stop it. Time left is
-``time_limit + extensions - used``. When it reaches zero, :func:`tick` ends the subtest with reason ``time_up``
-using what was answered. :func:`answer` never changes state when it raises: an answer that arrives after the time
-ran out raises :class:`~cat_engine.errors.TimeUp`, and the caller then applies :func:`tick`.
+:func:`disconnect`, :func:`pause` and :func:`resume` start and stop it. Time left is ``time_limit + extensions - used``,
+the limit with its pretest items' time (``Subtest.time_allowed_s``). When it reaches zero, :func:`tick` ends the subtest
+with reason ``time_up`` using what was answered. :func:`answer` never changes state when it raises: an answer that
+arrives after the time ran out raises :class:`~cat_engine.errors.TimeUp`, and the caller then applies :func:`tick`.
 
 Invariants
 ----------
@@ -50,6 +50,9 @@ Invariants
   sitting is over they keep the last answer's.
 * ``pause_reason`` is non-empty only while PAUSED (and then only if the proctor gave one).
 * ``flags`` holds each integrity flag kind raised in the sitting once, in the order raised.
+* ``pretest_item >= 0`` (a pretest item presented) implies ACTIVE or PAUSED, and ``item_index`` is then the
+  operational item that follows it; the ``pretest_*`` answers belong to the current subtest and are never read by
+  theta, SE, stopping, selection, exposure, the profile or the integrity screening (:mod:`.session_pretest`).
 
 Integrity flags
 ---------------
@@ -84,9 +87,9 @@ from .events import (
     Disconnected,
     Event,
     Finished,
-    ItemPresented,
     NoteAdded,
     Paused,
+    PretestAnswered,
     Resumed,
     SeatApproved,
     SeatChangeRequested,
@@ -99,6 +102,7 @@ from .events import (
 )
 from .options import current_order, stored_option
 from .session_integrity import new_flags
+from .session_pretest import CLEARED, answer_pretest, present
 from .stopping import StopReason
 
 __all__ = [
@@ -232,6 +236,13 @@ class SessionState:
     flags : tuple of str
         The integrity flag kinds raised in the sitting, each once, in the order raised (:mod:`cat_engine.aberrance`,
         ``KINDS``).
+    pretest_item : int
+        Index in the current subtest's pretest pool of the pretest item being presented, or -1.
+    pretest_items, pretest_responses, pretest_response_ms : tuple of int
+        The current subtest's answered pretest items, stored options chosen and milliseconds each took.
+    pretest_key : tuple of int or None
+        ``(design seed, examinee index)``: which examinee of which pretest design the sitting is (None: examinee 0 of
+        the design of its own seed; :mod:`.session_pretest`, "The plan of a sitting").
     """
 
     battery_id: str
@@ -262,16 +273,30 @@ class SessionState:
     notes: tuple[Note, ...] = ()
     seat_request_at_ms: int | None = None
     flags: tuple[str, ...] = ()
+    pretest_item: int = -1
+    pretest_items: tuple[int, ...] = ()
+    pretest_responses: tuple[int, ...] = ()
+    pretest_response_ms: tuple[int, ...] = ()
+    pretest_key: tuple[int, int] | None = None
 
 
 Transition = tuple[SessionState, list[Event]]
 
 
-def new_session(battery: Battery, seed: int) -> SessionState:
-    """A fresh sitting of ``battery`` in phase READY."""
+def new_session(battery: Battery, seed: int, *, pretest_key: tuple[int, int] | None = None) -> SessionState:
+    """A fresh sitting of ``battery`` in phase READY; ``pretest_key``: its pretest design seed and examinee index
+    (:func:`cat_engine.session_pretest.pretest_key_of`), None for examinee 0 of the design of ``seed``."""
     if seed < 0:
         raise ValueError("seed must be non-negative")
-    return SessionState(battery_id=battery.id, battery_version=battery.version, seed=seed, pools=battery.pool_versions)
+    if pretest_key is not None and min(pretest_key) < 0:
+        raise ValueError("the pretest key must be non-negative")
+    return SessionState(
+        battery_id=battery.id,
+        battery_version=battery.version,
+        seed=seed,
+        pools=battery.pool_versions,
+        pretest_key=pretest_key,
+    )
 
 
 # --- clock -----------------------------------------------------------------------------------------------------
@@ -287,7 +312,7 @@ def time_left_ms(battery: Battery, state: SessionState, now_ms: int) -> int | No
     """Clock time left in the current subtest (None when it has no limit or the sitting is over)."""
     if state.phase in (Phase.READY, Phase.FINISHED, Phase.TERMINATED):
         return None
-    limit = battery.subtests[state.subtest_index].time_limit_s
+    limit = battery.subtests[state.subtest_index].time_allowed_s
     if limit is None:
         return None
     return max(round(limit * 1000) + state.extra_ms - time_used_ms(state, now_ms), 0)
@@ -348,6 +373,7 @@ def answer(battery: Battery, state: SessionState, seq: int, response: int, now_m
     ``response`` is the display position the candidate chose (:mod:`cat_engine.options`: the session's order of
     the item's options); it is mapped to the stored option index before scoring, and the state and the
     :class:`~cat_engine.events.Answered` event's ``response`` keep that stored index (``shown`` the position).
+    An answer to a pretest item is recorded apart and changes nothing else (:mod:`.session_pretest`).
 
     Raises
     ------
@@ -363,6 +389,9 @@ def answer(battery: Battery, state: SessionState, seq: int, response: int, now_m
     _require_answerable(state)
     if isinstance(seq, bool) or not isinstance(seq, int) or seq != state.seq:
         raise WrongSequence(f"the item being presented is seq {state.seq}, not {seq!r}")
+    if state.pretest_item >= 0:
+        left, used = time_left_ms(battery, state, now_ms), time_used_ms(state, now_ms)
+        return answer_pretest(battery, state, response, now_ms, left, used)  # never screened: nothing it scores
     sub = battery.subtests[state.subtest_index]
     shown = response
     response = stored_option(current_order(battery, state), shown)  # raises ResponseOutOfRange
@@ -394,7 +423,8 @@ def answer(battery: Battery, state: SessionState, seq: int, response: int, now_m
             item_shown_at_ms=used,
             last_seen_ms=now_ms,
         )
-        events.append(ItemPresented(now_ms, new.seq, index, new.item_index, len(items) + 1))
+        new, presented = present(battery, new, now_ms)  # a pretest item due now, else new.item_index
+        events.append(presented)
         return _screened(battery, (new, events), now_ms)
     answered = replace(
         state,
@@ -476,6 +506,7 @@ def terminate(battery: Battery, state: SessionState, reason: str, now_ms: int) -
         now_ms,
         phase=Phase.TERMINATED,
         item_index=-1,
+        pretest_item=-1,
         pause_reason="",
         terminated_reason=reason,
         seat_request=None,
@@ -631,9 +662,9 @@ def _screened(battery: Battery, transition: Transition, now_ms: int) -> Transiti
     """``transition`` with the flags it raises for the first time (see "Integrity flags"): screened when its events
     add an answer or end a subtest or the sitting, else as it is."""
     state, events = transition
-    if not any(isinstance(e, _SCREENED_AFTER) for e in events):
+    if not any(isinstance(e, _SCREENED_AFTER) and not isinstance(e, PretestAnswered) for e in events):
         return transition
-    answered = next((e for e in events if isinstance(e, Answered)), None)
+    answered = next((e for e in events if isinstance(e, Answered) and not isinstance(e, PretestAnswered)), None)
     ended = any(isinstance(e, SubtestDone | Terminated) for e in events)
     raised = new_flags(battery, state, now_ms, answered=answered, ended=ended)
     if not raised:
@@ -671,6 +702,7 @@ def _begin_subtest(battery: Battery, state: SessionState, index: int, now_ms: in
         running_since_ms=None,
         extra_ms=0,
         intro_at_ms=now_ms,
+        **CLEARED,
     )
     events.append(SubtestIntro(now_ms, index))
     return fresh, events
@@ -683,8 +715,8 @@ def _present_first(battery: Battery, state: SessionState, now_ms: int, events: l
     step = battery.subtests[index].step([], [], (state.seed, index))
     if step.stop_reason is not StopReason.CONTINUE:  # a pool with nothing to give: record an empty subtest
         return _end_subtest(battery, fresh, step.theta, step.se, step.stop_reason, now_ms, events)
-    new = _present(fresh, step.next_item, 0)
-    events.append(ItemPresented(now_ms, new.seq, index, new.item_index, 1))
+    new, presented = present(battery, _present(fresh, step.next_item, 0), now_ms)
+    events.append(presented)
     return new, events
 
 
@@ -707,11 +739,11 @@ def _end_subtest(
     index = state.subtest_index
     theta, se = _final_estimate(battery, state, (theta, se))
     used = time_used_ms(state, now_ms)
-    limit = battery.subtests[index].time_limit_s
+    limit = battery.subtests[index].time_allowed_s
     if stop_reason is StopReason.TIME_UP and limit is not None:
         used = min(used, round(limit * 1000) + state.extra_ms)  # noticed late (a timer's lag): record the limit
     record = SubtestRecord(state.items, state.responses, state.response_ms, theta, se, stop_reason, used)
-    ended = replace(state, done=(*state.done, record), item_index=-1)
+    ended = replace(state, done=(*state.done, record), item_index=-1, **CLEARED)
     result = battery.result(index, theta, se, len(state.items), used / 1000, stop_reason)
     events.append(SubtestDone(now_ms, index, result))
     return _begin_subtest(battery, ended, index + 1, now_ms, events)

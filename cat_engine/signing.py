@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .battery import Battery
+from .pool import Pool
 
 __all__ = [
     "BUNDLE_DOMAIN",
@@ -123,25 +124,30 @@ def file_sha256(path: str | Path) -> str:
 
 def battery_files(battery: Battery) -> dict[str, Any]:
     """What a battery was loaded from: its id and version, its file's name and SHA-256, and per subtest the pool's
-    id, version, file (relative to the battery's directory when below it) and SHA-256.
+    id, version, file (relative to the battery's directory when below it) and SHA-256, and the same of its pretest
+    pool under ``pretest`` when it has one.
 
     Raises OSError when a file cannot be read (a battery built in memory has none)."""
     source = Path(battery.source)
     base = source.parent.resolve()
-    subtests = []
-    for sub in battery.subtests:
-        pool_path = Path(sub.pool.source)
+
+    def pool_file(pool: Pool) -> dict[str, Any]:
+        pool_path = Path(pool.source)
         resolved = pool_path.resolve()
         name = str(resolved.relative_to(base)) if resolved.is_relative_to(base) else pool_path.name
-        subtests.append(
-            {
-                "id": sub.id,
-                "pool_id": sub.pool.pool_id,
-                "pool_version": sub.pool.pool_version,
-                "file": name,
-                "sha256": file_sha256(pool_path),
-            }
-        )
+        return {
+            "pool_id": pool.pool_id,
+            "pool_version": pool.pool_version,
+            "file": name,
+            "sha256": file_sha256(pool_path),
+        }
+
+    subtests = []
+    for sub in battery.subtests:
+        entry = {"id": sub.id, **pool_file(sub.pool)}
+        if sub.pretest is not None:
+            entry["pretest"] = pool_file(sub.pretest.pool)
+        subtests.append(entry)
     return {
         "id": battery.id,
         "version": battery.version,

@@ -1,8 +1,9 @@
 """Check an evidence bundle: signatures, the files the server used, each session's audit chain, and a replay of each
 session through the engine from its audit (what ``cat-verify`` does; docs/verification.md).
 
-The replay starts a fresh sitting with the session's seed (:func:`cat_engine.session.new_session`) and applies every
-audit entry as the transition the server applied, at the entry's ``at_ms``:
+The replay starts a fresh sitting with the session's seed and the pretest key of its session id
+(:func:`cat_engine.session.new_session`, :func:`cat_engine.session_pretest.pretest_key_of`) and applies every audit
+entry as the transition the server applied, at the entry's ``at_ms``:
 
 * ``hello`` connects (after stopping a connection it took over from, at the ``stopped_ms`` of the ``disconnected``
   entry its change left when there is one, else at the hello's time) and lets the clock catch up
@@ -11,8 +12,9 @@ audit entry as the transition the server applied, at the entry's ``at_ms``:
 * ``start``, ``intro_ended`` (the intro ended by itself: ``tick`` with no intro left), ``answer`` (its ``response``,
   the display position sent), a late ``answer`` (``outcome: time_up``: the clock ran out), ``proctor`` (pause,
   resume, extend, terminate, approve or deny a move) and ``note`` are the transitions of the same name;
-* ``message``, repeats (an ``outcome`` of ``duplicate``, ``finished``, ``ignored``, ``room_closed``) and ``suppressed``
-  change nothing.
+* ``message``, repeats (an ``outcome`` of ``duplicate``, ``finished``, ``ignored``, ``room_closed``), ``suppressed``
+  and ``room_flag`` (a flag on the answer timing of several sessions of the room, which one session's audit cannot
+  recompute) change nothing.
 
 A subtest's clock that runs out is ended by the server's timer, which the audit does not record: before an entry
 that needs it (a ``start`` or ``intro_ended`` of the next subtest, a late answer, a repeat answered as finished, a
@@ -28,13 +30,15 @@ after the change that raised it (``flag_missing``), one the replay does not rais
 A ``flag`` entry the replay has not raised yet may follow the server's timer ending a subtest: the replay first ends
 the subtest if its time is up then, as for the other entries.
 
-Each ``presented`` entry must be the next item the replay presented: same ``seq``, subtest, item and option order;
-each applied answer must name the item presented, choose the stored ``option`` its ``response`` maps to and take the
-``response_ms`` the replayed clock measures. The first entry that differs ends the replay of that session and is
-reported by its step (its position in the session's audit, from 1). Once all entries are applied the replayed
-result (theta, SE, level, level probability, scaled score, items, time, stop reason per subtest; status, notes)
-must be the exported one, within the precision it was exported with; a result that lists the flags raised and the
-statistics of the final screening must list the replay's.
+Each ``presented`` entry must be the next item the replay presented: same ``seq``, subtest, item and option order, a
+pretest item (:mod:`cat_engine.session_pretest`) marked ``"pretest": true`` and no other, and, when the entry records
+them (audits written before it do not), the operational interim estimate ``theta`` and ``se`` at that moment within a
+relative :data:`_FLAG_TOLERANCE`; each applied answer must name the item presented, choose the stored ``option`` its
+``response`` maps to and take the ``response_ms`` the replayed clock measures. The first entry that differs ends the
+replay of that session and is reported by its step (its position in the session's audit, from 1). Once all entries are
+applied the replayed result (theta, SE, level, level probability, scaled score, items, time, stop reason per subtest;
+status, notes) must be the exported one, within the precision it was exported with; a result that lists the flags raised
+and the statistics of the final screening must list the replay's.
 
 Nothing here imports the server: the bundle's format is docs/verification.md, "Technical format".
 """
@@ -51,10 +55,12 @@ import orjson
 from . import session as core
 from .battery import Battery
 from .errors import CatError, TimeUp
-from .events import Answered, Event, Flagged, ItemPresented
+from .events import Answered, Event, Flagged, ItemPresented, PretestPresented
 from .options import item_option_order
+from .pool import Pool
 from .session import Command, Phase, SessionState
 from .session_integrity import screen_session
+from .session_pretest import presented_item_id, pretest_key_of
 from .signing import BUNDLE_DOMAIN, SESSION_DOMAIN, chain_next, chain_start, key_id, signature_valid
 
 __all__ = [
@@ -249,7 +255,7 @@ def replay(
     """Replay the audit ``entries`` (stored bytes, in order) of session ``session_id`` with ``seed`` (see the
     module docstring); ``until_ms``: the time the audit was read at (a clock that ran out by then was ended by the
     server's timer)."""
-    r = _Replayer(battery, seed)
+    r = _Replayer(battery, seed, pretest_key_of(session_id))
     try:
         r.run(entries)
         if until_ms is not None:
@@ -261,9 +267,9 @@ def replay(
 
 
 class _Replayer:
-    def __init__(self, battery: Battery, seed: int) -> None:
+    def __init__(self, battery: Battery, seed: int, pretest_key: tuple[int, int] | None) -> None:
         self.battery = battery
-        self.state = core.new_session(battery, seed)
+        self.state = core.new_session(battery, seed, pretest_key=pretest_key)
         self.pending: deque[ItemPresented] = deque()
         self.flags: deque[Flagged] = deque()
         self.step = 0
@@ -306,11 +312,11 @@ class _Replayer:
     def _nothing_pending(self, flags: bool = True) -> None:
         if self.pending:
             p = self.pending[0]
-            sub = self.battery.subtests[p.subtest_index]
+            pool, _ = _pool_of(self.battery, p)
             raise _Diverged(
                 "presented_missing",
-                f"the replay presented item {sub.pool.items[p.item_index].id} as seq {p.seq}; the audit records none",
-                item_id=sub.pool.items[p.item_index].id,
+                f"the replay presented item {pool.items[p.item_index].id} as seq {p.seq}; the audit records none",
+                item_id=pool.items[p.item_index].id,
                 seq=p.seq,
             )
         if flags and self.flags:
@@ -340,9 +346,7 @@ class _Replayer:
         return s.phase.value
 
     def _current_item(self) -> str | None:
-        if self.state.item_index < 0:
-            return None
-        return self.battery.subtests[self.state.subtest_index].pool.items[self.state.item_index].id
+        return presented_item_id(self.battery, self.state)
 
     # --- entries ---
 
@@ -355,12 +359,31 @@ class _Replayer:
             )
         p = self.pending.popleft()
         sub = self.battery.subtests[p.subtest_index]
-        expected = {
+        pool, pretest = _pool_of(self.battery, p)
+        expected: dict[str, Any] = {
             "seq": p.seq,
             "subtest": sub.id,
-            "item_id": sub.pool.items[p.item_index].id,
-            "option_order": list(item_option_order(sub.pool, self.state.seed, p.subtest_index, p.item_index)),
+            "item_id": pool.items[p.item_index].id,
+            "option_order": list(item_option_order(pool, self.state.seed, p.subtest_index, p.item_index, pretest)),
         }
+        if e.get("pretest", False) is not pretest:  # only a pretest item's entry says so, with true
+            raise _Diverged(
+                "presentation",
+                f"presented pretest: the replay gives {_text(pretest)}, the audit {_text(e.get('pretest'))}",
+                field="pretest",
+                expected=pretest,
+                found=e.get("pretest"),
+            )
+        for name in ("theta", "se"):
+            value = getattr(p, name)
+            if name in e and not _same_flag_field(value, e[name]):
+                raise _Diverged(
+                    "presentation",
+                    f"presented {name}: the replay gives {_text(value)}, the audit {_text(e[name])}",
+                    field=name,
+                    expected=value,
+                    found=e[name],
+                )
         for name, value in expected.items():
             if e.get(name) != value:
                 code = "item" if name == "item_id" else "presentation"
@@ -588,9 +611,18 @@ _HANDLERS: dict[str, Callable[[_Replayer, dict[str, Any], int], None]] = {
     "note": _Replayer._note,
     "message": _Replayer._nothing,
     "suppressed": _Replayer._nothing,
+    "room_flag": _Replayer._nothing,
     "disconnected": _Replayer._disconnected,
     "flag": _Replayer._flag,
 }
+
+
+def _pool_of(battery: Battery, p: ItemPresented) -> tuple[Pool, bool]:
+    """The pool of a presented item (its subtest's pretest pool for a pretest item) and whether it is one."""
+    sub = battery.subtests[p.subtest_index]
+    if isinstance(p, PretestPresented) and sub.pretest is not None:
+        return sub.pretest.pool, True
+    return sub.pool, False
 
 
 def _same_flag_field(mine: Any, theirs: Any) -> bool:
@@ -740,7 +772,7 @@ def _key_id(key: str) -> str:
 
 def _file_findings(exported: Any, battery: Battery, files: Mapping[str, Any]) -> list[Finding]:
     """The files given against what the server loaded: battery id and version, the battery file's and each pool
-    file's SHA-256."""
+    file's SHA-256 (a subtest's pretest pool too)."""
     if not isinstance(exported, Mapping):
         return [Finding(None, 0, "malformed", "the bundle names no battery")]
     out = []
@@ -780,6 +812,23 @@ def _file_findings(exported: Any, battery: Battery, files: Mapping[str, Any]) ->
                     {"subtest": sub["id"], "file": sub["file"]},
                 )
             )
+        mine, exported_pretest = sub.get("pretest"), (server or {}).get("pretest")
+        if mine is not None or exported_pretest is not None:
+            same = (
+                isinstance(mine, Mapping)
+                and isinstance(exported_pretest, Mapping)
+                and all(exported_pretest.get(k) == mine.get(k) for k in ("sha256", "pool_version"))
+            )
+            if not same:
+                out.append(
+                    Finding(
+                        None,
+                        0,
+                        "pool_file",
+                        f"the pretest pool file of subtest {sub['id']} differs from the one the server loaded",
+                        {"subtest": sub["id"], "file": str((mine or {}).get("file"))},
+                    )
+                )
     return out
 
 

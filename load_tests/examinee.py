@@ -41,7 +41,8 @@ class Responder(Protocol):
 
 @dataclass(frozen=True)
 class ItemBank:
-    """The pools of a battery, to find the item behind an item frame.
+    """The pools of a battery, to find the item behind an item frame (a subtest's pretest pool too: a pretest item
+    comes as an item like any other).
 
     Parameters
     ----------
@@ -50,24 +51,29 @@ class ItemBank:
     """
 
     battery: Battery
-    _pools: dict[str, Pool] = field(init=False, repr=False)
+    _pools: dict[str, tuple[Pool, ...]] = field(init=False, repr=False)
     _options: dict[tuple[str, int], tuple[npt.NDArray[np.intp], ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_pools", {s.id: s.pool for s in self.battery.subtests})
+        pools = {s.id: (s.pool,) if s.pretest is None else (s.pool, s.pretest.pool) for s in self.battery.subtests}
+        object.__setattr__(self, "_pools", pools)
         object.__setattr__(self, "_options", {})
 
     def locate(self, subtest_id: str, item_id: str) -> tuple[Pool, int]:
-        """The pool and item index of ``item_id`` in subtest ``subtest_id`` (KeyError when unknown)."""
-        pool = self._pools[subtest_id]
-        return pool, pool.index_of(item_id)
+        """The pool (the operational one, else the pretest one) and item index of ``item_id`` in subtest
+        ``subtest_id`` (KeyError when unknown)."""
+        for pool in self._pools[subtest_id]:
+            try:
+                return pool, pool.index_of(item_id)
+            except KeyError:
+                continue
+        raise KeyError(f"no item {item_id!r} in subtest {subtest_id!r}")
 
-    def options_by_category(self, subtest_id: str, index: int) -> tuple[npt.NDArray[np.intp], ...]:
-        """For each category of an item, the option indices that score it (cached per item)."""
-        key = (subtest_id, index)
+    def options_by_category(self, pool: Pool, index: int) -> tuple[npt.NDArray[np.intp], ...]:
+        """For each category of item ``index`` of ``pool``, the option indices that score it (cached per item)."""
+        key = (pool.pool_id, index)
         found = self._options.get(key)
         if found is None:
-            pool = self._pools[subtest_id]
             scoring = pool.scoring[index, : pool.n_options(index)]
             n_cat = int(pool.params.n_categories[index])
             found = tuple(np.flatnonzero(scoring == k) for k in range(n_cat))
@@ -109,7 +115,7 @@ def sample_option(bank: ItemBank, subtest_id: str, item_id: str, theta: float, r
         An option index whose scored category is distributed as :math:`P_k(\\theta)`.
     """
     pool, index = bank.locate(subtest_id, item_id)
-    options = bank.options_by_category(subtest_id, index)
+    options = bank.options_by_category(pool, index)
     probs = category_probabilities(theta, pool.params, [index])[0, : len(options)]
     category = min(int((rng.random() > np.cumsum(probs)).sum()), len(options) - 1)
     choices = options[category]

@@ -120,24 +120,25 @@ def test_decode_rejects_truncated_and_bit_flipped_bytes(fixed: Battery) -> None:
 
 
 def test_decode_rejects_unknown_layouts(fixed: Battery) -> None:
-    for layout in (0, 5, "4", None):
+    for layout in (0, 6, "5", None):
         raw = _raw(begin(fixed))
         raw[0] = layout
         _corrupted(fixed, raw)
     raw = _raw(begin(fixed))
-    _corrupted(fixed, raw[:-1])  # a layout-4 state with a field missing
-    _corrupted(fixed, [1, *raw[1:]])  # layout 1 with the fields of layout 4
-    _corrupted(fixed, [2, *raw[1:]])  # layout 2 with the fields of layout 4
-    _corrupted(fixed, [3, *raw[1:]])  # layout 3 with the fields of layout 4
+    _corrupted(fixed, raw[:-1])  # a layout-5 state with a field missing
+    _corrupted(fixed, [1, *raw[1:]])  # layout 1 with the fields of layout 5
+    _corrupted(fixed, [2, *raw[1:]])  # layout 2 with the fields of layout 5
+    _corrupted(fixed, [3, *raw[1:]])  # layout 3 with the fields of layout 5
+    _corrupted(fixed, [4, *raw[1:]])  # layout 4 with the fields of layout 5
 
 
 def test_layout2_states_decode_outside_intros(fixed: Battery) -> None:
     """A session stored before intros existed (layout 2: no intro time) continues as it was."""
     s = begin(fixed, seed=5)
     s, _ = answer(fixed, s, s.seq, 1, 1_000)
-    old = orjson.dumps([2, *_raw(s)[1:-6]])
+    old = orjson.dumps([2, *_raw(s)[1:-11]])  # without layout 3's five fields, 4's one, 5's five
     assert decode(fixed, old) == s
-    assert encode(decode(fixed, old))[:2] == b"[4"
+    assert encode(decode(fixed, old))[:2] == b"[5"
 
 
 def test_seats_and_notes_roundtrip(fixed: Battery) -> None:
@@ -157,7 +158,7 @@ def test_intro_states_roundtrip_and_are_checked(fixed: Battery) -> None:
     assert s.phase is Phase.INTRO
     assert decode(fixed, encode(s)) == s
     raw = _raw(s)
-    for index, value in ((-6, None), (9, 4), (7, 2)):  # no intro time; an item shown; past the last subtest
+    for index, value in ((-11, None), (9, 4), (7, 2)):  # no intro time; an item shown; past the last subtest
         bad = list(raw)
         bad[index] = value
         _corrupted(fixed, bad)
@@ -172,14 +173,32 @@ def test_flags_roundtrip_and_a_layout3_state_has_none(fixed: Battery) -> None:
     s = begin(fixed, seed=5)
     s, _ = answer(fixed, s, s.seq, 1, 1_000)
     flagged = replace(s, flags=("rapid", "speed_change"))
-    assert _raw(flagged)[-1] == ["rapid", "speed_change"]
+    assert _raw(flagged)[-6] == ["rapid", "speed_change"]  # layout 5's five pretest fields follow
     assert decode(fixed, encode(flagged)) == flagged
     assert decode(fixed, encode(s)).flags == ()
-    old = orjson.dumps([3, *_raw(flagged)[1:-1]])
+    old = orjson.dumps([3, *_raw(flagged)[1:-6]])
     assert decode(fixed, old) == s
-    assert encode(decode(fixed, old))[:2] == b"[4"
+    assert encode(decode(fixed, old))[:2] == b"[5"
     for bad in ("rapid", [1], ["rapid", "rapid"], None):
         raw = _raw(flagged)
+        raw[-6] = bad
+        _corrupted(fixed, raw)
+
+
+# --- the pretest key (layout 5) --------------------------------------------------------------------------------------
+
+
+def test_a_pretest_key_roundtrips_last_and_a_layout4_state_has_none(fixed: Battery) -> None:
+    """Layout 5's last field is the pretest key, ``[design seed, examinee]`` or null; a layout-4 state has none."""
+    s = new_session(fixed, 5, pretest_key=(2**62 - 1, 17))
+    s, _ = connect(fixed, s, 0)
+    s, _ = start(fixed, s, 0)
+    raw = _raw(s)
+    assert raw[-1] == [2**62 - 1, 17] and _raw(replace(s, pretest_key=None))[-1] is None
+    assert decode(fixed, encode(s)) == s
+    old = orjson.dumps([4, *raw[1:-5]])  # without layout 5's four pretest fields and the key
+    assert decode(fixed, old) == replace(s, pretest_key=None)
+    for bad in ([17], [0, -1], [-1, 0], [0, 1.0], [False, 1], "17"):
         raw[-1] = bad
         _corrupted(fixed, raw)
 
@@ -212,7 +231,7 @@ def test_layout1_states_decode_with_theta_recomputed(fixed: Battery) -> None:
     over = finished(fixed)
     restored = decode(fixed, _layout1(over))
     assert (restored.theta, restored.se) == (over.done[-1].theta, over.done[-1].se)
-    assert encode(restored)[:2] == b"[4"  # written again in the current layout
+    assert encode(restored)[:2] == b"[5"  # written again in the current layout
 
 
 def test_layout1_state_of_the_first_release_decodes(fixed: Battery) -> None:

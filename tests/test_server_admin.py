@@ -534,7 +534,7 @@ def test_room_status_session_and_results(srv: AppServer) -> None:
     documented = {  # docs/protocol.md, audit entries (an applied answer has no outcome, a start that began one)
         "hello": {"conn", "device"},
         "start": {"conn", "subtest"},
-        "presented": {"seq", "subtest", "item_id", "option_order"},
+        "presented": {"seq", "subtest", "item_id", "option_order", "theta", "se"},
         "answer": {"conn", "seq", "response", "item_id", "response_ms", "option"},
     }
     for entry in audit:

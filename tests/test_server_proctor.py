@@ -241,7 +241,7 @@ def test_a_detail_is_computed_once_per_version_and_equals_a_cold_one(
             async def cold(n: int, request_id: str | int | None) -> bytes:
                 state = await w.state(n)
                 plain = frames.detail_frame(battery, state, request_id, w.sid(n), trajectory(battery, state))
-                flags = proctor_module._audit_flags(await w.store.audit(w.sid(n))) if state.flags else []
+                flags = proctor_module._audit_flags(await w.store.audit(w.sid(n)))
                 detail = proctor_module._with_times_and_flags(orjson.loads(plain), battery, state, flags)
                 return orjson.dumps(detail)
 

@@ -14,6 +14,8 @@ Modules, one job each:
 * :mod:`.audit` - what the audit log records (a hash chain per session); :mod:`.evidence` - the signed evidence
   bundle of a room (``cat-verify`` replays it); :mod:`.results` - results and result rows for the HR system;
   :mod:`.spreadsheet` - spreadsheet-safe CSV and XLSX.
+* :mod:`.integrity` - a room's integrity report; :mod:`.room_watch` - the room-level integrity flags, live;
+  :mod:`.responses` - a room's responses export for item calibration (``cat-calibrate``).
 * :mod:`.rooms` - rooms and rosters (strict names and ids); :mod:`.tokens` - replacing lost tokens;
   :mod:`.sealed` - replies kept encrypted with the client's idempotency key.
 * :mod:`.connection`, :mod:`.candidate_ws`, :mod:`.proctor_ws` - the WebSocket endpoints (the I/O pumps).

@@ -25,6 +25,7 @@ from .frames import room_gate_event, session_summary
 from .hub import Hub
 from .integrity import get_integrity
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from .responses import get_responses
 from .results import result_rows, rows_to_csv, rows_to_xlsx
 from .rooms import create_room, parse_roster_csv, register
 from .roster_edits import edit_candidate, remove_candidate
@@ -378,6 +379,7 @@ def admin_routes() -> list[Route]:
         Route("/api/rooms/{room_id}/results/ack", _admin(ack_results), methods=["POST"]),
         Route("/api/rooms/{room_id}/evidence", _admin(get_evidence), methods=["GET"]),
         Route("/api/rooms/{room_id}/integrity", _admin(get_integrity), methods=["GET"]),
+        Route("/api/rooms/{room_id}/responses", _admin(get_responses), methods=["GET"]),
         Route("/api/rooms/{room_id}/tokens", _admin(post_tokens), methods=["POST"]),
         Route("/api/rooms/{room_id}/proctor-token", _admin(post_proctor_token), methods=["POST"]),
         Route("/api/rooms/{room_id}/archive", _admin(post_archive), methods=["POST"]),

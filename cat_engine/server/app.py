@@ -29,6 +29,7 @@ from .memory_store import MemoryStore
 from .pages import page_routes
 from .proctor_ws import proctor_endpoint
 from .redis_store import RedisStore
+from .room_watch import watch_rooms
 from .settings import Settings
 from .store import BEAT_INTERVAL_S, Store
 
@@ -86,6 +87,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None, ann
         app.state.hub = hub
         beat = asyncio.create_task(_beat(hub))
         lag = asyncio.create_task(watch_loop_lag(hub.metrics))
+        # room-level integrity flags, live (CAT_ROOM_WATCH_S; 0: off)
+        watch = None
+        if settings.room_watch_s > 0:
+            watch = asyncio.create_task(watch_rooms(hub.tx, settings.room_watch_s), name="room-watch")
         room = None
         if settings.demo_room:
             room = await create_demo_room(hub.tx, next(iter(batteries)))
@@ -100,6 +105,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None, ann
                 unhook()
             await tasks.stop(beat)
             await tasks.stop(lag)
+            if watch is not None:
+                await tasks.stop(watch)
             await the_store.close()
             hub.metrics.close()
 

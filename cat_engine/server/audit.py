@@ -11,17 +11,19 @@ it with the ``now_ms`` it was applied at: the frames, the proctors' commands and
 themselves, and the connection losses (``disconnected``, :func:`derived`) that stop the clock, except those another
 entry already implies (a takeover by a live process at the ``hello``'s own time, a proctor's approved move). The
 integrity flags a change raised (``flag``, :func:`derived`) are recorded too, so that the replay checks it raises the
-same ones at the same step. The store chains the entries (:mod:`cat_engine.signing`).
+same ones at the same step; a room-level flag (``room_flag``: one operator for several seats, seats in lockstep)
+is recorded in each of its sessions and changes nothing in the replay. The store chains the entries
+(:mod:`cat_engine.signing`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import orjson
 
 from ..battery import Battery
-from ..events import Connected, Disconnected, Event, Flagged, ItemPresented, SeatApproved
+from ..events import Connected, Disconnected, Event, Flagged, ItemPresented, PretestPresented, SeatApproved
 from ..options import item_option_order
 from ..session import Command, Phase, SessionState
 
@@ -36,6 +38,7 @@ __all__ = [
     "note",
     "presented",
     "proctor",
+    "room_flag",
     "start",
 ]
 
@@ -129,10 +132,20 @@ def flag(e: Flagged) -> bytes:
     return orjson.dumps({**entry, "subtest": e.subtest_index, "responses": wire["responses"]})
 
 
+def room_flag(at_ms: int, kind: str, statistic: Mapping[str, object], sessions: Sequence[str]) -> bytes:
+    """A room-level integrity flag the session is in (:mod:`.room_watch`): ``flag`` its kind (``operator``,
+    ``lockstep``), the group's ``statistic`` and the group's other ``sessions``. It rests on the timing of several
+    sessions, not on this one's answers alone, so the replay takes it as it is: it changes nothing."""
+    entry = {"kind": "room_flag", "at_ms": at_ms, "flag": kind, "statistic": dict(statistic)}
+    return orjson.dumps({**entry, "sessions": list(sessions)})
+
+
 def presented(battery: Battery, seed: int, events: Sequence[Event]) -> list[bytes]:
     """One entry per item the events presented, naming the subtest and the item by id, with the order its options
     were shown in to the session of ``seed``: ``option_order[p]`` is the stored index of the option at display
-    position ``p`` (:mod:`cat_engine.options`)."""
+    position ``p`` (:mod:`cat_engine.options`), and the operational interim estimate at that moment, ``theta`` and
+    ``se`` as the session state holds them (null before the subtest's first answer); a pretest item's entry adds
+    ``"pretest": true`` (its ``item_id`` is of the subtest's pretest pool)."""
     return [_presented(battery, seed, e) for e in events if isinstance(e, ItemPresented)]
 
 
@@ -168,6 +181,11 @@ def derived(battery: Battery, state: SessionState, events: Sequence[Event]) -> l
 
 def _presented(battery: Battery, seed: int, e: ItemPresented) -> bytes:
     sub = battery.subtests[e.subtest_index]
-    order = item_option_order(sub.pool, seed, e.subtest_index, e.item_index)
-    entry = {"kind": "presented", "at_ms": e.at_ms, "seq": e.seq, "subtest": sub.id}
-    return orjson.dumps({**entry, "item_id": sub.pool.items[e.item_index].id, "option_order": order})
+    pretest = isinstance(e, PretestPresented) and sub.pretest is not None
+    pool = sub.pretest.pool if isinstance(e, PretestPresented) and sub.pretest is not None else sub.pool
+    order = item_option_order(pool, seed, e.subtest_index, e.item_index, pretest=pretest)
+    entry: dict[str, object] = {"kind": "presented", "at_ms": e.at_ms, "seq": e.seq, "subtest": sub.id}
+    entry.update(item_id=pool.items[e.item_index].id, option_order=order, theta=e.theta, se=e.se)
+    if pretest:
+        entry["pretest"] = True
+    return orjson.dumps(entry)

@@ -25,6 +25,7 @@ from ..battery import Battery
 from ..errors import CatError, TimeUp, WrongSequence
 from ..events import Answered, Event
 from ..session import Phase
+from ..session_pretest import presented_item_id
 from . import audit, frames
 from .store import DEAD_AFTER_MS, room_of, token_digest
 from .transaction import Change, Done, Loaded, Transactions, Unchanged
@@ -206,8 +207,7 @@ class CandidateCases:
                 stored = await self.tx.store.reply(session_id, seq)
                 if stored is not None:
                     return Unchanged([stored], audit.answer(now, conn, seq, response, outcome="duplicate"))
-            sub = battery.subtests[state.subtest_index] if state.item_index >= 0 else None
-            item_id = None if sub is None else sub.pool.items[state.item_index].id
+            item_id = presented_item_id(battery, state)  # a pretest item's id when one is presented
             try:
                 new, events = core.answer(battery, state, seq, response, now)
             except TimeUp:

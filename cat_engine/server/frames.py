@@ -2,7 +2,9 @@
 
 The candidate frames are the one place that decides what a candidate may see: item id, stem, option texts,
 progress and time left; never a key, weight, parameter, content area, theta or SE (the tests look for such keys in
-every frame a sitting produces, with a list of their own). The proctor frames carry the session views of
+every frame a sitting produces, with a list of their own), nor whether an item is a pretest item: a pretest item's
+frame has the shape of any other, the progress counts it, and the limits shown include the pretest items and their
+time (``Subtest.items_max``, ``Subtest.time_allowed_s``). The proctor frames carry the session views of
 :mod:`cat_engine.view`, the room's events, the detail of a session and the acknowledgements of commands. What
 clients send is decoded in :mod:`.decoding`.
 """
@@ -19,6 +21,7 @@ from ..events import Event, SubtestDone
 from ..options import current_order
 from ..session import Phase, SessionState, intro_ends_ms, time_left_ms
 from ..session import profile as session_profile
+from ..session_pretest import presented_item
 from ..stopping import StopReason
 from ..view import SessionView
 from .store import CandidateRecord, RoomRecord
@@ -90,7 +93,7 @@ def welcome_frame(battery: Battery, candidate: CandidateRecord) -> bytes:
             "battery": {
                 "name": battery.name,
                 "subtests": [
-                    {"id": s.id, "name": s.name, "items_max": s.stopping.max_items, "time_limit_s": s.time_limit_s}
+                    {"id": s.id, "name": s.name, "items_max": s.items_max, "time_limit_s": s.time_allowed_s}
                     for s in battery.subtests
                 ],
             },
@@ -113,10 +116,10 @@ def subtest_intro_frame(
             "id": sub.id,
             "name": sub.name,
             "count": len(battery.subtests),
-            "items_max": sub.stopping.max_items,
+            "items_max": sub.items_max,
             "instructions": None if sub.instructions is None else sub.instructions.to_dict(),
         },
-        "time_limit_s": sub.time_limit_s,
+        "time_limit_s": sub.time_allowed_s,
         "starts_in_s": None if ends is None else _seconds(max(ends - now_ms, 0)),
     }
     prev = _previous(battery, events)
@@ -129,7 +132,8 @@ def item_frame(battery: Battery, state: SessionState, now_ms: int) -> bytes:
     """The item being presented, as the candidate may see it: its options in the session's order
     (:mod:`cat_engine.options`), never their stored indices."""
     sub = battery.subtests[state.subtest_index]
-    item = sub.pool.items[state.item_index]
+    pool, index, _ = presented_item(battery, state)  # a pretest item looks like any other
+    item = pool.items[index]
     # the options in the session's display order: the answer's response is a position in this list
     options = [item.options[k] for k in current_order(battery, state)]
     frame: dict[str, Any] = {
@@ -138,8 +142,8 @@ def item_frame(battery: Battery, state: SessionState, now_ms: int) -> bytes:
         "item": {"id": item.id, "stem": item.stem, "options": options},
         "subtest": {"index": state.subtest_index, "id": sub.id, "name": sub.name, "count": len(battery.subtests)},
         "progress": {
-            "answered": len(state.items),
-            "max_items": sub.stopping.max_items,
+            "answered": len(state.items) + len(state.pretest_items),
+            "max_items": sub.items_max,
             "subtests_done": len(state.done),
             "subtests_total": len(battery.subtests),
         },
@@ -238,7 +242,7 @@ def room_info(room: RoomRecord, battery: Battery) -> dict[str, Any]:
                 "name": s.name,
                 "se_target": s.stopping.se_target,
                 "max_items": s.stopping.max_items,
-                "time_limit_s": s.time_limit_s,
+                "time_limit_s": s.time_allowed_s,
             }
             for s in battery.subtests
         ],

@@ -38,7 +38,16 @@ from .spreadsheet import Cell, to_csv
 from .store import RoomRecord, SessionRecord, Store
 from .wire_errors import Refusal
 
-__all__ = ["CSV_COLUMNS", "SeatAnswers", "get_integrity", "report_csv", "room_report", "seat_answers", "timing_report"]
+__all__ = [
+    "CSV_COLUMNS",
+    "SeatAnswers",
+    "get_integrity",
+    "report_csv",
+    "room_report",
+    "room_seats",
+    "seat_answers",
+    "timing_report",
+]
 
 CSV_COLUMNS = (
     "session_id",
@@ -82,7 +91,7 @@ def seat_answers(session_id: str, entries: Sequence[bytes]) -> SeatAnswers:
 
 def timing_report(seats: Sequence[SeatAnswers], config: TimingConfig | None = None) -> dict[str, Any]:
     """The room-level part of the report: the seats taken part (sessions with an answer), those with enough answers
-    to be tested, each kind's threshold, and the flagged groups with their sessions' ids."""
+    to be tested, each kind's threshold, and the flagged groups with their sessions' ids and answer arrivals."""
     taking = [s for s in seats if s.arrival_ms]
     if len(taking) < 2:
         return {"seats": len(taking), "eligible_seats": 0, "thresholds": {}, "flags": []}
@@ -98,6 +107,8 @@ def timing_report(seats: Sequence[SeatAnswers], config: TimingConfig | None = No
             "statistic": f.statistic,
             "p_value": f.p_value,
             "threshold": f.threshold,
+            # what the admin page's timing plot draws: each of the group's sessions' answer arrivals (server ms)
+            "arrival_ms": [list(taking[i].arrival_ms) for i in f.seats],
         }
         for f in timing.flags
     ]
@@ -135,13 +146,17 @@ def _assemble(
     }
 
 
+async def room_seats(store: Store, records: Sequence[SessionRecord]) -> list[SeatAnswers]:
+    """The applied answers of each of ``records``' sessions, from their audits (read in turn, parsed off the event
+    loop); also what :mod:`.room_watch` evaluates."""
+    audits = [(r.session_id, [entry for _, entry in await store.audit(r.session_id)]) for r in records]
+    return await asyncio.to_thread(lambda: [seat_answers(sid, entries) for sid, entries in audits])
+
+
 async def room_report(store: Store, room: RoomRecord, battery: Battery, now_ms: int) -> dict[str, Any]:
     """The integrity report of ``room`` (the screening and the timing statistics computed off the event loop)."""
     records = await store.load_room(room.room_id)
-    seats = []
-    for record in records:
-        rows = await store.audit(record.session_id)
-        seats.append(seat_answers(record.session_id, [entry for _, entry in rows]))
+    seats = await room_seats(store, records)
     return await asyncio.to_thread(_assemble, room, battery, records, seats, now_ms)
 
 

@@ -101,6 +101,7 @@ class MemoryStore(Store):
         self._proctor_tokens: dict[str, str] = {}  # token digest -> room id
         self._listeners: list[Notification] = []
         self._beats: dict[str, int] = {}
+        self._raised: dict[str, set[str]] = {}  # room id -> keys of the room-level flags raised
         self._ids = _Ids(clock)
         self.suppressed: Counter[str] = Counter()
 
@@ -338,6 +339,13 @@ class MemoryStore(Store):
 
     def listen(self, callback: Notification) -> None:
         self._listeners.append(callback)
+
+    async def mark_raised(self, room_id: str, key: str) -> bool:
+        raised = self._raised.setdefault(room_id, set())
+        if key in raised:
+            return False
+        raised.add(key)
+        return True
 
     async def beat(self, process_id: str, now_ms: int) -> None:
         self._beats[process_id] = now_ms

@@ -125,7 +125,7 @@ class ProctorCases:
             self._details.move_to_end(session_id)
             return kept[1]
         battery, state = loaded.battery, loaded.state
-        flags = _audit_flags(await self.tx.store.audit(session_id)) if state.flags else []
+        flags = _audit_flags(await self.tx.store.audit(session_id))  # room flags leave the state as it was
         plain = frames.detail_frame(battery, state, None, session_id, core.trajectory(battery, state))
         body = orjson.dumps(_with_times_and_flags(orjson.loads(plain), battery, state, flags))
         assert body.startswith(_ANONYMOUS)
@@ -285,24 +285,37 @@ def _expected_ms(pool: Pool, items: Sequence[int]) -> list[int | None]:
 
 
 def _audit_flags(entries: Sequence[tuple[str, bytes]]) -> list[dict[str, Any]]:
-    """The flags a session's audit records (its ``flag`` entries, :func:`cat_engine.server.audit.flag`), oldest
-    first, in the fields of the ``flag`` event: kind, at_ms, statistic, subtest, responses."""
+    """The flags a session's audit records (its ``flag`` entries, :func:`cat_engine.server.audit.flag`, and the
+    room-level ``room_flag`` ones, :func:`cat_engine.server.audit.room_flag`), oldest first, in the fields of the
+    ``flag`` event: kind, at_ms, statistic, subtest, responses (and ``sessions``, the group's others, for a room
+    flag)."""
     out = []
     for _, raw in entries:
-        if b'"flag"' not in raw:  # most entries: no need to decode them
+        if b'flag"' not in raw:  # most entries: no need to decode them
             continue
         entry = orjson.loads(raw)
-        if entry.get("kind") != "flag":
-            continue
-        out.append(
-            {
-                "kind": entry["flag"],
-                "at_ms": entry["at_ms"],
-                "statistic": entry["statistic"],
-                "subtest": entry.get("subtest"),
-                "responses": entry.get("responses", []),
-            }
-        )
+        kind = entry.get("kind")
+        if kind == "flag":
+            out.append(
+                {
+                    "kind": entry["flag"],
+                    "at_ms": entry["at_ms"],
+                    "statistic": entry["statistic"],
+                    "subtest": entry.get("subtest"),
+                    "responses": entry.get("responses", []),
+                }
+            )
+        elif kind == "room_flag":
+            out.append(
+                {
+                    "kind": entry["flag"],
+                    "at_ms": entry["at_ms"],
+                    "statistic": entry["statistic"],
+                    "subtest": None,
+                    "responses": [],
+                    "sessions": entry.get("sessions", []),
+                }
+            )
     return out
 
 

@@ -22,6 +22,8 @@ its sessions carries the hash tag ``{R}``, so one Lua script may touch them all,
     P:{R}:s:S:audit         stream  every frame received and item presented (field e = JSON, p = the hash of the
                                     entry before: cat_engine.signing); at most AUDIT_MAXLEN entries, never trimmed
     P:{R}:s:S:result        string  final profile, once the session is over
+    P:{R}:raised            set     keys of the room-level integrity flags already raised (room_watch), expiring
+                                    ``live_ttl_s`` after the last one
     P:token:<sha256>        string  candidate token -> session id (an index: the session hash's digest is the truth)
     P:ptoken:<sha256>       string  proctor token -> room id (an index: the room hash's ptoken is the truth)
 
@@ -111,6 +113,13 @@ _CHAIN_ATTEMPTS = 50  # a script refused because the head moved is tried again o
 
 _log = logging.getLogger("cat_engine.server.redis")
 
+# KEYS: the room's raised set. ARGV: the flag's key, live ttl. Returns 1 when the key is new (SADD's answer), else 0.
+_MARK = """
+local added = redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return added
+"""
+
 
 # token: the plain token kept by earlier versions, read only when token_digest is absent
 _SESSION_FIELDS = (
@@ -176,6 +185,7 @@ class RedisStore(Store):
         self._token = self._redis.register_script(scripts.TOKEN)
         self._ptoken = self._redis.register_script(scripts.PTOKEN)
         self._chain = self._redis.register_script(scripts.CHAIN)
+        self._mark = self._redis.register_script(_MARK)
         # session id -> the audit chain's head last seen ("" none): the first guess of the next write
         self._heads: OrderedDict[str, str] = OrderedDict()
         # Commands in flight stay below the pool's size (a few connections are left for the notification
@@ -685,6 +695,10 @@ class RedisStore(Store):
                 _log.exception("notification listener failed")
 
     # --- process liveness --------------------------------------------------------------------------------------
+
+    async def mark_raised(self, room_id: str, key: str) -> bool:
+        key_name = self._room_key(room_id, "raised")
+        return int(await self._call(self._mark(keys=[key_name], args=[key, self._live_ttl]))) == 1
 
     async def beat(self, process_id: str, now_ms: int) -> None:
         await self._call(self._redis.set(f"{self._p}:proc:{process_id}", now_ms, ex=24 * 3600))

@@ -34,6 +34,7 @@ import orjson
 
 from .. import codec
 from .. import session as core
+from ..session_pretest import pretest_key_of
 from .auth import is_room_id, new_candidate_token, new_proctor_token, new_room_id, show_proctor_token
 from .sealed import open_sealed, seal
 from .store import CandidateRecord, RoomRecord, token_digest
@@ -259,7 +260,8 @@ async def register(
     for number, (employee_id, name) in zip(numbers, checked, strict=True):
         token = new_candidate_token()
         cand = CandidateRecord(f"{room_id}-{number:04d}", employee_id, name, token_digest(token))
-        records.append((cand, codec.encode(core.new_session(battery, secrets.randbits(62)))))
+        state = core.new_session(battery, secrets.randbits(62), pretest_key=pretest_key_of(cand.session_id))
+        records.append((cand, codec.encode(state)))
         reply.append({"employee_id": employee_id, "name": name, "session_id": cand.session_id, "token": token})
     if idempotency_key is None:
         await tx.store.add_candidates(room_id, records)

@@ -141,6 +141,10 @@ class Settings:
     intro_limit_s : float
         ``CAT_INTRO_LIMIT_S`` (default 300): a subtest's intro starts the subtest by itself this long after it was
         first shown, when the candidate has not pressed start (nobody can hold a room up).
+    room_watch_s : float
+        ``CAT_ROOM_WATCH_S`` (default 120; 0: off): every this many seconds the answer timing of each room whose
+        sessions are answering is evaluated (by one process of all; :mod:`.room_watch`) and each new room-level flag
+        (``operator``, ``lockstep``) pushed to the room's proctors once.
     limit_concurrency, keep_alive_s, max_incomplete_event_bytes : int
         uvicorn's limits (``CAT_LIMIT_CONCURRENCY`` default 5000 connections and tasks, ``CAT_KEEP_ALIVE_S``
         default 5, ``CAT_MAX_HEADER_BYTES`` default 16384: the largest request head h11 reads).
@@ -180,6 +184,7 @@ class Settings:
     max_incomplete_event_bytes: int = 16384
     intro_limit_s: float = 300.0
     idle_disconnect_s: float = 30.0
+    room_watch_s: float = 120.0
     public_url: str | None = None
     signing_key_file: Path | None = None
 
@@ -231,6 +236,7 @@ class Settings:
             max_incomplete_event_bytes=_number(env, "CAT_MAX_HEADER_BYTES", 16384, 1024, 1 << 20),
             intro_limit_s=_number(env, "CAT_INTRO_LIMIT_S", 300.0, 1.0, 24 * 3600.0),
             idle_disconnect_s=_number(env, "CAT_IDLE_DISCONNECT_S", 30.0, 1.0, 3600.0),
+            room_watch_s=_number(env, "CAT_ROOM_WATCH_S", 120.0, 0.0, 3600.0),
             public_url=_public_url(env.get("CAT_PUBLIC_URL") or None),
             signing_key_file=_key_file(env.get("CAT_SIGNING_KEY_FILE") or None),
         )

@@ -2,7 +2,8 @@
 // remove a candidate who has not started), print or download the candidates' tokens, print the proctor card,
 // replace lost tokens, download a room's results. Talks to the admin HTTP API of docs/protocol.md ("Admin HTTP
 // API"). This module wires the parts together (the API, sign-in, the handlers); the data work is in
-// admin_roster.js (pure), the drawing in admin_view.js, the texts in admin_texts.js.
+// admin_roster.js (pure), the drawing in admin_view.js, the texts in admin_texts.js; a room's integrity report in
+// admin_integrity.js.
 //
 // The admin token is typed once and kept in sessionStorage (this tab only), never in the URL. The server keeps
 // candidate and proctor tokens only as digests: a token exists only in the reply that made it (room creation,
@@ -48,6 +49,7 @@ import {
   renderRooms,
   roomPlan,
 } from "./admin_view.js";
+import {forgetIntegrity, renderIntegrity, setupIntegrity} from "./admin_integrity.js";
 
 const TOKEN_KEY = "cat.adminToken";
 
@@ -146,6 +148,7 @@ function signOut(reasonKey = null) {
   closeEdit();
   closeConfirm();
   printed();
+  forgetIntegrity(page);
   $("app").hidden = true;
   $("signout").hidden = true;
   $("signin").hidden = false;
@@ -262,6 +265,7 @@ async function route() {
   }
   renderRooms(page);
   renderRoom(page);
+  renderIntegrity(page);
   if (roomId) await loadCandidates();
 }
 
@@ -736,6 +740,7 @@ function applyLanguage() {
     renderAddress(page);
     renderRooms(page);
     renderRoom(page);
+    renderIntegrity(page);
   }
 }
 
@@ -781,6 +786,7 @@ function start() {
   });
   $("results-btn").addEventListener("click", () => downloadResults("csv"));
   $("results-xlsx-btn").addEventListener("click", () => downloadResults("xlsx"));
+  setupIntegrity(page, {api, apiJson, failure, download});
   window.addEventListener("hashchange", route);
 
   if (!page.token) {

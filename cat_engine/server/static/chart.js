@@ -123,3 +123,14 @@ export function lineChart(container, spec) {
   container.replaceChildren(svg);
   return svg;
 }
+
+// An empty SVG image `width` x `height` (by viewBox: CSS sets its size) with its accessible name (`title`) and
+// description (`desc`), for a chart drawn with el() and text() (the admin page's integrity plots).
+export function svgImage(width, height, {title = "", desc = "", cls = "line-chart"} = {}) {
+  const svg = el("svg", {viewBox: `0 0 ${width} ${height}`, role: "img", class: cls, preserveAspectRatio: "xMidYMid meet"});
+  const titleId = `chart-title-${Math.random().toString(36).slice(2, 8)}`;
+  el("title", {id: titleId}, svg).textContent = title;
+  if (desc) el("desc", {}, svg).textContent = desc;
+  svg.setAttribute("aria-labelledby", titleId);
+  return svg;
+}

@@ -4,8 +4,9 @@
 // A flag (the room event `flag`, docs/protocol.md; the `detail` frame's `flags`, docs/protocol.md, "detail") is
 // {kind, at_ms, statistic: {name, value, p_value, threshold, n}, subtest, responses: [[subtest, position], ...]}: the
 // responses it rests on, each a subtest index and a position counted from 0 among that subtest's answers (the charts'
-// "item no." is position + 1). A flag is a prompt for a person to look, never a finding: the texts say so, and it
-// never changes a score.
+// "item no." is position + 1). A room-level flag (`operator`, `lockstep`: the answer timing of several sessions) has no
+// responses and names the group's other sessions in `sessions`. A flag is a prompt for a person to look, never a
+// finding: the texts say so, and it never changes a score.
 //
 // Decisions. A proctor records a decision on a flag as an incident note (`note`) whose text begins with
 // "[Keputusan: KIND]": it lands in the session's audit and the results' notes like any other note. A kind is decided
@@ -64,12 +65,14 @@ export function normalizeFlag(raw) {
   const responses = (Array.isArray(raw.responses) ? raw.responses : []).filter(
     (r) => Array.isArray(r) && Number.isInteger(r[0]) && Number.isInteger(r[1]) && r[1] >= 0,
   );
+  const sessions = (Array.isArray(raw.sessions) ? raw.sessions : []).filter((s) => typeof s === "string" && s);
   return {
     kind: raw.kind,
     at_ms: finite(raw.at_ms) ? raw.at_ms : null,
     statistic,
     subtest: Number.isInteger(raw.subtest) ? raw.subtest : null,
     responses: responses.map((r) => [r[0], r[1]]),
+    ...(sessions.length ? {sessions} : {}), // a room-level flag's other sessions
   };
 }
 
@@ -120,7 +123,7 @@ export function statisticText(flag, t, locale) {
 }
 
 // The evidence in words, per subtest: "Subtes A: butir ke-1, 2, 5; Subtes B: butir ke-3" (at most EVIDENCE_LISTED
-// positions per subtest, then "+N"). `nameOf(index)` names a subtest.
+// positions per subtest, then "+N"), and a room-level flag's other sessions. `nameOf(index)` names a subtest.
 export function evidenceText(flag, t, nameOf) {
   const per = new Map();
   for (const [s, p] of flag.responses) per.set(s, [...(per.get(s) ?? []), p + 1]);
@@ -132,7 +135,9 @@ export function evidenceText(flag, t, nameOf) {
       const more = sorted.length > EVIDENCE_LISTED ? ` ${t("flag_more", {n: sorted.length - EVIDENCE_LISTED})}` : "";
       return t("flag_evidence_sub", {subtest: nameOf(s) ?? String(s + 1), items: shown + more});
     });
-  return parts.length ? t("flag_evidence", {list: parts.join("; ")}) : "";
+  const evidence = parts.length ? t("flag_evidence", {list: parts.join("; ")}) : "";
+  const group = flag.sessions?.length ? t("flag_with", {list: flag.sessions.join(", ")}) : "";
+  return [evidence, group].filter(Boolean).join(" · ");
 }
 
 // Positions (from 1) of one subtest that some flag rests on: Map position -> [kinds].
