@@ -74,6 +74,7 @@ const STEPS_KEY = "cat.candidate.steps";
 const MESSAGES_KEY = "cat.candidate.messages";
 const DEVICE_KEY = "cat.device";
 const CHANNEL = "cat.candidate"; // BroadcastChannel between the windows of this browser: who said hello with a token
+const LATE_NOTICE_MS = 2000; // another window's notice this soon after a takeover was that takeover's cause
 
 const $ = (id) => document.getElementById(id);
 
@@ -112,6 +113,7 @@ const page = {
   helloAfter: 0, // Date.now() before which no hello is said (rate_limited asked to wait)
   clock: countdown(null, false, 0),
   takeoverKind: "moved", // the takeover screen's kind: "moved" (to another computer) or "window" (of this one)
+  takeoverAt: null, // Date.now() when the sitting was last taken over from this page (null: never)
   sameDeviceAt: null, // Date.now() when another window of this browser last said hello with this token
   messages: [], // the proctor's messages and the page's notices, newest first (candidate_state.js: addMessage)
   nextMessageId: 1,
@@ -188,7 +190,16 @@ function renderMessages() {
 
 const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(CHANNEL) : null;
 channel?.addEventListener("message", (event) => {
-  if (event.data && sameToken(event.data.hello, page.token)) page.sameDeviceAt = Date.now();
+  if (!(event.data && sameToken(event.data.hello, page.token))) return;
+  page.sameDeviceAt = Date.now();
+  // The other window's hello reaches the server and its `taken_over` reaches this page by another path than this
+  // notice: on a busy computer the close can come first. A notice just after such a takeover makes it this
+  // browser's own window after all.
+  const late = page.takeoverAt !== null && page.sameDeviceAt - page.takeoverAt <= LATE_NOTICE_MS;
+  if (page.screen === "takeover" && page.takeoverKind === "moved" && late) {
+    page.takeoverKind = "window";
+    refresh();
+  }
 });
 
 // --- the device id (localStorage: this computer, whoever sits at it) --------------------------------------------
@@ -231,10 +242,8 @@ function sayHello(s) {
     helloTimer = setTimeout(() => sayHello(s), wait);
     return;
   }
-  if (s.send({type: "hello", token: page.token, device: deviceId()})) {
-    page.waitingSince = Date.now();
-    channel?.postMessage({hello: page.token});
-  }
+  channel?.postMessage({hello: page.token}); // before the hello: the other windows hear it before the server acts
+  if (s.send({type: "hello", token: page.token, device: deviceId()})) page.waitingSince = Date.now();
 }
 
 function connect() {
@@ -295,7 +304,8 @@ function onClose(event) {
       badToken();
       return false;
     case "takeover":
-      page.takeoverKind = takeoverKind(page.sameDeviceAt, Date.now());
+      page.takeoverAt = Date.now();
+      page.takeoverKind = takeoverKind(page.sameDeviceAt, page.takeoverAt);
       stopSocket();
       show("takeover");
       return false;
