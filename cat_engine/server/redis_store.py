@@ -22,7 +22,8 @@ its sessions carries the hash tag ``{R}``, so one Lua script may touch them all,
     P:{R}:s:S:audit         stream  every frame received and item presented (field e = JSON, p = the hash of the
                                     entry before: cat_engine.signing); at most AUDIT_MAXLEN entries, never trimmed
     P:{R}:s:S:result        string  final profile, once the session is over
-    P:{R}:raised            set     keys of the room-level integrity flags already raised (room_watch), expiring
+    P:{R}:raised            set     keys of the room-level integrity flags already raised and of the periods evaluated
+                                    (room_watch), expiring
                                     ``live_ttl_s`` after the last one
     P:token:<sha256>        string  candidate token -> session id (an index: the session hash's digest is the truth)
     P:ptoken:<sha256>       string  proctor token -> room id (an index: the room hash's ptoken is the truth)

@@ -18,8 +18,9 @@ What is kept
 * **Room events**: one append-only stream per room; ids ``"<ms>-<n>"`` increase, so a reader resumes after the
   last id it saw.
 * **Results**: the final profile of a finished or terminated session, kept until the HR system acknowledges it.
-* **Raised room flags**: per room, the keys of the room-level integrity flags already pushed
-  (:meth:`Store.mark_raised`), so that each is pushed once whichever process finds it.
+* **Raised room flags**: per room, the keys of the room-level integrity flags already pushed and of the periods
+  already evaluated (:meth:`Store.mark_raised`), so that each flag is pushed once whichever process finds it and
+  each period is evaluated by one process.
 
 Invariants
 ----------
@@ -432,8 +433,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def mark_raised(self, room_id: str, key: str) -> bool:
-        """Record that the room-level flag ``key`` (its kind and its sessions: :mod:`.room_watch`) of ``room_id`` has
-        been raised; True only for the first mark of that key, in any process (atomic: of several processes marking
+        """Record the mark ``key`` of ``room_id`` (a room-level flag raised: its kind and its sessions; or a period
+        evaluated, ``look:<period>``: :mod:`.room_watch`); True only for the first mark of that key, in any process (atomic: of several processes marking
         one key at once, exactly one gets True). Kept as long as the room's live keys."""
 
     # --- process liveness --------------------------------------------------------------------------------------
