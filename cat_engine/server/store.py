@@ -434,8 +434,9 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def mark_raised(self, room_id: str, key: str) -> bool:
         """Record the mark ``key`` of ``room_id`` (a room-level flag raised: its kind and its sessions; or a period
-        evaluated, ``look:<period>``: :mod:`.room_watch`); True only for the first mark of that key, in any process (atomic: of several processes marking
-        one key at once, exactly one gets True). Kept as long as the room's live keys."""
+        evaluated, ``look:<period>``: :mod:`.room_watch`); True only for the first mark of that key, in any process
+        (atomic: of several processes marking one key at once, exactly one gets True). Kept as long as the room's
+        live keys."""
 
     # --- process liveness --------------------------------------------------------------------------------------
 
