@@ -54,22 +54,25 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "per_area": 38,
         "models": {"GPCM": (0.80, 0.90), "GRM": (0.10, 0.20)},
         "model_counts": {"GPCM": 291, "GRM": 51},
+        "version": "2026.1-synthetic",
     },
     "literasi_digital.json": {
         "pool_id": "literasi-digital",
         "prefix": "LD",
         "areas": ["Kecakapan Digital", "Etika Digital", "Keamanan Digital", "Budaya Digital"],
-        "per_area": 300,
+        "per_area": 360,
         "models": {"3PL": (1.0, 1.0)},
-        "model_counts": {"3PL": 1200},
+        "model_counts": {"3PL": 1440},
+        "version": "2026.2-synthetic",
     },
     "emerging_skills.json": {
         "pool_id": "emerging-skills",
         "prefix": "ES",
         "areas": ["Berpikir Analitis", "Pemecahan Masalah", "Kreativitas", "Adaptabilitas"],
-        "per_area": 240,
+        "per_area": 360,
         "models": {"2PL": (0.38, 0.42), "3PL": (0.58, 0.62)},
-        "model_counts": {"2PL": 384, "3PL": 576},
+        "model_counts": {"2PL": 576, "3PL": 864},
+        "version": "2026.2-synthetic",
     },
 }
 N_OPTIONS = {"GPCM": 5, "GRM": 4, "2PL": 4, "3PL": 5}
@@ -275,7 +278,7 @@ def test_header(pools: dict[str, dict[str, Any]], name: str) -> None:
     pool, expected = pools[name], EXPECTED[name]
     assert pool["format_version"] == 1
     assert pool["pool_id"] == expected["pool_id"]
-    assert pool["pool_version"] == "2026.1-synthetic"
+    assert pool["pool_version"] == expected["version"]
     assert pool["content_areas"] == expected["areas"]
     assert pool["theta_scale"] == {"mean": 0.0, "sd": 1.0, "D": 1.0}
     calibration = pool["calibration"]
@@ -324,7 +327,7 @@ def test_options_keys_and_weights(pools: dict[str, dict[str, Any]], name: str) -
 def test_key_positions_are_spread(pools: dict[str, dict[str, Any]]) -> None:
     keys = Counter(it["key"] for it in pools["literasi_digital.json"]["items"])
     assert set(keys) == set(range(5))
-    assert min(keys.values()) >= 60  # about 96 each if uniform
+    assert min(keys.values()) >= 240  # 288 each if uniform, binomial SD 15
 
 
 @pytest.mark.parametrize("pool_id", ["literasi-digital", "emerging-skills"])
