@@ -16,9 +16,9 @@ examinees of a band given any one item, docs/psychometrics.md section 5.5) must 
 band needs about four times as many informative items as its tests are long. With 120 and 150 items per area the
 control lengthened the tests of N(0, 1) examinees by 26-36 %, with 300 and 240 by 21-24 %, and with 360 by 19 %
 (the limit is 20 %). A third of the one-key items have difficulties spread evenly over [-3.2, 3.2] so the tails,
-where tests are longest, have depth too. Each area can draft more than it
-needs: an area made of templates alone has at least 419 scenarios, and an area with computed items also has at
-least 128 template scenarios plus generators that make any number of distinct items.
+where tests are longest, have depth too. Each area can draft more than it needs: an area made of templates alone
+has at least 419 scenarios, and an area with computed items also has at least 128 template scenarios plus
+generators that make any number of distinct items.
 
 The files follow ``docs/pool-format.md``. Only numpy and the standard library are used and every random draw
 comes from the fixed seeds in :data:`POOL_SPECS`, so the output is byte-identical on every run (and on every
