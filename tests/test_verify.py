@@ -30,6 +30,7 @@ from cat_engine.server import audit
 from cat_engine.server.results import result_record
 from cat_engine.server.store import CandidateRecord
 from cat_engine.session import Command, Phase, SessionState
+from cat_engine.session_pretest import presented_item_id
 from cat_engine.signing import (
     BUNDLE_DOMAIN,
     SESSION_DOMAIN,
@@ -132,9 +133,9 @@ class Driver:
             self.entries.append(audit.start(t, conn, subtest, outcome="ignored"))
 
     def answer(self, t: int, conn: str, response: int) -> str:
-        """CandidateCases.answer of the item shown; 'applied', 'time_up' or 'refused'."""
+        """CandidateCases.answer of the item shown (a pretest item's own id); 'applied', 'time_up' or 'refused'."""
         b, s = self.battery, self.state
-        item_id = b.subtests[s.subtest_index].pool.items[s.item_index].id if s.item_index >= 0 else None
+        item_id = presented_item_id(b, s)
         try:
             new, events = core.answer(b, s, s.seq, response, t)
         except TimeUp:

@@ -22,11 +22,8 @@ from test_verify import SID, T0, Driver, make_bundle, resigned, same_records
 
 from cat_engine import session as core
 from cat_engine.battery import Battery, load_battery
-from cat_engine.errors import CatError, TimeUp
-from cat_engine.events import Answered
-from cat_engine.server import audit
 from cat_engine.session import Command, Phase
-from cat_engine.session_pretest import presented_item, presented_item_id, pretest_key_of
+from cat_engine.session_pretest import presented_item, pretest_key_of
 from cat_engine.signing import battery_files, new_private_key, public_key_text
 from cat_engine.verify import replay, verify_bundle
 
@@ -55,25 +52,6 @@ class PretestDriver(Driver):
         super().__init__(battery, seed)
         key = None if session_id is None else pretest_key_of(session_id)
         self.state = core.new_session(battery, seed, pretest_key=key)
-
-    def answer(self, t: int, conn: str, response: int) -> str:
-        """CandidateCases.answer: the entry names the item presented (a pretest item's own id)."""
-        b, s = self.battery, self.state
-        item_id = presented_item_id(b, s)
-        try:
-            new, events = core.answer(b, s, s.seq, response, t)
-        except TimeUp:
-            new, events = core.tick(b, s, t)
-            self._commit(new, events, [audit.answer(t, conn, s.seq, response, item_id=item_id, outcome="time_up")])
-            return "time_up"
-        except CatError:
-            return "refused"
-        applied = next(e for e in events if isinstance(e, Answered))
-        entry = audit.answer(
-            t, conn, s.seq, response, item_id=item_id, response_ms=applied.response_ms, option=applied.response
-        )
-        self._commit(new, events, [entry])
-        return "applied"
 
 
 def sit(battery: Battery, rng: random.Random, seed: int, session_id: str = SID) -> PretestDriver:
