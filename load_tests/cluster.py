@@ -30,7 +30,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterable
@@ -40,7 +39,7 @@ from typing import Any, NamedTuple
 
 import redis
 
-from .procs import REDIS_SETTINGS, SHARED_REDIS_PORT, Managed, free_port, wait_until
+from .procs import REDIS_SETTINGS, SHARED_REDIS_PORT, Managed, bindable, ephemeral_ports, free_port, wait_until
 
 __all__ = [
     "BUS_PORT_OFFSET",
@@ -153,16 +152,6 @@ def cluster_available() -> str | None:
 # --- ports ---------------------------------------------------------------------------------------------------
 
 
-def _bindable(port: int) -> bool:
-    """Whether 127.0.0.1:``port`` can be bound now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def cluster_port(avoid: Iterable[int] = (), attempts: int = 200) -> int:
     """A free loopback port whose cluster bus port (``port + 10000``) is free too, not in ``avoid``.
 
@@ -172,12 +161,13 @@ def cluster_port(avoid: Iterable[int] = (), attempts: int = 200) -> int:
         When ``attempts`` candidates from :func:`~load_tests.procs.free_port` all failed.
     """
     taken = set(avoid)
+    below = ephemeral_ports()[0] - BUS_PORT_OFFSET  # the bus port out of the ephemeral range too
     for _ in range(attempts):
-        port = free_port()
+        port = free_port(below=below)
         bus = port + BUS_PORT_OFFSET
         if port in taken or bus in taken or bus > 65535 or SHARED_REDIS_PORT in (port, bus):
             continue
-        if _bindable(bus):
+        if bindable(bus):
             return port
     raise RuntimeError(f"no free port pair (port, port + {BUS_PORT_OFFSET}) on 127.0.0.1 in {attempts} attempts")
 

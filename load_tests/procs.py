@@ -28,6 +28,7 @@ import asyncio
 import atexit
 import contextlib
 import os
+import random
 import resource
 import shutil
 import signal
@@ -48,6 +49,7 @@ import redis
 from .target import loopback_url
 
 __all__ = [
+    "PORT_FLOOR",
     "REDIS_SETTINGS",
     "REPO_ROOT",
     "CpuMeter",
@@ -55,8 +57,10 @@ __all__ = [
     "Managed",
     "RedisServer",
     "ServerProcess",
+    "bindable",
     "cpu_seconds",
     "delete_keys",
+    "ephemeral_ports",
     "free_port",
     "healthz",
     "install_signal_handlers",
@@ -85,8 +89,43 @@ _LIVE_LOCK = threading.RLock()  # re-entrant: the signal handler may interrupt a
 _KILL_WAIT_S = 5.0
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
+PORT_FLOOR = 15000  # free_port stays above the ports that services commonly listen on
+_EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def ephemeral_ports() -> tuple[int, int]:
+    """The kernel's range of ports for outgoing connections (Linux's default when it cannot be read)."""
+    try:
+        low, high = (int(x) for x in _EPHEMERAL_RANGE_FILE.read_text().split())
+    except (OSError, ValueError):
+        return 32768, 60999
+    return low, high
+
+
+def bindable(port: int) -> bool:
+    """Whether 127.0.0.1:``port`` can be bound now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(below: int | None = None, attempts: int = 200) -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago, below the kernel's ephemeral range (and below ``below``).
+
+    A port the kernel hands out for outgoing connections (what binding port 0 returns too) can be taken by any
+    client between this call and the child's bind: a test then fails with "Address already in use" (seen once in
+    CI, a cluster node). Below the ephemeral range only another listener can take it. When that range leaves no
+    room, or ``attempts`` random candidates are all taken, the kernel picks one as before.
+    """
+    top = min(ephemeral_ports()[0], below if below is not None else 65536)
+    if top - PORT_FLOOR >= 1000:
+        for _ in range(attempts):
+            port = random.randrange(PORT_FLOOR, top)
+            if bindable(port):
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

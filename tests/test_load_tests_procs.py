@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ import redis
 from load_tests.floor import KEY_PATTERN
 from load_tests.procs import (
     _LIVE,
+    PORT_FLOOR,
     REDIS_SETTINGS,
     REPO_ROOT,
     CpuMeter,
@@ -30,7 +32,10 @@ from load_tests.procs import (
     Managed,
     RedisServer,
     ServerProcess,
+    bindable,
     delete_keys,
+    ephemeral_ports,
+    free_port,
     healthz,
     redis_info,
     wait_until,
@@ -297,3 +302,32 @@ def test_delete_keys_removes_only_the_matching_keys(private_redis: RedisServer) 
     finally:
         client.delete("lt-procs:{R1}:s:R1-1")
         client.close()
+
+
+def test_free_ports_lie_below_the_ephemeral_range_and_can_be_bound() -> None:
+    """An outgoing connection cannot take the port between free_port and the child's bind (CI once saw a cluster
+    node fail with "Address already in use" on a port the kernel had handed out)."""
+    low, high = ephemeral_ports()
+    assert 1024 <= low < high <= 65535
+    ports = [free_port() for _ in range(50)]
+    assert all(PORT_FLOOR <= port < low for port in ports), ports
+    assert all(bindable(port) for port in ports)
+    assert all(PORT_FLOOR <= free_port(below=PORT_FLOOR + 1500) < PORT_FLOOR + 1500 for _ in range(20))
+
+
+def test_a_port_someone_listens_on_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", free_port()))
+        sock.listen()
+        taken = int(sock.getsockname()[1])
+        assert not bindable(taken)
+        candidates = iter([taken, taken, taken + 1])
+        monkeypatch.setattr("load_tests.procs.random.randrange", lambda lo, hi: next(candidates))
+        assert free_port() == taken + 1
+
+
+def test_free_port_falls_back_to_the_kernel_when_the_range_leaves_no_room() -> None:
+    low, high = ephemeral_ports()
+    port = free_port(below=PORT_FLOOR + 10)
+    assert low <= port <= high  # the kernel's pick, not one of the ten ports below the bound
+    assert bindable(port)
