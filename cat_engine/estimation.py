@@ -85,6 +85,7 @@ METHODS: tuple[Method, ...] = ("eap", "map", "mle", "wle")
 _MAX_ITERATIONS = 50
 _TOLERANCE = 1e-8
 _WARM_STEP = 1e-5
+_SECANT_MIN_STEP = 1e-7  # shorter steps: the secant of Warm's correction is mostly rounding
 _INFO_FLOOR = 1e-12
 _BOUND_TOLERANCE = 1e-6
 
@@ -374,6 +375,10 @@ def _newton(
     theta = start.astype(np.float64, copy=True)
     prior_precision = 1.0 / config.prior_sd**2
     active = answered.copy()
+    # WLE: each row's last iterate, its Warm correction there and the correction's slope (see below)
+    last_theta = np.full(theta.shape, np.nan)
+    last_correction = np.zeros(theta.shape)
+    correction_slope = np.zeros(theta.shape)
     for _ in range(_MAX_ITERATIONS):
         if not active.any():
             break
@@ -390,13 +395,24 @@ def _newton(
             curvature = curvature - prior_precision
             info = info + prior_precision
         elif config.method == "wle":
-            # Warm's estimating equation g = l'(theta) + J(theta) / (2 I(theta)) = 0. Newton needs g' in full: the
-            # correction's own derivative (by a central difference) matters on short tests, where leaving it out
-            # makes the iteration swing around the root.
-            score = score + (warm_i * m).sum(axis=1) / (2.0 * np.maximum(info, _INFO_FLOOR))
-            up = _warm_correction(t + _WARM_STEP, params, rows_items, rows_cats, m)
-            down = _warm_correction(t - _WARM_STEP, params, rows_items, rows_cats, m)
-            curvature = curvature + (up - down) / (2.0 * _WARM_STEP)
+            # Warm's estimating equation g = l'(theta) + C(theta) = 0, C = J / (2 I). Newton needs g' in full: the
+            # correction's own slope C' matters on short tests, where leaving it out makes the iteration swing
+            # around the root. It is a forward difference at a row's first iterate, then the secant through its
+            # last two iterates (one evaluation per step instead of three); a step too short for a secant keeps the
+            # slope before. Only the speed of convergence depends on it, not the root.
+            correction = (warm_i * m).sum(axis=1) / (2.0 * np.maximum(info, _INFO_FLOOR))
+            score = score + correction
+            moved = t - last_theta[idx]
+            first = np.isnan(moved)
+            if first.all():
+                up = _warm_correction(t + _WARM_STEP, params, rows_items, rows_cats, m)
+                slope_c = (up - correction) / _WARM_STEP
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    secant = (correction - last_correction[idx]) / moved
+                slope_c = np.where(np.abs(moved) > _SECANT_MIN_STEP, secant, correction_slope[idx])
+            last_theta[idx], last_correction[idx], correction_slope[idx] = t, correction, slope_c
+            curvature = curvature + slope_c
         slope = np.where(curvature < 0, -curvature, info)
         step = np.minimum(np.maximum(score / np.maximum(slope, _INFO_FLOOR), -1.0), 1.0)
         # (np.minimum/np.maximum rather than np.clip, whose wrapper costs more than the arithmetic here)

@@ -161,6 +161,21 @@ class ItemParams:
         """The parameters of each model family gathered once (the live selection step reads them every time)."""
         return {code: _gather(self, items) for code, items in self.families.items()}
 
+    def take(self, items: npt.ArrayLike) -> ItemParams:
+        """The parameters of ``items`` alone, in that order (a pool's content area, whose information the live
+        selection step computes without the rest of the pool)."""
+        idx = np.asarray(items, dtype=np.intp)
+        return ItemParams(
+            self.model[idx],
+            self.a[idx],
+            self.b[idx],
+            self.c[idx],
+            self.d[idx],
+            self.steps[idx],
+            self.n_categories[idx],
+            self.D,
+        )
+
     @property
     def max_categories(self) -> int:
         """The largest number of categories of any item."""

@@ -263,34 +263,48 @@ def select_one(
     ``available``); ``area_counts`` the items administered per area; ``key`` the examinee's key (the words of a row
     of :func:`select_items`'s ``keys``); ``lottery`` has shape ``(n_items,)`` (:func:`lottery_of`).
     Ineligible items get information :math:`-\infty` in place, so the choice is made on the very values the batch
-    form compares (and equals it: tested on random rows). Returns the item index, -1 when none is eligible.
+    form compares (and equals it: tested on random rows). When the blueprint opens one area, only that area's items
+    are looked at (:attr:`Pool.area_items`, ascending, so the first of equal values is the same item): the batch
+    form's other items are :math:`-\infty` there. Returns the item index, -1 when none is eligible.
     """
-    masked = information(theta, pool.params)  # a new array, shape (n_items,): written below
-    if blocked:
-        masked[list(blocked)] = -np.inf
+    area = -1
     if blueprint is not None:
         left = list(pool.area_sizes)
         area_of = pool.area_of
         for item in blocked:
             left[area_of[item]] -= 1
         area = _next_area(blueprint, area_counts, [n > 0 for n in left], n_given, max_items, key)
-        if area >= 0:
-            masked[pool.outside_area[area]] = -np.inf
+    if area >= 0:  # positions in the area's items from here on
+        candidates: IntArray | None = pool.area_items[area]
+        masked = information(theta, pool.area_params[area])  # a new array: written below
+        position = pool.area_position
+        closed = [position[item] for item in blocked if area_of[item] == area]
+    else:
+        candidates = None
+        masked = information(theta, pool.params)
+        closed = list(blocked)
+    if closed:
+        masked[closed] = -np.inf
     k = config.first_item_randomesque if n_given == 0 else config.randomesque
     if config.exposure_control == "sympson_hetter":
         if lottery is None:
             raise ValueError("Sympson-Hetter selection needs the examinee's lottery (lottery_of)")
-        passed = np.where(lottery < pool.exposure_k[pool.stratum_of(theta)], masked, -np.inf)
+        limits = pool.exposure_k[pool.stratum_of(theta)]
+        drawn = lottery if candidates is None else lottery[candidates]
+        passed = np.where(drawn < (limits if candidates is None else limits[candidates]), masked, -np.inf)
         best = int(passed.argmax())
         if math.isfinite(passed[best]):  # else no eligible item passed: the lottery is set aside for this step
             if k == 1:
-                return best
+                return best if candidates is None else int(candidates[best])
             masked = passed
     if k == 1:  # the usual step: the most informative item
         best = int(masked.argmax())
-        return best if math.isfinite(masked[best]) else -1
+        if not math.isfinite(masked[best]):
+            return -1
+        return best if candidates is None else int(candidates[best])
     draws = uniforms_one(key, int(_step_stream(n_given, _RANDOMESQUE)), min(k, pool.size))
-    return int(_randomesque(masked[None, :], np.array([k]), draws[None, :])[0])
+    chosen = int(_randomesque(masked[None, :], np.array([k]), draws[None, :])[0])
+    return chosen if candidates is None or chosen < 0 else int(candidates[chosen])
 
 
 def select_items(

@@ -24,9 +24,10 @@ something new, which gives the same flags as the whole screening:
 
 After an answer that ends nothing the rapid look runs alone (every subtest passed as partial, which leaves out the
 statistics of complete subtests), and only when that answer can raise it: most answers cost one comparison. A
-subtest end or the end of the sitting gets the whole screening, without the rapid test when it cannot rise
-(``min_rapid`` set beyond any count). tests/test_session_integrity.py checks the flags against the whole screening
-after every step.
+subtest end gets the whole screening, without the rapid test when it cannot rise (``min_rapid`` set beyond any
+count). The end of the sitting gets the whole final look (its rapid flag left out when it cannot rise), kept for
+the sitting's result, which reads the same look right after (:class:`_LastFinalLook`).
+tests/test_session_integrity.py checks the flags against the whole screening after every step.
 
 Invariants
 ----------
@@ -90,8 +91,43 @@ def session_subtests(battery: Battery, state: SessionState) -> list[SubtestData]
 def screen_session(battery: Battery, state: SessionState, config: IntegrityConfig | None = None) -> Screening:
     """:func:`~cat_engine.aberrance.screen` of a sitting: its :func:`session_subtests`, the final look once it has
     finished or been terminated (``config``: the battery's ``[integrity]`` when omitted)."""
+    if config is None and is_over(state):
+        return _final_look(battery, state)
     cfg = battery.integrity if config is None else config
     return screen(session_subtests(battery, state), cfg, final=is_over(state))
+
+
+class _LastFinalLook:
+    """The final look of the sitting screened last, kept for the next call on the same subtests.
+
+    A sitting that ends is screened twice at once: by :func:`new_flags` in the step that ends it, then by whoever
+    keeps its result (the server's result record). Over, a sitting's screening depends only on the battery and
+    its subtests done (``SessionState.done``, a tuple no step changes once the sitting is over), so the same objects
+    give the same screening; any other pair is screened afresh.
+    """
+
+    def __init__(self) -> None:
+        self.battery: Battery | None = None
+        self.done: tuple[object, ...] | None = None
+        self.screening = Screening()
+
+    def get(self, battery: Battery, state: SessionState) -> Screening | None:
+        return self.screening if battery is self.battery and state.done is self.done else None
+
+    def keep(self, battery: Battery, state: SessionState, screening: Screening) -> None:
+        self.battery, self.done, self.screening = battery, state.done, screening
+
+
+_LAST_FINAL = _LastFinalLook()
+
+
+def _final_look(battery: Battery, state: SessionState) -> Screening:
+    """The final look of a sitting that is over, with the battery's settings."""
+    kept = _LAST_FINAL.get(battery, state)
+    if kept is None:
+        kept = screen(session_subtests(battery, state), battery.integrity, final=True)
+        _LAST_FINAL.keep(battery, state, kept)
+    return kept
 
 
 def flagged_event(flag: Flag, at_ms: int) -> Flagged:
@@ -120,9 +156,11 @@ def new_flags(
     a subtest or the sitting; the step before it was screened too (see "Cost", which this relies on).
     """
     rapid = "rapid" not in state.flags and answered is not None and _rapid_may_rise(battery, state, answered)
-    if ended:
+    if ended and is_over(state):  # the whole final look, which the sitting's result reads again; rapid as above
+        flags = tuple(f for f in _final_look(battery, state).flags if rapid or f.kind != "rapid")
+    elif ended:
         config = battery.integrity if rapid else _without_rapid(battery)
-        flags = screen(session_subtests(battery, state), config, final=is_over(state)).flags
+        flags = screen(session_subtests(battery, state), config, final=False).flags
     elif rapid:
         partial = [replace(d, complete=False) for d in session_subtests(battery, state)]
         flags = screen(partial, battery.integrity, final=False).flags

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize
 
+from cat_engine import irt
 from cat_engine.estimation import (
     METHODS,
     EstimatorConfig,
@@ -383,6 +384,35 @@ def test_wle_solves_warms_equation(kind: str) -> None:
             )
             assert got == pytest.approx(expected, abs=1e-5)
             assert se == pytest.approx(ref_information(got, sub)[0] ** -0.5, rel=1e-8)
+
+
+def test_wle_takes_the_slope_of_warms_correction_from_its_iterates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The correction's slope is evaluated apart only at the first iterate (a forward difference); every later
+    Newton step takes the secant through the iterates, so an estimate costs one extra evaluation, not two per step."""
+    import cat_engine.estimation as estimation_module
+
+    params, specs, patterns = random_patterns(seed=31, kind="mixed", n_patterns=6)
+    calls = {"extra": 0, "all": 0}
+    real_extra, real_all = estimation_module._warm_correction, irt.score_derivatives
+
+    def extra(*args: Any) -> Any:
+        calls["extra"] += 1
+        return real_extra(*args)
+
+    def counted(*args: Any) -> Any:
+        calls["all"] += 1
+        return real_all(*args)
+
+    monkeypatch.setattr(estimation_module, "_warm_correction", extra)
+    monkeypatch.setattr(estimation_module, "score_derivatives", counted)
+    config_bounds = (EstimatorConfig().theta_min, EstimatorConfig().theta_max)
+    for items, cats in patterns:
+        calls.update(extra=0, all=0)
+        got, _ = estimate(EstimatorConfig(method="wle"), params, items, cats)
+        sub = [specs[i] for i in items]
+        if config_bounds[0] < got < config_bounds[1]:
+            assert abs(ref_warm_equation(got, sub, cats)) < 1e-6
+        assert calls["extra"] == 1 and calls["all"] >= 3  # the forward difference, then Newton steps
 
 
 def test_wle_differs_from_the_jeffreys_mode_for_3pl() -> None:

@@ -723,3 +723,47 @@ def test_one_row_paths_match_the_batch_form(exposure: str, randomesque: int) -> 
                 None if lottery is None else lottery[r : r + 1],
             )
             assert one[0] == batch[r], (case, r)
+
+
+def test_the_live_step_looks_at_the_open_area_only_and_chooses_what_the_batch_form_chooses() -> None:
+    """select_one computes the information of the blueprint's open area alone (the demo pools: 9 areas of graded
+    items of two models, 4 areas of 3PL items); on random sittings, with Sympson-Hetter and randomesque as the demo
+    battery sets them, it chooses what select_items chooses over the whole pool."""
+    from pathlib import Path
+
+    from cat_engine.battery import load_battery
+    from cat_engine.selection import select_one
+
+    battery = load_battery(Path(__file__).resolve().parents[1] / "item_pools" / "cact_demo.toml")
+    rng = np.random.default_rng(17)
+    for sub in battery.subtests:
+        pool, config, blueprint = sub.pool, sub.selection, sub.blueprint
+        assert blueprint is not None and len(pool.content_areas) > 1
+        for area, items in enumerate(pool.area_items):
+            assert all(pool.area_of[i] == area and pool.area_position[i] == at for at, i in enumerate(items.tolist()))
+            np.testing.assert_array_equal(
+                information(0.4, pool.area_params[area]), information(0.4, pool.params)[items]
+            )
+        for row in range(40):
+            n_given = int(rng.integers(0, 12))
+            given = rng.choice(pool.size, n_given, replace=False).tolist()
+            key = (int(rng.integers(0, 2**40)), 0)
+            theta = float(rng.normal())
+            lottery = lottery_of(pool, key)
+            counts = pool.area_counts(given)
+            live = select_one(pool, config, blueprint, theta, set(given), counts, n_given, 20, key, lottery)
+            available = np.ones((1, pool.size), dtype=bool)
+            available[0, given] = False
+            batch = select_items(
+                pool,
+                config,
+                blueprint,
+                np.array([theta]),
+                available,
+                np.array([counts], dtype=np.intp),
+                np.array([n_given], dtype=np.intp),
+                20,
+                as_keys([list(key)]),
+                lottery[None, :],
+            )
+            assert live == int(batch[0]), (sub.id, row)

@@ -69,3 +69,48 @@ def test_per_node_replies_and_cluster_state() -> None:
     assert per_node(one) == [one]
     assert [cluster_ok(r) for r in per_node(by_node)] == [True, False]
     assert cluster_ok(b"cluster_state:ok\r\ncluster_slots_ok:16384") and not cluster_ok("cluster_state:fail")
+
+
+def test_a_write_that_cannot_wait_starts_no_task_and_a_big_one_keeps_redis_pys_bound(
+    private_redis: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commands under the transport's high-water mark go to the transport without ``asyncio.wait_for`` (a task per
+    command); a bigger one goes through redis-py's bounded write; both round-trip on a real Redis, and a reply that
+    never comes still times out on the read."""
+    import asyncio
+    import secrets
+
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    bounded: list[float] = []
+    real_wait_for = asyncio.wait_for
+
+    async def counting_wait_for(awaitable: Any, timeout: float | None) -> Any:
+        bounded.append(-1.0 if timeout is None else timeout)
+        return await real_wait_for(awaitable, timeout)
+
+    monkeypatch.setattr(asyncio, "wait_for", counting_wait_for)
+    key = f"test-packing-{secrets.token_hex(6)}"
+
+    async def run() -> None:
+        client = connect(private_redis.url, 4)
+        try:
+            await client.set(key, b"small")
+            assert await client.get(key) == b"small"
+            small_writes = len(bounded)
+            big = secrets.token_bytes(300_000)  # over any default high-water mark (64 KiB)
+            await client.set(key, big)
+            assert await client.get(key) == big
+            assert small_writes == 0 and len(bounded) == 1 and bounded[0] > 0
+            # BLPOP on an empty list with a server-side wait longer than the socket timeout: the read times out
+            slow = aioredis.Redis.from_url(private_redis.url, socket_timeout=0.3, connection_class=PackingConnection)
+            try:
+                with pytest.raises(RedisTimeoutError):
+                    await slow.blpop([f"{key}-empty"], timeout=3)
+            finally:
+                await slow.aclose()
+        finally:
+            await client.delete(key)
+            await client.aclose()
+
+    asyncio.run(run())

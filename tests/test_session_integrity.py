@@ -298,6 +298,35 @@ def test_new_flags_raises_a_kind_not_raised_yet_only(battery: Battery) -> None:
     assert raised((), answered=last, ended=False) == ["rapid"]
 
 
+def test_the_end_of_a_sitting_is_screened_once_for_its_flags_and_its_result(
+    battery: Battery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The step that ends a sitting screens it (new_flags), and the result record screens it again right after:
+    the second look is the first one kept, equal to a fresh whole screening; another sitting is screened afresh."""
+    import cat_engine.session_integrity as integrity
+    from cat_engine.aberrance import screen
+
+    steps = sit(battery, 7, Examinee(rapid_from=0), np.random.default_rng(7))
+    over = steps[-1].after
+    fresh = screen(session_subtests(battery, over), battery.integrity, final=True)
+    other = sit(battery, 8, Examinee(), np.random.default_rng(8))[-1].after
+    looks: list[int] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        looks.append(1)
+        return screen(*args, **kwargs)
+
+    monkeypatch.setattr(integrity, "screen", counted)
+    monkeypatch.setattr(integrity, "_LAST_FINAL", integrity._LastFinalLook())  # (the sitting's own end is kept)
+    last = next(e for e in steps[-1].events if isinstance(e, Answered))
+    before = replace(over, flags=())
+    raised = new_flags(battery, before, 5, answered=last, ended=True)
+    kept = screen_session(battery, replace(before, flags=tuple(e.kind for e in raised)))
+    assert len(looks) == 1 and kept == fresh and [e.kind for e in raised] == [f.kind for f in fresh.flags]
+    assert screen_session(battery, other) == screen(session_subtests(battery, other), battery.integrity, final=True)
+    assert len(looks) == 2
+
+
 def test_the_screening_costs_little_per_answer(capsys: pytest.CaptureFixture[str]) -> None:
     """A micro-benchmark, printed and not asserted (the machine is shared): the session machine's answer with the
     screening and with it switched off, on the states of demo-battery sittings of examinees who follow the models

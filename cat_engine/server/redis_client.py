@@ -114,6 +114,30 @@ class PackingConnection(aioredis.Connection):
             parts += (b"$%d\r\n" % len(arg), arg, b"\r\n")
         return [b"".join(parts)]
 
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        """redis-py's, without a task per command for a write that cannot wait.
+
+        redis-py bounds every write by ``socket_timeout`` with ``asyncio.wait_for``, which starts a task for it. A
+        write waits only when the transport's buffer goes over its high-water mark (the server stopped reading);
+        below it the transport takes the bytes and sends them as the loop goes on. So a command that keeps the
+        buffer at most at that mark, on an open connection, is handed to the transport directly; the read of its
+        reply keeps ``socket_timeout``, so a Redis that stopped answering is found as before. Anything else
+        (not connected, closing, a bigger write) goes through redis-py's own path.
+        """
+        writer = self._writer
+        if writer is None or self._reader is None or not isinstance(command, list):
+            return await super().send_packed_command(command, check_health)
+        transport = writer.transport
+        pending = transport.get_write_buffer_size() + sum(len(part) for part in command)
+        if transport.is_closing() or pending > transport.get_write_buffer_limits()[1]:
+            return await super().send_packed_command(command, check_health)
+        if check_health:
+            # a PING every health_check_interval, which may reconnect
+            await self.check_health()  # type: ignore[no-untyped-call]
+            if self._writer is not writer:
+                return await super().send_packed_command(command, False)
+        writer.writelines(command)
+
 
 def connect(url: str, max_connections: int) -> Any:
     """The client ``url`` names (module docstring), with :class:`PackingConnection` and at most
