@@ -375,11 +375,12 @@ def _newton(
     theta = start.astype(np.float64, copy=True)
     prior_precision = 1.0 / config.prior_sd**2
     active = answered.copy()
-    # WLE: each row's last iterate, its Warm correction there and the correction's slope (see below)
-    last_theta = np.full(theta.shape, np.nan)
+    # WLE: each row's last iterate, its Warm correction there and the correction's slope (see below); every row
+    # iterates from the first pass on, until it leaves the active set for good
+    last_theta = np.zeros(theta.shape)
     last_correction = np.zeros(theta.shape)
     correction_slope = np.zeros(theta.shape)
-    for _ in range(_MAX_ITERATIONS):
+    for iteration in range(_MAX_ITERATIONS):
         if not active.any():
             break
         if active.all():  # the common case, and always for one examinee: no row selection to copy
@@ -397,17 +398,16 @@ def _newton(
         elif config.method == "wle":
             # Warm's estimating equation g = l'(theta) + C(theta) = 0, C = J / (2 I). Newton needs g' in full: the
             # correction's own slope C' matters on short tests, where leaving it out makes the iteration swing
-            # around the root. It is a forward difference at a row's first iterate, then the secant through its
+            # around the root. It is a forward difference at the first iterate, then the secant through a row's
             # last two iterates (one evaluation per step instead of three); a step too short for a secant keeps the
             # slope before. Only the speed of convergence depends on it, not the root.
             correction = (warm_i * m).sum(axis=1) / (2.0 * np.maximum(info, _INFO_FLOOR))
             score = score + correction
-            moved = t - last_theta[idx]
-            first = np.isnan(moved)
-            if first.all():
+            if iteration == 0:
                 up = _warm_correction(t + _WARM_STEP, params, rows_items, rows_cats, m)
                 slope_c = (up - correction) / _WARM_STEP
             else:
+                moved = t - last_theta[idx]
                 with np.errstate(divide="ignore", invalid="ignore"):
                     secant = (correction - last_correction[idx]) / moved
                 slope_c = np.where(np.abs(moved) > _SECANT_MIN_STEP, secant, correction_slope[idx])

@@ -267,10 +267,9 @@ def select_one(
     are looked at (:attr:`Pool.area_items`, ascending, so the first of equal values is the same item): the batch
     form's other items are :math:`-\infty` there. Returns the item index, -1 when none is eligible.
     """
-    area = -1
+    area, area_of = -1, pool.area_of
     if blueprint is not None:
         left = list(pool.area_sizes)
-        area_of = pool.area_of
         for item in blocked:
             left[area_of[item]] -= 1
         area = _next_area(blueprint, area_counts, [n > 0 for n in left], n_given, max_items, key)

@@ -95,17 +95,28 @@ def test_a_silent_connection_is_closed_idle_and_its_clock_stops(srv: AppServer) 
     assert _session(srv, sid)["time_left_s"] == left  # the clock stopped with the link
 
 
-def test_a_client_that_pings_while_quiet_stays_connected(srv: AppServer) -> None:
-    token, _ = _candidate(srv)
+def test_a_client_that_pings_while_quiet_stays_connected(srv: AppServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """...and the idle timer, waking on a link that spoke since, leaves the session alone (no load, no tick) while
+    no clock or intro is due."""
+    token, sid = _candidate(srv)
+    store = srv.hub.tx.store
+    loads: list[str] = []
+    real_load = store.load
+
+    async def counted_load(session_id: str) -> Any:
+        loads.append(session_id)
+        return await real_load(session_id)
 
     async def go() -> None:
         async with connect(srv.ws_url + "/ws/candidate") as ws:
             await _to_first_item(ws, token)
+            monkeypatch.setattr(store, "load", counted_load)
             for _ in range(6):  # 3 idle periods in all, never silent for one
                 await asyncio.sleep(IDLE_S / 2)
                 await _send(ws, {"type": "ping"})
                 assert await _recv(ws) == {"type": "pong"}
             assert ws.close_code is None  # still open after three idle periods
+            assert sid not in loads  # the subtest's 600 s clock is far off: nothing to tick
 
     srv.call(go(), timeout=20)
 

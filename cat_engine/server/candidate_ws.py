@@ -87,7 +87,10 @@ class _Candidate(Connection):
                     if time.monotonic() - self.last_rx >= idle_s:
                         await self.fail(Refusal("idle"))
                         return
-                    if not await self.deliver(await candidates.tick(self.session_id, self.conn)):
+                    # the clock ran out or the intro ended (else the idle timer woke on a link that spoke since:
+                    # nothing is due, and a tick would only load the session to find that)
+                    due = self.deadline_ms is not None and self.hub.tx.now_ms() >= self.deadline_ms
+                    if due and not await self.deliver(await candidates.tick(self.session_id, self.conn)):
                         return
                 elif entry[0] == "notify" and not await self._notified(entry[1]):
                     return
