@@ -103,19 +103,21 @@ class _LastFinalLook:
     A sitting that ends is screened twice at once: by :func:`new_flags` in the step that ends it, then by whoever
     keeps its result (the server's result record). Over, a sitting's screening depends only on the battery and
     its subtests done (``SessionState.done``, a tuple no step changes once the sitting is over), so the same objects
-    give the same screening; any other pair is screened afresh.
+    give the same screening; any other pair is screened afresh. The entry is one tuple, replaced whole, so a reader
+    in another thread never pairs one sitting's key with another's screening.
     """
 
     def __init__(self) -> None:
-        self.battery: Battery | None = None
-        self.done: tuple[object, ...] | None = None
-        self.screening = Screening()
+        self.entry: tuple[Battery, tuple[object, ...], Screening] | None = None
 
     def get(self, battery: Battery, state: SessionState) -> Screening | None:
-        return self.screening if battery is self.battery and state.done is self.done else None
+        entry = self.entry
+        if entry is None or entry[0] is not battery or entry[1] is not state.done:
+            return None
+        return entry[2]
 
     def keep(self, battery: Battery, state: SessionState, screening: Screening) -> None:
-        self.battery, self.done, self.screening = battery, state.done, screening
+        self.entry = (battery, state.done, screening)
 
 
 _LAST_FINAL = _LastFinalLook()
