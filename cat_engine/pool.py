@@ -171,29 +171,6 @@ class Pool:
         return order, starts, areas
 
     @cached_property
-    def area_items(self) -> tuple[npt.NDArray[np.intp], ...]:
-        """``area_items[a]``: indices of the items of content area ``a``, ascending."""
-        inside = tuple(np.flatnonzero(self.area_index == a) for a in range(len(self.content_areas)))
-        for array in inside:
-            array.setflags(write=False)
-        return inside
-
-    @cached_property
-    def area_params(self) -> tuple[ItemParams, ...]:
-        """``area_params[a]``: the parameters of :attr:`area_items` ``[a]`` (the live step computes the information
-        of the one area its next item comes from)."""
-        return tuple(self.params.take(items) for items in self.area_items)
-
-    @cached_property
-    def area_position(self) -> tuple[int, ...]:
-        """Each item's position in its area's :attr:`area_items`."""
-        position = [0] * self.size
-        for items in self.area_items:
-            for at, item in enumerate(items.tolist()):
-                position[item] = at
-        return tuple(position)
-
-    @cached_property
     def _enemy_lists(self) -> tuple[tuple[int, ...], ...]:
         return tuple(tuple(np.flatnonzero(row).tolist()) for row in self.enemy_matrix)
 
@@ -221,12 +198,27 @@ class Pool:
         return counts
 
     @cached_property
-    def outside_area(self) -> tuple[npt.NDArray[np.intp], ...]:
-        """``outside_area[a]``: indices of the items not in content area ``a`` (to close all other areas at once)."""
-        outside = tuple(np.flatnonzero(self.area_index != a) for a in range(len(self.content_areas)))
-        for array in outside:
+    def area_items(self) -> tuple[npt.NDArray[np.intp], ...]:
+        """``area_items[a]``: indices of the items of content area ``a``, ascending."""
+        inside = tuple(np.flatnonzero(self.area_index == a) for a in range(len(self.content_areas)))
+        for array in inside:
             array.setflags(write=False)
-        return outside
+        return inside
+
+    @cached_property
+    def area_params(self) -> tuple[ItemParams, ...]:
+        """``area_params[a]``: the parameters of :attr:`area_items` ``[a]`` (the live step computes the information
+        of the one area its next item comes from)."""
+        return tuple(self.params.take(items) for items in self.area_items)
+
+    @cached_property
+    def area_position(self) -> tuple[int, ...]:
+        """Each item's position in its area's :attr:`area_items`."""
+        position = [0] * self.size
+        for items in self.area_items:
+            for at, item in enumerate(items.tolist()):
+                position[item] = at
+        return tuple(position)
 
     @cached_property
     def option_counts(self) -> tuple[int, ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -9,6 +11,7 @@ from catsim.item_bank import ItemBank
 from catsim.selection import MaxInfoSelector
 from conftest import make_item, make_pool, make_pool_dict
 
+from cat_engine.battery import load_battery
 from cat_engine.draws import KeyArray, as_keys
 from cat_engine.irt import information
 from cat_engine.pool import Pool
@@ -21,6 +24,7 @@ from cat_engine.selection import (
     draw_lottery,
     lottery_of,
     select_items,
+    select_one,
 )
 
 PLAIN = SelectionConfig(randomesque=1, first_item_randomesque=1)
@@ -514,9 +518,11 @@ def test_area_helpers_of_the_one_examinee_step() -> None:
     assert pool.area_counts(items) == np.bincount(pool.area_index[items], minlength=n_areas).tolist()
     assert pool.area_counts([]) == [0] * n_areas
     for a in range(n_areas):
-        outside = pool.outside_area[a]
-        assert not outside.flags.writeable
-        np.testing.assert_array_equal(outside, np.flatnonzero(pool.area_index != a))
+        inside = pool.area_items[a]
+        assert not inside.flags.writeable
+        np.testing.assert_array_equal(inside, np.flatnonzero(pool.area_index == a))
+        assert [pool.area_position[i] for i in inside.tolist()] == list(range(inside.size))
+        np.testing.assert_array_equal(pool.area_params[a].b, pool.params.b[inside])
 
 
 def test_block_items_removes_chosen_and_enemies() -> None:
@@ -729,11 +735,6 @@ def test_the_live_step_looks_at_the_open_area_only_and_chooses_what_the_batch_fo
     """select_one computes the information of the blueprint's open area alone (the demo pools: 9 areas of graded
     items of two models, 4 areas of 3PL items); on random sittings, with Sympson-Hetter and randomesque as the demo
     battery sets them, it chooses what select_items chooses over the whole pool."""
-    from pathlib import Path
-
-    from cat_engine.battery import load_battery
-    from cat_engine.selection import select_one
-
     battery = load_battery(Path(__file__).resolve().parents[1] / "item_pools" / "cact_demo.toml")
     rng = np.random.default_rng(17)
     for sub in battery.subtests:
